@@ -1,0 +1,117 @@
+import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import type { z } from 'zod';
+import { PROFILE_EVENT_NAME, type ProfileEvent, profileEventAvsc, profileEventSchema } from './events/profile-event.js';
+import { SCORE_EVENT_NAME, type ScoreEvent, scoreEventAvsc, scoreEventSchema } from './events/score-event.js';
+import { type ErrorDetail, issuesToDetails } from './http-error.js';
+
+/**
+ * Both event kinds share the events topic, so subjects follow Confluent's TopicRecordNameStrategy:
+ * "<topic>-<record full name>", e.g. "score-events-dev.rankstream.events.ScoreEvent". Each kind
+ * evolves on its own subject under the registry's compatibility rule (BACKWARD by default).
+ */
+export function subjectFor(topic: string, recordFullName: string): string {
+  return `${topic}-${recordFullName}`;
+}
+
+export type DecodedEvent = { kind: 'score'; event: ScoreEvent } | { kind: 'profile'; event: ProfileEvent };
+
+export type PoisonReason = 'not_wire_format' | 'unknown_schema' | 'unknown_record' | 'undecodable' | 'invalid_event';
+
+/** A message that can never be decoded: it belongs in the dead-letter topic. */
+export class PoisonMessageError extends Error {
+  constructor(
+    readonly reason: PoisonReason,
+    message: string,
+    readonly details: ErrorDetail[] = [],
+  ) {
+    super(message);
+  }
+}
+
+export interface EventCodec {
+  encodeScore(event: ScoreEvent): Promise<Buffer>;
+  encodeProfile(event: ProfileEvent): Promise<Buffer>;
+  /** Throws PoisonMessageError for a message that will never decode; other errors are transient. */
+  decode(message: Buffer | null): Promise<DecodedEvent>;
+  /** Registers both schemas now (otherwise on first encode). Returns their ids. */
+  register(): Promise<{ score: number; profile: number }>;
+}
+
+const KINDS = {
+  [SCORE_EVENT_NAME]: { kind: 'score', schema: scoreEventSchema },
+  [PROFILE_EVENT_NAME]: { kind: 'profile', schema: profileEventSchema },
+} as const;
+
+function statusOf(error: unknown): number | undefined {
+  const status = (error as { status?: unknown } | null)?.status;
+  return typeof status === 'number' ? status : undefined;
+}
+
+export function createEventCodec(options: { registryUrl: string; topic: string }): EventCodec {
+  const registry = new SchemaRegistry({ host: options.registryUrl });
+  let ids: Promise<{ score: number; profile: number }> | undefined;
+
+  async function registerOne(avsc: Record<string, unknown>, fullName: string): Promise<number> {
+    const { id } = await registry.register(
+      { type: SchemaType.AVRO, schema: JSON.stringify(avsc) },
+      { subject: subjectFor(options.topic, fullName) },
+    );
+    return id;
+  }
+
+  function register(): Promise<{ score: number; profile: number }> {
+    ids ??= Promise.all([
+      registerOne(scoreEventAvsc, SCORE_EVENT_NAME),
+      registerOne(profileEventAvsc, PROFILE_EVENT_NAME),
+    ]).then(([score, profile]) => ({ score, profile }));
+    // A failed registration (registry down) must be retried on the next call, not cached.
+    ids.catch(() => {
+      ids = undefined;
+    });
+    return ids;
+  }
+
+  async function decode(message: Buffer | null): Promise<DecodedEvent> {
+    if (!message || message.length < 5 || message[0] !== 0) {
+      throw new PoisonMessageError('not_wire_format', 'not in the Confluent wire format (magic byte + schema id)');
+    }
+    const id = message.readInt32BE(1);
+    let schema: { name?: string };
+    try {
+      schema = (await registry.getSchema(id)) as { name?: string };
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 404 || status === 422) throw new PoisonMessageError('unknown_schema', `unknown schema id ${id}`);
+      throw error;
+    }
+    const kind = schema.name ? KINDS[schema.name as keyof typeof KINDS] : undefined;
+    if (!kind)
+      throw new PoisonMessageError('unknown_record', `schema id ${id} is not a Rankstream event (${schema.name})`);
+    let raw: unknown;
+    try {
+      raw = await registry.decode(message);
+    } catch (error) {
+      throw new PoisonMessageError('undecodable', `cannot decode with schema id ${id}: ${(error as Error).message}`);
+    }
+    const parsed = (kind.schema as z.ZodType).safeParse(raw);
+    if (!parsed.success) {
+      throw new PoisonMessageError(
+        'invalid_event',
+        'the event breaks the contract',
+        issuesToDetails(parsed.error.issues),
+      );
+    }
+    return { kind: kind.kind, event: parsed.data } as DecodedEvent;
+  }
+
+  return {
+    register,
+    async encodeScore(event) {
+      return registry.encode((await register()).score, event);
+    },
+    async encodeProfile(event) {
+      return registry.encode((await register()).profile, event);
+    },
+    decode,
+  };
+}

@@ -1,0 +1,104 @@
+import { type Admin, Partitioners, type Producer, type RecordMetadata } from 'kafkajs';
+import type { EventCodec } from './event-codec.js';
+import { type ProfileEventInput, profileEventSchema } from './events/profile-event.js';
+import { type ScoreEventInput, scoreEventSchema } from './events/score-event.js';
+
+export type AnyEventInput = { kind: 'score'; event: ScoreEventInput } | { kind: 'profile'; event: ProfileEventInput };
+
+export interface ProducedEvent {
+  eventId: string;
+  partition: number;
+  offset: number;
+}
+
+/**
+ * The typed helper for producing events straight to Kafka; the ingest API uses it too.
+ * Events are validated, encoded through the registry, keyed by userId (one user's events share a
+ * partition and stay in order) and sent in array order with acks=all. Create the producer with
+ * `idempotent: true` so that its retries never duplicate or reorder.
+ */
+export interface EventProducer {
+  produce(events: readonly AnyEventInput[]): Promise<ProducedEvent[]>;
+}
+
+export function createEventProducer(options: {
+  producer: Producer;
+  /** Used once to learn the topic's partition count. */
+  admin: Admin;
+  codec: EventCodec;
+  topic: string;
+  /** How long the broker may take to acknowledge with acks=all. */
+  ackTimeoutMs?: number;
+}): EventProducer {
+  const { producer, admin, codec, topic } = options;
+  // The Java-compatible murmur2 partitioner, the same one Java clients use for keyed messages; we
+  // apply it ourselves so that we know which partition (and so which offset) each event got.
+  const partitioner = Partitioners.DefaultPartitioner();
+  let partitionCount: Promise<number> | undefined;
+
+  function partitions(): Promise<number> {
+    partitionCount ??= admin.fetchTopicMetadata({ topics: [topic] }).then((m) => {
+      const n = m.topics[0]?.partitions.length ?? 0;
+      if (n === 0) throw new Error(`topic ${topic} has no partitions`);
+      return n;
+    });
+    partitionCount.catch(() => {
+      partitionCount = undefined;
+    });
+    return partitionCount;
+  }
+
+  return {
+    async produce(events) {
+      if (events.length === 0) return [];
+      const n = await partitions();
+      const partitionMetadata = Array.from({ length: n }, (_, partitionId) => ({
+        partitionId,
+        leader: 0,
+        replicas: [0],
+        isr: [0],
+        partitionErrorCode: 0,
+      }));
+      const messages = await Promise.all(
+        events.map(async (input) => {
+          const encoded =
+            input.kind === 'score' ? await encodeScore(codec, input.event) : await encodeProfile(codec, input.event);
+          const partition = partitioner({ topic, partitionMetadata, message: { key: encoded.key, value: null } });
+          return { ...encoded, partition };
+        }),
+      );
+      const metadata = await producer.send({
+        topic,
+        acks: -1,
+        timeout: options.ackTimeoutMs ?? 30_000,
+        messages: messages.map(({ key, value, partition }) => ({ key, value, partition })),
+      });
+      return assignOffsets(messages, metadata);
+    },
+  };
+}
+
+async function encodeScore(codec: EventCodec, input: ScoreEventInput) {
+  const event = scoreEventSchema.parse(input);
+  return { eventId: event.eventId, key: event.userId, value: await codec.encodeScore(event) };
+}
+
+async function encodeProfile(codec: EventCodec, input: ProfileEventInput) {
+  const event = profileEventSchema.parse(input);
+  return { eventId: event.eventId, key: event.userId, value: await codec.encodeProfile(event) };
+}
+
+/** Messages sent to one partition in one request get consecutive offsets from its base offset. */
+function assignOffsets(
+  messages: readonly { eventId: string; partition: number }[],
+  metadata: RecordMetadata[],
+): ProducedEvent[] {
+  const next = new Map<number, number>();
+  for (const m of metadata) next.set(m.partition, Number(m.baseOffset ?? m.offset));
+  return messages.map(({ eventId, partition }) => {
+    const offset = next.get(partition);
+    if (offset === undefined || Number.isNaN(offset)) throw new Error(`no acknowledgement for partition ${partition}`);
+    next.set(partition, offset + 1);
+    return { eventId, partition, offset };
+  });
+}

@@ -1,0 +1,35 @@
+import type { Admin, ITopicConfig } from 'kafkajs';
+
+export interface TopicPlan {
+  eventsTopic: string;
+  dlqTopic: string;
+  partitions: number;
+  replicationFactor?: number;
+}
+
+/**
+ * Creates the events and dead-letter topics with explicit settings if they are missing. The events
+ * log is the system of record, so it is kept forever; a topic that already exists is left as it is
+ * (its partition count decides where users live and must never change under running data).
+ */
+export async function ensureTopics(admin: Admin, plan: TopicPlan): Promise<void> {
+  const keepForever = [
+    { name: 'retention.ms', value: '-1' },
+    { name: 'retention.bytes', value: '-1' },
+    { name: 'cleanup.policy', value: 'delete' },
+  ];
+  const replicationFactor = plan.replicationFactor ?? -1;
+  const wanted: ITopicConfig[] = [
+    { topic: plan.eventsTopic, numPartitions: plan.partitions, replicationFactor, configEntries: keepForever },
+    { topic: plan.dlqTopic, numPartitions: 1, replicationFactor, configEntries: keepForever },
+  ];
+  const existing = new Set(await admin.listTopics());
+  const missing = wanted.filter((t) => !existing.has(t.topic));
+  if (missing.length === 0) return;
+  try {
+    await admin.createTopics({ topics: missing, waitForLeaders: true });
+  } catch (error) {
+    // Another process may have created them between the list and the create.
+    if ((error as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS') throw error;
+  }
+}

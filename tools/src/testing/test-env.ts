@@ -1,0 +1,118 @@
+import { randomBytes } from 'node:crypto';
+import { createLogger, ensureTopics, migrate } from '@rankstream/schemas/runtime';
+import { Kafka, logLevel } from 'kafkajs';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+
+/**
+ * An isolated world for one integration test file: its own database, Redis key prefix and topics on
+ * the shared real services, so tests never disturb each other or a running dev stack.
+ */
+export interface TestEnv {
+  id: string;
+  databaseUrl: string;
+  redisUrl: string;
+  redisPrefix: string;
+  kafkaBrokers: string[];
+  registryUrl: string;
+  eventsTopic: string;
+  dlqTopic: string;
+  partitions: number;
+  /** The env a service process needs to run inside this world. */
+  env: Record<string, string>;
+  cleanup(): Promise<void>;
+}
+
+const silent = createLogger('test-env', 'silent');
+
+export function baseServiceUrls() {
+  return {
+    kafkaBrokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
+    registryUrl: process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8181/apis/ccompat/v7',
+    postgresBaseUrl: process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+  };
+}
+
+export function testKafka(brokers = baseServiceUrls().kafkaBrokers): Kafka {
+  return new Kafka({ clientId: 'rankstream-test', brokers, logLevel: logLevel.NOTHING });
+}
+
+export async function createTestEnv(options: { partitions?: number; name?: string } = {}): Promise<TestEnv> {
+  const base = baseServiceUrls();
+  const id = `${options.name ?? 't'}_${randomBytes(4).toString('hex')}`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+  const partitions = options.partitions ?? 3;
+
+  const dbUrl = new URL(base.postgresBaseUrl);
+  dbUrl.pathname = `/rs_test_${id}`;
+  const databaseUrl = dbUrl.toString();
+  await migrate(databaseUrl, silent);
+
+  const eventsTopic = `test-${id}-events`;
+  const dlqTopic = `test-${id}-dlq`;
+  const admin = testKafka(base.kafkaBrokers).admin();
+  await admin.connect();
+  try {
+    await ensureTopics(admin, { eventsTopic, dlqTopic, partitions });
+  } finally {
+    await admin.disconnect();
+  }
+
+  const redisPrefix = `test:${id}:`;
+  const env: Record<string, string> = {
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: base.redisUrl,
+    REDIS_PREFIX: redisPrefix,
+    KAFKA_BROKERS: base.kafkaBrokers.join(','),
+    SCHEMA_REGISTRY_URL: base.registryUrl,
+    EVENTS_TOPIC: eventsTopic,
+    DLQ_TOPIC: dlqTopic,
+    EVENTS_PARTITIONS: String(partitions),
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+  };
+
+  return {
+    id,
+    databaseUrl,
+    redisUrl: base.redisUrl,
+    redisPrefix,
+    kafkaBrokers: base.kafkaBrokers,
+    registryUrl: base.registryUrl,
+    eventsTopic,
+    dlqTopic,
+    partitions,
+    env,
+    async cleanup() {
+      await dropDatabase(base.postgresBaseUrl, `rs_test_${id}`).catch(() => {});
+      await deleteRedisPrefix(base.redisUrl, redisPrefix).catch(() => {});
+      const a = testKafka(base.kafkaBrokers).admin();
+      await a.connect();
+      await a.deleteTopics({ topics: [eventsTopic, dlqTopic] }).catch(() => {});
+      await a.disconnect();
+    },
+  };
+}
+
+async function dropDatabase(baseUrl: string, name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: baseUrl });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function deleteRedisPrefix(redisUrl: string, prefix: string): Promise<void> {
+  const redis = new Redis(redisUrl);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
