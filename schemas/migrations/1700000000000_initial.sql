@@ -33,10 +33,14 @@ CREATE TABLE processed_events (
 );
 
 -- The next offset to project per partition, written in the same transaction as the totals.
+-- log_end_offset and caught_up_at are the projector's heartbeat (about every second): the query API
+-- derives the projection lag from them (0 when next_offset >= log_end_offset, else now - caught_up_at).
 CREATE TABLE projector_offsets (
   topic text NOT NULL,
   partition integer NOT NULL,
   next_offset bigint NOT NULL,
+  log_end_offset bigint NOT NULL DEFAULT 0,
+  caught_up_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (topic, partition)
 );
