@@ -1,0 +1,84 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { MAX_ABS_VALUE } from './events/limits.js';
+import { applyEvent, type FoldableEvent, type Total } from './fold.js';
+
+const ev = (op: FoldableEvent['op'], value: number, occurredAt = 1_000): FoldableEvent => ({ op, value, occurredAt });
+const total = (score: number, reachedAt = 500, eventCount = 1): Total => ({ score, reachedAt, eventCount });
+
+describe('applyEvent', () => {
+  it('creates a total from the first event of every op, counting add from 0', () => {
+    for (const op of ['add', 'set', 'max', 'min'] as const) {
+      expect(applyEvent(undefined, ev(op, 7, 42))).toEqual({
+        ok: true,
+        changed: true,
+        total: { score: 7, reachedAt: 42, eventCount: 1 },
+      });
+    }
+  });
+
+  it('sets reachedAt on the first event even when the score is 0', () => {
+    expect(applyEvent(undefined, ev('add', 0, 99))).toEqual({
+      ok: true,
+      changed: true,
+      total: { score: 0, reachedAt: 99, eventCount: 1 },
+    });
+  });
+
+  it('adds, sets, keeps the max and the min', () => {
+    expect(applyEvent(total(10), ev('add', 5))).toMatchObject({ total: { score: 15 } });
+    expect(applyEvent(total(10), ev('add', -15))).toMatchObject({ total: { score: -5 } });
+    expect(applyEvent(total(10), ev('set', 3))).toMatchObject({ total: { score: 3 } });
+    expect(applyEvent(total(10), ev('max', 12))).toMatchObject({ total: { score: 12 } });
+    expect(applyEvent(total(10), ev('max', 8))).toMatchObject({ total: { score: 10 } });
+    expect(applyEvent(total(10), ev('min', 8))).toMatchObject({ total: { score: 8 } });
+    expect(applyEvent(total(10), ev('min', 12))).toMatchObject({ total: { score: 10 } });
+  });
+
+  it('moves reachedAt only when the score changes, but counts every event', () => {
+    expect(applyEvent(total(10, 500, 3), ev('max', 4, 900))).toEqual({
+      ok: true,
+      changed: false,
+      total: { score: 10, reachedAt: 500, eventCount: 4 },
+    });
+    expect(applyEvent(total(10, 500, 3), ev('add', 0, 900))).toMatchObject({
+      changed: false,
+      total: { reachedAt: 500 },
+    });
+    expect(applyEvent(total(10, 500, 3), ev('set', 10, 900))).toMatchObject({
+      changed: false,
+      total: { reachedAt: 500 },
+    });
+    expect(applyEvent(total(10, 500, 3), ev('set', 11, 900))).toMatchObject({
+      changed: true,
+      total: { reachedAt: 900 },
+    });
+  });
+
+  it('refuses a result beyond ±(2^53−1) and leaves the total to the caller', () => {
+    expect(applyEvent(total(MAX_ABS_VALUE), ev('add', 1))).toEqual({ ok: false, reason: 'overflow' });
+    expect(applyEvent(total(-MAX_ABS_VALUE), ev('add', -1))).toEqual({ ok: false, reason: 'overflow' });
+    expect(applyEvent(total(MAX_ABS_VALUE - 1), ev('add', 1))).toMatchObject({
+      ok: true,
+      total: { score: MAX_ABS_VALUE },
+    });
+  });
+
+  it('agrees with plain arithmetic on any sequence of adds within range', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: -1_000_000, max: 1_000_000 }), { minLength: 1, maxLength: 50 }),
+        (values) => {
+          let t: Total | undefined;
+          for (const v of values) {
+            const r = applyEvent(t, ev('add', v));
+            if (!r.ok) throw new Error('unexpected overflow');
+            t = r.total;
+          }
+          expect(t?.score).toBe(values.reduce((a, b) => a + b, 0));
+          expect(t?.eventCount).toBe(values.length);
+        },
+      ),
+    );
+  });
+});
