@@ -1,5 +1,6 @@
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import type { z } from 'zod';
+import { avroTypeOptions } from './events/avro-long.js';
 import { PROFILE_EVENT_NAME, type ProfileEvent, profileEventAvsc, profileEventSchema } from './events/profile-event.js';
 import { SCORE_EVENT_NAME, type ScoreEvent, scoreEventAvsc, scoreEventSchema } from './events/score-event.js';
 import { type ErrorDetail, issuesToDetails } from './http-error.js';
@@ -48,7 +49,8 @@ function statusOf(error: unknown): number | undefined {
 }
 
 export function createEventCodec(options: { registryUrl: string; topic: string }): EventCodec {
-  const registry = new SchemaRegistry({ host: options.registryUrl });
+  // Exact longs: avsc's built-in long would corrupt values below -2^52 (see events/avro-long.ts).
+  const registry = new SchemaRegistry({ host: options.registryUrl }, { [SchemaType.AVRO]: avroTypeOptions });
   let ids: Promise<{ score: number; profile: number }> | undefined;
 
   async function registerOne(avsc: Record<string, unknown>, fullName: string): Promise<number> {

@@ -1,0 +1,118 @@
+import avro from 'avsc';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { avroTypeOptions } from './avro-long.js';
+import { MAX_ABS_VALUE, MAX_OCCURRED_AT, MIN_OCCURRED_AT, PERIODS, SCORE_OPS } from './limits.js';
+import { scoreEventAvsc, scoreEventSchema } from './score-event.js';
+
+const avsc = avro.Type.forSchema(scoreEventAvsc as avro.Schema, avroTypeOptions);
+
+const userIdChar = fc.constantFrom(...'ABCXYZabcxyz0189_.:@-');
+const boardChar = fc.constantFrom(...'abcxyz0189_.:-');
+/** Mostly valid values, sometimes an invalid one. */
+const mostly = <T, U>(valid: fc.Arbitrary<T>, invalid: fc.Arbitrary<U>) =>
+  fc.oneof({ arbitrary: valid, weight: 19 }, { arbitrary: invalid, weight: 1 });
+const json = fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v));
+
+/**
+ * Candidates near the contract's edges, with a sprinkling of values the contract refuses (so the
+ * filter below is exercised too); only what zod accepts must round-trip through Avro.
+ */
+const candidate = fc.record(
+  {
+    eventId: mostly(fc.string({ minLength: 1, maxLength: 128, unit: 'binary' }), fc.string({ maxLength: 130 })),
+    userId: mostly(fc.string({ unit: userIdChar, minLength: 1, maxLength: 64 }), fc.string({ maxLength: 3 })),
+    board: mostly(fc.string({ unit: boardChar, minLength: 1, maxLength: 64 }), fc.constant('Bad Board')),
+    op: mostly(fc.constantFrom(...SCORE_OPS), fc.constant('best')),
+    value: mostly(
+      fc.oneof(
+        fc.integer({ min: -MAX_ABS_VALUE, max: MAX_ABS_VALUE }),
+        fc.constantFrom(MAX_ABS_VALUE, -MAX_ABS_VALUE, 0),
+      ),
+      fc.constantFrom(MAX_ABS_VALUE + 1, 1.5),
+    ),
+    occurredAt: fc.oneof(
+      fc.integer({ min: MIN_OCCURRED_AT + 1, max: MAX_OCCURRED_AT }),
+      fc.constantFrom(MIN_OCCURRED_AT, MIN_OCCURRED_AT + 1, MAX_OCCURRED_AT),
+    ),
+    periods: mostly(fc.subarray([...PERIODS]), fc.constant(['daily', 'daily'])),
+    source: fc.oneof(fc.constant(null), fc.string({ maxLength: 128, unit: 'binary' })),
+    metadata: mostly(fc.oneof(fc.constant(null), json), fc.constant('{not json')),
+    extraField: fc.string(),
+  },
+  { requiredKeys: ['eventId', 'userId', 'value', 'occurredAt'] },
+);
+
+describe('score event: zod against Avro', () => {
+  it('encodes whatever the Kafka-level zod schema accepts with Avro and decodes it back equal', () => {
+    let accepted = 0;
+    fc.assert(
+      fc.property(candidate, (raw) => {
+        const parsed = scoreEventSchema.safeParse(raw);
+        if (!parsed.success) return;
+        accepted++;
+        const event = parsed.data;
+        expect(avsc.isValid(event)).toBe(true);
+        const decoded = avsc.fromBuffer(avsc.toBuffer(event));
+        expect(decoded).toEqual(event);
+        // What the projector does after decoding: the contract accepts it again, unchanged.
+        expect(scoreEventSchema.parse(decoded)).toEqual(event);
+      }),
+      { numRuns: 500 },
+    );
+    // The generator must mostly produce acceptable events, or the property proves little.
+    expect(accepted).toBeGreaterThan(50);
+  });
+
+  it('fills the Avro defaults for the fields a direct producer may omit', () => {
+    const event = scoreEventSchema.parse({ eventId: 'e1', userId: 'u1', value: 3, occurredAt: MIN_OCCURRED_AT + 1 });
+    expect(event).toEqual({
+      eventId: 'e1',
+      userId: 'u1',
+      board: 'global',
+      op: 'add',
+      value: 3,
+      occurredAt: MIN_OCCURRED_AT + 1,
+      periods: [],
+      source: null,
+      metadata: null,
+    });
+    expect(avsc.fromBuffer(avsc.toBuffer(event))).toEqual(event);
+  });
+
+  it("carries the extreme values exactly, which avsc's built-in long does not", () => {
+    const event = scoreEventSchema.parse({
+      eventId: 'e',
+      userId: 'u',
+      value: -(2 ** 52) - 1,
+      occurredAt: MAX_OCCURRED_AT,
+    });
+    const builtIn = avro.Type.forSchema(scoreEventAvsc as avro.Schema);
+    expect((builtIn.fromBuffer(builtIn.toBuffer(event)) as { value: number }).value).not.toBe(event.value);
+    expect(avsc.fromBuffer(avsc.toBuffer(event))).toEqual(event);
+    for (const value of [MAX_ABS_VALUE, -MAX_ABS_VALUE]) {
+      const e = { ...event, value };
+      expect(avsc.fromBuffer(avsc.toBuffer(e))).toEqual(e);
+    }
+  });
+
+  it('refuses to decode a long a foreign producer wrote outside ±(2^53-1)', () => {
+    const exact = avro.Type.forSchema('long', avroTypeOptions);
+    // 2^60 as an Avro zigzag varint, built by hand so no float arithmetic is involved.
+    let zz = 2n ** 61n;
+    const bytes: number[] = [];
+    while (zz >= 0x80n) {
+      bytes.push(Number((zz & 0x7fn) | 0x80n));
+      zz >>= 7n;
+    }
+    bytes.push(Number(zz));
+    expect(() => exact.fromBuffer(Buffer.from(bytes))).toThrow(/outside/);
+  });
+
+  it('refuses what Avro could not carry exactly', () => {
+    const base = { eventId: 'e1', userId: 'u1', occurredAt: MIN_OCCURRED_AT + 1 };
+    expect(scoreEventSchema.safeParse({ ...base, value: MAX_ABS_VALUE + 1 }).success).toBe(false);
+    expect(scoreEventSchema.safeParse({ ...base, value: 1.5 }).success).toBe(false);
+    expect(scoreEventSchema.safeParse({ ...base, value: 1, metadata: 'x'.repeat(1025) }).success).toBe(false);
+  });
+});
