@@ -1,0 +1,67 @@
+import { swaggerUI } from '@hono/swagger-ui';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { invalidRequest, issuesToDetails } from '@rankstream/schemas';
+import { installErrorHandling, methodNotAllowed, mountHealth, mountMetrics } from '@rankstream/schemas/runtime';
+import { cors } from 'hono/cors';
+import type { AppDeps } from './deps.js';
+import { rateLimit } from './middleware/rate-limit.js';
+import { requestMetrics } from './middleware/request-metrics.js';
+import { boardRoutes } from './routes/board-routes.js';
+import { streamRoutes } from './routes/stream-routes.js';
+import { userRoutes } from './routes/user-routes.js';
+
+/** Every GET path the API serves, for the 405 answers to other methods. */
+const V1_PATHS = [
+  '/v1/boards',
+  '/v1/boards/:board/top',
+  '/v1/boards/:board/users/:userId',
+  '/v1/boards/:board/users/:userId/around',
+  '/v1/boards/:board/users/:userId/stream',
+  '/v1/boards/:board/ranks',
+  '/v1/boards/:board/stream',
+  '/v1/users/:userId',
+];
+
+export function createApp(deps: AppDeps) {
+  const app = new OpenAPIHono<any>({
+    // One error shape for every failed validation, naming the parameter.
+    defaultHook: (result) => {
+      if (!result.success) throw invalidRequest(issuesToDetails(result.error.issues));
+    },
+  });
+  installErrorHandling(app, deps.logger);
+  app.use('*', requestMetrics(deps.metrics));
+  const origins = deps.config.CORS_ORIGINS;
+  app.use(
+    '/v1/*',
+    cors({
+      origin: origins.includes('*') ? '*' : origins,
+      allowMethods: ['GET', 'HEAD', 'OPTIONS'],
+      allowHeaders: ['X-Consistency-Token', 'If-None-Match', 'Last-Event-ID'],
+      exposeHeaders: ['ETag', 'X-Served-By', 'X-Projection-Lag-Ms', 'X-Consistency', 'Retry-After'],
+      maxAge: 600,
+    }),
+  );
+  app.use('/v1/*', rateLimit(deps.config.QUERY_RATE_LIMIT_PER_S, deps.clientAddress));
+
+  // Streams first: /{board}/users/{userId}/stream must not be taken for a user named "stream".
+  app.route('/v1/boards', streamRoutes(deps));
+  app.route('/v1/boards', boardRoutes(deps));
+  app.route('/v1/users', userRoutes(deps));
+  for (const path of V1_PATHS) app.on(['POST', 'PUT', 'PATCH', 'DELETE'], path, methodNotAllowed(['GET']));
+
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Rankstream query API',
+      version: '1.0.0',
+      description:
+        'Read-only leaderboards. Every /v1 answer carries X-Served-By (redis|postgres) and X-Projection-Lag-Ms; ' +
+        'pass consistency tokens as ?after= or X-Consistency-Token to read your own writes.',
+    },
+  });
+  app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+  mountHealth(app, deps.readiness);
+  mountMetrics(app, deps.registry);
+  return app;
+}

@@ -1,0 +1,145 @@
+import { PERIODS, type PeriodName, percentile, toRankScore } from '@rankstream/schemas';
+import { encodeCursor } from './cursor.js';
+import type {
+  AroundRead,
+  BoardSummary,
+  RankedRow,
+  RanksRead,
+  TopRead,
+  UserBoardsRead,
+  UserRead,
+} from './read-model.js';
+
+/**
+ * The one place answers get their shape. Both readers feed these functions, so that Redis and
+ * PostgreSQL give byte-identical JSON for the same state: property order, sorting and nulls are
+ * decided here and nowhere else.
+ */
+export interface Entry {
+  rank: number;
+  userId: string;
+  username: string | null;
+  imageUrl: string | null;
+  score: number;
+}
+
+export interface Scope {
+  board: string;
+  period: PeriodName;
+  periodKey: string;
+}
+
+export function shapeEntry(row: RankedRow): Entry {
+  return { rank: row.rank, userId: row.userId, username: row.username, imageUrl: row.imageUrl, score: row.score };
+}
+
+function byRank(a: RankedRow, b: RankedRow): number {
+  return a.rank - b.rank;
+}
+
+function byCodeUnit(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function canonicalPeriods(periods: readonly string[]): string[] {
+  return PERIODS.filter((p) => periods.includes(p));
+}
+
+export function shapeBoards(boards: readonly BoardSummary[]) {
+  return {
+    boards: [...boards]
+      .sort((a, b) => byCodeUnit(a.board, b.board))
+      .map((b) => ({ board: b.board, order: b.order, periods: canonicalPeriods(b.periods), players: b.players })),
+  };
+}
+
+export function shapeTop(scope: Scope, read: TopRead) {
+  const rows = [...read.entries].sort(byRank);
+  const last = rows.at(-1);
+  const nextCursor =
+    last && last.rank < read.total
+      ? encodeCursor({
+          periodKey: scope.periodKey,
+          after: { rankScore: toRankScore(read.def.order, last.score), reachedAt: last.reachedAt, userId: last.userId },
+        })
+      : null;
+  return { ...scopeOf(scope), total: read.total, entries: rows.map(shapeEntry), nextCursor };
+}
+
+/** undefined: the user has no score there (a 404). */
+export function shapeUser(scope: Scope, read: UserRead) {
+  const e = read.entry;
+  if (!e) return undefined;
+  return {
+    ...scopeOf(scope),
+    rank: e.rank,
+    userId: e.userId,
+    username: e.username,
+    imageUrl: e.imageUrl,
+    score: e.score,
+    total: read.total,
+    percentile: percentile(e.rank, read.total),
+  };
+}
+
+export function shapeAround(scope: Scope, read: AroundRead) {
+  if (!read.found) return undefined;
+  return { ...scopeOf(scope), total: read.total, entries: [...read.entries].sort(byRank).map(shapeEntry) };
+}
+
+export function shapeRanks(scope: Scope, read: RanksRead, requested: readonly string[]) {
+  const known = new Set(read.entries.map((e) => e.userId));
+  return {
+    ...scopeOf(scope),
+    total: read.total,
+    entries: [...read.entries].sort(byRank).map(shapeEntry),
+    unknownUserIds: requested.filter((id) => !known.has(id)),
+  };
+}
+
+const PERIOD_RANK: Record<string, number> = { all: 0, daily: 1, weekly: 2, monthly: 3 };
+
+function periodOf(key: string): PeriodName {
+  return (key === 'all' ? 'all' : key.slice(0, key.indexOf(':'))) as PeriodName;
+}
+
+/** undefined: the user has neither a profile nor a score (a 404). */
+export function shapeUserBoards(userId: string, read: UserBoardsRead) {
+  if (!read.profile && read.boards.length === 0) return undefined;
+  const boards = [...read.boards]
+    .sort(
+      (a, b) =>
+        byCodeUnit(a.board, b.board) ||
+        (PERIOD_RANK[periodOf(a.periodKey)] ?? 9) - (PERIOD_RANK[periodOf(b.periodKey)] ?? 9),
+    )
+    .map((s) => ({
+      board: s.board,
+      period: periodOf(s.periodKey),
+      periodKey: s.periodKey,
+      rank: s.rank,
+      score: s.score,
+      total: s.total,
+    }));
+  return {
+    userId,
+    username: read.profile?.username ?? null,
+    imageUrl: read.profile?.imageUrl ?? null,
+    region: read.profile?.region ?? null,
+    boards,
+  };
+}
+
+function scopeOf(scope: Scope): Scope {
+  return { board: scope.board, period: scope.period, periodKey: scope.periodKey };
+}
+
+/** What the user stream pushes: the user's standing (null while unranked) and the neighbours. */
+export function shapeUserStream(scope: Scope, userId: string, around: AroundRead) {
+  const own = around.found ? around.entries.find((e) => e.userId === userId) : undefined;
+  return {
+    ...scopeOf(scope),
+    total: around.total,
+    user: own ? (shapeUser(scope, { def: around.def, total: around.total, entry: own }) ?? null) : null,
+    entries: around.found ? [...around.entries].sort(byRank).map(shapeEntry) : [],
+  };
+}

@@ -1,0 +1,115 @@
+import type { Period, RankOrder } from '@rankstream/schemas';
+
+/**
+ * What the readers hand to the response-shaping functions. Both stores are read into these shapes
+ * and nothing else, so that one set of shaping functions makes the JSON for both.
+ */
+export interface BoardDef {
+  board: string;
+  order: RankOrder;
+  periods: Period[];
+}
+
+export interface PartitionProgress {
+  logEnd: number;
+  caughtUpAt: number;
+}
+
+/** The store's position in the events log, read in the same snapshot as the data it comes with. */
+export interface StoreState {
+  /** partition -> next offset whose effects are in the store. */
+  watermark: Record<number, number>;
+  progress: Record<number, PartitionProgress>;
+}
+
+export interface RankedRow {
+  rank: number;
+  userId: string;
+  score: number;
+  reachedAt: number;
+  username: string | null;
+  imageUrl: string | null;
+}
+
+/** A position in the ranking order, used by cursors: the entry a page continues after. */
+export interface RankPosition {
+  rankScore: number;
+  reachedAt: number;
+  userId: string;
+}
+
+export type TopPage = { offset: number; limit: number } | { after: RankPosition; limit: number };
+
+export interface BoardSummary extends BoardDef {
+  players: number;
+}
+
+/** `null` board: the board does not exist. */
+export interface TopRead {
+  def: BoardDef;
+  total: number;
+  entries: RankedRow[];
+}
+
+export interface UserRead {
+  def: BoardDef;
+  total: number;
+  entry: RankedRow | null;
+}
+
+export interface AroundRead {
+  def: BoardDef;
+  total: number;
+  /** Empty when the user has no score there. */
+  entries: RankedRow[];
+  found: boolean;
+}
+
+export interface RanksRead {
+  def: BoardDef;
+  total: number;
+  entries: RankedRow[];
+}
+
+export interface UserBoardStanding {
+  board: string;
+  periodKey: string;
+  rank: number;
+  score: number;
+  total: number;
+}
+
+export interface Profile {
+  username: string | null;
+  imageUrl: string | null;
+  region: string | null;
+}
+
+export interface UserBoardsRead {
+  profile: Profile | null;
+  boards: UserBoardStanding[];
+}
+
+/** The current period keys, for the reads that span every period of every board. */
+export type CurrentPeriodKeys = Record<Period, string>;
+
+/**
+ * One store's answer: the value (null = unknown board) with the store state of the same snapshot,
+ * or why this store cannot answer (then the other one is asked).
+ */
+export type StoreRead<T> =
+  | { served: true; value: T; state: StoreState }
+  | { served: false; reason: 'not_ready' | 'rebuilding' | 'board_missing' };
+
+export interface RankingReader {
+  boards(): Promise<StoreRead<BoardSummary[]>>;
+  top(board: string, periodKey: string, page: TopPage): Promise<StoreRead<TopRead | null>>;
+  user(board: string, periodKey: string, userId: string): Promise<StoreRead<UserRead | null>>;
+  around(board: string, periodKey: string, userId: string, radius: number): Promise<StoreRead<AroundRead | null>>;
+  ranks(board: string, periodKey: string, userIds: readonly string[]): Promise<StoreRead<RanksRead | null>>;
+  userBoards(userId: string, current: CurrentPeriodKeys): Promise<StoreRead<UserBoardsRead>>;
+  /** Just the store state: the cheap change marker streams poll. */
+  state(): Promise<StoreRead<StoreState>>;
+}
+
+export type StoreName = 'redis' | 'postgres';

@@ -1,0 +1,65 @@
+import {
+  createLogger,
+  createMetricsRegistry,
+  createPool,
+  createRedis,
+  exitOnStartupFailure,
+  listen,
+  migrate,
+  onShutdown,
+} from '@rankstream/schemas/runtime';
+import { createApp } from './app.js';
+import { parseQueryConfig } from './config.js';
+import { clientAddressResolver } from './middleware/client-address.js';
+import { BREAKER_GAUGE, createQueryMetrics } from './query-metrics.js';
+import { FallbackReader } from './readers/fallback.js';
+import { createPostgresReader } from './readers/postgres-reader.js';
+import { createRedisReader } from './readers/redis-reader.js';
+
+const config = parseQueryConfig(process.env);
+const logger = createLogger('query-api', config.LOG_LEVEL);
+
+async function start() {
+  await migrate(config.DATABASE_URL, logger);
+  const pool = createPool(config.DATABASE_URL, config.PG_POOL_SIZE, logger);
+  const redis = createRedis(config.REDIS_URL, logger);
+  const registry = createMetricsRegistry('query-api');
+  const metrics = createQueryMetrics(registry);
+  const reader = new FallbackReader(
+    createRedisReader(redis, config.REDIS_PREFIX),
+    createPostgresReader(pool, config.EVENTS_TOPIC),
+    {
+      redisDeadlineMs: config.REDIS_DEADLINE_MS,
+      maxRedisLagMs: config.MAX_REDIS_LAG_MS,
+      breakerErrorPercent: config.REDIS_BREAKER_ERROR_PERCENT,
+      breakerMinCalls: config.REDIS_BREAKER_MIN_CALLS,
+      breakerResetMs: config.REDIS_BREAKER_RESET_MS,
+      onFallback: (reason) => metrics.fallbacks.inc({ reason }),
+      onBreakerState: (state) => metrics.breakerState.set(BREAKER_GAUGE[state]),
+    },
+    logger,
+  );
+  reader.startMonitor(config.REDIS_LAG_CHECK_MS);
+  const app = createApp({
+    reader,
+    config,
+    logger,
+    registry,
+    metrics,
+    // Ready when PostgreSQL answers: it can serve everything alone while Redis is away.
+    readiness: { postgres: () => pool.query('SELECT 1') },
+    clientAddress: clientAddressResolver(config.TRUST_FORWARDED_FOR),
+    now: Date.now,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  });
+  const server = await listen(app, config.QUERY_PORT);
+  logger.info({ port: server.port }, 'query API listening');
+  onShutdown(logger, () => [
+    { name: 'http', run: () => server.close() },
+    { name: 'fallback monitor', run: async () => reader.stop() },
+    { name: 'redis', run: () => redis.quit() },
+    { name: 'postgres', run: () => pool.end() },
+  ]);
+}
+
+start().catch(exitOnStartupFailure(logger));

@@ -1,0 +1,150 @@
+import { type Logger, withTimeout } from '@rankstream/schemas/runtime';
+import CircuitBreaker from 'opossum';
+import { isAheadOf, type OffsetSample, redisBehindMs } from '../domain/projection-lag.js';
+import type { RankingReader, StoreName, StoreRead, StoreState } from '../domain/read-model.js';
+
+export type FallbackReason =
+  | 'breaker_open'
+  | 'redis_error'
+  | 'redis_timeout'
+  | 'redis_behind'
+  | 'not_ready'
+  | 'rebuilding'
+  | 'board_missing';
+
+export interface Served<T> {
+  value: T;
+  state: StoreState;
+  servedBy: StoreName;
+}
+
+export interface FallbackOptions {
+  redisDeadlineMs: number;
+  maxRedisLagMs: number;
+  breakerErrorPercent: number;
+  breakerMinCalls: number;
+  breakerResetMs: number;
+  onFallback?: (reason: FallbackReason) => void;
+  onBreakerState?: (state: 'closed' | 'half_open' | 'open') => void;
+}
+
+type Op<T> = (reader: RankingReader) => Promise<StoreRead<T>>;
+
+/**
+ * Picks the store per request: Redis unless it is unreachable, slower than the deadline, not ready,
+ * rebuilding, missing the board, or known to be behind PostgreSQL by more than the allowed lag;
+ * PostgreSQL otherwise. The circuit breaker turns a dead Redis into one fast failure per reset
+ * period instead of a deadline spent on every request.
+ */
+export class FallbackReader {
+  private readonly breaker: CircuitBreaker<[Op<unknown>], StoreRead<unknown>>;
+  private pgSamples: OffsetSample[] = [];
+  private redisWatermark: Record<number, number> | undefined;
+  private monitorTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly redis: RankingReader,
+    private readonly postgres: RankingReader,
+    private readonly options: FallbackOptions,
+    private readonly logger: Logger,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.breaker = new CircuitBreaker((op: Op<unknown>) => op(this.redis), {
+      timeout: options.redisDeadlineMs,
+      errorThresholdPercentage: options.breakerErrorPercent,
+      volumeThreshold: options.breakerMinCalls,
+      resetTimeout: options.breakerResetMs,
+      rollingCountTimeout: 10_000,
+      rollingCountBuckets: 10,
+    });
+    this.breaker.on('open', () => {
+      logger.warn('Redis circuit breaker open: reading from PostgreSQL');
+      options.onBreakerState?.('open');
+    });
+    this.breaker.on('halfOpen', () => options.onBreakerState?.('half_open'));
+    this.breaker.on('close', () => {
+      logger.info('Redis circuit breaker closed: reading from Redis again');
+      options.onBreakerState?.('closed');
+    });
+  }
+
+  async read<T>(op: Op<T>): Promise<Served<T>> {
+    const reason = await this.tryRedis(op);
+    if (typeof reason !== 'string') return reason;
+    this.options.onFallback?.(reason);
+    const fromPg = await op(this.postgres);
+    if (!fromPg.served) throw new Error(`PostgreSQL reader cannot answer: ${fromPg.reason}`);
+    return { value: fromPg.value, state: fromPg.state, servedBy: 'postgres' };
+  }
+
+  private async tryRedis<T>(op: Op<T>): Promise<Served<T> | FallbackReason> {
+    if (this.redisLagMs() > this.options.maxRedisLagMs) return 'redis_behind';
+    try {
+      const r = (await this.breaker.fire(op as Op<unknown>)) as StoreRead<T>;
+      if (!r.served) return r.reason;
+      return { value: r.value, state: r.state, servedBy: 'redis' };
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === 'EOPENBREAKER') return 'breaker_open';
+      if (code === 'ETIMEDOUT') return 'redis_timeout';
+      this.logger.debug({ err: error }, 'Redis read failed');
+      return 'redis_error';
+    }
+  }
+
+  breakerState(): 'closed' | 'half_open' | 'open' {
+    return this.breaker.opened ? 'open' : this.breaker.halfOpen ? 'half_open' : 'closed';
+  }
+
+  /** How long Redis has been missing effects PostgreSQL has held (from the last samples). */
+  redisLagMs(): number {
+    if (!this.redisWatermark) return 0;
+    return redisBehindMs(this.pgSamples, this.redisWatermark, this.now());
+  }
+
+  /** One comparison of the two watermarks; the monitor calls it every interval. */
+  async sampleWatermarks(): Promise<void> {
+    const at = this.now();
+    const pg = await this.postgres.state();
+    if (pg.served) {
+      const last = this.pgSamples.at(-1);
+      const changed = !last || JSON.stringify(last.offsets) !== JSON.stringify(pg.value.watermark);
+      if (changed) this.pgSamples.push({ at, offsets: pg.value.watermark });
+    }
+    if (this.breaker.opened) return;
+    try {
+      const redis = await withTimeout(this.redis.state(), Math.max(this.options.redisDeadlineMs, 1_000));
+      this.redisWatermark = redis.served ? redis.value.watermark : undefined;
+    } catch {
+      this.redisWatermark = undefined;
+    }
+    // Samples Redis has passed can never matter again, except the newest (the baseline to compare to).
+    const wm = this.redisWatermark;
+    while (wm && this.pgSamples.length > 1 && !isAheadOf(this.pgSamples[0]!.offsets, wm)) {
+      this.pgSamples.shift();
+    }
+    if (this.pgSamples.length > 1000) this.pgSamples.splice(0, this.pgSamples.length - 1000);
+  }
+
+  startMonitor(intervalMs: number): void {
+    const tick = async () => {
+      try {
+        await this.sampleWatermarks();
+      } catch (error) {
+        this.logger.debug({ err: error }, 'watermark sample failed');
+      }
+      if (this.stopped) return;
+      this.monitorTimer = setTimeout(tick, intervalMs);
+      this.monitorTimer.unref();
+    };
+    void tick();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.monitorTimer) clearTimeout(this.monitorTimer);
+    this.monitorTimer = undefined;
+    this.breaker.shutdown();
+  }
+}

@@ -1,0 +1,221 @@
+import { PERIODS, type Period, RANK_ORDER_SQL, type RankOrder } from '@rankstream/schemas';
+import type pg from 'pg';
+import type { BoardDef, RankedRow, RankingReader, StoreRead, StoreState } from '../domain/read-model.js';
+
+/**
+ * Reads the durable projection. Each read is ONE statement, so that the rows and the
+ * projector_offsets they come with belong to one snapshot (the projector commits both in one
+ * transaction) without the round trips of an explicit transaction.
+ *
+ * Ranks are counted as rows ahead with the row comparison (rank_score, reached_at, user_id) < (...),
+ * which walks the composite index totals_rank_order; pages and neighbours are index range scans.
+ */
+
+// $1 is always the events topic.
+const OFFSETS = `off AS (
+  SELECT coalesce(json_agg(json_build_array(partition, next_offset, log_end_offset,
+    floor(extract(epoch FROM caught_up_at) * 1000)::bigint)), '[]'::json) AS o
+  FROM projector_offsets WHERE topic = $1)`;
+// $2 board, $3 period key.
+const DEF = `def AS (SELECT json_build_array(sort_order, periods) AS d FROM boards WHERE board = $2)`;
+const TOTAL = `(SELECT count(*) FROM totals WHERE board = $2 AND period_key = $3)`;
+// The sort key travels with each row so that json_agg can be told the order: the ORDER BY inside
+// a CTE is not a promise about the aggregate's order.
+const ROW =
+  'json_build_array(t.user_id, t.score, t.reached_at, p.username, p.image_url) AS r, t.rank_score, t.reached_at, t.user_id';
+const AGG_ASC = `json_agg(r ORDER BY rank_score, reached_at, user_id)`;
+const AGG_DESC = `json_agg(r ORDER BY rank_score DESC, reached_at DESC, user_id DESC)`;
+const ORDER = RANK_ORDER_SQL.replaceAll(/(rank_score|reached_at|user_id)/g, 't.$1');
+const ORDER_DESC = ORDER.replaceAll('ASC', 'DESC');
+const RANK_AHEAD = (of: string) => `(SELECT count(*) FROM totals a WHERE a.board = ${of}.board
+  AND a.period_key = ${of}.period_key
+  AND (a.rank_score, a.reached_at, a.user_id) < (${of}.rank_score, ${of}.reached_at, ${of}.user_id))`;
+
+const TOP_BY_OFFSET = `WITH ${OFFSETS}, ${DEF},
+page AS (SELECT ${ROW} FROM totals t LEFT JOIN profiles p ON p.user_id = t.user_id
+  WHERE t.board = $2 AND t.period_key = $3 ORDER BY ${ORDER} OFFSET $4 LIMIT $5)
+SELECT (SELECT o FROM off) AS off, (SELECT d FROM def) AS def, ${TOTAL} AS total, $4::bigint AS start,
+  (SELECT coalesce(${AGG_ASC}, '[]'::json) FROM page) AS rows`;
+
+const TOP_AFTER = `WITH ${OFFSETS}, ${DEF},
+page AS (SELECT ${ROW} FROM totals t LEFT JOIN profiles p ON p.user_id = t.user_id
+  WHERE t.board = $2 AND t.period_key = $3
+    AND (t.rank_score, t.reached_at, t.user_id) > ($4::bigint, $5::bigint, $6::text)
+  ORDER BY ${ORDER} LIMIT $7)
+SELECT (SELECT o FROM off) AS off, (SELECT d FROM def) AS def, ${TOTAL} AS total,
+  (SELECT count(*) FROM totals WHERE board = $2 AND period_key = $3
+    AND (rank_score, reached_at, user_id) <= ($4::bigint, $5::bigint, $6::text)) AS start,
+  (SELECT coalesce(${AGG_ASC}, '[]'::json) FROM page) AS rows`;
+
+const ME = `me AS (SELECT t.*, p.username, p.image_url FROM totals t LEFT JOIN profiles p ON p.user_id = t.user_id
+  WHERE t.board = $2 AND t.period_key = $3 AND t.user_id = $4)`;
+
+const USER = `WITH ${OFFSETS}, ${DEF}, ${ME}
+SELECT (SELECT o FROM off) AS off, (SELECT d FROM def) AS def, ${TOTAL} AS total,
+  (SELECT json_build_array(${RANK_AHEAD('t')} + 1, t.user_id, t.score, t.reached_at, t.username, t.image_url)
+    FROM me t) AS me`;
+
+const AROUND = `WITH ${OFFSETS}, ${DEF}, ${ME},
+above AS (SELECT ${ROW} FROM me
+  CROSS JOIN LATERAL (SELECT * FROM totals t WHERE t.board = me.board AND t.period_key = me.period_key
+    AND (t.rank_score, t.reached_at, t.user_id) < (me.rank_score, me.reached_at, me.user_id)
+    ORDER BY ${ORDER_DESC} LIMIT $5) t
+  LEFT JOIN profiles p ON p.user_id = t.user_id),
+below AS (SELECT ${ROW} FROM me
+  CROSS JOIN LATERAL (SELECT * FROM totals t WHERE t.board = me.board AND t.period_key = me.period_key
+    AND (t.rank_score, t.reached_at, t.user_id) > (me.rank_score, me.reached_at, me.user_id)
+    ORDER BY ${ORDER} LIMIT $5) t
+  LEFT JOIN profiles p ON p.user_id = t.user_id)
+SELECT (SELECT o FROM off) AS off, (SELECT d FROM def) AS def, ${TOTAL} AS total,
+  (SELECT json_build_array(${RANK_AHEAD('t')} + 1, t.user_id, t.score, t.reached_at, t.username, t.image_url)
+    FROM me t) AS me,
+  (SELECT coalesce(${AGG_DESC}, '[]'::json) FROM above) AS above,
+  (SELECT coalesce(${AGG_ASC}, '[]'::json) FROM below) AS below`;
+
+const RANKS = `WITH ${OFFSETS}, ${DEF},
+me AS (SELECT t.*, p.username, p.image_url FROM totals t LEFT JOIN profiles p ON p.user_id = t.user_id
+  WHERE t.board = $2 AND t.period_key = $3 AND t.user_id = ANY($4::text[]))
+SELECT (SELECT o FROM off) AS off, (SELECT d FROM def) AS def, ${TOTAL} AS total,
+  (SELECT coalesce(json_agg(json_build_array(${RANK_AHEAD('t')} + 1, t.user_id, t.score, t.reached_at,
+    t.username, t.image_url)), '[]'::json) FROM me t) AS rows`;
+
+const BOARDS = `WITH ${OFFSETS}
+SELECT (SELECT o FROM off) AS off,
+  (SELECT coalesce(json_agg(json_build_array(b.board, b.sort_order, b.periods,
+    (SELECT count(*) FROM totals t WHERE t.board = b.board AND t.period_key = 'all'))), '[]'::json)
+   FROM boards b) AS boards`;
+
+// $2 userId, $3..$5 the current daily, weekly and monthly keys. The totals primary key
+// (board, period_key, user_id) finds the user's rows board by board: totals has no index on user_id.
+const USER_BOARDS = `WITH ${OFFSETS},
+mine AS (SELECT t.*, b.sort_order FROM boards b
+  CROSS JOIN LATERAL (SELECT 'all'::text AS key UNION ALL
+    SELECT CASE p WHEN 'daily' THEN $3::text WHEN 'weekly' THEN $4::text WHEN 'monthly' THEN $5::text END
+    FROM unnest(b.periods) AS p) k
+  JOIN totals t ON t.board = b.board AND t.period_key = k.key AND t.user_id = $2)
+SELECT (SELECT o FROM off) AS off,
+  (SELECT json_build_array(username, image_url, region) FROM profiles WHERE user_id = $2) AS profile,
+  (SELECT coalesce(json_agg(json_build_array(t.board, t.period_key, ${RANK_AHEAD('t')} + 1, t.score,
+    (SELECT count(*) FROM totals c WHERE c.board = t.board AND c.period_key = t.period_key))), '[]'::json)
+   FROM mine t) AS boards`;
+
+const STATE = `WITH ${OFFSETS} SELECT (SELECT o FROM off) AS off`;
+
+type Offsets = [number, number, number, number][];
+type PgRow = [string, number, number, string | null, string | null];
+type PgRankedRow = [number, string, number, number, string | null, string | null];
+
+function stateOf(off: Offsets): StoreState {
+  const state: StoreState = { watermark: {}, progress: {} };
+  for (const [partition, next, logEnd, caughtUpAt] of off) {
+    state.watermark[partition] = next;
+    state.progress[partition] = { logEnd, caughtUpAt };
+  }
+  return state;
+}
+
+function defOf(board: string, d: [RankOrder, string[]]): BoardDef {
+  return { board, order: d[0], periods: d[1].filter((p): p is Period => PERIODS.includes(p as Period)) };
+}
+
+function ranked(rank: number, r: PgRow): RankedRow {
+  return { rank, userId: r[0], score: r[1], reachedAt: r[2], username: r[3], imageUrl: r[4] };
+}
+
+function rankedRow(r: PgRankedRow): RankedRow {
+  return { rank: r[0], userId: r[1], score: r[2], reachedAt: r[3], username: r[4], imageUrl: r[5] };
+}
+
+export function createPostgresReader(pool: pg.Pool, topic: string): RankingReader {
+  async function one(sql: string, params: unknown[]): Promise<Record<string, any>> {
+    const { rows } = await pool.query(sql, [topic, ...params]);
+    return rows[0] as Record<string, any>;
+  }
+
+  function served<T>(row: Record<string, any>, value: T): StoreRead<T> {
+    return { served: true, value, state: stateOf(row.off as Offsets) };
+  }
+
+  return {
+    async boards() {
+      const row = await one(BOARDS, []);
+      const boards = (row.boards as [string, RankOrder, string[], number][]).map(
+        ([board, order, periods, players]) => ({
+          ...defOf(board, [order, periods]),
+          players,
+        }),
+      );
+      return served(row, boards);
+    },
+
+    async top(board, periodKey, page) {
+      const row =
+        'offset' in page
+          ? await one(TOP_BY_OFFSET, [board, periodKey, page.offset, page.limit])
+          : await one(TOP_AFTER, [
+              board,
+              periodKey,
+              page.after.rankScore,
+              page.after.reachedAt,
+              page.after.userId,
+              page.limit,
+            ]);
+      if (!row.def) return served(row, null);
+      const start = Number(row.start);
+      return served(row, {
+        def: defOf(board, row.def),
+        total: Number(row.total),
+        entries: (row.rows as PgRow[]).map((r, i) => ranked(start + i + 1, r)),
+      });
+    },
+
+    async user(board, periodKey, userId) {
+      const row = await one(USER, [board, periodKey, userId]);
+      if (!row.def) return served(row, null);
+      return served(row, {
+        def: defOf(board, row.def),
+        total: Number(row.total),
+        entry: row.me ? rankedRow(row.me) : null,
+      });
+    },
+
+    async around(board, periodKey, userId, radius) {
+      const row = await one(AROUND, [board, periodKey, userId, radius]);
+      if (!row.def) return served(row, null);
+      const def = defOf(board, row.def);
+      if (!row.me) return served(row, { def, total: Number(row.total), found: false, entries: [] });
+      const me = rankedRow(row.me);
+      // above comes nearest first (a descending scan); below nearest first too.
+      const above = (row.above as PgRow[]).map((r, i) => ranked(me.rank - i - 1, r));
+      const below = (row.below as PgRow[]).map((r, i) => ranked(me.rank + i + 1, r));
+      return served(row, { def, total: Number(row.total), found: true, entries: [...above.reverse(), me, ...below] });
+    },
+
+    async ranks(board, periodKey, userIds) {
+      const row = await one(RANKS, [board, periodKey, userIds]);
+      if (!row.def) return served(row, null);
+      return served(row, {
+        def: defOf(board, row.def),
+        total: Number(row.total),
+        entries: (row.rows as PgRankedRow[]).map(rankedRow),
+      });
+    },
+
+    async userBoards(userId, current) {
+      const row = await one(USER_BOARDS, [userId, current.daily, current.weekly, current.monthly]);
+      const p = row.profile as [string, string | null, string | null] | null;
+      return served(row, {
+        profile: p ? { username: p[0], imageUrl: p[1], region: p[2] } : null,
+        boards: (row.boards as [string, string, number, number, number][]).map(
+          ([board, periodKey, rank, score, total]) => ({ board, periodKey, rank, score, total }),
+        ),
+      });
+    },
+
+    async state() {
+      const row = await one(STATE, []);
+      const state = stateOf(row.off as Offsets);
+      return { served: true, value: state, state };
+    },
+  };
+}

@@ -1,0 +1,151 @@
+import { z } from '@hono/zod-openapi';
+import { BOARD_ID_PATTERN, USER_ID_PATTERN } from '@rankstream/schemas';
+import { parseDay } from '../domain/period-selection.js';
+
+/** Request and answer schemas: they validate at the edge and make /openapi.json. */
+
+export const MAX_USER_IDS = 100;
+export const MAX_OFFSET = 10_000_000;
+
+const boardParam = z
+  .string()
+  .regex(BOARD_ID_PATTERN, 'must be 1-64 characters of a-z 0-9 _ . : -')
+  .openapi({ param: { name: 'board', in: 'path' }, example: 'global' });
+const userParam = z
+  .string()
+  .regex(USER_ID_PATTERN, 'must be 1-64 characters of A-Z a-z 0-9 _ . : @ -')
+  .openapi({ param: { name: 'userId', in: 'path' }, example: 'player-42' });
+
+export const boardParams = z.object({ board: boardParam });
+export const boardUserParams = z.object({ board: boardParam, userId: userParam });
+export const userParams = z.object({ userId: userParam });
+
+const tokens = z
+  .union([z.string(), z.array(z.string())])
+  .optional()
+  .openapi({
+    description: 'consistencyToken(s) from the ingest API; the answer waits until the projection covers them',
+  });
+
+export const periodQuery = {
+  period: z
+    .enum(['all', 'daily', 'weekly', 'monthly'])
+    .default('all')
+    .openapi({ description: 'all-time or one of the periods the board keeps' }),
+  at: z
+    .string()
+    .refine((s) => parseDay(s) !== undefined, 'must be a date YYYY-MM-DD')
+    .optional()
+    .openapi({ description: 'a UTC day inside the wanted period (default: now)', example: '2026-11-23' }),
+  after: tokens,
+};
+
+const intParam = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max))
+    .optional()
+    .transform((v) => v ?? fallback)
+    .openapi({ type: 'integer', minimum: min, maximum: max, default: fallback });
+
+export const topQuery = z.object({
+  ...periodQuery,
+  limit: intParam(1, 1000, 10),
+  offset: intParam(0, MAX_OFFSET, 0),
+  cursor: z.string().optional().openapi({ description: 'nextCursor of the previous page' }),
+});
+
+export const plainPeriodQuery = z.object(periodQuery);
+
+export const aroundQuery = z.object({ ...periodQuery, radius: intParam(0, 50, 5) });
+
+export const ranksQuery = z.object({
+  ...periodQuery,
+  userIds: z
+    .string()
+    .transform((s) => [...new Set(s.split(',').map((id) => id.trim()))].filter(Boolean))
+    .pipe(
+      z
+        .array(z.string().regex(USER_ID_PATTERN, 'each must be 1-64 characters of A-Z a-z 0-9 _ . : @ -'))
+        .min(1, 'must name at least one user')
+        .max(MAX_USER_IDS, `must name at most ${MAX_USER_IDS} users`),
+    )
+    .openapi({ type: 'string', example: 'alice,bob,carol', description: 'comma-separated, up to 100' }),
+});
+
+export const streamQuery = z.object({ ...periodQuery, limit: intParam(1, 100, 10) });
+export const userStreamQuery = z.object({ ...periodQuery, radius: intParam(0, 50, 5) });
+
+const entry = z
+  .object({
+    rank: z.number().int(),
+    userId: z.string(),
+    username: z.string().nullable(),
+    imageUrl: z.string().nullable(),
+    score: z.number().int(),
+  })
+  .openapi('Entry');
+
+const scope = {
+  board: z.string(),
+  period: z.enum(['all', 'daily', 'weekly', 'monthly']),
+  periodKey: z.string().openapi({ example: 'daily:2026-11-23' }),
+};
+
+export const boardsAnswer = z
+  .object({
+    boards: z.array(
+      z.object({
+        board: z.string(),
+        order: z.enum(['desc', 'asc']),
+        periods: z.array(z.enum(['daily', 'weekly', 'monthly'])),
+        players: z.number().int(),
+      }),
+    ),
+  })
+  .openapi('Boards');
+
+export const topAnswer = z
+  .object({ ...scope, total: z.number().int(), entries: z.array(entry), nextCursor: z.string().nullable() })
+  .openapi('Top');
+
+export const userAnswer = z
+  .object({
+    ...scope,
+    rank: z.number().int(),
+    userId: z.string(),
+    username: z.string().nullable(),
+    imageUrl: z.string().nullable(),
+    score: z.number().int(),
+    total: z.number().int(),
+    percentile: z.number(),
+  })
+  .openapi('UserRank');
+
+export const aroundAnswer = z.object({ ...scope, total: z.number().int(), entries: z.array(entry) }).openapi('Around');
+
+export const ranksAnswer = z
+  .object({ ...scope, total: z.number().int(), entries: z.array(entry), unknownUserIds: z.array(z.string()) })
+  .openapi('Ranks');
+
+export const userBoardsAnswer = z
+  .object({
+    userId: z.string(),
+    username: z.string().nullable(),
+    imageUrl: z.string().nullable(),
+    region: z.string().nullable(),
+    boards: z.array(z.object({ ...scope, rank: z.number().int(), score: z.number().int(), total: z.number().int() })),
+  })
+  .openapi('User');
+
+export const errorAnswer = z
+  .object({
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      details: z.array(z.object({ path: z.string(), message: z.string() })),
+    }),
+  })
+  .openapi('Error');

@@ -1,0 +1,191 @@
+import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi';
+import { HttpError, invalidRequest, type PeriodName } from '@rankstream/schemas';
+import type { Context } from 'hono';
+import type { AppDeps } from '../deps.js';
+import { type Scope, shapeAround, shapeBoards, shapeRanks, shapeTop, shapeUser } from '../domain/answers.js';
+import { decodeCursor } from '../domain/cursor.js';
+import { boardKeepsPeriod, parseDay, periodOfKey, selectPeriodKey } from '../domain/period-selection.js';
+import type { BoardDef, TopPage } from '../domain/read-model.js';
+import {
+  aroundAnswer,
+  aroundQuery,
+  boardParams,
+  boardsAnswer,
+  boardUserParams,
+  errorAnswer,
+  plainPeriodQuery,
+  ranksAnswer,
+  ranksQuery,
+  topAnswer,
+  topQuery,
+  userAnswer,
+} from './api-schemas.js';
+import {
+  boardNotFound,
+  type ConsistentRead,
+  consistencyRequirements,
+  consistentRead,
+  jsonAnswer,
+  periodNotKept,
+  setStoreHeaders,
+} from './read-answer.js';
+
+const json = (schema: z.ZodType, description: string) => ({
+  content: { 'application/json': { schema } },
+  description,
+});
+const errors = {
+  400: json(errorAnswer, 'a parameter is invalid (details name it)'),
+  404: json(errorAnswer, 'unknown board or user'),
+  429: json(errorAnswer, 'rate limited (see Retry-After)'),
+};
+const tags = ['boards'];
+
+/** The scope of a board read, and the check that the board exists and keeps that period. */
+export function requestScope(
+  deps: AppDeps,
+  board: string,
+  query: { period: PeriodName; at?: string | undefined },
+): Scope {
+  const atMs = query.at === undefined ? undefined : parseDay(query.at);
+  return { board, period: query.period, periodKey: selectPeriodKey(query.period, atMs, deps.now()) };
+}
+
+export function checkBoard<T extends { def: BoardDef }>(scope: Scope, value: T | null): T {
+  if (!value) throw boardNotFound(scope.board);
+  if (!boardKeepsPeriod(value.def.periods, scope.period)) throw periodNotKept(scope.board, scope.period);
+  return value;
+}
+
+function withHeaders<T>(c: Context, deps: AppDeps, read: ConsistentRead<T>): T {
+  setStoreHeaders(c, deps, read);
+  return read.served.value;
+}
+
+export function boardRoutes(deps: AppDeps) {
+  const app = new OpenAPIHono<any>();
+  const topic = deps.config.EVENTS_TOPIC;
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/',
+      tags,
+      summary: 'Every board with its order, periods and number of players (all-time)',
+      request: { query: plainPeriodQuery.pick({ after: true }) },
+      responses: { 200: json(boardsAnswer, 'the boards'), 429: errors[429] },
+    }),
+    (async (c: Context) => {
+      const read = await consistentRead(deps, consistencyRequirements(c, topic), (r) => r.boards());
+      const body = shapeBoards(withHeaders(c, deps, read));
+      return jsonAnswer(c, read, body, `boards:${JSON.stringify(body.boards.map((b) => [b.board, b.periods]))}`);
+    }) as any,
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/{board}/top',
+      tags,
+      summary: 'The top of a board, by offset or cursor',
+      request: { params: boardParams, query: topQuery },
+      responses: { 200: json(topAnswer, 'a page of the ranking'), ...errors },
+    }),
+    (async (c: Context & { req: { valid: (t: 'param' | 'query') => any } }) => {
+      const { board } = c.req.valid('param');
+      const q = c.req.valid('query') as z.output<typeof topQuery>;
+      let scope = requestScope(deps, board, q);
+      let page: TopPage = { offset: q.offset, limit: q.limit };
+      if (q.cursor !== undefined) {
+        const cursor = decodeCursor(q.cursor);
+        if (!cursor) throw invalidRequest([{ path: 'cursor', message: 'is not a cursor from this API' }]);
+        if (c.req.query('offset') !== undefined) {
+          throw invalidRequest([{ path: 'offset', message: 'cannot be combined with cursor' }]);
+        }
+        const fits =
+          periodOfKey(cursor.periodKey) === q.period && (q.at === undefined || cursor.periodKey === scope.periodKey);
+        if (!fits) throw invalidRequest([{ path: 'cursor', message: 'belongs to another period' }]);
+        // The cursor's own period key: a daily page keeps paging the same day across midnight.
+        scope = { ...scope, periodKey: cursor.periodKey };
+        page = { after: cursor.after, limit: q.limit };
+      }
+      const read = await consistentRead(deps, consistencyRequirements(c, topic), (r) =>
+        r.top(board, scope.periodKey, page),
+      );
+      const value = checkBoard(scope, withHeaders(c, deps, read));
+      return jsonAnswer(c, read, shapeTop(scope, value), scope.periodKey);
+    }) as any,
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/{board}/users/{userId}',
+      tags,
+      summary: "A user's rank, score and percentile",
+      request: { params: boardUserParams, query: plainPeriodQuery },
+      responses: { 200: json(userAnswer, 'the standing'), ...errors },
+    }),
+    (async (c: any) => {
+      const { board, userId } = c.req.valid('param');
+      const scope = requestScope(deps, board, c.req.valid('query'));
+      const read = await consistentRead(deps, consistencyRequirements(c, topic), (r) =>
+        r.user(board, scope.periodKey, userId),
+      );
+      const body = shapeUser(scope, checkBoard(scope, withHeaders(c, deps, read)));
+      if (!body) throw userNotRanked(board, scope.periodKey, userId);
+      return jsonAnswer(c, read, body, scope.periodKey);
+    }) as any,
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/{board}/users/{userId}/around',
+      tags,
+      summary: 'A user and up to radius entries above and below',
+      request: { params: boardUserParams, query: aroundQuery },
+      responses: { 200: json(aroundAnswer, 'the neighbourhood'), ...errors },
+    }),
+    (async (c: any) => {
+      const { board, userId } = c.req.valid('param');
+      const q = c.req.valid('query') as z.output<typeof aroundQuery>;
+      const scope = requestScope(deps, board, q);
+      const read = await consistentRead(deps, consistencyRequirements(c, topic), (r) =>
+        r.around(board, scope.periodKey, userId, q.radius),
+      );
+      const body = shapeAround(scope, checkBoard(scope, withHeaders(c, deps, read)));
+      if (!body) throw userNotRanked(board, scope.periodKey, userId);
+      return jsonAnswer(c, read, body, scope.periodKey);
+    }) as any,
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/{board}/ranks',
+      tags,
+      summary: "Several users' entries with their global ranks (a friends' leaderboard)",
+      request: { params: boardParams, query: ranksQuery },
+      responses: { 200: json(ranksAnswer, 'the entries found, in ranking order'), ...errors },
+    }),
+    (async (c: any) => {
+      const { board } = c.req.valid('param');
+      const q = c.req.valid('query') as z.output<typeof ranksQuery>;
+      const scope = requestScope(deps, board, q);
+      const read = await consistentRead(deps, consistencyRequirements(c, topic), (r) =>
+        r.ranks(board, scope.periodKey, q.userIds),
+      );
+      const value = checkBoard(scope, withHeaders(c, deps, read));
+      return jsonAnswer(c, read, shapeRanks(scope, value, q.userIds), scope.periodKey);
+    }) as any,
+  );
+
+  return app;
+}
+
+export function userNotRanked(board: string, periodKey: string, userId: string): HttpError {
+  return new HttpError(404, 'user_not_found', `user ${userId} has no score on ${board} (${periodKey})`, [
+    { path: 'userId', message: 'no score on this board and period' },
+  ]);
+}

@@ -1,0 +1,43 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { HttpError } from '@rankstream/schemas';
+import type { AppDeps } from '../deps.js';
+import { shapeUserBoards } from '../domain/answers.js';
+import { currentPeriodKeys } from '../domain/period-selection.js';
+import { errorAnswer, periodQuery, userBoardsAnswer, userParams } from './api-schemas.js';
+import { consistencyRequirements, consistentRead, jsonAnswer, setStoreHeaders } from './read-answer.js';
+
+export function userRoutes(deps: AppDeps) {
+  const app = new OpenAPIHono<any>();
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/{userId}',
+      tags: ['users'],
+      summary: "A user's profile and standing on every board and current period where they have a score",
+      request: { params: userParams, query: z.object({ after: periodQuery.after }) },
+      responses: {
+        200: { content: { 'application/json': { schema: userBoardsAnswer } }, description: 'the user' },
+        400: { content: { 'application/json': { schema: errorAnswer } }, description: 'invalid parameter' },
+        404: { content: { 'application/json': { schema: errorAnswer } }, description: 'neither profile nor score' },
+      },
+    }),
+    (async (c: any) => {
+      const { userId } = c.req.valid('param');
+      const current = currentPeriodKeys(deps.now());
+      const read = await consistentRead(deps, consistencyRequirements(c, deps.config.EVENTS_TOPIC), (r) =>
+        r.userBoards(userId, current),
+      );
+      setStoreHeaders(c, deps, read);
+      const body = shapeUserBoards(userId, read.served.value);
+      if (!body) {
+        throw new HttpError(404, 'user_not_found', `no profile and no score for user ${userId}`, [
+          { path: 'userId', message: 'unknown user' },
+        ]);
+      }
+      return jsonAnswer(c, read, body, `${current.daily}|${current.weekly}|${current.monthly}`);
+    }) as any,
+  );
+
+  return app;
+}
