@@ -1,0 +1,90 @@
+import type { Period } from '@rankstream/schemas';
+import type { Pool } from '@rankstream/schemas/runtime';
+import {
+  applyBoardPatch,
+  BOARD_DEFAULTS,
+  type BoardDefinition,
+  type BoardPatch,
+  type DefaultOp,
+  type SortOrder,
+} from '../domain/board-definition.js';
+import type { BoardPutOutcome, BoardStore } from '../ports.js';
+
+interface BoardRow {
+  board: string;
+  sort_order: SortOrder;
+  default_op: DefaultOp;
+  periods: Period[];
+  created_at: Date;
+}
+
+const COLUMNS = 'board, sort_order, default_op, periods, created_at';
+
+function toDefinition(row: BoardRow): BoardDefinition {
+  return {
+    board: row.board,
+    order: row.sort_order,
+    defaultOp: row.default_op,
+    periods: row.periods,
+    createdAt: row.created_at.getTime(),
+  };
+}
+
+/** Board definitions in the `boards` table, shared with the projector (which may create them too). */
+export function createPostgresBoardStore(pool: Pool): BoardStore {
+  async function get(board: string): Promise<BoardDefinition | undefined> {
+    const { rows } = await pool.query<BoardRow>(`SELECT ${COLUMNS} FROM boards WHERE board = $1`, [board]);
+    return rows[0] ? toDefinition(rows[0]) : undefined;
+  }
+
+  return {
+    get,
+    async createIfMissing(board) {
+      await pool.query(
+        `INSERT INTO boards (board, sort_order, default_op, periods) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+        [board, BOARD_DEFAULTS.order, BOARD_DEFAULTS.defaultOp, BOARD_DEFAULTS.periods],
+      );
+      // A separate statement: a row a concurrent creator committed is visible to it, not to the INSERT's snapshot.
+      const created = await get(board);
+      if (!created) throw new Error(`board ${board} vanished right after its creation`);
+      return created;
+    },
+    async put(board: string, patch: BoardPatch): Promise<BoardPutOutcome> {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        for (;;) {
+          const { rows } = await client.query<BoardRow>(`SELECT ${COLUMNS} FROM boards WHERE board = $1 FOR UPDATE`, [
+            board,
+          ]);
+          const current = rows[0] ? toDefinition(rows[0]) : undefined;
+          const outcome = applyBoardPatch(current, patch);
+          if (!outcome.ok) {
+            await client.query('ROLLBACK');
+            return { status: 'order_immutable', definition: current! };
+          }
+          const { order, defaultOp, periods } = outcome.settings;
+          const written = current
+            ? await client.query<BoardRow>(
+                `UPDATE boards SET default_op = $2, periods = $3, updated_at = now() WHERE board = $1 RETURNING ${COLUMNS}`,
+                [board, defaultOp, periods],
+              )
+            : await client.query<BoardRow>(
+                `INSERT INTO boards (board, sort_order, default_op, periods) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT DO NOTHING RETURNING ${COLUMNS}`,
+                [board, order, defaultOp, periods],
+              );
+          // Created by someone else between our SELECT and INSERT: go round again, now as an update.
+          if (!written.rows[0]) continue;
+          await client.query('COMMIT');
+          return { status: current ? 'updated' : 'created', definition: toDefinition(written.rows[0]) };
+        }
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+  };
+}

@@ -1,0 +1,47 @@
+import { swaggerUI } from '@hono/swagger-ui';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { installErrorHandling, methodNotAllowed, mountHealth, mountMetrics } from '@rankstream/schemas/runtime';
+import { routePath } from 'hono/route';
+import { boardsRoutes } from './routes/boards.js';
+import type { AppDeps } from './routes/deps.js';
+import { eventsRoutes } from './routes/events.js';
+import { documentRoutes } from './routes/openapi.js';
+import { usersRoutes } from './routes/users.js';
+
+export type { AppDeps };
+
+/** The whole HTTP surface; it does not listen (main.ts does, tests call app.request()). */
+export function createApp(deps: AppDeps) {
+  const app = new OpenAPIHono();
+  installErrorHandling(app, deps.logger);
+
+  app.use('*', async (c, next) => {
+    await next();
+    const route = routePath(c, -1);
+    deps.metrics.httpRequests.inc({
+      route: route === '*' || route === '/*' ? 'unmatched' : route,
+      method: c.req.method,
+      status: String(c.res.status),
+    });
+  });
+
+  app.route('/v1/events', eventsRoutes(deps));
+  app.route('/v1/boards', boardsRoutes(deps));
+  app.route('/v1/users', usersRoutes(deps));
+
+  documentRoutes(app);
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Rankstream ingest API',
+      version: '1',
+      description: 'The write side: score events, boards and profiles, published to Kafka with acks=all.',
+    },
+  });
+  app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+  mountHealth(app, deps.readiness);
+  mountMetrics(app, deps.metricsRegistry);
+  for (const path of ['/openapi.json', '/docs', '/healthz', '/readyz', '/metrics'])
+    app.all(path, methodNotAllowed(['GET']));
+  return app;
+}

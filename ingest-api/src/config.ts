@@ -1,0 +1,44 @@
+import { kafkaEnv, logEnv, parseEnv, port, postgresEnv, registryEnv } from '@rankstream/schemas/runtime';
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', ''])
+  .default('false')
+  .transform((v) => v === 'true' || v === '1');
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/** Every variable the ingest API reads; README.md documents each one. */
+export const ingestEnv = {
+  ...logEnv,
+  ...kafkaEnv,
+  ...registryEnv,
+  ...postgresEnv,
+  INGEST_PORT: port(8080),
+  EVENTS_PARTITIONS: positiveInt(6),
+  /** `name:sha256hex:scope+scope`, comma-separated. Unset: a dev key is generated (see README). */
+  API_KEYS: z.string().optional(),
+  /** Where the generated dev key is kept when API_KEYS is unset (git-ignored). */
+  DEV_API_KEY_FILE: z.string().optional(),
+  /** true: an event for a board nobody defined is a 404 instead of creating the board with defaults. */
+  STRICT_BOARDS: bool,
+  /** How far in the future occurredAt may be, in milliseconds (default 5 minutes). */
+  MAX_CLOCK_SKEW_MS: positiveInt(5 * 60_000),
+  MAX_BODY_BYTES: positiveInt(2 * 1024 * 1024),
+  /** Sustained events per second per API key; the bucket holds twice this (the burst). */
+  RATE_LIMIT_EVENTS_PER_S: positiveInt(20_000).refine(
+    (n) => n * 2 >= 1000,
+    'must be at least 500, so that a legal 1,000-event batch fits the burst',
+  ),
+  /** How long the broker may wait for all in-sync replicas (acks=all) before failing a produce. */
+  KAFKA_ACK_TIMEOUT_MS: positiveInt(5_000),
+  /** A request whose events are not all acknowledged within this gets a 503 (client-side deadline). */
+  PRODUCE_DEADLINE_MS: positiveInt(10_000),
+  /** How long a board definition may be served from this instance's memory. */
+  BOARD_CACHE_TTL_MS: z.coerce.number().int().min(0).default(1_000),
+};
+
+export type IngestConfig = ReturnType<typeof loadConfig>;
+
+export function loadConfig(env: NodeJS.ProcessEnv) {
+  return parseEnv(ingestEnv, env);
+}

@@ -1,0 +1,56 @@
+import type { Period, ScoreOp } from '@rankstream/schemas';
+
+export type SortOrder = 'desc' | 'asc';
+/** `best` is resolved at ingest: max on a desc board, min on an asc one. */
+export type DefaultOp = 'add' | 'set' | 'best';
+export type RequestOp = ScoreOp | 'best';
+
+export interface BoardSettings {
+  order: SortOrder;
+  defaultOp: DefaultOp;
+  periods: Period[];
+}
+
+export interface BoardDefinition extends BoardSettings {
+  board: string;
+  /** Milliseconds since the epoch. */
+  createdAt: number;
+}
+
+export const BOARD_DEFAULTS: BoardSettings = { order: 'desc', defaultOp: 'add', periods: [] };
+
+export type BoardPatch = Partial<BoardSettings>;
+
+export type PatchOutcome = { ok: true; settings: BoardSettings } | { ok: false; code: 'order_immutable' };
+
+/**
+ * Omitted fields keep their current value (or the default for a new board). The order never changes
+ * once a board exists: stored sort keys (rank_score) were computed with it.
+ */
+export function applyBoardPatch(current: BoardSettings | undefined, patch: BoardPatch): PatchOutcome {
+  const base = current ?? BOARD_DEFAULTS;
+  if (current && patch.order !== undefined && patch.order !== current.order)
+    return { ok: false, code: 'order_immutable' };
+  return {
+    ok: true,
+    settings: {
+      order: patch.order ?? base.order,
+      defaultOp: patch.defaultOp ?? base.defaultOp,
+      periods: sortPeriods(patch.periods ?? base.periods),
+    },
+  };
+}
+
+const PERIOD_ORDER: Record<Period, number> = { daily: 0, weekly: 1, monthly: 2 };
+
+/** A canonical order, so equal definitions compare and print equal. */
+export function sortPeriods(periods: readonly Period[]): Period[] {
+  return [...periods].sort((a, b) => PERIOD_ORDER[a] - PERIOD_ORDER[b]);
+}
+
+/** The op an event is stamped with: the request's, else the board's default, with `best` made concrete. */
+export function resolveOp(requested: RequestOp | undefined, board: BoardSettings): ScoreOp {
+  const op = requested ?? board.defaultOp;
+  if (op === 'best') return board.order === 'desc' ? 'max' : 'min';
+  return op;
+}

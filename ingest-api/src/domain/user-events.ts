@@ -1,0 +1,47 @@
+import type { AnyEventInput } from '@rankstream/schemas';
+import type { BoardDefinition } from './board-definition.js';
+import type { Profile } from './profile-merge.js';
+
+/**
+ * A profile write as events: the whole merged profile (latest in log order wins), then, for an
+ * initial score, a `set` on the board, after the profile so that a reader never sees a ranked user
+ * without a name when both land in the same partition (they do: both are keyed by userId).
+ */
+export function userEvents(input: {
+  profile: Profile;
+  initialScore?: { value: number; board: BoardDefinition } | undefined;
+  now: number;
+  newEventId: () => string;
+}): AnyEventInput[] {
+  const { profile, initialScore, now, newEventId } = input;
+  const events: AnyEventInput[] = [
+    {
+      kind: 'profile',
+      event: {
+        eventId: newEventId(),
+        userId: profile.userId,
+        username: profile.username,
+        imageUrl: profile.imageUrl,
+        region: profile.region,
+        occurredAt: now,
+      },
+    },
+  ];
+  if (initialScore) {
+    events.push({
+      kind: 'score',
+      event: {
+        eventId: newEventId(),
+        userId: profile.userId,
+        board: initialScore.board.board,
+        op: 'set',
+        value: initialScore.value,
+        occurredAt: now,
+        periods: [...initialScore.board.periods],
+        source: 'initialScore',
+        metadata: null,
+      },
+    });
+  }
+  return events;
+}

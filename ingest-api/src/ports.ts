@@ -1,0 +1,35 @@
+import type { AnyEventInput, ProducedEvent } from '@rankstream/schemas';
+import type { BoardDefinition, BoardPatch } from './domain/board-definition.js';
+import type { Profile } from './domain/profile-merge.js';
+
+/** Publishes one request's events in array order; resolves only once Kafka acknowledged all (acks=all). */
+export interface EventPublisher {
+  /** Throws PublishUnavailableError when Kafka is unreachable or slower than the deadline. */
+  publish(events: readonly AnyEventInput[]): Promise<ProducedEvent[]>;
+}
+
+/** Kafka did not acknowledge in time: the client should retry later with the same eventIds. */
+export class PublishUnavailableError extends Error {}
+
+export type BoardPutOutcome =
+  | { status: 'created' | 'updated'; definition: BoardDefinition }
+  | { status: 'order_immutable'; definition: BoardDefinition };
+
+export interface BoardStore {
+  get(board: string): Promise<BoardDefinition | undefined>;
+  /** Creates the board with the defaults unless it exists (whoever sees a board first creates it). */
+  createIfMissing(board: string): Promise<BoardDefinition>;
+  put(board: string, patch: BoardPatch): Promise<BoardPutOutcome>;
+}
+
+export interface ProfileStore {
+  /**
+   * Runs `step` holding a per-user lock, with the profile this API last recorded for the user. The
+   * profile `step` returns as `save` is recorded only if `step` succeeds, so a profile whose event
+   * was not published is never recorded, and two requests for one user publish in lock order.
+   */
+  withUser<T>(
+    userId: string,
+    step: (current: Profile | undefined) => Promise<{ save?: Profile; result: T }>,
+  ): Promise<T>;
+}

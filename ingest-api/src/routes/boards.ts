@@ -1,0 +1,53 @@
+import { boardIdSchema, errorBody, HttpError, invalidRequest, issuesToDetails } from '@rankstream/schemas';
+import { methodNotAllowed } from '@rankstream/schemas/runtime';
+import { Hono } from 'hono';
+import { type AuthVariables, requireScope } from '../auth/require-scope.js';
+import type { BoardDefinition } from '../domain/board-definition.js';
+import type { AppDeps } from './deps.js';
+import { limitBody, parseBody, readJson } from './request-body.js';
+import { boardPutSchema } from './request-schemas.js';
+
+export function boardBody(d: BoardDefinition) {
+  return {
+    board: d.board,
+    order: d.order,
+    defaultOp: d.defaultOp,
+    periods: d.periods,
+    createdAt: new Date(d.createdAt).toISOString(),
+  };
+}
+
+function boardParam(raw: string): string {
+  const parsed = boardIdSchema.safeParse(raw);
+  if (!parsed.success) throw invalidRequest(issuesToDetails(parsed.error.issues, ['board']));
+  return parsed.data;
+}
+
+export function boardsRoutes(deps: AppDeps) {
+  const r = new Hono<{ Variables: AuthVariables }>();
+  r.get('/:board', requireScope(deps.apiKeys, 'ingest', 'admin'), async (c) => {
+    const board = boardParam(c.req.param('board'));
+    const definition = await deps.boards.get(board);
+    if (!definition) throw new HttpError(404, 'board_not_found', `no board "${board}"`);
+    return c.json(boardBody(definition));
+  });
+  r.put('/:board', requireScope(deps.apiKeys, 'admin'), limitBody(deps.limits.maxBodyBytes), async (c) => {
+    const board = boardParam(c.req.param('board'));
+    const patch = parseBody(boardPutSchema, await readJson(c));
+    const outcome = await deps.boards.put(board, patch);
+    if (outcome.status === 'order_immutable') {
+      return c.json(
+        errorBody(
+          'order_immutable',
+          `board "${board}" is ${outcome.definition.order}; a board's order cannot change (its stored rankings depend on it)`,
+          [{ path: 'order', message: `must be ${outcome.definition.order}` }],
+        ),
+        409,
+      );
+    }
+    deps.logger.info({ board, definition: boardBody(outcome.definition), status: outcome.status }, 'board defined');
+    return c.json(boardBody(outcome.definition), outcome.status === 'created' ? 201 : 200);
+  });
+  r.all('/:board', methodNotAllowed(['GET', 'PUT']));
+  return r;
+}

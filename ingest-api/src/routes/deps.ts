@@ -1,0 +1,32 @@
+import type { Logger, Registry } from '@rankstream/schemas/runtime';
+import type { ApiKey } from '../auth/api-keys.js';
+import type { IngestMetrics } from '../metrics.js';
+import type { BoardStore, EventPublisher, ProfileStore } from '../ports.js';
+import type { RateLimiter } from '../rate-limiter.js';
+
+/** Everything the HTTP app needs, passed in: real adapters in main.ts, fakes in unit tests. */
+export interface AppDeps {
+  publisher: EventPublisher;
+  boards: BoardStore;
+  profiles: ProfileStore;
+  apiKeys: readonly ApiKey[];
+  rateLimiter: RateLimiter;
+  /** Receipt time in ms; the default occurredAt and the clock-skew check use it. */
+  now: () => number;
+  /** Assigns eventIds and userIds (UUIDv7 in production). */
+  newId: () => string;
+  /** The events topic, named in consistency tokens. */
+  topic: string;
+  limits: {
+    maxBodyBytes: number;
+    maxClockSkewMs: number;
+    strictBoards: boolean;
+    /** Retry-After for a 503 while Kafka is unavailable. */
+    unavailableRetryAfterS: number;
+  };
+  metrics: IngestMetrics;
+  /** Served at GET /metrics; holds `metrics`. */
+  metricsRegistry: Registry;
+  logger: Logger;
+  readiness: Record<string, () => Promise<unknown>>;
+}

@@ -1,0 +1,89 @@
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { z } from 'zod';
+import {
+  acceptedSchema,
+  boardPutSchema,
+  boardSchema,
+  errorSchema,
+  scoreBatchSchema,
+  scoreItemSchema,
+  userAcceptedSchema,
+  userPostSchema,
+  userPutSchema,
+} from './request-schemas.js';
+
+const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema } } });
+const error = (description: string) => ({ description, ...json(errorSchema) });
+const common = {
+  400: error('Invalid request: `details` names every offending field (`events.3.value`)'),
+  401: error('Missing or invalid API key'),
+  403: error('The key lacks the scope'),
+};
+const writes = {
+  ...common,
+  404: error('Unknown board while STRICT_BOARDS=true'),
+  413: error('Body larger than MAX_BODY_BYTES'),
+  429: error('Over the per-key event rate; see Retry-After'),
+  503: error('Kafka unavailable or slower than the deadline; retry with the same eventIds after Retry-After'),
+};
+const boardParam = z.object({ board: z.string().meta({ example: 'global' }) });
+const userParam = z.object({ userId: z.string() });
+
+/** The OpenAPI document is generated from the same zod schemas that validate the requests. */
+export function documentRoutes(app: OpenAPIHono<any>): void {
+  const registry = app.openAPIRegistry;
+  registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+  const security = [{ bearer: [] }];
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/events',
+    summary: 'Submit one score event or a batch of 1 to 1000, all or nothing',
+    security,
+    request: { body: { required: true, ...json(z.union([scoreBatchSchema, scoreItemSchema])) } },
+    responses: {
+      202: { description: 'Every event acknowledged by Kafka (acks=all)', ...json(acceptedSchema) },
+      ...writes,
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/boards/{board}',
+    summary: "A board's definition (ingest or admin scope)",
+    security,
+    request: { params: boardParam },
+    responses: { 200: { description: 'The board', ...json(boardSchema) }, ...common, 404: error('No such board') },
+  });
+  registry.registerPath({
+    method: 'put',
+    path: '/v1/boards/{board}',
+    summary: 'Create or change a board (admin scope); omitted fields keep their value',
+    security,
+    request: { params: boardParam, body: { required: true, ...json(boardPutSchema) } },
+    responses: {
+      200: { description: 'Updated', ...json(boardSchema) },
+      201: { description: 'Created', ...json(boardSchema) },
+      ...common,
+      409: error('`order_immutable`: the board exists with the other order'),
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/users',
+    summary: 'Create a profile (and optionally an initial score); 409 if the user has one',
+    security,
+    request: { body: { required: true, ...json(userPostSchema) } },
+    responses: {
+      202: { description: 'Published: the profile event first', ...json(userAcceptedSchema) },
+      ...writes,
+      409: error('`user_exists`'),
+    },
+  });
+  registry.registerPath({
+    method: 'put',
+    path: '/v1/users/{userId}',
+    summary: 'Upsert a profile: omitted fields keep their value, null clears one',
+    security,
+    request: { params: userParam, body: { required: true, ...json(userPutSchema) } },
+    responses: { 202: { description: 'Published: the profile event first', ...json(userAcceptedSchema) }, ...writes },
+  });
+}

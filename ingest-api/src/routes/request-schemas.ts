@@ -1,0 +1,98 @@
+import {
+  boardIdSchema,
+  eventIdSchema,
+  imageUrlSchema,
+  PERIODS,
+  periodsSchema,
+  regionSchema,
+  SCORE_OPS,
+  scoreValueSchema,
+  userIdSchema,
+  usernameSchema,
+} from '@rankstream/schemas';
+import { z } from 'zod';
+
+/**
+ * The HTTP request bodies. Strict: no coercion ("5" is not a number) and unknown fields are refused,
+ * unlike the Kafka-level schemas, which strip unknown fields for forward compatibility.
+ */
+export const requestOpSchema = z.enum([...SCORE_OPS, 'best']);
+
+const occurredAtSchema = z.union([z.number().int(), z.iso.datetime({ offset: true })], {
+  error: 'must be an RFC 3339 date-time (e.g. 2026-11-23T20:00:00Z) or epoch milliseconds',
+});
+
+export const scoreItemSchema = z
+  .strictObject({
+    eventId: eventIdSchema.optional().meta({ description: 'Idempotency key; a UUIDv7 is assigned when absent.' }),
+    userId: userIdSchema,
+    board: boardIdSchema.optional().meta({ description: 'Default `global`.' }),
+    op: requestOpSchema.optional().meta({ description: "Default: the board's defaultOp." }),
+    value: scoreValueSchema,
+    occurredAt: occurredAtSchema.optional().meta({ description: 'Default: receipt time.' }),
+    source: z.string().max(128).optional(),
+    // Bodies arrive as JSON, so any value here is JSON already (z.json() would also break the OpenAPI generator).
+    metadata: z.unknown().optional().meta({ description: 'Any JSON, at most 1 KB serialized.' }),
+  })
+  .meta({ id: 'ScoreEventRequest' });
+
+export const MAX_BATCH = 1000;
+
+export const scoreBatchSchema = z
+  .strictObject({ events: z.array(scoreItemSchema).min(1).max(MAX_BATCH) })
+  .meta({ id: 'ScoreEventBatchRequest' });
+
+export const acceptedSchema = z
+  .object({
+    accepted: z.number().int(),
+    events: z.array(z.object({ eventId: z.string(), partition: z.number().int(), offset: z.number().int() })),
+    consistencyToken: z.string(),
+  })
+  .meta({ id: 'Accepted' });
+
+export const boardPutSchema = z
+  .strictObject({
+    order: z.enum(['desc', 'asc']).optional(),
+    defaultOp: z.enum(['add', 'set', 'best']).optional(),
+    periods: periodsSchema.optional(),
+  })
+  .meta({ id: 'BoardPut' });
+
+export const boardSchema = z
+  .object({
+    board: z.string(),
+    order: z.enum(['desc', 'asc']),
+    defaultOp: z.enum(['add', 'set', 'best']),
+    periods: z.array(z.enum(PERIODS)),
+    createdAt: z.iso.datetime(),
+  })
+  .meta({ id: 'Board' });
+
+const profileFields = {
+  imageUrl: imageUrlSchema.nullable().optional(),
+  region: regionSchema.nullable().optional(),
+  initialScore: scoreValueSchema
+    .optional()
+    .meta({ description: 'Published as a `set` score event after the profile.' }),
+  board: boardIdSchema.optional().meta({ description: 'Board of initialScore; default `global`.' }),
+};
+
+export const userPostSchema = z
+  .strictObject({ userId: userIdSchema.optional(), username: usernameSchema, ...profileFields })
+  .meta({ id: 'UserCreate' });
+
+export const userPutSchema = z
+  .strictObject({ username: usernameSchema.optional(), ...profileFields })
+  .meta({ id: 'UserUpdate' });
+
+export const userAcceptedSchema = acceptedSchema.extend({ userId: z.string() }).meta({ id: 'UserAccepted' });
+
+export const errorSchema = z
+  .object({
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      details: z.array(z.object({ path: z.string(), message: z.string() })),
+    }),
+  })
+  .meta({ id: 'Error' });
