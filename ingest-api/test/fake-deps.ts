@@ -1,0 +1,108 @@
+import type { AnyEventInput, ProducedEvent } from '@rankstream/schemas';
+import { createLogger, createMetricsRegistry } from '@rankstream/schemas/runtime';
+import type { AppDeps } from '../src/app.js';
+import { parseApiKeys, sha256Hex } from '../src/auth/api-keys.js';
+import { applyBoardPatch, BOARD_DEFAULTS, type BoardDefinition } from '../src/domain/board-definition.js';
+import type { Profile } from '../src/domain/profile-merge.js';
+import { createIngestMetrics } from '../src/metrics.js';
+import { type BoardStore, type EventPublisher, type ProfileStore, PublishUnavailableError } from '../src/ports.js';
+import { createRateLimiter } from '../src/rate-limiter.js';
+
+/** In-memory stand-ins for the adapters, for unit tests of the HTTP app (app.request(), no I/O). */
+export const KEYS = { ingest: 'key-ingest', admin: 'key-admin', both: 'key-both' } as const;
+export const auth = (key: string) => ({ Authorization: `Bearer ${key}` });
+
+export class FakePublisher implements EventPublisher {
+  readonly batches: AnyEventInput[][] = [];
+  unavailable = false;
+  private readonly next = new Map<number, number>();
+  constructor(private readonly partitions = 3) {}
+
+  async publish(events: readonly AnyEventInput[]): Promise<ProducedEvent[]> {
+    if (this.unavailable) throw new PublishUnavailableError('broker down');
+    this.batches.push([...events]);
+    return events.map((e) => {
+      const partition = [...e.event.userId].reduce((h, ch) => h + ch.charCodeAt(0), 0) % this.partitions;
+      const offset = this.next.get(partition) ?? 0;
+      this.next.set(partition, offset + 1);
+      return { eventId: e.event.eventId, partition, offset };
+    });
+  }
+
+  get published(): AnyEventInput[] {
+    return this.batches.flat();
+  }
+}
+
+export class FakeBoards implements BoardStore {
+  readonly rows = new Map<string, BoardDefinition>();
+  async get(board: string) {
+    return this.rows.get(board);
+  }
+  async createIfMissing(board: string) {
+    if (!this.rows.has(board)) this.rows.set(board, { board, ...BOARD_DEFAULTS, createdAt: 1_000 });
+    return this.rows.get(board)!;
+  }
+  async put(board: string, patch: Parameters<BoardStore['put']>[1]) {
+    const current = this.rows.get(board);
+    const outcome = applyBoardPatch(current, patch);
+    if (!outcome.ok) return { status: 'order_immutable' as const, definition: current! };
+    const definition = { board, ...outcome.settings, createdAt: current?.createdAt ?? 2_000 };
+    this.rows.set(board, definition);
+    return { status: current ? ('updated' as const) : ('created' as const), definition };
+  }
+}
+
+export class FakeProfiles implements ProfileStore {
+  readonly rows = new Map<string, Profile>();
+  private readonly locks = new Map<string, Promise<unknown>>();
+  async withUser<T>(userId: string, step: (current: Profile | undefined) => Promise<{ save?: Profile; result: T }>) {
+    const previous = this.locks.get(userId) ?? Promise.resolve();
+    const run = previous
+      .catch(() => {})
+      .then(async () => {
+        const { save, result } = await step(this.rows.get(userId));
+        if (save) this.rows.set(userId, save);
+        return result;
+      });
+    this.locks.set(userId, run);
+    return run;
+  }
+}
+
+export function fakeDeps(overrides: Partial<AppDeps> = {}) {
+  const clock = { now: Date.UTC(2026, 10, 23, 12, 0, 0) };
+  let id = 0;
+  const publisher = new FakePublisher();
+  const boards = new FakeBoards();
+  const profiles = new FakeProfiles();
+  const metricsRegistry = createMetricsRegistry('ingest-api-test');
+  const deps: AppDeps = {
+    publisher,
+    boards,
+    profiles,
+    apiKeys: parseApiKeys(
+      [
+        `ing:${sha256Hex(KEYS.ingest)}:ingest`,
+        `adm:${sha256Hex(KEYS.admin)}:admin`,
+        `both:${sha256Hex(KEYS.both)}:ingest+admin`,
+      ].join(','),
+    ),
+    rateLimiter: createRateLimiter({ ratePerS: 20_000, now: () => clock.now }),
+    now: () => clock.now,
+    newId: () => `id-${++id}`,
+    topic: 'score-events',
+    limits: {
+      maxBodyBytes: 2 * 1024 * 1024,
+      maxClockSkewMs: 5 * 60_000,
+      strictBoards: false,
+      unavailableRetryAfterS: 5,
+    },
+    metrics: createIngestMetrics(metricsRegistry),
+    metricsRegistry,
+    logger: createLogger('ingest-api-test', 'silent'),
+    readiness: {},
+    ...overrides,
+  };
+  return { deps, clock, publisher, boards, profiles };
+}
