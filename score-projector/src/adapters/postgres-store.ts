@@ -1,0 +1,329 @@
+import type { RankOrder } from '@rankstream/schemas';
+import type { Pool } from '@rankstream/schemas/runtime';
+import type pg from 'pg';
+import { type ProfileRow, type StoredTotal, type TotalId, type TotalRow, totalKey } from '../domain/batch-fold.js';
+
+export interface BoardDefinition {
+  board: string;
+  order: RankOrder;
+  defaultOp: string;
+  periods: string[];
+  createdAt: number;
+}
+
+/** The work of one batch, inside one transaction that holds the partition's checkpoint row lock. */
+export interface PartitionTransaction {
+  /** The first offset not yet applied for this partition (0 for a partition never seen). */
+  readonly nextOffset: number;
+  /** Records the eventIds and returns those never recorded before (the ones to apply). */
+  recordEventIds(eventIds: readonly string[]): Promise<Set<string>>;
+  /** Creates unknown boards with the defaults and returns every named board's definition. */
+  ensureBoards(boards: readonly string[]): Promise<BoardDefinition[]>;
+  loadTotals(ids: readonly TotalId[]): Promise<Map<string, StoredTotal>>;
+  writeTotals(rows: readonly TotalRow[]): Promise<void>;
+  writeProfiles(rows: readonly ProfileRow[]): Promise<void>;
+  advance(checkpoint: { nextOffset: number; logEndOffset: number; caughtUp: boolean }): Promise<void>;
+}
+
+export interface RebuildSnapshot {
+  offsets: Map<number, number>;
+  boards: BoardDefinition[];
+  /** Pages of totals in primary key order. */
+  totals(pageSize: number): AsyncIterable<TotalRow[]>;
+  profiles(pageSize: number): AsyncIterable<ProfileRow[]>;
+}
+
+function boardFromRow(r: {
+  board: string;
+  sort_order: RankOrder;
+  default_op: string;
+  periods: string[];
+  created_at: Date;
+}): BoardDefinition {
+  return {
+    board: r.board,
+    order: r.sort_order,
+    defaultOp: r.default_op,
+    periods: r.periods,
+    createdAt: r.created_at.getTime(),
+  };
+}
+
+const BOARD_COLUMNS = 'board, sort_order, default_op, periods, created_at';
+
+/** The durable projection: totals, processed eventIds, profiles, boards and per-partition checkpoints. */
+export function createPostgresStore(pool: Pool, topic: string) {
+  async function inPartitionTransaction<T>(
+    partition: number,
+    work: (tx: PartitionTransaction) => Promise<T>,
+  ): Promise<T> {
+    const client = await pool.connect();
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      const nextOffset = await lockCheckpoint(client, partition);
+      const result = await work(partitionTransaction(client, partition, nextOffset));
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {
+        broken = true;
+      });
+      throw error;
+    } finally {
+      // A client whose connection died must not go back to the pool.
+      client.release(broken ? true : undefined);
+    }
+  }
+
+  /**
+   * The row lock serialises every writer of this partition: a second instance or a zombie from
+   * before a rebalance waits here, then sees the advanced checkpoint and skips what was applied.
+   */
+  async function lockCheckpoint(client: pg.PoolClient, partition: number): Promise<number> {
+    const select = 'SELECT next_offset FROM projector_offsets WHERE topic = $1 AND partition = $2 FOR UPDATE';
+    let { rows } = await client.query<{ next_offset: number }>(select, [topic, partition]);
+    if (rows.length === 0) {
+      await client.query(
+        'INSERT INTO projector_offsets (topic, partition, next_offset) VALUES ($1, $2, 0) ON CONFLICT DO NOTHING',
+        [topic, partition],
+      );
+      ({ rows } = await client.query<{ next_offset: number }>(select, [topic, partition]));
+    }
+    const row = rows[0];
+    if (!row) throw new Error(`no checkpoint row for ${topic}/${partition}`);
+    return row.next_offset;
+  }
+
+  function partitionTransaction(client: pg.PoolClient, partition: number, nextOffset: number): PartitionTransaction {
+    return {
+      nextOffset,
+      async recordEventIds(eventIds) {
+        if (eventIds.length === 0) return new Set();
+        // Sorted so that two partitions recording overlapping ids lock them in the same order.
+        const sorted = [...eventIds].sort();
+        const { rows } = await client.query<{ event_id: string }>(
+          `INSERT INTO processed_events (event_id) SELECT unnest($1::text[])
+           ON CONFLICT DO NOTHING RETURNING event_id`,
+          [sorted],
+        );
+        return new Set(rows.map((r) => r.event_id));
+      },
+      async ensureBoards(boards) {
+        if (boards.length === 0) return [];
+        await client.query(
+          `INSERT INTO boards (board, sort_order, default_op) SELECT unnest($1::text[]), 'desc', 'add'
+           ON CONFLICT DO NOTHING`,
+          [[...boards].sort()],
+        );
+        const { rows } = await client.query(`SELECT ${BOARD_COLUMNS} FROM boards WHERE board = ANY($1::text[])`, [
+          boards,
+        ]);
+        return rows.map(boardFromRow);
+      },
+      async loadTotals(ids) {
+        const current = new Map<string, StoredTotal>();
+        if (ids.length === 0) return current;
+        const { rows } = await client.query<{
+          board: string;
+          period_key: string;
+          user_id: string;
+          score: number;
+          reached_at: number;
+          event_count: number;
+          version: number;
+        }>(
+          `SELECT t.board, t.period_key, t.user_id, t.score, t.reached_at, t.event_count, t.version
+           FROM totals t
+           JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(board, period_key, user_id)
+             ON t.board = k.board AND t.period_key = k.period_key AND t.user_id = k.user_id`,
+          [ids.map((i) => i.board), ids.map((i) => i.periodKey), ids.map((i) => i.userId)],
+        );
+        for (const r of rows) {
+          current.set(totalKey({ board: r.board, periodKey: r.period_key, userId: r.user_id }), {
+            score: r.score,
+            reachedAt: r.reached_at,
+            eventCount: r.event_count,
+            version: r.version,
+          });
+        }
+        return current;
+      },
+      async writeTotals(rows) {
+        if (rows.length === 0) return;
+        // Absolute values; the version guard makes a stale writer a no-op rather than a regression.
+        await client.query(
+          `INSERT INTO totals (board, period_key, user_id, score, rank_score, reached_at, event_count, version)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[],
+                                $7::bigint[], $8::bigint[])
+           ON CONFLICT (board, period_key, user_id) DO UPDATE SET
+             score = excluded.score, rank_score = excluded.rank_score, reached_at = excluded.reached_at,
+             event_count = excluded.event_count, version = excluded.version
+           WHERE totals.version < excluded.version`,
+          [
+            rows.map((r) => r.board),
+            rows.map((r) => r.periodKey),
+            rows.map((r) => r.userId),
+            rows.map((r) => String(r.score)),
+            rows.map((r) => String(r.rankScore)),
+            rows.map((r) => String(r.reachedAt)),
+            rows.map((r) => String(r.eventCount)),
+            rows.map((r) => String(r.version)),
+          ],
+        );
+      },
+      async writeProfiles(rows) {
+        if (rows.length === 0) return;
+        await client.query(
+          `INSERT INTO profiles (user_id, username, image_url, region, occurred_at, version)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[])
+           ON CONFLICT (user_id) DO UPDATE SET
+             username = excluded.username, image_url = excluded.image_url, region = excluded.region,
+             occurred_at = excluded.occurred_at, version = excluded.version
+           WHERE profiles.version < excluded.version`,
+          [
+            rows.map((r) => r.userId),
+            rows.map((r) => r.username),
+            rows.map((r) => r.imageUrl),
+            rows.map((r) => r.region),
+            rows.map((r) => String(r.occurredAt)),
+            rows.map((r) => String(r.version)),
+          ],
+        );
+      },
+      async advance({ nextOffset: next, logEndOffset, caughtUp }) {
+        await client.query(
+          `UPDATE projector_offsets SET next_offset = $3, log_end_offset = GREATEST(log_end_offset, $4),
+             caught_up_at = CASE WHEN $5 THEN now() ELSE caught_up_at END, updated_at = now()
+           WHERE topic = $1 AND partition = $2`,
+          [topic, partition, next, logEndOffset, caughtUp],
+        );
+      },
+    };
+  }
+
+  return {
+    inPartitionTransaction,
+
+    async readOffsets(): Promise<Map<number, number>> {
+      const { rows } = await pool.query<{ partition: number; next_offset: number }>(
+        'SELECT partition, next_offset FROM projector_offsets WHERE topic = $1',
+        [topic],
+      );
+      return new Map(rows.map((r) => [r.partition, r.next_offset]));
+    },
+
+    async readBoards(): Promise<BoardDefinition[]> {
+      const { rows } = await pool.query(`SELECT ${BOARD_COLUMNS} FROM boards`);
+      return rows.map(boardFromRow);
+    },
+
+    /**
+     * The heartbeat: how far the log reaches and when this partition was last caught up. Never
+     * touches next_offset, which only the batch transaction moves.
+     */
+    async recordProgress(partition: number, logEndOffset: number): Promise<{ caughtUpAt: number; nextOffset: number }> {
+      const { rows } = await pool.query<{ caught_up_at: Date; next_offset: number }>(
+        `UPDATE projector_offsets SET log_end_offset = $3,
+           caught_up_at = CASE WHEN next_offset >= $3 THEN now() ELSE caught_up_at END, updated_at = now()
+         WHERE topic = $1 AND partition = $2
+         RETURNING caught_up_at, next_offset`,
+        [topic, partition, logEndOffset],
+      );
+      const row = rows[0];
+      return row
+        ? { caughtUpAt: row.caught_up_at.getTime(), nextOffset: row.next_offset }
+        : { caughtUpAt: 0, nextOffset: 0 };
+    },
+
+    /**
+     * Reads everything Redis needs from one consistent snapshot (REPEATABLE READ): the offsets read
+     * first describe exactly the totals streamed afterwards.
+     */
+    async withRebuildSnapshot<T>(work: (snapshot: RebuildSnapshot) => Promise<T>): Promise<T> {
+      const client = await pool.connect();
+      let broken = false;
+      try {
+        await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+        const { rows: offsetRows } = await client.query<{ partition: number; next_offset: number }>(
+          'SELECT partition, next_offset FROM projector_offsets WHERE topic = $1',
+          [topic],
+        );
+        const { rows: boardRows } = await client.query(`SELECT ${BOARD_COLUMNS} FROM boards`);
+        const snapshot: RebuildSnapshot = {
+          offsets: new Map(offsetRows.map((r) => [r.partition, r.next_offset])),
+          boards: boardRows.map(boardFromRow),
+          totals: (pageSize) =>
+            keysetPages(
+              client,
+              pageSize,
+              `SELECT board, period_key, user_id, score, rank_score, reached_at, event_count, version FROM totals`,
+              ['board', 'period_key', 'user_id'],
+              (r) => ({
+                board: r.board,
+                periodKey: r.period_key,
+                userId: r.user_id,
+                score: r.score,
+                rankScore: r.rank_score,
+                reachedAt: r.reached_at,
+                eventCount: r.event_count,
+                version: r.version,
+              }),
+            ),
+          profiles: (pageSize) =>
+            keysetPages(
+              client,
+              pageSize,
+              'SELECT user_id, username, image_url, region, occurred_at, version FROM profiles',
+              ['user_id'],
+              (r) => ({
+                userId: r.user_id,
+                username: r.username,
+                imageUrl: r.image_url,
+                region: r.region,
+                occurredAt: r.occurred_at,
+                version: r.version,
+              }),
+            ),
+        };
+        const result = await work(snapshot);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {
+          broken = true;
+        });
+        throw error;
+      } finally {
+        client.release(broken ? true : undefined);
+      }
+    },
+  };
+}
+
+export type PostgresStore = ReturnType<typeof createPostgresStore>;
+
+/** Pages through a table in primary key order; keyset paging keeps each page an index range scan. */
+async function* keysetPages<T>(
+  client: pg.PoolClient,
+  pageSize: number,
+  select: string,
+  keyColumns: string[],
+  map: (row: any) => T,
+): AsyncIterable<T[]> {
+  let after: unknown[] | undefined;
+  const keyList = keyColumns.join(', ');
+  for (;;) {
+    const placeholders = keyColumns.map((_, i) => `$${i + 2}`).join(', ');
+    const where = after ? `WHERE (${keyList}) > (${placeholders})` : '';
+    const { rows } = await client.query(`${select} ${where} ORDER BY ${keyList} LIMIT $1`, [
+      pageSize,
+      ...(after ?? []),
+    ]);
+    if (rows.length === 0) return;
+    yield rows.map(map);
+    const last = rows[rows.length - 1];
+    after = keyColumns.map((c) => last[c]);
+    if (rows.length < pageSize) return;
+  }
+}

@@ -1,0 +1,227 @@
+import { toRedisMember } from '@rankstream/schemas';
+import type { Redis } from '@rankstream/schemas/runtime';
+import type { ProfileRow, TotalRow } from '../domain/batch-fold.js';
+import type { BoardDefinition } from './postgres-store.js';
+
+/**
+ * Applies absolute, versioned values. A total is written only when its version (the Kafka offset of
+ * the last event applied) is newer than the one in the lbu hash, so replays, retries and a rebuild
+ * running next to live batches can never move a value backwards. The lb and lbu keys of a
+ * (board, period) are always changed together inside one script, so they stay consistent.
+ * Keys are built inside the script from the prefix (single Redis node; not Redis Cluster safe).
+ */
+const APPLY_SCRIPT = `
+local p = ARGV[1]
+local i = 2
+local written = 0
+local n = tonumber(ARGV[i]); i = i + 1
+for _ = 1, n do
+  local board, pk, user, version, rs, member = ARGV[i], ARGV[i+1], ARGV[i+2], ARGV[i+3], ARGV[i+4], ARGV[i+5]
+  i = i + 6
+  local lb = p .. 'lb:' .. board .. ':' .. pk
+  local lbu = p .. 'lbu:' .. board .. ':' .. pk
+  local cur = redis.call('HGET', lbu, user)
+  local write = true
+  if cur then
+    local bar = string.find(cur, '|', 1, true)
+    local curVersion = tonumber(string.sub(cur, 1, bar - 1))
+    local curMember = string.sub(cur, bar + 1)
+    if curVersion > tonumber(version) then
+      write = false
+    elseif curVersion == tonumber(version) then
+      -- Same value already there; heal a sorted set that lost the member.
+      write = false
+      if not redis.call('ZSCORE', lb, curMember) then redis.call('ZADD', lb, rs, member) end
+    else
+      redis.call('ZREM', lb, curMember)
+    end
+  end
+  if write then
+    redis.call('ZADD', lb, rs, member)
+    redis.call('HSET', lbu, user, version .. '|' .. member)
+    written = written + 1
+  end
+end
+local m = tonumber(ARGV[i]); i = i + 1
+for _ = 1, m do
+  local user, version, username, imageUrl, region = ARGV[i], ARGV[i+1], ARGV[i+2], ARGV[i+3], ARGV[i+4]
+  i = i + 5
+  local key = p .. 'profile:' .. user
+  local cur = redis.call('HGET', key, 'version')
+  if (not cur) or tonumber(cur) < tonumber(version) then
+    redis.call('DEL', key)
+    redis.call('HSET', key, 'username', username, 'version', version)
+    if imageUrl ~= '' then redis.call('HSET', key, 'imageUrl', imageUrl) end
+    if region ~= '' then redis.call('HSET', key, 'region', region) end
+  end
+end
+local b = tonumber(ARGV[i]); i = i + 1
+for _ = 1, b do
+  redis.call('HSET', p .. 'boards', ARGV[i], ARGV[i+1])
+  i = i + 2
+end
+local w = tonumber(ARGV[i]); i = i + 1
+for _ = 1, w do
+  local part, nextOffset = ARGV[i], tonumber(ARGV[i+1])
+  i = i + 2
+  local cur = tonumber(redis.call('HGET', p .. 'wm', part) or '-1')
+  if cur < nextOffset then redis.call('HSET', p .. 'wm', part, ARGV[i-1]) end
+end
+return written
+`;
+
+/** Deletes an lb/lbu pair together, so that no script ever sees one without the other. */
+const DELETE_PAIR_SCRIPT = `
+redis.call('DEL', ARGV[1] .. 'lb:' .. ARGV[2], ARGV[1] .. 'lbu:' .. ARGV[2])
+return 1
+`;
+
+/** Ends a rebuild only if its lock survived (a flush meanwhile deletes the lock, and the rebuild must start over). */
+const FINISH_REBUILD_SCRIPT = `
+local p = ARGV[1]
+if redis.call('GET', p .. 'rebuilding') ~= ARGV[2] then return 0 end
+local i = 3
+local w = tonumber(ARGV[i]); i = i + 1
+for _ = 1, w do
+  local part, nextOffset = ARGV[i], tonumber(ARGV[i+1])
+  i = i + 2
+  local cur = tonumber(redis.call('HGET', p .. 'wm', part) or '-1')
+  if cur < nextOffset then redis.call('HSET', p .. 'wm', part, ARGV[i-1]) end
+end
+redis.call('SET', p .. 'ready', tostring(ARGV[i]))
+redis.call('DEL', p .. 'rebuilding')
+return 1
+`;
+
+const REFRESH_LOCK_SCRIPT = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+`;
+
+/** Entries per script call: big enough to amortise the round trip, small enough not to block Redis long. */
+const TOTALS_PER_CALL = 2_000;
+
+export interface RedisWrite {
+  totals: readonly TotalRow[];
+  profiles: readonly ProfileRow[];
+  boards: readonly BoardDefinition[];
+  /** partition → next offset whose effects this write completes. */
+  watermarks: ReadonlyMap<number, number>;
+}
+
+export function boardJson(b: BoardDefinition): string {
+  return JSON.stringify({ order: b.order, defaultOp: b.defaultOp, periods: b.periods, createdAt: b.createdAt });
+}
+
+export function createRedisStore(redis: Redis, prefix: string) {
+  const key = (name: string) => `${prefix}${name}`;
+
+  function applyArgs(write: RedisWrite, totals: readonly TotalRow[], profiles: readonly ProfileRow[], last: boolean) {
+    const args: (string | number)[] = [prefix, totals.length];
+    for (const t of totals) {
+      args.push(t.board, t.periodKey, t.userId, t.version, t.rankScore, toRedisMember(t.reachedAt, t.userId));
+    }
+    args.push(profiles.length);
+    for (const pr of profiles) args.push(pr.userId, pr.version, pr.username, pr.imageUrl ?? '', pr.region ?? '');
+    const boards = last ? write.boards : [];
+    args.push(boards.length);
+    for (const b of boards) args.push(b.board, boardJson(b));
+    // The watermark goes with the last chunk only: it must never get ahead of the data.
+    const wms = last ? [...write.watermarks] : [];
+    args.push(wms.length);
+    for (const [partition, next] of wms) args.push(partition, next);
+    return args;
+  }
+
+  return {
+    /** Writes the values of a committed transaction; atomic per call, idempotent across calls. */
+    async apply(write: RedisWrite): Promise<void> {
+      const profileChunk = write.profiles;
+      const chunks = Math.max(1, Math.ceil(write.totals.length / TOTALS_PER_CALL));
+      for (let c = 0; c < chunks; c++) {
+        const totals = write.totals.slice(c * TOTALS_PER_CALL, (c + 1) * TOTALS_PER_CALL);
+        const last = c === chunks - 1;
+        await redis.eval(APPLY_SCRIPT, 0, ...applyArgs(write, totals, last ? profileChunk : [], last));
+      }
+    },
+
+    async watermarks(): Promise<Map<number, number>> {
+      const raw = await redis.hgetall(key('wm'));
+      return new Map(Object.entries(raw).map(([p, o]) => [Number(p), Number(o)]));
+    },
+
+    async watermark(partition: number): Promise<number> {
+      const raw = await redis.hget(key('wm'), String(partition));
+      return raw === null ? -1 : Number(raw);
+    },
+
+    async isReady(): Promise<boolean> {
+      return (await redis.exists(key('ready'))) === 1;
+    },
+
+    async writeProgress(entries: ReadonlyMap<number, { logEnd: number; caughtUpAt: number; at: number }>) {
+      if (entries.size === 0) return;
+      const fields: string[] = [];
+      for (const [partition, progress] of entries) fields.push(String(partition), JSON.stringify(progress));
+      await redis.hset(key('progress'), ...fields);
+    },
+
+    async writeBoards(boards: readonly BoardDefinition[]): Promise<void> {
+      if (boards.length === 0) return;
+      await redis.hset(key('boards'), ...boards.flatMap((b) => [b.board, boardJson(b)]));
+    },
+
+    async tryLock(token: string, ttlMs: number): Promise<boolean> {
+      return (await redis.set(key('rebuilding'), token, 'PX', ttlMs, 'NX')) === 'OK';
+    },
+
+    async refreshLock(token: string, ttlMs: number): Promise<boolean> {
+      return (await redis.eval(REFRESH_LOCK_SCRIPT, 1, key('rebuilding'), token, ttlMs)) === 1;
+    },
+
+    async releaseLock(token: string): Promise<void> {
+      await redis.eval(
+        `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`,
+        1,
+        key('rebuilding'),
+        token,
+      );
+    },
+
+    /**
+     * Empties the projection (all but the lock and the heartbeat) before a rebuild from scratch, so
+     * that whatever a partial flush or eviction left behind cannot survive it.
+     */
+    async clear(): Promise<void> {
+      await redis.del(key('ready'), key('wm'), key('boards'));
+      for (const kind of ['lbu:', 'lb:']) {
+        const pairs = new Set<string>();
+        for await (const keys of scanKeys(redis, `${key(kind)}*`)) {
+          for (const k of keys) pairs.add(k.slice(key(kind).length));
+        }
+        for (const pair of pairs) await redis.eval(DELETE_PAIR_SCRIPT, 0, prefix, pair);
+      }
+      for await (const keys of scanKeys(redis, `${key('profile:')}*`)) {
+        if (keys.length) await redis.unlink(...keys);
+      }
+    },
+
+    async finishRebuild(token: string, offsets: ReadonlyMap<number, number>, at: number): Promise<boolean> {
+      const args: (string | number)[] = [prefix, token, offsets.size];
+      for (const [p, o] of offsets) args.push(p, o);
+      args.push(at);
+      return (await redis.eval(FINISH_REBUILD_SCRIPT, 0, ...args)) === 1;
+    },
+  };
+}
+
+export type RedisStore = ReturnType<typeof createRedisStore>;
+
+async function* scanKeys(redis: Redis, pattern: string): AsyncIterable<string[]> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    yield keys;
+  } while (cursor !== '0');
+}

@@ -1,0 +1,193 @@
+import { type EventCodec, PoisonMessageError, type RankOrder } from '@rankstream/schemas';
+import type { Logger } from '@rankstream/schemas/runtime';
+import type { DeadLetterPublisher } from './adapters/kafka-dead-letters.js';
+import type { BoardDefinition, PostgresStore } from './adapters/postgres-store.js';
+import type { RedisStore } from './adapters/redis-store.js';
+import { foldBatch, touchedTotals } from './domain/batch-fold.js';
+import { type DeadLetter, type DecodedMessage, planBatch } from './domain/batch-plan.js';
+import type { ProjectorMetrics } from './projector-metrics.js';
+
+export interface IncomingMessage {
+  offset: number;
+  key: Buffer | null;
+  value: Buffer | null;
+}
+
+/** One partition's fetch, as the consumer hands it over (kafkajs-independent, so tools can drive it too). */
+export interface IncomingBatch {
+  topic: string;
+  partition: number;
+  /** The offset the fetch asked for; messages start there or later (control records are filtered). */
+  fetchedOffset: number;
+  /** The last offset the fetch covered, filtered records included. */
+  lastOffset: number;
+  highWatermark: number;
+  messages: readonly IncomingMessage[];
+}
+
+export type BatchOutcome =
+  | { kind: 'committed'; nextOffset: number; applied: number }
+  /** The fetch started past the checkpoint (Kafka's offsets are ahead of PostgreSQL's): seek back. */
+  | { kind: 'gap'; seekTo: number };
+
+/** What the batch path needs to know about Redis health (see redis-sync.ts). */
+export interface RedisProjectionState {
+  batchStarted(partition: number): void;
+  batchEnded(partition: number): void;
+  writeFailed(error: unknown): void;
+  /** Called with the checkpoint found by the first batch of a partition after an assignment. */
+  verifyWatermark(partition: number, checkpoint: number): Promise<void>;
+}
+
+export interface BatchProcessorDeps {
+  codec: EventCodec;
+  postgres: PostgresStore;
+  redis: RedisStore;
+  redisState: RedisProjectionState;
+  deadLetters: DeadLetterPublisher;
+  /** The partition's log start offset, asked only when a fetch starts past the checkpoint. */
+  logStartOffset(partition: number): Promise<number>;
+  metrics: ProjectorMetrics;
+  logger: Logger;
+}
+
+/**
+ * Applies one batch: decode, then one PostgreSQL transaction under the partition's checkpoint lock
+ * (skip what was applied, record eventIds, fold, dead-letter, upsert, advance), then the committed
+ * absolute values to Redis. Throwing leaves PostgreSQL untouched and the batch is fetched again.
+ */
+export function createBatchProcessor(deps: BatchProcessorDeps) {
+  const { codec, postgres, redis, redisState, deadLetters, metrics, logger } = deps;
+  // A board's order never changes after creation, so it may be cached for good.
+  const orders = new Map<string, RankOrder>();
+
+  async function decodeAll(messages: readonly IncomingMessage[]): Promise<DecodedMessage[]> {
+    const decoded: DecodedMessage[] = [];
+    for (const m of messages) {
+      const key = m.key === null ? null : m.key.toString('utf8');
+      try {
+        decoded.push({ offset: m.offset, key, decoded: await codec.decode(m.value) });
+      } catch (error) {
+        // Anything else (registry unreachable) is transient: the batch fails and is retried whole.
+        if (!(error instanceof PoisonMessageError)) throw error;
+        decoded.push({
+          offset: m.offset,
+          key,
+          poison: { reason: error.reason, message: error.message, details: error.details },
+        });
+      }
+    }
+    return decoded;
+  }
+
+  async function process(batch: IncomingBatch): Promise<BatchOutcome> {
+    const started = performance.now();
+    const { partition } = batch;
+    redisState.batchStarted(partition);
+    try {
+      const decoded = await decodeAll(batch.messages);
+      const newBoards: BoardDefinition[] = [];
+      const result = await postgres.inPartitionTransaction(partition, async (tx) => {
+        const checkpoint = tx.nextOffset;
+        if (batch.fetchedOffset > checkpoint) {
+          const logStart = await deps.logStartOffset(partition);
+          if (batch.fetchedOffset > logStart) return { kind: 'gap' as const, seekTo: checkpoint };
+          logger.warn({ partition, checkpoint, logStart }, 'events before the log start are gone; continuing from it');
+        }
+        const plan = planBatch(decoded, checkpoint);
+        const fresh = await tx.recordEventIds(plan.candidates.map((c) => c.decoded.event.eventId));
+        const events = plan.candidates.filter((c) => fresh.has(c.decoded.event.eventId));
+        const scoreEvents = events.flatMap((c) => (c.decoded.kind === 'score' ? [c.decoded.event] : []));
+
+        const unknownBoards = [...new Set(scoreEvents.map((e) => e.board))].filter((b) => !orders.has(b));
+        // Cached only after COMMIT: a rolled-back transaction may not have created the board.
+        const batchOrders = new Map(orders);
+        for (const board of await tx.ensureBoards(unknownBoards)) {
+          batchOrders.set(board.board, board.order);
+          newBoards.push(board);
+        }
+        const current = await tx.loadTotals(touchedTotals(scoreEvents));
+        const fold = foldBatch({ events, current, orders: batchOrders });
+
+        const letters: DeadLetter[] = [
+          ...plan.deadLetters,
+          ...fold.overflowed.map((c) => ({
+            offset: c.offset,
+            reason: 'overflow',
+            message: 'a total would leave ±(2^53−1); the event was applied to none of its totals',
+            details: [{ path: 'value', message: 'the result is out of range' }],
+          })),
+        ].sort((a, b) => a.offset - b.offset);
+        // Acknowledged before COMMIT: a crash between the two re-sends, it never loses (at-least-once).
+        await deadLetters.publish(
+          {
+            topic: batch.topic,
+            partition,
+            messages: new Map(batch.messages.map((m) => [m.offset, m])),
+          },
+          letters,
+        );
+
+        await tx.writeTotals(fold.totals);
+        await tx.writeProfiles(fold.profiles);
+        const nextOffset = Math.max(checkpoint, batch.lastOffset + 1);
+        await tx.advance({
+          nextOffset,
+          logEndOffset: batch.highWatermark,
+          caughtUp: nextOffset >= batch.highWatermark,
+        });
+
+        const redelivered = batch.messages.filter((m) => m.offset < checkpoint).length;
+        return {
+          kind: 'committed' as const,
+          checkpoint,
+          nextOffset,
+          fold,
+          letters,
+          redelivered,
+          duplicates: plan.candidates.length - events.length,
+        };
+      });
+      if (result.kind === 'gap') {
+        logger.info({ partition, fetched: batch.fetchedOffset, seekTo: result.seekTo }, 'fetch ahead of checkpoint');
+        return result;
+      }
+
+      for (const board of newBoards) orders.set(board.board, board.order);
+      metrics.batches.inc();
+      metrics.batchSize.observe(batch.messages.length);
+      metrics.eventsApplied.inc(result.fold.applied);
+      if (result.duplicates) metrics.eventsSkipped.inc({ reason: 'duplicate' }, result.duplicates);
+      if (result.redelivered) metrics.eventsSkipped.inc({ reason: 'redelivered' }, result.redelivered);
+      for (const letter of result.letters) metrics.deadLettered.inc({ reason: letter.reason });
+      if (result.letters.length) {
+        logger.warn(
+          { partition, letters: result.letters.map((l) => ({ offset: l.offset, reason: l.reason })) },
+          'dead-lettered',
+        );
+      }
+
+      try {
+        await redisState.verifyWatermark(partition, result.checkpoint);
+        await redis.apply({
+          totals: result.fold.totals,
+          profiles: result.fold.profiles,
+          boards: newBoards,
+          watermarks: new Map([[partition, result.nextOffset]]),
+        });
+      } catch (error) {
+        // PostgreSQL has committed and keeps advancing; Redis is rebuilt from it once reachable.
+        metrics.redisWriteFailures.inc();
+        redisState.writeFailed(error);
+      }
+      metrics.batchDuration.observe((performance.now() - started) / 1000);
+      return { kind: 'committed', nextOffset: result.nextOffset, applied: result.fold.applied };
+    } finally {
+      redisState.batchEnded(partition);
+    }
+  }
+
+  return { process };
+}
+
+export type BatchProcessor = ReturnType<typeof createBatchProcessor>;

@@ -1,0 +1,42 @@
+import {
+  dlqTopic,
+  kafkaEnv,
+  logEnv,
+  parseEnv,
+  port,
+  postgresEnv,
+  redisEnv,
+  registryEnv,
+} from '@rankstream/schemas/runtime';
+import { z } from 'zod';
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/** Every variable the projector reads; README.md documents each one. */
+export const projectorEnv = {
+  ...logEnv,
+  ...kafkaEnv,
+  ...registryEnv,
+  ...postgresEnv,
+  ...redisEnv,
+  PROJECTOR_PORT: port(8082),
+  EVENTS_PARTITIONS: positiveInt(6),
+  PROJECTOR_GROUP_ID: z.string().min(1).default('score-projector'),
+  /** Partitions processed at the same time by one instance (overlaps PostgreSQL and Redis round trips). */
+  PROJECTOR_CONCURRENCY: positiveInt(3),
+  /** Kafka consumer session timeout: how long a dead instance keeps its partitions (broker minimum 6000). */
+  KAFKA_SESSION_TIMEOUT_MS: positiveInt(30_000),
+  /** Upper bound on what one fetch brings per partition, so one batch is one bounded transaction. */
+  PROJECTOR_MAX_BYTES_PER_PARTITION: positiveInt(2 * 1024 * 1024),
+  /** How often Redis is checked for a flush or a lag behind PostgreSQL (the spec says within 10 s). */
+  REDIS_CHECK_INTERVAL_MS: positiveInt(2_000),
+  /** How often the heartbeat records log end offsets and caught-up times. */
+  HEARTBEAT_INTERVAL_MS: positiveInt(1_000),
+};
+
+export type ProjectorConfig = ReturnType<typeof loadConfig>;
+
+export function loadConfig(env: NodeJS.ProcessEnv) {
+  const parsed = parseEnv(projectorEnv, env);
+  return { ...parsed, dlqTopic: dlqTopic(parsed) };
+}

@@ -1,0 +1,154 @@
+import { type DecodedEvent, MAX_ABS_VALUE, type ScoreEvent, toRedisMember } from '@rankstream/schemas';
+import { describe, expect, it } from 'vitest';
+import { type BatchFold, foldBatch, type StoredTotal, totalKey } from './batch-fold.js';
+import type { Candidate } from './batch-plan.js';
+
+// 2026-11-23T00:00:00Z, a Monday.
+const T0 = Date.UTC(2026, 10, 23);
+
+function scoreEvent(offset: number, e: Partial<ScoreEvent> & { userId: string; value: number }): Candidate {
+  const event: ScoreEvent = {
+    eventId: `e${offset}`,
+    board: 'global',
+    op: 'add',
+    occurredAt: T0 + offset,
+    periods: [],
+    source: null,
+    metadata: null,
+    ...e,
+  };
+  return { offset, decoded: { kind: 'score', event } };
+}
+
+function profileEvent(offset: number, userId: string, username: string): Candidate {
+  const decoded: DecodedEvent = {
+    kind: 'profile',
+    event: { eventId: `p${offset}`, userId, username, imageUrl: null, region: null, occurredAt: T0 },
+  };
+  return { offset, decoded };
+}
+
+const orders = new Map([
+  ['global', 'desc' as const],
+  ['speedrun', 'asc' as const],
+]);
+
+function rows(fold: BatchFold) {
+  return Object.fromEntries(
+    fold.totals.map((t) => [`${t.board}/${t.periodKey}/${t.userId}`, [t.score, t.reachedAt, t.eventCount, t.version]]),
+  );
+}
+
+/** given the stored totals, when the batch arrives (once, or twice as a redelivery would), then... */
+function given(current: Record<string, StoredTotal> = {}) {
+  const map = new Map<string, StoredTotal>();
+  for (const [k, v] of Object.entries(current)) {
+    const [board = '', periodKey = '', userId = ''] = k.split('/');
+    map.set(totalKey({ board, periodKey, userId }), v);
+  }
+  return { when: (events: Candidate[]) => foldBatch({ events, current: map, orders }) };
+}
+
+describe('foldBatch', () => {
+  it('collapses many events of one user into one absolute row with the last offset as its version', () => {
+    const fold = given().when([
+      scoreEvent(10, { userId: 'u', value: 5 }),
+      scoreEvent(11, { userId: 'u', value: 7 }),
+      scoreEvent(12, { userId: 'u', value: 0 }),
+    ]);
+    // The add of 0 does not change the score, so reachedAt stays at the event that last did.
+    expect(rows(fold)).toEqual({ 'global/all/u': [12, T0 + 11, 3, 12] });
+    expect(fold.applied).toBe(3);
+  });
+
+  it('creates a total with the first event even at a score of 0, and set/max/min take the first value', () => {
+    const fold = given().when([
+      scoreEvent(1, { userId: 'a', value: 0 }),
+      scoreEvent(2, { userId: 'b', value: -4, op: 'max' }),
+      scoreEvent(3, { userId: 'c', value: 9, op: 'min' }),
+      scoreEvent(4, { userId: 'd', value: 3, op: 'set' }),
+    ]);
+    expect(rows(fold)).toEqual({
+      'global/all/a': [0, T0 + 1, 1, 1],
+      'global/all/b': [-4, T0 + 2, 1, 2],
+      'global/all/c': [9, T0 + 3, 1, 3],
+      'global/all/d': [3, T0 + 4, 1, 4],
+    });
+  });
+
+  it('continues from the stored total (a duplicate across batches never reaches the fold: its id is known)', () => {
+    const fold = given({ 'global/all/u': { score: 10, reachedAt: T0, eventCount: 2, version: 4 } }).when([
+      scoreEvent(8, { userId: 'u', value: 3, op: 'max' }),
+      scoreEvent(9, { userId: 'u', value: 12, op: 'max' }),
+    ]);
+    expect(rows(fold)).toEqual({ 'global/all/u': [12, T0 + 9, 4, 9] });
+  });
+
+  it('gives the same rows when the same new events are folded again over the same state (idempotent input)', () => {
+    const state = { 'global/all/u': { score: 1, reachedAt: T0, eventCount: 1, version: 0 } };
+    const batch = [scoreEvent(3, { userId: 'u', value: 2 }), scoreEvent(4, { userId: 'u', value: 5, op: 'min' })];
+    expect(given(state).when(batch)).toEqual(given(state).when(batch));
+  });
+
+  it('counts an event toward all-time and each period it lists, with keys from occurredAt', () => {
+    const fold = given().when([scoreEvent(1, { userId: 'u', value: 2, periods: ['daily', 'weekly', 'monthly'] })]);
+    expect(Object.keys(rows(fold)).sort()).toEqual([
+      'global/all/u',
+      'global/daily:2026-11-23/u',
+      'global/monthly:2026-11/u',
+      'global/weekly:2026-W48/u',
+    ]);
+  });
+
+  it('refuses an overflowing event on all its totals, keeps going with the next, and keeps the version', () => {
+    const fold = given({
+      'global/all/u': { score: MAX_ABS_VALUE - 1, reachedAt: T0, eventCount: 1, version: 0 },
+    }).when([
+      scoreEvent(1, { userId: 'u', value: 1, periods: ['daily'] }),
+      scoreEvent(2, { userId: 'u', value: 5, periods: ['daily'] }),
+      scoreEvent(3, { userId: 'u', value: -10, periods: ['daily'] }),
+    ]);
+    expect(fold.overflowed.map((c) => c.offset)).toEqual([2]);
+    expect(rows(fold)).toEqual({
+      'global/all/u': [MAX_ABS_VALUE - 10, T0 + 3, 3, 3],
+      'global/daily:2026-11-23/u': [-9, T0 + 3, 2, 3],
+    });
+    expect(fold.applied).toBe(2);
+  });
+
+  it('refuses a first event whose value alone is out of range only if the contract let it through', () => {
+    const fold = given({ 'global/all/u': { score: -MAX_ABS_VALUE, reachedAt: T0, eventCount: 1, version: 0 } }).when([
+      scoreEvent(1, { userId: 'u', value: -1 }),
+    ]);
+    expect(fold.overflowed).toHaveLength(1);
+    expect(fold.totals).toEqual([]);
+  });
+
+  it('stores the ascending sort key: -score on desc boards, score on asc boards, never -0', () => {
+    const fold = given().when([
+      scoreEvent(1, { userId: 'u', value: 7 }),
+      scoreEvent(2, { userId: 'u', value: 3, board: 'speedrun', op: 'min' }),
+      scoreEvent(3, { userId: 'z', value: 0 }),
+    ]);
+    const byKey = Object.fromEntries(fold.totals.map((t) => [`${t.board}/${t.userId}`, t.rankScore]));
+    expect(byKey).toEqual({ 'global/u': -7, 'speedrun/u': 3, 'global/z': 0 });
+    expect(Object.is(byKey['global/z'], -0)).toBe(false);
+    expect(toRedisMember(T0, 'u')).toBe(`${T0}:u`);
+  });
+
+  it('keeps the latest profile of a user in log order', () => {
+    const fold = given().when([
+      profileEvent(1, 'u', 'first'),
+      profileEvent(5, 'u', 'second'),
+      profileEvent(6, 'v', 'x'),
+    ]);
+    expect(fold.profiles.map((p) => [p.userId, p.username, p.version])).toEqual([
+      ['u', 'second', 5],
+      ['v', 'x', 6],
+    ]);
+  });
+
+  it('fails loudly for a board whose order it was not given, rather than guess one', () => {
+    expect(() => given().when([scoreEvent(1, { userId: 'u', value: 1, board: 'nope' })])).toThrow(/order/);
+  });
+});

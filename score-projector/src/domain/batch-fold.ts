@@ -1,0 +1,124 @@
+import {
+  applyEvent,
+  type ProfileEvent,
+  periodKeys,
+  type RankOrder,
+  type ScoreEvent,
+  type Total,
+  toRankScore,
+} from '@rankstream/schemas';
+import type { Candidate } from './batch-plan.js';
+
+export interface TotalId {
+  board: string;
+  periodKey: string;
+  userId: string;
+}
+
+/** A total as stored: the fold's Total plus the offset of the last event applied to it. */
+export interface StoredTotal extends Total {
+  version: number;
+}
+
+/** A row to write: absolute values, never increments, so writing it twice is harmless. */
+export interface TotalRow extends TotalId, StoredTotal {
+  rankScore: number;
+}
+
+export interface ProfileRow {
+  userId: string;
+  username: string;
+  imageUrl: string | null;
+  region: string | null;
+  occurredAt: number;
+  version: number;
+}
+
+export interface BatchFold {
+  totals: TotalRow[];
+  profiles: ProfileRow[];
+  /** Score events refused because a result left ±(2^53−1); none of their totals changed. */
+  overflowed: Candidate[];
+  /** Events that changed the projection (score events applied + profile events). */
+  applied: number;
+}
+
+export function totalKey(id: TotalId): string {
+  // \u0000 cannot occur in board ids, period keys or user ids, so the key is unambiguous.
+  return `${id.board}\u0000${id.periodKey}\u0000${id.userId}`;
+}
+
+/** The totals a set of score events touches, for loading them before the fold. */
+export function touchedTotals(events: readonly ScoreEvent[]): TotalId[] {
+  const ids = new Map<string, TotalId>();
+  for (const e of events) {
+    for (const periodKey of periodKeys(e.occurredAt, e.periods)) {
+      const id = { board: e.board, periodKey, userId: e.userId };
+      ids.set(totalKey(id), id);
+    }
+  }
+  return [...ids.values()];
+}
+
+/**
+ * Folds the new events of one batch (in offset order, each eventId once and never seen before) over
+ * the current totals. An event is applied to all of its period totals or to none: if any result
+ * overflows, the event is refused as a whole. Only totals that an event touched are returned, each
+ * once, with the offset of the last event applied as its version.
+ */
+export function foldBatch(input: {
+  events: readonly Candidate[];
+  current: ReadonlyMap<string, StoredTotal>;
+  orders: ReadonlyMap<string, RankOrder>;
+}): BatchFold {
+  const working = new Map<string, TotalRow>();
+  const profiles = new Map<string, ProfileRow>();
+  const overflowed: Candidate[] = [];
+  let applied = 0;
+
+  const lookup = (id: TotalId): StoredTotal | undefined => {
+    const key = totalKey(id);
+    return working.get(key) ?? input.current.get(key);
+  };
+
+  for (const candidate of input.events) {
+    const { offset, decoded } = candidate;
+    if (decoded.kind === 'profile') {
+      profiles.set(decoded.event.userId, profileRow(decoded.event, offset));
+      applied++;
+      continue;
+    }
+    const event = decoded.event;
+    const order = input.orders.get(event.board);
+    if (order === undefined) throw new Error(`board ${event.board} has no known order`);
+    const results: TotalRow[] = [];
+    let overflow = false;
+    for (const periodKey of periodKeys(event.occurredAt, event.periods)) {
+      const id = { board: event.board, periodKey, userId: event.userId };
+      const result = applyEvent(lookup(id), event);
+      if (!result.ok) {
+        overflow = true;
+        break;
+      }
+      results.push({ ...id, ...result.total, version: offset, rankScore: toRankScore(order, result.total.score) });
+    }
+    if (overflow) {
+      overflowed.push(candidate);
+      continue;
+    }
+    for (const row of results) working.set(totalKey(row), row);
+    applied++;
+  }
+  return { totals: [...working.values()], profiles: [...profiles.values()], overflowed, applied };
+}
+
+function profileRow(event: ProfileEvent, offset: number): ProfileRow {
+  return {
+    userId: event.userId,
+    username: event.username,
+    imageUrl: event.imageUrl,
+    region: event.region,
+    occurredAt: event.occurredAt,
+    version: offset,
+  };
+}

@@ -1,0 +1,61 @@
+import type { Logger } from '@rankstream/schemas/runtime';
+import type { PostgresStore } from './adapters/postgres-store.js';
+import type { RedisStore } from './adapters/redis-store.js';
+import type { ProjectorMetrics } from './projector-metrics.js';
+
+/**
+ * About every second, per owned partition: how far the log reaches, and when the projection was last
+ * caught up, in PostgreSQL (projector_offsets) and Redis (`progress`). The query API derives the
+ * projection lag from these even when no events arrive, which the batches alone cannot tell it.
+ */
+export function startHeartbeat(deps: {
+  postgres: PostgresStore;
+  redis: RedisStore;
+  metrics: ProjectorMetrics;
+  logger: Logger;
+  intervalMs: number;
+  logEndOffsets(): Promise<Map<number, number>>;
+  assignedPartitions(): readonly number[] | undefined;
+}): { stop(): Promise<void> } {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+
+  async function beat(): Promise<void> {
+    const partitions = deps.assignedPartitions() ?? [];
+    if (partitions.length === 0) return;
+    const ends = await deps.logEndOffsets();
+    const now = Date.now();
+    const progress = new Map<number, { logEnd: number; caughtUpAt: number; at: number }>();
+    for (const partition of partitions) {
+      const logEnd = ends.get(partition);
+      if (logEnd === undefined) continue;
+      const { caughtUpAt, nextOffset } = await deps.postgres.recordProgress(partition, logEnd);
+      progress.set(partition, { logEnd, caughtUpAt, at: now });
+      const label = { partition: String(partition) };
+      deps.metrics.consumerLag.set(label, Math.max(0, logEnd - nextOffset));
+      deps.metrics.projectionLag.set(label, nextOffset >= logEnd ? 0 : Math.max(0, now - caughtUpAt) / 1000);
+    }
+    await deps.redis
+      .writeProgress(progress)
+      .catch((error) => deps.logger.debug({ err: (error as Error).message }, 'progress not written to Redis'));
+  }
+
+  function schedule(): void {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      running = beat()
+        .catch((error) => deps.logger.warn({ err: (error as Error).message }, 'heartbeat failed'))
+        .finally(schedule);
+    }, deps.intervalMs);
+  }
+  schedule();
+
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}

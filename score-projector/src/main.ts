@@ -1,0 +1,137 @@
+import { once } from 'node:events';
+import { createEventCodec } from '@rankstream/schemas';
+import {
+  createKafka,
+  createLogger,
+  createMetricsRegistry,
+  createPool,
+  createRedis,
+  ensureTopics,
+  exitOnStartupFailure,
+  listen,
+  migrate,
+  onShutdown,
+  withTimeout,
+} from '@rankstream/schemas/runtime';
+import { createDeadLetterPublisher } from './adapters/kafka-dead-letters.js';
+import { createPostgresStore } from './adapters/postgres-store.js';
+import { createRedisStore } from './adapters/redis-store.js';
+import { createApp } from './app.js';
+import { createBatchProcessor } from './batch-processor.js';
+import { loadConfig } from './config.js';
+import { type ProjectorConsumer, startConsumer } from './consumer.js';
+import { startHeartbeat } from './heartbeat.js';
+import { createProjectorMetrics } from './projector-metrics.js';
+import { createRedisSync } from './redis-sync.js';
+
+const config = loadConfig(process.env);
+const logger = createLogger('score-projector', config.LOG_LEVEL);
+
+async function main(): Promise<void> {
+  await migrate(config.DATABASE_URL, logger);
+  const pool = createPool(config.DATABASE_URL, config.PG_POOL_SIZE, logger);
+  const redisClient = createRedis(config.REDIS_URL, logger, { commandTimeoutMs: 10_000 });
+  // Commands fail fast while disconnected (no offline queue): give the connection a moment, but a
+  // Redis that is down must not stop PostgreSQL from advancing.
+  if (redisClient.status !== 'ready') await withTimeout(once(redisClient, 'ready'), 5_000).catch(() => {});
+  const kafka = createKafka(config, 'score-projector', logger);
+  const admin = kafka.admin();
+  await admin.connect();
+  await ensureTopics(admin, {
+    eventsTopic: config.EVENTS_TOPIC,
+    dlqTopic: config.dlqTopic,
+    partitions: config.EVENTS_PARTITIONS,
+  });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+
+  const registry = createMetricsRegistry('score-projector');
+  const metrics = createProjectorMetrics(registry);
+  const postgres = createPostgresStore(pool, config.EVENTS_TOPIC);
+  const redis = createRedisStore(redisClient, config.REDIS_PREFIX);
+  const codec = createEventCodec({ registryUrl: config.SCHEMA_REGISTRY_URL, topic: config.EVENTS_TOPIC });
+
+  let consumer: ProjectorConsumer | undefined;
+  const assignedPartitions = () => consumer?.assignedPartitions();
+  const topicOffsets = () => admin.fetchTopicOffsets(config.EVENTS_TOPIC);
+  const redisSync = createRedisSync({
+    postgres,
+    redis,
+    metrics,
+    logger,
+    intervalMs: config.REDIS_CHECK_INTERVAL_MS,
+    assignedPartitions,
+  });
+  const processor = createBatchProcessor({
+    codec,
+    postgres,
+    redis,
+    redisState: redisSync.state,
+    deadLetters: createDeadLetterPublisher(producer, config.dlqTopic),
+    async logStartOffset(partition) {
+      const offsets = await topicOffsets();
+      return Number(offsets.find((o) => o.partition === partition)?.low ?? 0);
+    },
+    metrics,
+    logger,
+  });
+
+  const app = createApp({
+    logger,
+    registry,
+    checks: {
+      postgres: () => pool.query('SELECT 1'),
+      redis: () => redisClient.ping(),
+      kafka: () => admin.describeCluster(),
+    },
+  });
+  const server = await listen(app, config.PROJECTOR_PORT);
+
+  // Redis is checked (and rebuilt if needed) before the first batch, then every couple of seconds.
+  await redisSync.start();
+  consumer = await startConsumer({
+    kafka,
+    topic: config.EVENTS_TOPIC,
+    groupId: config.PROJECTOR_GROUP_ID,
+    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+    maxBytesPerPartition: config.PROJECTOR_MAX_BYTES_PER_PARTITION,
+    concurrency: config.PROJECTOR_CONCURRENCY,
+    processor,
+    postgres,
+    logger,
+    onAssigned() {
+      redisSync.partitionsAssigned();
+      metrics.consumerLag.reset();
+      metrics.projectionLag.reset();
+    },
+    onFatal(error) {
+      logger.fatal({ err: error }, 'consumer stopped for good: exiting so that the supervisor restarts us');
+      process.exit(1);
+    },
+  });
+  const heartbeat = startHeartbeat({
+    postgres,
+    redis,
+    metrics,
+    logger,
+    intervalMs: config.HEARTBEAT_INTERVAL_MS,
+    assignedPartitions,
+    async logEndOffsets() {
+      return new Map((await topicOffsets()).map((o) => [o.partition, Number(o.high)]));
+    },
+  });
+  logger.info({ port: server.port, topic: config.EVENTS_TOPIC, group: config.PROJECTOR_GROUP_ID }, 'projecting');
+
+  onShutdown(logger, () => [
+    { name: 'consumer', run: () => consumer?.stop() ?? Promise.resolve() },
+    { name: 'heartbeat', run: () => heartbeat.stop() },
+    { name: 'redis sync', run: () => redisSync.stop() },
+    { name: 'http', run: () => server.close() },
+    { name: 'producer', run: () => producer.disconnect() },
+    { name: 'admin', run: () => admin.disconnect() },
+    { name: 'postgres', run: () => pool.end() },
+    { name: 'redis', run: () => redisClient.quit() },
+  ]);
+}
+
+main().catch(exitOnStartupFailure(logger));
