@@ -170,12 +170,19 @@ describe.each([
     expect(current.body).toEqual({ ...scope('global', 'daily', today()), total: 0, entries: [], nextCursor: null });
     const notKept = await call('/v1/boards/golf/top?period=daily');
     expect(notKept.status).toBe(400);
-    expect(notKept.body.error.details).toEqual([{ path: 'period', message: 'board golf does not keep daily rankings' }]);
+    expect(notKept.body.error.details).toEqual([
+      { path: 'period', message: 'board golf does not keep daily rankings' },
+    ]);
   });
 
   it('answers an empty board with zero entries', async () => {
     const a = await call('/v1/boards/empty/top?period=monthly&at=2026-11-01');
-    expect(a.body).toEqual({ ...scope('empty', 'monthly', 'monthly:2026-11'), total: 0, entries: [], nextCursor: null });
+    expect(a.body).toEqual({
+      ...scope('empty', 'monthly', 'monthly:2026-11'),
+      total: 0,
+      entries: [],
+      nextCursor: null,
+    });
   });
 
   it('404s an unknown board and a user without a score', async () => {

@@ -1,15 +1,15 @@
 import { createRedis } from '@rankstream/schemas/runtime';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createApp } from '../src/app.js';
 import type { FallbackReason } from '../src/readers/fallback.js';
 import { createRedisReader } from '../src/readers/redis-reader.js';
-import { createApp } from '../src/app.js';
 import { get } from './fixtures/http.js';
 import type { ProjectionState } from './fixtures/projection-writer.js';
 import {
   appDeps,
-  FallbackReader,
   createQueryWorld,
+  FallbackReader,
   fallbackOptions,
   type QueryWorld,
   silentLogger,

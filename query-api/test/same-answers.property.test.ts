@@ -1,0 +1,186 @@
+import { compareEntries, MAX_ABS_VALUE, percentile, periodKey, type RankOrder } from '@rankstream/schemas';
+import fc from 'fast-check';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { get } from './fixtures/http.js';
+import type { ProjectionState, TotalFixture } from './fixtures/projection-writer.js';
+import { createQueryWorld, type QueryWorld } from './fixtures/query-world.js';
+
+/**
+ * For random states (ties on score and reachedAt, both orders, two periods), every endpoint gives
+ * byte-identical JSON from the Redis reader and the PostgreSQL reader, equal to an oracle that sorts
+ * an array with compareEntries.
+ */
+const T = 1_763_000_000_000;
+const NOW = Date.now();
+const DAY = periodKey('daily', NOW);
+const AT = DAY.slice('daily:'.length);
+const USERS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'A', 'B', 'a.1', 'z_9'];
+
+const userArb = fc.record({
+  userId: fc.constantFrom(...USERS),
+  score: fc.oneof(fc.integer({ min: -3, max: 3 }), fc.constantFrom(MAX_ABS_VALUE, -MAX_ABS_VALUE, 0)),
+  reachedAt: fc.constantFrom(T, T + 1, T + 2, 9_999_999_999_999),
+  inDaily: fc.boolean(),
+  dailyScore: fc.integer({ min: -2, max: 2 }),
+  hasProfile: fc.boolean(),
+});
+
+const stateArb = fc.record({
+  order: fc.constantFrom<RankOrder>('desc', 'asc'),
+  users: fc.uniqueArray(userArb, { selector: (u) => u.userId, minLength: 0, maxLength: USERS.length }),
+  limit: fc.integer({ min: 1, max: 5 }),
+  offset: fc.integer({ min: 0, max: 13 }),
+  radius: fc.integer({ min: 0, max: 4 }),
+  probe: fc.constantFrom(...USERS, 'nobody'),
+  friends: fc.subarray([...USERS, 'nobody', 'ghost'], { minLength: 1 }),
+  period: fc.constantFrom('all', 'daily'),
+});
+
+type Sample = fc.Arbitrary<typeof stateArb extends fc.Arbitrary<infer S> ? S : never>;
+type Case = Sample extends fc.Arbitrary<infer S> ? S : never;
+
+function toState(c: Case): ProjectionState {
+  const totals: TotalFixture[] = [];
+  for (const u of c.users) {
+    totals.push({ board: 'b', periodKey: 'all', userId: u.userId, score: u.score, reachedAt: u.reachedAt });
+    if (u.inDaily) {
+      totals.push({ board: 'b', periodKey: DAY, userId: u.userId, score: u.dailyScore, reachedAt: u.reachedAt });
+    }
+  }
+  return {
+    boards: [{ board: 'b', order: c.order, periods: ['daily'] }],
+    totals,
+    profiles: c.users
+      .filter((u) => u.hasProfile)
+      .map((u) => ({ userId: u.userId, username: `n-${u.userId}`, imageUrl: `https://img.example/${u.userId}.png` })),
+    watermark: { 0: 7 },
+  };
+}
+
+/** The oracle: the period's rows sorted with compareEntries, ranks by position. */
+function ranking(c: Case, key: string) {
+  const rows = c.users
+    .filter((u) => key === 'all' || u.inDaily)
+    .map((u) => ({
+      userId: u.userId,
+      score: key === 'all' ? u.score : u.dailyScore,
+      reachedAt: u.reachedAt,
+      username: u.hasProfile ? `n-${u.userId}` : null,
+      imageUrl: u.hasProfile ? `https://img.example/${u.userId}.png` : null,
+    }))
+    .sort(compareEntries(c.order));
+  return rows.map((r, i) => ({
+    rank: i + 1,
+    userId: r.userId,
+    username: r.username,
+    imageUrl: r.imageUrl,
+    score: r.score,
+  }));
+}
+
+let w: QueryWorld;
+beforeAll(async () => {
+  w = await createQueryWorld('property');
+});
+afterAll(async () => w?.close());
+
+async function both(path: string) {
+  const [r, p] = await Promise.all([get(w.redisApp, path), get(w.pgApp, path)]);
+  expect(r.status, path).toBe(p.status);
+  expect(r.text, path).toBe(p.text);
+  expect(r.headers.get('etag'), path).toBe(p.headers.get('etag'));
+  return r;
+}
+
+it('gives byte-identical answers from Redis and PostgreSQL, equal to the oracle', async () => {
+  await fc.assert(
+    fc.asyncProperty(stateArb, async (c) => {
+      await w.writer.writeState(toState(c));
+      const key = c.period === 'all' ? 'all' : DAY;
+      const q = c.period === 'all' ? 'period=all' : `period=daily&at=${AT}`;
+      const scope = { board: 'b', period: c.period, periodKey: key };
+      const oracle = ranking(c, key);
+
+      const top = await both(`/v1/boards/b/top?${q}&limit=${c.limit}&offset=${c.offset}`);
+      expect(top.body.entries).toEqual(oracle.slice(c.offset, c.offset + c.limit));
+      expect(top.body.total).toBe(oracle.length);
+
+      // Walking the cursor visits the whole ranking once, in order.
+      const walked: unknown[] = [];
+      let next = (await both(`/v1/boards/b/top?${q}&limit=${c.limit}`)).body;
+      walked.push(...next.entries);
+      while (next.nextCursor) {
+        next = (await both(`/v1/boards/b/top?${q}&limit=${c.limit}&cursor=${next.nextCursor}`)).body;
+        walked.push(...next.entries);
+      }
+      expect(walked).toEqual(oracle);
+
+      const mine = oracle.find((e) => e.userId === c.probe);
+      const user = await both(`/v1/boards/b/users/${c.probe}?${q}`);
+      if (mine) {
+        expect(user.body).toEqual({
+          ...scope,
+          ...mine,
+          total: oracle.length,
+          percentile: percentile(mine.rank, oracle.length),
+        });
+      } else {
+        expect(user.status).toBe(404);
+      }
+
+      const around = await both(`/v1/boards/b/users/${c.probe}/around?${q}&radius=${c.radius}`);
+      if (mine) {
+        const from = Math.max(0, mine.rank - 1 - c.radius);
+        expect(around.body).toEqual({
+          ...scope,
+          total: oracle.length,
+          entries: oracle.slice(from, mine.rank + c.radius),
+        });
+      } else {
+        expect(around.status).toBe(404);
+      }
+
+      const ranks = await both(`/v1/boards/b/ranks?${q}&userIds=${c.friends.join(',')}`);
+      expect(ranks.body).toEqual({
+        ...scope,
+        total: oracle.length,
+        entries: oracle.filter((e) => c.friends.includes(e.userId)),
+        unknownUserIds: c.friends.filter((id) => !oracle.some((e) => e.userId === id)),
+      });
+
+      const boards = await both('/v1/boards');
+      expect(boards.body).toEqual({
+        boards: [{ board: 'b', order: c.order, periods: ['daily'], players: ranking(c, 'all').length }],
+      });
+
+      const u = c.users.find((x) => x.userId === c.probe);
+      const userBoards = await both(`/v1/users/${c.probe}`);
+      if (!u) {
+        expect(userBoards.status).toBe(404);
+      } else {
+        const standings = [];
+        for (const k of ['all', DAY]) {
+          const own = ranking(c, k).find((e) => e.userId === c.probe);
+          if (own) {
+            standings.push({
+              board: 'b',
+              period: k === 'all' ? 'all' : 'daily',
+              periodKey: k,
+              rank: own.rank,
+              score: own.score,
+              total: ranking(c, k).length,
+            });
+          }
+        }
+        expect(userBoards.body).toEqual({
+          userId: c.probe,
+          username: u.hasProfile ? `n-${u.userId}` : null,
+          imageUrl: u.hasProfile ? `https://img.example/${u.userId}.png` : null,
+          region: null,
+          boards: standings,
+        });
+      }
+    }),
+    { numRuns: 60 },
+  );
+});
