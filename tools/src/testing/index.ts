@@ -1,2 +1,3 @@
 export * from './service-process.js';
 export * from './test-env.js';
+export * from './throwaway-kafka.js';
