@@ -82,7 +82,9 @@ describe('POST /v1/events', () => {
       ],
     });
     expect(res.status).toBe(202);
-    expect(publisher.published.map((e) => [(e.event as { op: string }).op, (e.event as { periods: string[] }).periods])).toEqual([
+    expect(
+      publisher.published.map((e) => [(e.event as { op: string }).op, (e.event as { periods: string[] }).periods]),
+    ).toEqual([
       ['min', ['daily', 'weekly']],
       ['max', []],
       ['add', ['daily', 'weekly']],
@@ -306,7 +308,9 @@ describe('boards', () => {
     await send('POST', '/v1/events', { userId: 'u', value: 1, board: 'b' });
     await send('PUT', '/v1/boards/b', { defaultOp: 'set', periods: ['daily'] });
     await send('POST', '/v1/events', { userId: 'u', value: 2, board: 'b' });
-    expect(publisher.published.map((e) => [(e.event as { op: string }).op, (e.event as { periods: string[] }).periods])).toEqual([
+    expect(
+      publisher.published.map((e) => [(e.event as { op: string }).op, (e.event as { periods: string[] }).periods]),
+    ).toEqual([
       ['add', []],
       ['set', ['daily']],
     ]);

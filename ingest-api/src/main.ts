@@ -25,7 +25,7 @@ import { loadConfig } from './config.js';
 import { createIngestMetrics } from './metrics.js';
 import { createRateLimiter } from './rate-limiter.js';
 
-const DEFAULT_DEV_KEY_FILE = fileURLToPath(new URL('../../.dev-api-key', import.meta.url));
+const DEFAULT_DEV_KEY_FILE = fileURLToPath(new URL('../../.stack/dev-api-key', import.meta.url));
 
 async function main() {
   const config = loadConfig(process.env);
