@@ -1,0 +1,106 @@
+import type { AnyEventInput, RankOrder } from '@rankstream/schemas';
+
+export interface ProducedAt {
+  input: AnyEventInput;
+  partition: number;
+  offset: number;
+}
+
+export interface ExpectedTotal {
+  score: number;
+  reachedAt: number;
+  eventCount: number;
+  version: number;
+}
+
+export interface ExpectedProfile {
+  username: string;
+  imageUrl: string | null;
+  region: string | null;
+  version: number;
+}
+
+/** The period keys, written out independently of schemas/src/periods.ts. */
+function keysOf(occurredAt: number, periods: readonly string[]): string[] {
+  const iso = new Date(occurredAt).toISOString();
+  const keys = ['all'];
+  for (const p of periods) {
+    if (p === 'daily') keys.push(`daily:${iso.slice(0, 10)}`);
+    if (p === 'monthly') keys.push(`monthly:${iso.slice(0, 7)}`);
+    if (p === 'weekly') {
+      const d = new Date(occurredAt);
+      const thursday = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 3 - ((d.getUTCDay() + 6) % 7)));
+      const jan1 = Date.UTC(thursday.getUTCFullYear(), 0, 1);
+      const week = Math.floor((thursday.getTime() - jan1) / 86_400_000 / 7) + 1;
+      keys.push(`weekly:${thursday.getUTCFullYear()}-W${String(week).padStart(2, '0')}`);
+    }
+  }
+  return keys;
+}
+
+/**
+ * The expected projection, from the unique events (first eventId in log order) folded in offset
+ * order with the simplest code: no batching, no versions compared, nothing shared with the projector.
+ */
+export function oracle(produced: readonly ProducedAt[]) {
+  const inLogOrder = [...produced].sort((a, b) => a.partition - b.partition || a.offset - b.offset);
+  const seen = new Set<string>();
+  const totals = new Map<string, ExpectedTotal>();
+  const profiles = new Map<string, ExpectedProfile>();
+  for (const { input, offset } of inLogOrder) {
+    if (seen.has(input.event.eventId)) continue;
+    seen.add(input.event.eventId);
+    if (input.kind === 'profile') {
+      const e = input.event;
+      profiles.set(e.userId, { username: e.username, imageUrl: e.imageUrl ?? null, region: e.region ?? null, version: offset });
+      continue;
+    }
+    const e = input.event;
+    const board = e.board ?? 'global';
+    const op = e.op ?? 'add';
+    for (const key of keysOf(e.occurredAt, e.periods ?? [])) {
+      const id = `${board}/${key}/${e.userId}`;
+      const t = totals.get(id);
+      if (!t) {
+        totals.set(id, { score: e.value, reachedAt: e.occurredAt, eventCount: 1, version: offset });
+        continue;
+      }
+      const next =
+        op === 'add' ? t.score + e.value : op === 'set' ? e.value : op === 'max' ? Math.max(t.score, e.value) : Math.min(t.score, e.value);
+      if (next !== t.score) {
+        t.score = next;
+        t.reachedAt = e.occurredAt;
+      }
+      t.eventCount++;
+      t.version = offset;
+    }
+  }
+  return { totals, profiles };
+}
+
+export interface RankedUser {
+  userId: string;
+  score: number;
+  reachedAt: number;
+}
+
+/** Expected leaderboards: for each board/periodKey, its users in rank order. */
+export function expectedBoards(
+  totals: ReadonlyMap<string, ExpectedTotal>,
+  orders: ReadonlyMap<string, RankOrder>,
+  compare: (order: RankOrder) => (a: RankedUser, b: RankedUser) => number,
+): Map<string, RankedUser[]> {
+  const boards = new Map<string, RankedUser[]>();
+  for (const [id, t] of totals) {
+    const [board = '', periodKey = '', userId = ''] = id.split('/');
+    const key = `${board}:${periodKey}`;
+    const list = boards.get(key) ?? [];
+    list.push({ userId, score: t.score, reachedAt: t.reachedAt });
+    boards.set(key, list);
+  }
+  for (const [key, list] of boards) {
+    const board = key.slice(0, key.indexOf(':'));
+    list.sort(compare(orders.get(board) ?? 'desc'));
+  }
+  return boards;
+}

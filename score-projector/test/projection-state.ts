@@ -1,0 +1,115 @@
+import { fromRankScore, fromRedisMember, type RankOrder } from '@rankstream/schemas';
+import type { TestEnv } from '@rankstream/tools/testing';
+import type { Admin } from 'kafkajs';
+import type { Redis } from 'ioredis';
+import type pg from 'pg';
+import type { ExpectedProfile, ExpectedTotal, RankedUser } from './oracle.js';
+
+export async function postgresTotals(db: pg.Pool): Promise<Map<string, ExpectedTotal>> {
+  const { rows } = await db.query(
+    'SELECT board, period_key, user_id, score, reached_at, event_count, version FROM totals',
+  );
+  return new Map(
+    rows.map((r) => [
+      `${r.board}/${r.period_key}/${r.user_id}`,
+      { score: r.score, reachedAt: r.reached_at, eventCount: r.event_count, version: r.version },
+    ]),
+  );
+}
+
+export async function postgresProfiles(db: pg.Pool): Promise<Map<string, ExpectedProfile>> {
+  const { rows } = await db.query('SELECT user_id, username, image_url, region, version FROM profiles');
+  return new Map(
+    rows.map((r) => [r.user_id, { username: r.username, imageUrl: r.image_url, region: r.region, version: r.version }]),
+  );
+}
+
+export async function postgresOffsets(db: pg.Pool, topic: string): Promise<Map<number, number>> {
+  const { rows } = await db.query('SELECT partition, next_offset FROM projector_offsets WHERE topic = $1', [topic]);
+  return new Map(rows.map((r) => [r.partition, r.next_offset]));
+}
+
+async function keys(redis: Redis, pattern: string): Promise<string[]> {
+  const found: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, batch] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    found.push(...batch);
+  } while (cursor !== '0');
+  return found.sort();
+}
+
+/** Every sorted set under the prefix, decoded back to (userId, score, reachedAt) in ZRANGE order. */
+export async function redisBoards(
+  redis: Redis,
+  prefix: string,
+  orders: ReadonlyMap<string, RankOrder>,
+): Promise<Map<string, RankedUser[]>> {
+  const boards = new Map<string, RankedUser[]>();
+  for (const key of await keys(redis, `${prefix}lb:*`)) {
+    const name = key.slice(`${prefix}lb:`.length);
+    const board = name.slice(0, name.indexOf(':'));
+    const flat = await redis.zrange(key, 0, -1, 'WITHSCORES');
+    const list: RankedUser[] = [];
+    for (let i = 0; i < flat.length; i += 2) {
+      const { userId, reachedAt } = fromRedisMember(flat[i] as string);
+      list.push({ userId, reachedAt, score: fromRankScore(orders.get(board) ?? 'desc', Number(flat[i + 1])) });
+    }
+    boards.set(name, list);
+  }
+  return boards;
+}
+
+/** The lbu hashes: board:periodKey → userId → "version|member". */
+export async function redisVersions(redis: Redis, prefix: string): Promise<Map<string, Record<string, string>>> {
+  const result = new Map<string, Record<string, string>>();
+  for (const key of await keys(redis, `${prefix}lbu:*`)) {
+    result.set(key.slice(`${prefix}lbu:`.length), await redis.hgetall(key));
+  }
+  return result;
+}
+
+export async function redisProfiles(redis: Redis, prefix: string): Promise<Map<string, ExpectedProfile>> {
+  const result = new Map<string, ExpectedProfile>();
+  for (const key of await keys(redis, `${prefix}profile:*`)) {
+    const h = await redis.hgetall(key);
+    result.set(key.slice(`${prefix}profile:`.length), {
+      username: h.username ?? '',
+      imageUrl: h.imageUrl ?? null,
+      region: h.region ?? null,
+      version: Number(h.version),
+    });
+  }
+  return result;
+}
+
+export async function logEndOffsets(admin: Admin, topic: string): Promise<Map<number, number>> {
+  return new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, Number(o.high)]));
+}
+
+/**
+ * Waits until PostgreSQL's checkpoints and Redis's watermarks reach the log end of every partition
+ * and Redis is marked ready — the projection has seen everything produced.
+ */
+export async function waitForProjection(
+  env: TestEnv,
+  deps: { db: pg.Pool; redis: Redis; admin: Admin },
+  timeoutMs = 120_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    const ends = await logEndOffsets(deps.admin, env.eventsTopic);
+    const pgOffsets = await postgresOffsets(deps.db, env.eventsTopic);
+    const wm = await deps.redis.hgetall(`${env.redisPrefix}wm`);
+    const ready = (await deps.redis.exists(`${env.redisPrefix}ready`)) === 1;
+    const done =
+      ready &&
+      [...ends].every(([p, end]) => end === 0 || ((pgOffsets.get(p) ?? 0) >= end && Number(wm[String(p)] ?? -1) >= end));
+    if (done) return;
+    last = JSON.stringify({ ends: [...ends], pg: [...pgOffsets], wm, ready });
+    if (Date.now() > deadline) throw new Error(`projection did not catch up: ${last}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}

@@ -1,0 +1,95 @@
+import { type AnyEventInput, compareEntries, createEventCodec, createEventProducer, type RankOrder } from '@rankstream/schemas';
+import { createTestEnv, freePort, type ServiceProcess, startService, type TestEnv, testKafka } from '@rankstream/tools/testing';
+import { Redis } from 'ioredis';
+import type { Admin, Producer } from 'kafkajs';
+import pg from 'pg';
+import { expect } from 'vitest';
+import { expectedBoards, oracle, type ProducedAt } from './oracle.js';
+import { postgresProfiles, postgresTotals, redisBoards, redisProfiles, redisVersions, waitForProjection } from './projection-state.js';
+import { TEST_BOARDS } from './random-stream.js';
+
+/**
+ * One isolated world (database, Redis prefix, topics) with clients to produce into it and to read
+ * the projection back, and the check that both stores equal the oracle of everything produced.
+ */
+export async function createProjectorWorld(name: string, partitions = 3) {
+  const env: TestEnv = await createTestEnv({ name, partitions });
+  const db = new pg.Pool({ connectionString: env.databaseUrl, max: 3 });
+  const redis = new Redis(env.redisUrl);
+  const kafka = testKafka(env.kafkaBrokers);
+  const admin: Admin = kafka.admin();
+  await admin.connect();
+  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const codec = createEventCodec({ registryUrl: env.registryUrl, topic: env.eventsTopic });
+  const events = createEventProducer({ producer, admin, codec, topic: env.eventsTopic });
+  const orders = new Map<string, RankOrder>(TEST_BOARDS.map((b) => [b.board, b.order]));
+  // Boards other than desc are defined before their first event, as the ingest API would.
+  for (const b of TEST_BOARDS.filter((b) => b.order !== 'desc')) {
+    await db.query(`INSERT INTO boards (board, sort_order, default_op) VALUES ($1, $2, 'set')`, [b.board, b.order]);
+  }
+  const produced: ProducedAt[] = [];
+  const running = new Set<ServiceProcess>();
+
+  return {
+    env,
+    db,
+    redis,
+    admin,
+    producer,
+    codec,
+    produced,
+
+    /** Produces in order (one request at a time, so log order is array order per partition). */
+    async produce(inputs: readonly AnyEventInput[], chunk = 50): Promise<void> {
+      for (let i = 0; i < inputs.length; i += chunk) {
+        const slice = inputs.slice(i, i + chunk);
+        const acks = await events.produce(slice);
+        acks.forEach((ack, j) => produced.push({ input: slice[j] as AnyEventInput, partition: ack.partition, offset: ack.offset }));
+      }
+    },
+
+    async startProjector(extraEnv: Record<string, string> = {}): Promise<ServiceProcess> {
+      const proc = await startService(
+        'score-projector',
+        { ...env.env, KAFKA_SESSION_TIMEOUT_MS: '6000', REDIS_CHECK_INTERVAL_MS: '1000', ...extraEnv },
+        { port: await freePort(), readyTimeoutMs: 60_000 },
+      );
+      running.add(proc);
+      proc.child.once('exit', () => running.delete(proc));
+      return proc;
+    },
+
+    waitForProjection: (timeoutMs?: number) => waitForProjection(env, { db, redis, admin }, timeoutMs),
+
+    /** Then: PostgreSQL totals and profiles, and Redis sorted sets, versions and profiles equal the oracle. */
+    async expectProjectionEqualsOracle(): Promise<void> {
+      const expected = oracle(produced);
+      expect(await postgresTotals(db)).toEqual(expected.totals);
+      expect(await postgresProfiles(db)).toEqual(expected.profiles);
+      const boards = expectedBoards(expected.totals, orders, compareEntries);
+      expect(await redisBoards(redis, env.redisPrefix, orders)).toEqual(boards);
+      const versions = await redisVersions(redis, env.redisPrefix);
+      expect([...versions.keys()].sort()).toEqual([...boards.keys()].sort());
+      for (const [id, t] of expected.totals) {
+        const [board, periodKey, userId = ''] = id.split('/');
+        const member = `${String(t.reachedAt).padStart(13, '0')}:${userId}`;
+        expect(versions.get(`${board}:${periodKey}`)?.[userId]).toBe(`${t.version}|${member}`);
+      }
+      expect(await redisProfiles(redis, env.redisPrefix)).toEqual(expected.profiles);
+    },
+
+    async close(): Promise<void> {
+      await Promise.all([...running].map((p) => p.stop('SIGKILL')));
+      await producer.disconnect();
+      await admin.disconnect();
+      redis.disconnect();
+      await db.end();
+      await env.cleanup();
+    },
+  };
+}
+
+export type ProjectorWorld = Awaited<ReturnType<typeof createProjectorWorld>>;
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
