@@ -1,0 +1,143 @@
+import { readFileSync } from 'node:fs';
+import type { Logger } from '@rankstream/schemas/runtime';
+import { requireJava17 } from './java-runtime.js';
+import { kafkaReady, prepareKafka } from './kafka-broker.js';
+import { firstBroker, portAnswers, waitUntil } from './port-probe.js';
+import { confluentApiUrl, prepareRegistry, registryReady, setGlobalCompatibility } from './schema-registry.js';
+import { DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL, type StackConfig } from './stack-config.js';
+import { SupervisedProcess } from './supervised-process.js';
+import { ensurePostgres, ensureRedis, type SystemService } from './system-services.js';
+
+export interface StackUrls {
+  kafkaBrokers: string;
+  registryUrl: string;
+  databaseUrl: string;
+  redisUrl: string;
+}
+
+/** The four services the system needs, and whatever had to be started here to get them. */
+export interface StackHandle {
+  urls: StackUrls;
+  /** Processes started here (Kafka, registry): supervised, restarted if they crash. */
+  processes: SupervisedProcess[];
+  /** Stops what was started here, and nothing else; within ~15 s. */
+  stop(): Promise<void>;
+  /** Synchronous last resort (the supervisor is exiting abruptly). */
+  killNow(): void;
+}
+
+const STOP_TIMEOUT_MS = { kafka: 12_000, registry: 8_000 };
+
+function tail(file: string, lines = 25): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+async function startSupervised(
+  spec: Awaited<ReturnType<typeof prepareKafka>>,
+  ready: () => Promise<boolean>,
+  logger: Logger,
+  stopTimeoutMs: number,
+  readyTimeoutMs: number,
+): Promise<SupervisedProcess> {
+  const proc = new SupervisedProcess({ ...spec, ready }, logger, { restart: true, stopTimeoutMs });
+  proc.start();
+  try {
+    await waitUntil(spec.name, ready, {
+      timeoutMs: readyTimeoutMs,
+      intervalMs: 500,
+      alive: () =>
+        proc.starts > 1 || !proc.running
+          ? `exited during start; last lines of ${spec.logFile}:\n${tail(spec.logFile)}`
+          : undefined,
+    });
+  } catch (error) {
+    await proc.stop();
+    throw error;
+  }
+  return proc;
+}
+
+async function ensureKafka(cfg: StackConfig, logger: Logger): Promise<{ brokers: string; proc?: SupervisedProcess }> {
+  if (cfg.KAFKA_BROKERS) {
+    logger.info({ brokers: cfg.KAFKA_BROKERS }, 'using the Kafka configured by KAFKA_BROKERS');
+    return { brokers: cfg.KAFKA_BROKERS };
+  }
+  const brokers = `127.0.0.1:${cfg.LOCAL_KAFKA_PORT}`;
+  const { host, port } = firstBroker(brokers);
+  if (await portAnswers(host, port)) {
+    await waitUntil(`something answers on ${brokers} but it is not a Kafka broker`, () => kafkaReady(brokers), {
+      timeoutMs: 30_000,
+    });
+    logger.info({ brokers }, 'reusing the Kafka already running (it is left running afterwards)');
+    return { brokers };
+  }
+  const spec = await prepareKafka(cfg, logger);
+  const proc = await startSupervised(spec, () => kafkaReady(brokers), logger, STOP_TIMEOUT_MS.kafka, 120_000);
+  logger.info({ brokers, log: spec.logFile }, 'local Kafka ready');
+  return { brokers, proc };
+}
+
+async function ensureRegistry(cfg: StackConfig, logger: Logger): Promise<{ url: string; proc?: SupervisedProcess }> {
+  if (cfg.SCHEMA_REGISTRY_URL) {
+    logger.info({ url: cfg.SCHEMA_REGISTRY_URL }, 'using the registry configured by SCHEMA_REGISTRY_URL');
+    return { url: cfg.SCHEMA_REGISTRY_URL };
+  }
+  const base = `http://127.0.0.1:${cfg.LOCAL_REGISTRY_PORT}`;
+  const url = confluentApiUrl(base);
+  if (await portAnswers('127.0.0.1', cfg.LOCAL_REGISTRY_PORT)) {
+    await waitUntil(`something answers on ${base} but it is not an Apicurio registry`, () => registryReady(base), {
+      timeoutMs: 60_000,
+    });
+    logger.info({ url }, 'reusing the schema registry already running (it is left running afterwards)');
+    await setGlobalCompatibility(url, cfg.REGISTRY_COMPATIBILITY, logger);
+    return { url };
+  }
+  const spec = await prepareRegistry(cfg, logger);
+  const proc = await startSupervised(spec, () => registryReady(base), logger, STOP_TIMEOUT_MS.registry, 240_000);
+  await setGlobalCompatibility(url, cfg.REGISTRY_COMPATIBILITY, logger);
+  logger.info({ url, log: spec.logFile }, 'local schema registry ready');
+  return { url, proc };
+}
+
+/**
+ * Brings up Kafka, the registry, PostgreSQL and Redis: each one configured by env is used as is,
+ * one already answering on its local port is reused (and left running), anything else is started
+ * here. If any part fails, what was already started is stopped again before the error surfaces.
+ */
+export async function bringUpStack(cfg: StackConfig, logger: Logger): Promise<StackHandle> {
+  const processes: SupervisedProcess[] = [];
+  const system: SystemService[] = [];
+  const databaseUrl = cfg.DATABASE_URL ?? DEFAULT_DATABASE_URL;
+  const redisUrl = cfg.REDIS_URL ?? DEFAULT_REDIS_URL;
+
+  const stop = async () => {
+    await Promise.all([...processes].reverse().map((p) => p.stop()));
+    for (const s of system) await s.stop();
+  };
+
+  try {
+    system.push(await ensurePostgres(databaseUrl, cfg.DATABASE_URL !== undefined, logger));
+    system.push(await ensureRedis(redisUrl, cfg.REDIS_URL !== undefined, logger));
+    if (!cfg.KAFKA_BROKERS || !cfg.SCHEMA_REGISTRY_URL) await requireJava17();
+    // Both JVMs start at once: the registry keeps its schemas in H2, not in Kafka.
+    const [kafka, registry] = await Promise.allSettled([ensureKafka(cfg, logger), ensureRegistry(cfg, logger)]);
+    for (const r of [kafka, registry]) if (r.status === 'fulfilled' && r.value.proc) processes.push(r.value.proc);
+    if (kafka.status === 'rejected') throw kafka.reason;
+    if (registry.status === 'rejected') throw registry.reason;
+    return {
+      urls: { kafkaBrokers: kafka.value.brokers, registryUrl: registry.value.url, databaseUrl, redisUrl },
+      processes,
+      stop,
+      killNow: () => {
+        for (const p of processes) p.killNow();
+      },
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
