@@ -112,7 +112,7 @@ it('sends heartbeats while nothing changes', async () => {
 it('refuses an unknown board with the JSON error before streaming', async () => {
   const res = await fetch(`${base}/v1/boards/nope/stream`);
   expect(res.status).toBe(404);
-  expect((await res.json()).error.code).toBe('board_not_found');
+  expect(((await res.json()) as any).error.code).toBe('board_not_found');
   const bad = await get({ request: (p: string) => fetch(`${base}${p}`) }, '/v1/boards/global/stream?limit=0');
   expect(bad.status).toBe(400);
 });
