@@ -29,7 +29,9 @@ function keysOf(occurredAt: number, periods: readonly string[]): string[] {
     if (p === 'monthly') keys.push(`monthly:${iso.slice(0, 7)}`);
     if (p === 'weekly') {
       const d = new Date(occurredAt);
-      const thursday = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 3 - ((d.getUTCDay() + 6) % 7)));
+      const thursday = new Date(
+        Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 3 - ((d.getUTCDay() + 6) % 7)),
+      );
       const jan1 = Date.UTC(thursday.getUTCFullYear(), 0, 1);
       const week = Math.floor((thursday.getTime() - jan1) / 86_400_000 / 7) + 1;
       keys.push(`weekly:${thursday.getUTCFullYear()}-W${String(week).padStart(2, '0')}`);
@@ -52,7 +54,12 @@ export function oracle(produced: readonly ProducedAt[]) {
     seen.add(input.event.eventId);
     if (input.kind === 'profile') {
       const e = input.event;
-      profiles.set(e.userId, { username: e.username, imageUrl: e.imageUrl ?? null, region: e.region ?? null, version: offset });
+      profiles.set(e.userId, {
+        username: e.username,
+        imageUrl: e.imageUrl ?? null,
+        region: e.region ?? null,
+        version: offset,
+      });
       continue;
     }
     const e = input.event;
@@ -66,7 +73,13 @@ export function oracle(produced: readonly ProducedAt[]) {
         continue;
       }
       const next =
-        op === 'add' ? t.score + e.value : op === 'set' ? e.value : op === 'max' ? Math.max(t.score, e.value) : Math.min(t.score, e.value);
+        op === 'add'
+          ? t.score + e.value
+          : op === 'set'
+            ? e.value
+            : op === 'max'
+              ? Math.max(t.score, e.value)
+              : Math.min(t.score, e.value);
       if (next !== t.score) {
         t.score = next;
         t.reachedAt = e.occurredAt;

@@ -1,7 +1,7 @@
 import { fromRankScore, fromRedisMember, type RankOrder } from '@rankstream/schemas';
 import type { TestEnv } from '@rankstream/tools/testing';
-import type { Admin } from 'kafkajs';
 import type { Redis } from 'ioredis';
+import type { Admin } from 'kafkajs';
 import type pg from 'pg';
 import type { ExpectedProfile, ExpectedTotal, RankedUser } from './oracle.js';
 
@@ -106,7 +106,9 @@ export async function waitForProjection(
     const ready = (await deps.redis.exists(`${env.redisPrefix}ready`)) === 1;
     const done =
       ready &&
-      [...ends].every(([p, end]) => end === 0 || ((pgOffsets.get(p) ?? 0) >= end && Number(wm[String(p)] ?? -1) >= end));
+      [...ends].every(
+        ([p, end]) => end === 0 || ((pgOffsets.get(p) ?? 0) >= end && Number(wm[String(p)] ?? -1) >= end),
+      );
     if (done) return;
     last = JSON.stringify({ ends: [...ends], pg: [...pgOffsets], wm, ready });
     if (Date.now() > deadline) throw new Error(`projection did not catch up: ${last}`);

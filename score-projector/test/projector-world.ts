@@ -1,11 +1,31 @@
-import { type AnyEventInput, compareEntries, createEventCodec, createEventProducer, type RankOrder } from '@rankstream/schemas';
-import { createTestEnv, freePort, type ServiceProcess, startService, type TestEnv, testKafka } from '@rankstream/tools/testing';
+import {
+  type AnyEventInput,
+  compareEntries,
+  createEventCodec,
+  createEventProducer,
+  type RankOrder,
+} from '@rankstream/schemas';
+import {
+  createTestEnv,
+  freePort,
+  type ServiceProcess,
+  startService,
+  type TestEnv,
+  testKafka,
+} from '@rankstream/tools/testing';
 import { Redis } from 'ioredis';
 import type { Admin, Producer } from 'kafkajs';
 import pg from 'pg';
 import { expect } from 'vitest';
 import { expectedBoards, oracle, type ProducedAt } from './oracle.js';
-import { postgresProfiles, postgresTotals, redisBoards, redisProfiles, redisVersions, waitForProjection } from './projection-state.js';
+import {
+  postgresProfiles,
+  postgresTotals,
+  redisBoards,
+  redisProfiles,
+  redisVersions,
+  waitForProjection,
+} from './projection-state.js';
 import { TEST_BOARDS } from './random-stream.js';
 
 /**
@@ -29,6 +49,8 @@ export async function createProjectorWorld(name: string, partitions = 3) {
     await db.query(`INSERT INTO boards (board, sort_order, default_op) VALUES ($1, $2, 'set')`, [b.board, b.order]);
   }
   const produced: ProducedAt[] = [];
+  // Its own consumer group: groups are shared broker-wide, and a shared one would rebalance across tests.
+  const groupId = `projector-${env.id}`;
   const running = new Set<ServiceProcess>();
 
   return {
@@ -39,20 +61,29 @@ export async function createProjectorWorld(name: string, partitions = 3) {
     producer,
     codec,
     produced,
+    groupId,
 
     /** Produces in order (one request at a time, so log order is array order per partition). */
     async produce(inputs: readonly AnyEventInput[], chunk = 50): Promise<void> {
       for (let i = 0; i < inputs.length; i += chunk) {
         const slice = inputs.slice(i, i + chunk);
         const acks = await events.produce(slice);
-        acks.forEach((ack, j) => produced.push({ input: slice[j] as AnyEventInput, partition: ack.partition, offset: ack.offset }));
+        acks.forEach((ack, j) =>
+          produced.push({ input: slice[j] as AnyEventInput, partition: ack.partition, offset: ack.offset }),
+        );
       }
     },
 
     async startProjector(extraEnv: Record<string, string> = {}): Promise<ServiceProcess> {
       const proc = await startService(
         'score-projector',
-        { ...env.env, KAFKA_SESSION_TIMEOUT_MS: '6000', REDIS_CHECK_INTERVAL_MS: '1000', ...extraEnv },
+        {
+          ...env.env,
+          PROJECTOR_GROUP_ID: groupId,
+          KAFKA_SESSION_TIMEOUT_MS: '6000',
+          REDIS_CHECK_INTERVAL_MS: '1000',
+          ...extraEnv,
+        },
         { port: await freePort(), readyTimeoutMs: 60_000 },
       );
       running.add(proc);
