@@ -68,9 +68,9 @@ export async function createProjectorWorld(name: string, partitions = 3) {
       for (let i = 0; i < inputs.length; i += chunk) {
         const slice = inputs.slice(i, i + chunk);
         const acks = await events.produce(slice);
-        acks.forEach((ack, j) =>
-          produced.push({ input: slice[j] as AnyEventInput, partition: ack.partition, offset: ack.offset }),
-        );
+        for (const [j, ack] of acks.entries()) {
+          produced.push({ input: slice[j] as AnyEventInput, partition: ack.partition, offset: ack.offset });
+        }
       }
     },
 
