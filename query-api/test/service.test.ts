@@ -1,0 +1,125 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { createEventCodec, createEventProducer, encodeConsistencyToken } from '@rankstream/schemas';
+import { createPool } from '@rankstream/schemas/runtime';
+import {
+  createTestEnv,
+  freePort,
+  type ServiceProcess,
+  startService,
+  type TestEnv,
+  testKafka,
+} from '@rankstream/tools/testing';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ProjectionWriter } from './fixtures/projection-writer.js';
+import { silentLogger } from './fixtures/query-world.js';
+
+/** The built service as a real process (dist/main.js), and end to end behind the real projector. */
+const PROJECTOR_BUILT = existsSync(fileURLToPath(new URL('../../score-projector/dist/main.js', import.meta.url)));
+const T = 1_763_000_000_000;
+
+let env: TestEnv;
+let query: ServiceProcess | undefined;
+let projector: ServiceProcess | undefined;
+
+beforeAll(async () => {
+  env = await createTestEnv({ name: 'query_service', partitions: 3 });
+});
+afterAll(async () => {
+  await query?.stop();
+  await projector?.stop();
+  await env?.cleanup();
+});
+
+async function fetchJson(url: string, headers: Record<string, string> = {}) {
+  const res = await fetch(url, { headers });
+  return { status: res.status, headers: res.headers, body: (await res.json()) as any };
+}
+
+describe('the query-api process', () => {
+  it('starts, serves /v1 from the stores, and stops cleanly on SIGTERM', async () => {
+    const pool = createPool(env.databaseUrl, 2, silentLogger);
+    const redis = new Redis(env.redisUrl);
+    try {
+      const writer = new ProjectionWriter(pool, redis, env.redisPrefix, env.eventsTopic);
+      await writer.writeState({
+        boards: [{ board: 'svc', order: 'desc' }],
+        totals: [{ board: 'svc', periodKey: 'all', userId: 'x', score: 1, reachedAt: T }],
+        watermark: { 0: 1, 1: 0, 2: 0 },
+      });
+      const proc = await startService('query-api', env.env, { port: await freePort() });
+      expect((await fetchJson(`${proc.url}/healthz`)).status).toBe(200);
+      expect((await fetchJson(`${proc.url}/readyz`)).body.status).toBe('ready');
+      const top = await fetchJson(`${proc.url}/v1/boards/svc/top`);
+      expect(top.headers.get('x-served-by')).toBe('redis');
+      expect(top.body.entries).toEqual([{ rank: 1, userId: 'x', username: null, imageUrl: null, score: 1 }]);
+      const doc = await fetchJson(`${proc.url}/openapi.json`);
+      expect(doc.body.info.title).toBe('Rankstream query API');
+      expect(await proc.stop('SIGTERM')).toBe(0);
+    } finally {
+      redis.disconnect();
+      await pool.end();
+    }
+  });
+});
+
+describe.skipIf(!PROJECTOR_BUILT)('end to end behind the real projector', () => {
+  it('answers events produced to Kafka once the projector has applied them, reading its own writes', async () => {
+    const kafka = testKafka(env.kafkaBrokers);
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    const admin = kafka.admin();
+    await Promise.all([producer.connect(), admin.connect()]);
+    try {
+      // The fixture wrote state for the process test: start this world from empty stores.
+      const pool = createPool(env.databaseUrl, 2, silentLogger);
+      const redis = new Redis(env.redisUrl);
+      await new ProjectionWriter(pool, redis, env.redisPrefix, env.eventsTopic).reset();
+      redis.disconnect();
+      await pool.end();
+
+      const projEnv = { ...env.env, PROJECTOR_GROUP_ID: `projector-${env.id}` };
+      projector = await startService('score-projector', projEnv, { port: await freePort(), readyTimeoutMs: 60_000 });
+      query = await startService('query-api', env.env, { port: await freePort() });
+
+      const events = createEventProducer({
+        producer,
+        admin,
+        codec: createEventCodec({ registryUrl: env.registryUrl, topic: env.eventsTopic }),
+        topic: env.eventsTopic,
+      });
+      const at = Date.now();
+      const produced = await events.produce([
+        { kind: 'profile', event: { eventId: 'p-ann', userId: 'ann', username: 'Ann', occurredAt: at } },
+        { kind: 'score', event: { eventId: 'e1', userId: 'ann', board: 'e2e', value: 10, occurredAt: at } },
+        { kind: 'score', event: { eventId: 'e2', userId: 'bob', board: 'e2e', value: 10, occurredAt: at + 1 } },
+        { kind: 'score', event: { eventId: 'e3', userId: 'cyd', board: 'e2e', value: 25, occurredAt: at + 2 } },
+        { kind: 'score', event: { eventId: 'e4', userId: 'ann', board: 'e2e', value: 5, occurredAt: at + 3 } },
+      ]);
+      const offsets: Record<number, number> = {};
+      for (const p of produced) offsets[p.partition] = Math.max(offsets[p.partition] ?? 0, p.offset + 1);
+      const token = encodeConsistencyToken({ topic: env.eventsTopic, offsets });
+
+      // The projector may still be joining its group: read-your-writes waits up to 2 s per try.
+      let top: Awaited<ReturnType<typeof fetchJson>> | undefined;
+      const deadline = Date.now() + 60_000;
+      do {
+        top = await fetchJson(`${query.url}/v1/boards/e2e/top`, { 'X-Consistency-Token': token });
+      } while ((top.status !== 200 || top.headers.get('x-consistency') === 'stale') && Date.now() < deadline);
+      expect(top.status).toBe(200);
+      expect(top.headers.get('x-consistency')).toBeNull();
+      expect(top.body.entries).toEqual([
+        { rank: 1, userId: 'cyd', username: null, imageUrl: null, score: 25 },
+        { rank: 2, userId: 'ann', username: 'Ann', imageUrl: null, score: 15 },
+        { rank: 3, userId: 'bob', username: null, imageUrl: null, score: 10 },
+      ]);
+      const ann = await fetchJson(`${query.url}/v1/boards/e2e/users/ann?after=${token}`);
+      expect(ann.body).toMatchObject({ rank: 2, score: 15, total: 3, percentile: 66.67 });
+      const user = await fetchJson(`${query.url}/v1/users/ann?after=${token}`);
+      expect(user.body).toMatchObject({ userId: 'ann', username: 'Ann', boards: [{ board: 'e2e', rank: 2 }] });
+    } finally {
+      await producer.disconnect();
+      await admin.disconnect();
+    }
+  });
+});
