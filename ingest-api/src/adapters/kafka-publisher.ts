@@ -15,12 +15,26 @@ export function createKafkaPublisher(options: {
   producer: EventProducer;
   deadlineMs: number;
   logger: Logger;
+  /**
+   * Produce calls still running, counting those already answered 503 (kafkajs keeps retrying them).
+   * Past this, fail fast instead of piling more requests' events into memory during an outage.
+   */
+  maxPending?: number;
 }): EventPublisher {
   const { producer, deadlineMs, logger } = options;
+  const maxPending = options.maxPending ?? 256;
+  let pending = 0;
   return {
     async publish(events: readonly AnyEventInput[]): Promise<ProducedEvent[]> {
+      if (pending >= maxPending) {
+        throw new PublishUnavailableError(`${pending} produce calls are still waiting for Kafka`);
+      }
+      pending++;
+      const sending = producer.produce(events).finally(() => {
+        pending--;
+      });
       try {
-        return await withTimeout(producer.produce(events), deadlineMs);
+        return await withTimeout(sending, deadlineMs);
       } catch (error) {
         // The HTTP schemas are stricter than the Kafka ones: a contract error here is our bug, not Kafka's.
         if (error instanceof ZodError) throw error;
