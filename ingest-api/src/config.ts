@@ -5,6 +5,14 @@ const bool = z
   .enum(['true', 'false', '1', '0', ''])
   .default('false')
   .transform((v) => v === 'true' || v === '1');
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+const duration = z
+  .string()
+  .regex(/^\d+(ms|s|m|h)?$/, 'must be a whole number of milliseconds, or end in ms, s, m or h (e.g. 5m)')
+  .transform((v) => {
+    const [, n, unit] = /^(\d+)(ms|s|m|h)?$/.exec(v)!;
+    return Number(n) * UNIT_MS[(unit ?? 'ms') as keyof typeof UNIT_MS];
+  });
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 /** Every variable the ingest API reads; README.md documents each one. */
@@ -22,7 +30,9 @@ export const ingestEnv = {
   /** true: an event for a board nobody defined is a 404 instead of creating the board with defaults. */
   STRICT_BOARDS: bool,
   /** How far in the future occurredAt may be, in milliseconds (default 5 minutes). */
-  MAX_CLOCK_SKEW_MS: positiveInt(5 * 60_000),
+  MAX_CLOCK_SKEW_MS: z.coerce.number().int().positive().optional(),
+  /** The issue's name for it: a duration such as `300000`, `300000ms`, `300s` or `5m`. MAX_CLOCK_SKEW_MS wins. */
+  MAX_CLOCK_SKEW: duration.optional(),
   MAX_BODY_BYTES: positiveInt(2 * 1024 * 1024),
   /** Sustained events per second per API key; the bucket holds twice this (the burst). */
   RATE_LIMIT_EVENTS_PER_S: positiveInt(20_000).refine(
@@ -40,5 +50,6 @@ export const ingestEnv = {
 export type IngestConfig = ReturnType<typeof loadConfig>;
 
 export function loadConfig(env: NodeJS.ProcessEnv) {
-  return parseEnv(ingestEnv, env);
+  const parsed = parseEnv(ingestEnv, env);
+  return { ...parsed, maxClockSkewMs: parsed.MAX_CLOCK_SKEW_MS ?? parsed.MAX_CLOCK_SKEW ?? 5 * 60_000 };
 }

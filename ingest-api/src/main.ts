@@ -90,7 +90,7 @@ async function main() {
     topic: config.EVENTS_TOPIC,
     limits: {
       maxBodyBytes: config.MAX_BODY_BYTES,
-      maxClockSkewMs: config.MAX_CLOCK_SKEW_MS,
+      maxClockSkewMs: config.maxClockSkewMs,
       strictBoards: config.STRICT_BOARDS,
       unavailableRetryAfterS: Math.max(1, Math.ceil(config.PRODUCE_DEADLINE_MS / 1000)),
     },
