@@ -6,14 +6,16 @@ import type { ProjectionState, TotalFixture } from './fixtures/projection-writer
 import { createQueryWorld, type QueryWorld } from './fixtures/query-world.js';
 
 /**
- * For random states (ties on score and reachedAt, both orders, two periods), every endpoint gives
+ * For random states (ties on score and reachedAt, both orders, three periods), every endpoint gives
  * byte-identical JSON from the Redis reader and the PostgreSQL reader, equal to an oracle that sorts
  * an array with compareEntries.
  */
 const T = 1_763_000_000_000;
 const NOW = Date.now();
 const DAY = periodKey('daily', NOW);
+const WEEK = periodKey('weekly', NOW);
 const AT = DAY.slice('daily:'.length);
+const KEYS: Record<string, string> = { all: 'all', daily: DAY, weekly: WEEK };
 const USERS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'A', 'B', 'a.1', 'z_9'];
 
 const userArb = fc.record({
@@ -22,6 +24,8 @@ const userArb = fc.record({
   reachedAt: fc.constantFrom(T, T + 1, T + 2, 9_999_999_999_999),
   inDaily: fc.boolean(),
   dailyScore: fc.integer({ min: -2, max: 2 }),
+  inWeekly: fc.boolean(),
+  weeklyScore: fc.integer({ min: -2, max: 2 }),
   hasProfile: fc.boolean(),
 });
 
@@ -33,7 +37,7 @@ const stateArb = fc.record({
   radius: fc.integer({ min: 0, max: 4 }),
   probe: fc.constantFrom(...USERS, 'nobody'),
   friends: fc.subarray([...USERS, 'nobody', 'ghost'], { minLength: 1 }),
-  period: fc.constantFrom('all', 'daily'),
+  period: fc.constantFrom('all', 'daily', 'weekly'),
 });
 
 type Sample = fc.Arbitrary<typeof stateArb extends fc.Arbitrary<infer S> ? S : never>;
@@ -46,9 +50,12 @@ function toState(c: Case): ProjectionState {
     if (u.inDaily) {
       totals.push({ board: 'b', periodKey: DAY, userId: u.userId, score: u.dailyScore, reachedAt: u.reachedAt });
     }
+    if (u.inWeekly) {
+      totals.push({ board: 'b', periodKey: WEEK, userId: u.userId, score: u.weeklyScore, reachedAt: u.reachedAt });
+    }
   }
   return {
-    boards: [{ board: 'b', order: c.order, periods: ['daily'] }],
+    boards: [{ board: 'b', order: c.order, periods: ['weekly', 'daily'] }],
     totals,
     profiles: c.users
       .filter((u) => u.hasProfile)
@@ -60,10 +67,10 @@ function toState(c: Case): ProjectionState {
 /** The oracle: the period's rows sorted with compareEntries, ranks by position. */
 function ranking(c: Case, key: string) {
   const rows = c.users
-    .filter((u) => key === 'all' || u.inDaily)
+    .filter((u) => key === 'all' || (key === DAY ? u.inDaily : u.inWeekly))
     .map((u) => ({
       userId: u.userId,
-      score: key === 'all' ? u.score : u.dailyScore,
+      score: key === 'all' ? u.score : key === DAY ? u.dailyScore : u.weeklyScore,
       reachedAt: u.reachedAt,
       username: u.hasProfile ? `n-${u.userId}` : null,
       imageUrl: u.hasProfile ? `https://img.example/${u.userId}.png` : null,
@@ -96,8 +103,8 @@ it('gives byte-identical answers from Redis and PostgreSQL, equal to the oracle'
   await fc.assert(
     fc.asyncProperty(stateArb, async (c) => {
       await w.writer.writeState(toState(c));
-      const key = c.period === 'all' ? 'all' : DAY;
-      const q = c.period === 'all' ? 'period=all' : `period=daily&at=${AT}`;
+      const key = KEYS[c.period]!;
+      const q = c.period === 'all' ? 'period=all' : `period=${c.period}&at=${AT}`;
       const scope = { board: 'b', period: c.period, periodKey: key };
       const oracle = ranking(c, key);
 
@@ -150,7 +157,7 @@ it('gives byte-identical answers from Redis and PostgreSQL, equal to the oracle'
 
       const boards = await both('/v1/boards');
       expect(boards.body).toEqual({
-        boards: [{ board: 'b', order: c.order, periods: ['daily'], players: ranking(c, 'all').length }],
+        boards: [{ board: 'b', order: c.order, periods: ['daily', 'weekly'], players: ranking(c, 'all').length }],
       });
 
       const u = c.users.find((x) => x.userId === c.probe);
@@ -159,12 +166,12 @@ it('gives byte-identical answers from Redis and PostgreSQL, equal to the oracle'
         expect(userBoards.status).toBe(404);
       } else {
         const standings = [];
-        for (const k of ['all', DAY]) {
+        for (const k of ['all', DAY, WEEK]) {
           const own = ranking(c, k).find((e) => e.userId === c.probe);
           if (own) {
             standings.push({
               board: 'b',
-              period: k === 'all' ? 'all' : 'daily',
+              period: k === 'all' ? 'all' : k === DAY ? 'daily' : 'weekly',
               periodKey: k,
               rank: own.rank,
               score: own.score,
@@ -181,6 +188,6 @@ it('gives byte-identical answers from Redis and PostgreSQL, equal to the oracle'
         });
       }
     }),
-    { numRuns: 60 },
+    { numRuns: 50 },
   );
 });
