@@ -36,6 +36,27 @@ export function onStopSignals(logger: Logger, stop: (signal: NodeJS.Signals) => 
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
   process.on('exit', killAllNow);
+  watchLauncher(() => {
+    logger.warn('the npm process that launched this one is gone; stopping as if it had been sent SIGTERM');
+    handler('SIGTERM');
+  });
+}
+
+/**
+ * Under `npm start`, npm runs us through `sh -c`, and when npm gets SIGTERM it passes it to that
+ * shell only: the shell dies and this process is silently re-parented. So a supervisor launched by
+ * npm treats the loss of its parent as the stop signal its operator meant to send.
+ */
+export function watchLauncher(onGone: () => void): void {
+  if (!process.env.npm_lifecycle_event) return;
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid !== parent) {
+      clearInterval(timer);
+      onGone();
+    }
+  }, 500);
+  timer.unref();
 }
 
 export function killAllNow(): void {

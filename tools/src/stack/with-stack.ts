@@ -6,7 +6,7 @@ import { dockerAnswers } from './docker-engine.js';
 import { bringUpStack, type StackUrls } from './local-stack.js';
 import { portAnswers } from './port-probe.js';
 import { loadStackConfig, REPO_ROOT } from './stack-config.js';
-import { killAllNow } from './stop-signals.js';
+import { killAllNow, watchLauncher } from './stop-signals.js';
 
 /**
  * `node tools/dist/stack/with-stack.js <command...>`: runs the command (the test runner) with the
@@ -71,6 +71,7 @@ async function main(): Promise<number> {
   const forward = (signal: NodeJS.Signals) => child.kill(signal);
   process.on('SIGINT', forward);
   process.on('SIGTERM', forward);
+  watchLauncher(() => forward('SIGTERM'));
   const code = await new Promise<number>((resolve) => {
     child.once('error', (error) => {
       process.stderr.write(`[with-stack] ${command[0]}: ${error.message}\n`);
