@@ -35,6 +35,8 @@ import { TEST_BOARDS } from './random-stream.js';
 export async function createProjectorWorld(name: string, partitions = 3) {
   const env: TestEnv = await createTestEnv({ name, partitions });
   const db = new pg.Pool({ connectionString: env.databaseUrl, max: 3 });
+  // The database is dropped WITH (FORCE) at cleanup; an idle client hearing about it is not a failure.
+  db.on('error', () => {});
   const redis = new Redis(env.redisUrl);
   const kafka = testKafka(env.kafkaBrokers);
   const admin: Admin = kafka.admin();

@@ -1,0 +1,62 @@
+import { deleteRedisPrefix } from '@rankstream/tools/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { counterValue } from './metrics-scrape.js';
+import { createProjectorWorld, type ProjectorWorld, sleep } from './projector-world.js';
+import { randomStream } from './random-stream.js';
+
+describe('Redis flushed while the projector runs', () => {
+  let world: ProjectorWorld;
+  beforeAll(async () => {
+    world = await createProjectorWorld('proj_flush');
+  });
+  afterAll(async () => world?.close());
+
+  it('notices within seconds, rebuilds from PostgreSQL without stopping, and ends equal to the oracle', async () => {
+    // given a projector that has projected part of a stream
+    const projector = await world.startProjector();
+    const stream = randomStream(7, 4_000, 50);
+    await world.produce(stream.slice(0, 2_000));
+    await world.waitForProjection();
+    const rebuildsBefore = await counterValue(projector.url, 'rankstream_projector_redis_rebuilds_total');
+
+    // when every key of the prefix is deleted while more events arrive
+    const rest = world.produce(stream.slice(2_000), 100);
+    await sleep(200);
+    await deleteRedisPrefix(world.env.redisUrl, world.env.redisPrefix);
+    const flushedAt = Date.now();
+    await rest;
+
+    // then Redis is marked ready again (a rebuild ran) within 10 s, and holds exactly the oracle
+    while (!(await world.redis.exists(`${world.env.redisPrefix}ready`))) {
+      expect(Date.now() - flushedAt).toBeLessThan(10_000);
+      await sleep(100);
+    }
+    await world.waitForProjection();
+    expect(await counterValue(projector.url, 'rankstream_projector_redis_rebuilds_total', 'missing')).toBeGreaterThan(
+      rebuildsBefore - 1,
+    );
+    expect(await counterValue(projector.url, 'rankstream_projector_redis_rebuilds_total')).toBe(rebuildsBefore + 1);
+    await world.expectProjectionEqualsOracle();
+    await projector.stop('SIGKILL');
+  });
+
+  it('catches up a Redis that missed a committed batch (watermark behind PostgreSQL) on the next start', async () => {
+    // given a projected stream, whose Redis watermark for one partition is then put back, as if the
+    // projector had died between the PostgreSQL commit and the Redis write
+    const first = await world.startProjector();
+    await world.produce(randomStream(8, 500, 20));
+    await world.waitForProjection();
+    await first.stop('SIGKILL');
+    await world.redis.hset(`${world.env.redisPrefix}wm`, '0', '0');
+    const lb = `${world.env.redisPrefix}lb:global:all`;
+    await world.redis.del(lb, `${world.env.redisPrefix}lbu:global:all`);
+
+    // when a projector starts with no events arriving
+    const again = await world.startProjector();
+
+    // then it notices and rebuilds
+    await world.waitForProjection(20_000);
+    expect(await counterValue(again.url, 'rankstream_projector_redis_rebuilds_total', 'behind')).toBe(1);
+    await world.expectProjectionEqualsOracle();
+  });
+});
