@@ -140,7 +140,7 @@ describe('POST /v1/events', () => {
     });
     expect(res.status).toBe(400);
     const details = (await json(res)).error.details.map((d: { path: string }) => d.path);
-    expect(details).toEqual(['events.1.value', 'events.2.colour', 'events.2.periods']);
+    expect(details).toEqual(['events.1.value', 'events.2.colour', 'events.2.periods', 'events.3.eventId']);
     expect(publisher.published).toEqual([]);
 
     const dup = await send('POST', '/v1/events', {
@@ -152,6 +152,22 @@ describe('POST /v1/events', () => {
     expect(dup.status).toBe(400);
     expect((await json(dup)).error.details).toEqual([
       { path: 'events.1.eventId', message: 'repeats the eventId of events.0.eventId' },
+    ]);
+  });
+
+  it('lists the problems of every item in one answer, shape and clock alike', async () => {
+    const { send, clock } = setup();
+    const res = await send('POST', '/v1/events', {
+      events: [
+        { userId: 'u', value: 1, occurredAt: clock.now + 3_600_000 },
+        { userId: 'u', value: 'one' },
+        { userId: 'u', value: 1, metadata: 'x'.repeat(2000) },
+      ],
+    });
+    expect((await json(res)).error.details.map((d: { path: string }) => d.path)).toEqual([
+      'events.1.value',
+      'events.0.occurredAt',
+      'events.2.metadata',
     ]);
   });
 

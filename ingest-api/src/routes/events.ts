@@ -1,4 +1,4 @@
-import { invalidRequest } from '@rankstream/schemas';
+import { type ErrorDetail, invalidRequest, issuesToDetails } from '@rankstream/schemas';
 import { methodNotAllowed } from '@rankstream/schemas/runtime';
 import { Hono } from 'hono';
 import { type AuthVariables, requireScope } from '../auth/require-scope.js';
@@ -8,7 +8,7 @@ import type { AppDeps } from './deps.js';
 import { publishEvents } from './publish-events.js';
 import { takeRate } from './rate-limit.js';
 import { limitBody, parseBody, readJson } from './request-body.js';
-import { scoreBatchSchema, scoreItemSchema } from './request-schemas.js';
+import { batchEnvelopeSchema, scoreItemSchema } from './request-schemas.js';
 
 /** A body with an `events` field is a batch; anything else is judged as one event. */
 function isBatch(body: unknown): boolean {
@@ -20,15 +20,29 @@ export function eventsRoutes(deps: AppDeps) {
   r.post('/', requireScope(deps.apiKeys, 'ingest'), limitBody(deps.limits.maxBodyBytes), async (c) => {
     const body = await readJson(c);
     const batch = isBatch(body);
-    const items: ScoreItem[] = batch ? parseBody(scoreBatchSchema, body).events : [parseBody(scoreItemSchema, body)];
-    const pathOf = batch ? (i: number) => ['events', i] : () => [];
+    const raw: unknown[] = batch ? parseBody(batchEnvelopeSchema, body).events : [body];
+    const prefixOf = (i: number) => (batch ? ['events', i] : []);
+    // Each item is judged on its own, so one answer lists every problem of every item.
+    const details: ErrorDetail[] = [];
+    const items: ScoreItem[] = [];
+    const indices: number[] = [];
+    raw.forEach((candidate, i) => {
+      const parsed = scoreItemSchema.safeParse(candidate);
+      if (!parsed.success) details.push(...issuesToDetails(parsed.error.issues, prefixOf(i)));
+      else {
+        items.push(parsed.data);
+        indices.push(i);
+      }
+    });
+    const pathOf = (j: number) => prefixOf(indices[j]!);
     const drafted = draftScoreEvents(items, {
       now: deps.now(),
       maxClockSkewMs: deps.limits.maxClockSkewMs,
       newEventId: deps.newId,
       pathOf,
     });
-    if (!drafted.ok) throw invalidRequest(drafted.details);
+    if (!drafted.ok) details.push(...drafted.details);
+    if (details.length || !drafted.ok) throw invalidRequest(details);
     takeRate(deps, c.get('apiKey'), items.length);
     const boards = await resolveBoards(
       deps,

@@ -38,6 +38,9 @@ export const scoreItemSchema = z
 
 export const MAX_BATCH = 1000;
 
+/** The batch's outer shape; its items are then judged one by one with scoreItemSchema. */
+export const batchEnvelopeSchema = z.strictObject({ events: z.array(z.unknown()).min(1).max(MAX_BATCH) });
+
 export const scoreBatchSchema = z
   .strictObject({ events: z.array(scoreItemSchema).min(1).max(MAX_BATCH) })
   .meta({ id: 'ScoreEventBatchRequest' });
