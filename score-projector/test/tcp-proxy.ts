@@ -16,7 +16,7 @@ export async function startTcpProxy(target: { host: string; port: number }) {
 
   const listen = () =>
     new Promise<void>((resolve, reject) => {
-      server = createServer((client) => {
+      const listener = createServer((client) => {
         const upstream = connect(target.port, target.host);
         upstream.on('error', () => client.destroy());
         client.on('error', () => upstream.destroy());
@@ -24,10 +24,11 @@ export async function startTcpProxy(target: { host: string; port: number }) {
         track(upstream);
         client.pipe(upstream).pipe(client);
       });
-      server.once('error', reject);
+      server = listener;
+      listener.once('error', reject);
       // The same port every time, so the client's connection string stays valid.
-      server.listen(port, '127.0.0.1', () => {
-        port = (server?.address() as { port: number }).port;
+      listener.listen(port, '127.0.0.1', () => {
+        port = (listener.address() as { port: number }).port;
         resolve();
       });
     });
