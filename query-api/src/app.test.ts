@@ -123,6 +123,11 @@ describe('the HTTP layer', () => {
     expect(limited.status).toBe(429);
     expect(limited.headers.get('retry-after')).toBe('1');
     expect(((await limited.json()) as any).error.code).toBe('rate_limited');
+    // Browsers can read the 429 and its Retry-After only with the CORS headers on it.
+    const fromPage = await app.request('/v1/boards', { headers: { Origin: 'https://web.example' } });
+    expect(fromPage.status).toBe(429);
+    expect(fromPage.headers.get('access-control-allow-origin')).toBe('*');
+    expect(fromPage.headers.get('access-control-expose-headers')).toContain('Retry-After');
     const other = await app.request('/v1/boards', { headers: { 'x-test-client': 'two' } });
     expect(other.status).toBe(200);
     expect((await app.request('/healthz')).status).toBe(200);

@@ -10,6 +10,7 @@ import {
   type TestEnv,
   testKafka,
 } from '@rankstream/tools/testing';
+import { EventSource } from 'eventsource';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProjectionWriter } from './fixtures/projection-writer.js';
@@ -117,6 +118,36 @@ describe.skipIf(!PROJECTOR_BUILT)('end to end behind the real projector', () => 
       expect(ann.body).toMatchObject({ rank: 2, score: 15, total: 3, percentile: 66.67 });
       const user = await fetchJson(`${query.url}/v1/users/ann?after=${token}`);
       expect(user.body).toMatchObject({ userId: 'ann', username: 'Ann', boards: [{ board: 'e2e', rank: 2 }] });
+
+      // A live stream sees the next event within a second of its acknowledgement by Kafka.
+      const source = new EventSource(`${query.url}/v1/boards/e2e/stream?limit=1`);
+      try {
+        const tops: { entries: { userId: string }[] }[] = [];
+        let notify = () => {};
+        source.addEventListener('top', (ev) => {
+          tops.push(JSON.parse((ev as MessageEvent).data));
+          notify();
+        });
+        const nextTop = (ms: number) =>
+          new Promise<{ entries: { userId: string }[] }>((resolve, reject) => {
+            const timer = setTimeout(() => reject(new Error(`no top event within ${ms} ms`)), ms);
+            const check = () => {
+              const t = tops.shift();
+              if (!t) return;
+              clearTimeout(timer);
+              resolve(t);
+            };
+            notify = check;
+            check();
+          });
+        expect((await nextTop(5_000)).entries[0]?.userId).toBe('cyd');
+        await events.produce([
+          { kind: 'score', event: { eventId: 'e5', userId: 'dan', board: 'e2e', value: 99, occurredAt: at + 4 } },
+        ]);
+        expect((await nextTop(1_000)).entries[0]?.userId).toBe('dan');
+      } finally {
+        source.close();
+      }
     } finally {
       await producer.disconnect();
       await admin.disconnect();
