@@ -30,6 +30,11 @@ export const projectorEnv = {
   PROJECTOR_MAX_BYTES_PER_PARTITION: positiveInt(2 * 1024 * 1024),
   /** How often Redis is checked for a flush or a lag behind PostgreSQL (the spec says within 10 s). */
   REDIS_CHECK_INTERVAL_MS: positiveInt(2_000),
+  /**
+   * Retries of a failing batch (PostgreSQL or the registry unreachable), with backoff up to 5 s, before
+   * kafkajs restarts the consumer (rejoining the group) and starts retrying again.
+   */
+  PROJECTOR_BATCH_RETRIES: z.coerce.number().int().min(0).default(10),
   /** How often the heartbeat records log end offsets and caught-up times. */
   HEARTBEAT_INTERVAL_MS: positiveInt(1_000),
 };

@@ -22,6 +22,7 @@ export async function startConsumer(deps: {
   sessionTimeoutMs: number;
   maxBytesPerPartition: number;
   concurrency: number;
+  retries: number;
   processor: BatchProcessor;
   postgres: PostgresStore;
   logger: Logger;
@@ -39,7 +40,7 @@ export async function startConsumer(deps: {
     maxBytes: deps.maxBytesPerPartition * 4,
     // A failing batch (PostgreSQL or the registry down) is retried with backoff; when the retries run
     // out kafkajs restarts the consumer itself (restartOnFailure), so an outage never ends consumption.
-    retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: 10, restartOnFailure: async () => true },
+    retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: deps.retries, restartOnFailure: async () => true },
   });
 
   consumer.on(consumer.events.GROUP_JOIN, (event) => {

@@ -96,6 +96,7 @@ async function main(): Promise<void> {
     sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     maxBytesPerPartition: config.PROJECTOR_MAX_BYTES_PER_PARTITION,
     concurrency: config.PROJECTOR_CONCURRENCY,
+    retries: config.PROJECTOR_BATCH_RETRIES,
     processor,
     postgres,
     logger,
