@@ -30,7 +30,7 @@ async function main(): Promise<number> {
     return 2;
   }
   const cfg = loadStackConfig(process.env);
-  const logger = createLogger('with-stack', cfg.LOG_LEVEL === 'info' ? 'warn' : cfg.LOG_LEVEL);
+  const logger = createLogger('with-stack', cfg.LOG_LEVEL);
   const configured = cfg.KAFKA_BROKERS || cfg.SCHEMA_REGISTRY_URL || cfg.DATABASE_URL || cfg.REDIS_URL;
   const useContainers =
     cfg.TEST_STACK === 'containers' ||
