@@ -70,6 +70,7 @@ describe('Kafka outage', () => {
     }
     expect(status).toBe(202);
     expect((await post({ eventId: 'after', userId: 'u3', value: 3 })).status).toBe(202);
+    expect((await fetch(`${api.url}/readyz`)).status).toBe(200);
     expect(api.child.pid).toBe(pid);
     expect(api.child.exitCode).toBeNull();
 
