@@ -86,6 +86,7 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
     redisState.batchStarted(partition);
     try {
       const decoded = await decodeAll(batch.messages);
+      const decodedAt = performance.now();
       const newBoards: BoardDefinition[] = [];
       const result = await postgres.inPartitionTransaction(partition, async (tx) => {
         const checkpoint = tx.nextOffset;
@@ -95,6 +96,7 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
           logger.warn({ partition, checkpoint, logStart }, 'events before the log start are gone; continuing from it');
         }
         const plan = planBatch(decoded, checkpoint);
+        const t0 = performance.now();
         const fresh = await tx.recordEventIds(plan.candidates.map((c) => c.decoded.event.eventId));
         const events = plan.candidates.filter((c) => fresh.has(c.decoded.event.eventId));
         const scoreEvents = events.flatMap((c) => (c.decoded.kind === 'score' ? [c.decoded.event] : []));
@@ -106,7 +108,9 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
           batchOrders.set(board.board, board.order);
           newBoards.push(board);
         }
+        const t1 = performance.now();
         const current = await tx.loadTotals(touchedTotals(scoreEvents));
+        const t2 = performance.now();
         const fold = foldBatch({ events, current, orders: batchOrders });
 
         const letters: DeadLetter[] = [
@@ -128,8 +132,10 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
           letters,
         );
 
+        const t3 = performance.now();
         await tx.writeTotals(fold.totals);
         await tx.writeProfiles(fold.profiles);
+        const t4 = performance.now();
         const nextOffset = Math.max(checkpoint, batch.lastOffset + 1);
         await tx.advance({
           nextOffset,
@@ -146,6 +152,12 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
           letters,
           redelivered,
           duplicates: plan.candidates.length - events.length,
+          phasesMs: {
+            recordIds: Math.round(t1 - t0),
+            loadTotals: Math.round(t2 - t1),
+            foldAndDeadLetters: Math.round(t3 - t2),
+            writeTotals: Math.round(t4 - t3),
+          },
         };
       });
       if (result.kind === 'gap') {
@@ -167,6 +179,7 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
         );
       }
 
+      const committedAt = performance.now();
       try {
         await redisState.verifyWatermark(partition, result.checkpoint);
         await redis.apply({
@@ -180,7 +193,21 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
         metrics.redisWriteFailures.inc();
         redisState.writeFailed(error);
       }
-      metrics.batchDuration.observe((performance.now() - started) / 1000);
+      const ended = performance.now();
+      metrics.batchDuration.observe((ended - started) / 1000);
+      logger.debug(
+        {
+          partition,
+          messages: batch.messages.length,
+          applied: result.fold.applied,
+          totals: result.fold.totals.length,
+          decodeMs: Math.round(decodedAt - started),
+          postgresMs: Math.round(committedAt - decodedAt),
+          redisMs: Math.round(ended - committedAt),
+          ...result.phasesMs,
+        },
+        'batch',
+      );
       return { kind: 'committed', nextOffset: result.nextOffset, applied: result.fold.applied };
     } finally {
       redisState.batchEnded(partition);

@@ -1,0 +1,186 @@
+import { createEventCodec, type ScoreEventInput, scoreEventSchema } from '@rankstream/schemas';
+import { createLogger, createPool, Registry } from '@rankstream/schemas/runtime';
+import { createTestEnv, type TestEnv, testKafka } from '@rankstream/tools/testing';
+import { Redis } from 'ioredis';
+import type { Producer } from 'kafkajs';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createDeadLetterPublisher } from '../src/adapters/kafka-dead-letters.js';
+import { createPostgresStore } from '../src/adapters/postgres-store.js';
+import { createRedisStore, type RedisStore } from '../src/adapters/redis-store.js';
+import { type BatchProcessor, createBatchProcessor, type IncomingBatch } from '../src/batch-processor.js';
+import { createProjectorMetrics } from '../src/projector-metrics.js';
+import { createRedisSync, type RedisSync } from '../src/redis-sync.js';
+import { oracle, type ProducedAt } from './oracle.js';
+import { postgresTotals } from './projection-state.js';
+
+const T0 = Date.UTC(2026, 10, 23, 12);
+const logger = createLogger('test', 'silent');
+
+/**
+ * The batch path in-process, against the real PostgreSQL, Redis, registry and (for dead letters)
+ * Kafka: given / when (a batch, perhaps twice, perhaps by two instances at once) / then the totals.
+ */
+describe('batch processor', () => {
+  let env: TestEnv;
+  let pool: ReturnType<typeof createPool>;
+  let redis: Redis;
+  let producer: Producer;
+  let codec: ReturnType<typeof createEventCodec>;
+  let partition = 0;
+
+  beforeAll(async () => {
+    env = await createTestEnv({ name: 'proj_batch', partitions: 1 });
+    pool = createPool(env.databaseUrl, 6, logger);
+    redis = new Redis(env.redisUrl);
+    producer = testKafka(env.kafkaBrokers).producer();
+    await producer.connect();
+    codec = createEventCodec({ registryUrl: env.registryUrl, topic: env.eventsTopic });
+  });
+  afterAll(async () => {
+    await producer?.disconnect();
+    redis?.disconnect();
+    await pool?.end();
+    await env?.cleanup();
+  });
+  beforeEach(() => {
+    partition++; // each test works on its own partition number, so checkpoints never collide
+  });
+
+  function processor(options: { redisStore?: RedisStore } = {}): {
+    processor: BatchProcessor;
+    sync: RedisSync;
+    registry: Registry;
+  } {
+    const postgres = createPostgresStore(pool, env.eventsTopic);
+    const redisStore = options.redisStore ?? createRedisStore(redis, env.redisPrefix);
+    const registry = new Registry();
+    const metrics = createProjectorMetrics(registry);
+    const sync = createRedisSync({
+      postgres,
+      redis: redisStore,
+      metrics,
+      logger,
+      intervalMs: 60_000,
+      assignedPartitions: () => [partition],
+    });
+    return {
+      sync,
+      registry,
+      processor: createBatchProcessor({
+        codec,
+        postgres,
+        redis: redisStore,
+        redisState: sync.state,
+        deadLetters: createDeadLetterPublisher(producer, env.dlqTopic),
+        logStartOffset: async () => 0,
+        metrics,
+        logger,
+      }),
+    };
+  }
+
+  const event = (eventId: string, userId: string, value: number, extra: Partial<ScoreEventInput> = {}) =>
+    scoreEventSchema.parse({ eventId, userId, value, occurredAt: T0 + value, board: 'global', ...extra });
+
+  async function batchOf(firstOffset: number, events: ReturnType<typeof event>[]): Promise<IncomingBatch> {
+    const messages = await Promise.all(
+      events.map(async (e, i) => ({
+        offset: firstOffset + i,
+        key: Buffer.from(e.userId),
+        value: await codec.encodeScore(e),
+      })),
+    );
+    return {
+      topic: env.eventsTopic,
+      partition,
+      fetchedOffset: firstOffset,
+      lastOffset: firstOffset + events.length - 1,
+      highWatermark: firstOffset + events.length,
+      messages,
+    };
+  }
+
+  const producedOf = (firstOffset: number, events: ReturnType<typeof event>[]): ProducedAt[] =>
+    events.map((e, i) => ({ input: { kind: 'score', event: e }, partition, offset: firstOffset + i }));
+
+  async function totalsOf(userPrefix: string) {
+    const all = await postgresTotals(pool);
+    return new Map([...all].filter(([k]) => k.split('/')[2]?.startsWith(userPrefix)));
+  }
+
+  it('applies a batch once when it is delivered twice (a crash between the PostgreSQL and the Kafka commit)', async () => {
+    const events = [event('a1', 'a-u1', 5), event('a2', 'a-u2', 7), event('a3', 'a-u1', 2, { op: 'max' })];
+    const batch = await batchOf(0, events);
+    const { processor: p } = processor();
+
+    expect(await p.process(batch)).toEqual({ kind: 'committed', nextOffset: 3, applied: 3 });
+    expect(await p.process(batch)).toEqual({ kind: 'committed', nextOffset: 3, applied: 0 });
+
+    expect(await totalsOf('a-')).toEqual(oracle(producedOf(0, events)).totals);
+  });
+
+  it('applies nothing twice when the same eventIds come back at later offsets (client or producer retries)', async () => {
+    const first = [event('b1', 'b-u1', 5), event('b2', 'b-u1', 7)];
+    const retried = [event('b2', 'b-u1', 7), event('b1', 'b-u1', 5), event('b3', 'b-u1', 1)];
+    const { processor: p, registry } = processor();
+
+    await p.process(await batchOf(0, first));
+    expect(await p.process(await batchOf(2, retried))).toEqual({ kind: 'committed', nextOffset: 5, applied: 1 });
+
+    expect(await totalsOf('b-')).toEqual(oracle([...producedOf(0, first), ...producedOf(2, retried)]).totals);
+    expect(await totalsOf('b-')).toEqual(
+      new Map([['global/all/b-u1', { score: 13, reachedAt: T0 + 1, eventCount: 3, version: 4 }]]),
+    );
+    const skipped = await registry.getSingleMetric('rankstream_projector_events_skipped_total')?.get();
+    expect(skipped?.values).toEqual([{ labels: { reason: 'duplicate' }, value: 2 }]);
+  });
+
+  it('applies a batch once when two instances process it at the same moment (a zombie during a rebalance)', async () => {
+    const events = Array.from({ length: 200 }, (_, i) =>
+      event(`c${i}`, `c-u${i % 17}`, i, { op: i % 3 ? 'add' : 'max' }),
+    );
+    const batch = await batchOf(0, events);
+    const one = processor().processor;
+    const two = processor().processor;
+
+    const outcomes = await Promise.all([one.process(batch), two.process(batch)]);
+
+    expect(outcomes.map((o) => (o.kind === 'committed' ? o.applied : -1)).sort((a, b) => a - b)).toEqual([0, 200]);
+    expect(await totalsOf('c-')).toEqual(oracle(producedOf(0, events)).totals);
+  });
+
+  it('asks to seek back instead of skipping events when a fetch starts past the checkpoint', async () => {
+    const { processor: p } = processor();
+    await p.process(await batchOf(0, [event('d1', 'd-u1', 1)]));
+
+    const outcome = await p.process(await batchOf(5, [event('d6', 'd-u1', 1)]));
+
+    expect(outcome).toEqual({ kind: 'gap', seekTo: 1 });
+    expect(await totalsOf('d-')).toEqual(
+      new Map([['global/all/d-u1', { score: 1, reachedAt: T0 + 1, eventCount: 1, version: 0 }]]),
+    );
+  });
+
+  it('commits to PostgreSQL when the Redis write fails, and the rebuild then brings Redis level', async () => {
+    const real = createRedisStore(redis, env.redisPrefix);
+    let redisDown = true;
+    const flaky: RedisStore = {
+      ...real,
+      apply: async (write) => {
+        if (redisDown) throw new Error('Redis unreachable');
+        return real.apply(write);
+      },
+    };
+    const { processor: p, sync } = processor({ redisStore: flaky });
+    const events = [event('e1', 'e-u1', 3), event('e2', 'e-u2', 9)];
+
+    expect(await p.process(await batchOf(0, events))).toEqual({ kind: 'committed', nextOffset: 2, applied: 2 });
+    expect(await redis.zrange(`${env.redisPrefix}lb:global:all`, 0, -1)).not.toContain(`${T0 + 9}:e-u2`);
+
+    redisDown = false;
+    await sync.checkNow();
+
+    expect(await redis.zrange(`${env.redisPrefix}lb:global:all`, 0, -1)).toContain(`${T0 + 9}:e-u2`);
+    expect(await redis.hget(`${env.redisPrefix}wm`, String(partition))).toBe('2');
+  });
+});
