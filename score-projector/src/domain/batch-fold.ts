@@ -1,5 +1,6 @@
 import {
   applyEvent,
+  type Period,
   type ProfileEvent,
   periodKeys,
   type RankOrder,
@@ -43,16 +44,36 @@ export interface BatchFold {
   applied: number;
 }
 
+const DAY_MS = 86_400_000;
+
+/**
+ * periodKeys memoised by UTC day and period list: keys depend on nothing finer than the day, and a
+ * batch has few distinct days, so this saves formatting dates for every event.
+ */
+export function createPeriodKeyCache(): (occurredAt: number, periods: readonly Period[]) => string[] {
+  const cache = new Map<string, string[]>();
+  return (occurredAt, periods) => {
+    const day = Math.floor(occurredAt / DAY_MS);
+    const memo = periods.length === 0 ? 'all' : `${day}|${periods.join(',')}`;
+    let keys = cache.get(memo);
+    if (keys === undefined) {
+      keys = periodKeys(occurredAt, periods);
+      cache.set(memo, keys);
+    }
+    return keys;
+  };
+}
+
 export function totalKey(id: TotalId): string {
   // \u0000 cannot occur in board ids, period keys or user ids, so the key is unambiguous.
   return `${id.board}\u0000${id.periodKey}\u0000${id.userId}`;
 }
 
 /** The totals a set of score events touches, for loading them before the fold. */
-export function touchedTotals(events: readonly ScoreEvent[]): TotalId[] {
+export function touchedTotals(events: readonly ScoreEvent[], keysOf = createPeriodKeyCache()): TotalId[] {
   const ids = new Map<string, TotalId>();
   for (const e of events) {
-    for (const periodKey of periodKeys(e.occurredAt, e.periods)) {
+    for (const periodKey of keysOf(e.occurredAt, e.periods)) {
       const id = { board: e.board, periodKey, userId: e.userId };
       ids.set(totalKey(id), id);
     }
@@ -70,16 +91,13 @@ export function foldBatch(input: {
   events: readonly Candidate[];
   current: ReadonlyMap<string, StoredTotal>;
   orders: ReadonlyMap<string, RankOrder>;
+  keysOf?: (occurredAt: number, periods: readonly Period[]) => string[];
 }): BatchFold {
+  const keysOf = input.keysOf ?? createPeriodKeyCache();
   const working = new Map<string, TotalRow>();
   const profiles = new Map<string, ProfileRow>();
   const overflowed: Candidate[] = [];
   let applied = 0;
-
-  const lookup = (id: TotalId): StoredTotal | undefined => {
-    const key = totalKey(id);
-    return working.get(key) ?? input.current.get(key);
-  };
 
   for (const candidate of input.events) {
     const { offset, decoded } = candidate;
@@ -91,22 +109,34 @@ export function foldBatch(input: {
     const event = decoded.event;
     const order = input.orders.get(event.board);
     if (order === undefined) throw new Error(`board ${event.board} has no known order`);
-    const results: TotalRow[] = [];
+    const keys: string[] = [];
+    const rows: TotalRow[] = [];
     let overflow = false;
-    for (const periodKey of periodKeys(event.occurredAt, event.periods)) {
-      const id = { board: event.board, periodKey, userId: event.userId };
-      const result = applyEvent(lookup(id), event);
+    for (const periodKey of keysOf(event.occurredAt, event.periods)) {
+      const key = totalKey({ board: event.board, periodKey, userId: event.userId });
+      const result = applyEvent(working.get(key) ?? input.current.get(key), event);
       if (!result.ok) {
         overflow = true;
         break;
       }
-      results.push({ ...id, ...result.total, version: offset, rankScore: toRankScore(order, result.total.score) });
+      const { score, reachedAt, eventCount } = result.total;
+      keys.push(key);
+      rows.push({
+        board: event.board,
+        periodKey,
+        userId: event.userId,
+        score,
+        reachedAt,
+        eventCount,
+        version: offset,
+        rankScore: toRankScore(order, score),
+      });
     }
     if (overflow) {
       overflowed.push(candidate);
       continue;
     }
-    for (const row of results) working.set(totalKey(row), row);
+    for (let i = 0; i < rows.length; i++) working.set(keys[i] as string, rows[i] as TotalRow);
     applied++;
   }
   return { totals: [...working.values()], profiles: [...profiles.values()], overflowed, applied };
