@@ -6,6 +6,7 @@ import {
   dlqTopic,
   ensureTopics,
   kafkaEnv,
+  migrate,
   parseEnv,
   postgresEnv,
   registryEnv,
@@ -67,6 +68,8 @@ function framed(schemaId: number, body: Buffer): Buffer {
  */
 export async function seed(env: SeedEnv, options: SeedOptions): Promise<SeedResult> {
   const logger = createLogger('seed', env.LOG_LEVEL);
+  // The boards table must exist to define boards; migrating is idempotent and locked.
+  await migrate(env.DATABASE_URL, logger);
   await defineBoards(env.DATABASE_URL, options.boards);
   const kafka = createKafka(env, 'rankstream-seed', logger);
   const admin = kafka.admin();
@@ -81,7 +84,13 @@ export async function seed(env: SeedEnv, options: SeedOptions): Promise<SeedResu
   const scoreType = avro.Type.forSchema(scoreEventAvsc as avro.Schema, avroTypeOptions);
   const profileType = avro.Type.forSchema(profileEventAvsc as avro.Schema, avroTypeOptions);
 
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 5, allowAutoTopicCreation: false });
+  // Kafka's murmur2 partitioner, as schemas' producer helper uses: a user's events share a partition.
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 5,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
   await producer.connect();
   const rnd = seededRandom(options.seed);
   const run = `seed${options.seed}`;
