@@ -12,7 +12,7 @@ import {
   registryEnv,
 } from '@rankstream/schemas/runtime';
 import avro from 'avsc';
-import { CompressionTypes, type Message } from 'kafkajs';
+import { CompressionTypes, type Message, Partitioners } from 'kafkajs';
 import pg from 'pg';
 import { z } from 'zod';
 import { parseBoards, profileEvent, type SeedBoard, scoreEvent, seededRandom } from './seed-stream.js';
