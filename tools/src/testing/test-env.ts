@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createLogger, ensureTopics, migrate } from '@rankstream/schemas/runtime';
-import { Kafka, logLevel } from 'kafkajs';
 import { Redis } from 'ioredis';
+import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 
 /**
