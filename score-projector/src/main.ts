@@ -13,6 +13,7 @@ import {
   onShutdown,
   withTimeout,
 } from '@rankstream/schemas/runtime';
+import { Partitioners } from 'kafkajs';
 import { createDeadLetterPublisher } from './adapters/kafka-dead-letters.js';
 import { createPostgresStore } from './adapters/postgres-store.js';
 import { createRedisStore } from './adapters/redis-store.js';
@@ -42,7 +43,11 @@ async function main(): Promise<void> {
     dlqTopic: config.dlqTopic,
     partitions: config.EVENTS_PARTITIONS,
   });
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
   await producer.connect();
 
   const registry = createMetricsRegistry('score-projector');

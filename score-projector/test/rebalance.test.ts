@@ -27,7 +27,8 @@ describe('two projector instances in one consumer group', () => {
     // then A comes back and B is killed outright
     const b = await world.startProjector({ LOG_LEVEL: 'info' });
     await sleep(2_500);
-    await a.stop('SIGTERM');
+    // (a graceful stop: finishes its batch, leaves the group, exits 0)
+    expect(await a.stop('SIGTERM')).toBe(0);
     await sleep(1_500);
     const a2 = await world.startProjector({ LOG_LEVEL: 'info' });
     await sleep(2_000);
