@@ -123,14 +123,10 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
           })),
         ].sort((a, b) => a.offset - b.offset);
         // Acknowledged before COMMIT: a crash between the two re-sends, it never loses (at-least-once).
-        await deadLetters.publish(
-          {
-            topic: batch.topic,
-            partition,
-            messages: new Map(batch.messages.map((m) => [m.offset, m])),
-          },
-          letters,
-        );
+        if (letters.length > 0) {
+          const byOffset = new Map(batch.messages.map((m) => [m.offset, m]));
+          await deadLetters.publish({ topic: batch.topic, partition, messages: byOffset }, letters);
+        }
 
         const t3 = performance.now();
         await tx.writeTotals(fold.totals);
