@@ -3,6 +3,7 @@ import type { Logger } from '@rankstream/schemas/runtime';
 import type { DeadLetterPublisher } from './adapters/kafka-dead-letters.js';
 import type { BoardDefinition, PostgresStore } from './adapters/postgres-store.js';
 import type { RedisStore } from './adapters/redis-store.js';
+import type { RegistryProbe } from './adapters/registry-probe.js';
 import { foldBatch, touchedTotals } from './domain/batch-fold.js';
 import { type DeadLetter, type DecodedMessage, planBatch } from './domain/batch-plan.js';
 import type { ProjectorMetrics } from './projector-metrics.js';
@@ -41,6 +42,7 @@ export interface RedisProjectionState {
 
 export interface BatchProcessorDeps {
   codec: EventCodec;
+  registry: RegistryProbe;
   postgres: PostgresStore;
   redis: RedisStore;
   redisState: RedisProjectionState;
@@ -70,6 +72,9 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
       } catch (error) {
         // Anything else (registry unreachable) is transient: the batch fails and is retried whole.
         if (!(error instanceof PoisonMessageError)) throw error;
+        if (error.reason === 'unknown_schema' && !(await deps.registry.knowsEventSubjects())) {
+          throw new Error(`${error.message}, and the registry does not know the events subjects: not dead-lettering`);
+        }
         decoded.push({
           offset: m.offset,
           key,

@@ -17,6 +17,7 @@ import { Partitioners } from 'kafkajs';
 import { createDeadLetterPublisher } from './adapters/kafka-dead-letters.js';
 import { createPostgresStore } from './adapters/postgres-store.js';
 import { createRedisStore } from './adapters/redis-store.js';
+import { createRegistryProbe } from './adapters/registry-probe.js';
 import { createApp } from './app.js';
 import { createBatchProcessor } from './batch-processor.js';
 import { loadConfig } from './config.js';
@@ -69,6 +70,7 @@ async function main(): Promise<void> {
   });
   const processor = createBatchProcessor({
     codec,
+    registry: createRegistryProbe(config.SCHEMA_REGISTRY_URL, config.EVENTS_TOPIC),
     postgres,
     redis,
     redisState: redisSync.state,

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createDeadLetterPublisher } from '../src/adapters/kafka-dead-letters.js';
 import { createPostgresStore } from '../src/adapters/postgres-store.js';
 import { createRedisStore, type RedisStore } from '../src/adapters/redis-store.js';
+import { createRegistryProbe } from '../src/adapters/registry-probe.js';
 import { type BatchProcessor, createBatchProcessor, type IncomingBatch } from '../src/batch-processor.js';
 import { createProjectorMetrics } from '../src/projector-metrics.js';
 import { createRedisSync, type RedisSync } from '../src/redis-sync.js';
@@ -68,6 +69,7 @@ describe('batch processor', () => {
       registry,
       processor: createBatchProcessor({
         codec,
+        registry: createRegistryProbe(env.registryUrl, env.eventsTopic),
         postgres,
         redis: redisStore,
         redisState: sync.state,

@@ -120,3 +120,30 @@ describe('poison messages in the middle of a stream', () => {
     ]);
   });
 });
+
+describe('an unknown schema id while the registry does not know the events subjects', () => {
+  let world: ProjectorWorld;
+  beforeAll(async () => {
+    world = await createProjectorWorld('proj_noreg', 1);
+  });
+  afterAll(async () => world?.close());
+
+  it('is not dead-lettered (a wiped registry would drop the whole log) until the registry knows them', async () => {
+    // given a registry that has never seen this topic's subjects, and a message with an unknown id
+    const projector = await world.startProjector({ PROJECTOR_BATCH_RETRIES: '2' });
+    const unknownId = Buffer.alloc(9);
+    unknownId.writeInt32BE(2_000_000_001, 1);
+    await world.producer.send({ topic: world.env.eventsTopic, acks: -1, messages: [{ key: 'u', value: unknownId }] });
+
+    // then nothing advances and nothing is dead-lettered
+    await sleep(4_000);
+    const { rows } = await world.db.query('SELECT next_offset FROM projector_offsets');
+    expect(rows.every((r) => r.next_offset === 0)).toBe(true);
+    expect(await counterValue(projector.url, 'rankstream_projector_dead_lettered_total')).toBe(0);
+
+    // when the subjects are registered, the id is known to be foreign: dead-lettered, offset advances
+    await world.codec.register();
+    await world.waitForProjection(60_000);
+    expect(await counterValue(projector.url, 'rankstream_projector_dead_lettered_total', 'unknown_schema')).toBe(1);
+  });
+});
