@@ -4,6 +4,7 @@ import { createLogger } from '@rankstream/schemas/runtime';
 import { startContainerStack } from './container-stack.js';
 import { dockerAnswers } from './docker-engine.js';
 import { bringUpStack, type StackUrls } from './local-stack.js';
+import { fetchKafkaJars } from './maven-artifacts.js';
 import { portAnswers } from './port-probe.js';
 import { loadStackConfig, REPO_ROOT } from './stack-config.js';
 import { killAllNow, watchLauncher } from './stop-signals.js';
@@ -53,6 +54,12 @@ async function main(): Promise<number> {
     testDb = process.env.TEST_DATABASE_URL ?? testDatabaseUrl(urls.databaseUrl);
     stop = stack.stop;
   }
+  // Tests that must stop and restart a broker run a private one from these jars (never the shared
+  // Kafka), so they are fetched even when the shared Kafka is reused or external.
+  const kafkaJarsDir = await fetchKafkaJars(cfg.stackDir, logger).catch((error: Error) => {
+    logger.warn({ err: error }, 'no Kafka jars: tests that need a private broker will fail');
+    return undefined;
+  });
   process.stderr.write(
     `[with-stack] Kafka ${urls.kafkaBrokers} · registry ${urls.registryUrl} · Redis ${urls.redisUrl}` +
       ` (${useContainers ? 'containers' : 'local'})\n`,
@@ -66,6 +73,7 @@ async function main(): Promise<number> {
     REDIS_URL: urls.redisUrl,
     // Tests make their own databases on this server; they never touch the dev database.
     TEST_DATABASE_URL: testDb,
+    ...(kafkaJarsDir ? { KAFKA_JARS_DIR: kafkaJarsDir } : {}),
   };
   const child = spawn(command[0]!, command.slice(1), { stdio: 'inherit', env });
   const forward = (signal: NodeJS.Signals) => child.kill(signal);
