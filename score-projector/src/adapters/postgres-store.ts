@@ -51,6 +51,21 @@ function boardFromRow(r: {
 
 const BOARD_COLUMNS = 'board, sort_order, default_op, periods, created_at';
 
+/**
+ * An array parameter as PostgreSQL's array literal, built in one join. node-postgres escapes every
+ * element with a regular expression, which showed up high in the profile for 20,000-row batches.
+ * Numbers need no quoting; identifiers (board, period key, user id: patterns without quotes,
+ * backslashes or spaces) are quoted as they are. Anything else goes through node-postgres.
+ */
+function numberArray(values: readonly number[]): string {
+  return `{${values.join(',')}}`;
+}
+
+function identifierArray(values: readonly string[]): string | readonly string[] {
+  for (const v of values) if (v.includes('"') || v.includes('\\')) return values;
+  return values.length === 0 ? '{}' : `{"${values.join('","')}"}`;
+}
+
 /** The durable projection: totals, processed eventIds, profiles, boards and per-partition checkpoints. */
 export function createPostgresStore(pool: Pool, topic: string) {
   async function inPartitionTransaction<T>(
@@ -137,7 +152,11 @@ export function createPostgresStore(pool: Pool, topic: string) {
            FROM totals t
            JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(board, period_key, user_id)
              ON t.board = k.board AND t.period_key = k.period_key AND t.user_id = k.user_id`,
-          [ids.map((i) => i.board), ids.map((i) => i.periodKey), ids.map((i) => i.userId)],
+          [
+            identifierArray(ids.map((i) => i.board)),
+            identifierArray(ids.map((i) => i.periodKey)),
+            identifierArray(ids.map((i) => i.userId)),
+          ],
         );
         for (const r of rows) {
           current.set(totalKey({ board: r.board, periodKey: r.period_key, userId: r.user_id }), {
@@ -161,14 +180,14 @@ export function createPostgresStore(pool: Pool, topic: string) {
              event_count = excluded.event_count, version = excluded.version
            WHERE totals.version < excluded.version`,
           [
-            rows.map((r) => r.board),
-            rows.map((r) => r.periodKey),
-            rows.map((r) => r.userId),
-            rows.map((r) => String(r.score)),
-            rows.map((r) => String(r.rankScore)),
-            rows.map((r) => String(r.reachedAt)),
-            rows.map((r) => String(r.eventCount)),
-            rows.map((r) => String(r.version)),
+            identifierArray(rows.map((r) => r.board)),
+            identifierArray(rows.map((r) => r.periodKey)),
+            identifierArray(rows.map((r) => r.userId)),
+            numberArray(rows.map((r) => r.score)),
+            numberArray(rows.map((r) => r.rankScore)),
+            numberArray(rows.map((r) => r.reachedAt)),
+            numberArray(rows.map((r) => r.eventCount)),
+            numberArray(rows.map((r) => r.version)),
           ],
         );
       },
