@@ -27,10 +27,9 @@ export interface ThrowawayKafka {
   logFile: string;
 }
 
-/** `<repo>/.stack/kafka/lib` (where `npm start` puts the jars) when present, else /tmp/kjars/lib. */
+/** KAFKA_JARS_DIR (set by `npm test`'s stack wrapper), else `<repo>/.stack/kafka/lib`, where `npm start` puts them. */
 export function defaultKafkaJarsDir(): string {
-  const stackLib = join(REPO_ROOT, '.stack', 'kafka', 'lib');
-  return existsSync(stackLib) ? stackLib : '/tmp/kjars/lib';
+  return process.env.KAFKA_JARS_DIR ?? join(REPO_ROOT, '.stack', 'kafka', 'lib');
 }
 
 export async function startThrowawayKafka(
