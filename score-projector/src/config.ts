@@ -25,7 +25,7 @@ export const projectorEnv = {
   /** Partitions processed at the same time by one instance (overlaps PostgreSQL and Redis round trips). */
   PROJECTOR_CONCURRENCY: positiveInt(3),
   /** Kafka consumer session timeout: how long a dead instance keeps its partitions (broker minimum 6000). */
-  KAFKA_SESSION_TIMEOUT_MS: positiveInt(30_000),
+  KAFKA_SESSION_TIMEOUT_MS: positiveInt(10_000),
   /** Upper bound on what one fetch brings per partition, so one batch is one bounded transaction. */
   PROJECTOR_MAX_BYTES_PER_PARTITION: positiveInt(2 * 1024 * 1024),
   /** How often Redis is checked for a flush or a lag behind PostgreSQL (the spec says within 10 s). */
