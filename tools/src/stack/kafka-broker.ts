@@ -30,9 +30,16 @@ export async function kafkaReady(brokers: string): Promise<boolean> {
   }
 }
 
-function serverProperties(cfg: StackConfig, dataDir: string): string {
-  const port = cfg.LOCAL_KAFKA_PORT;
-  const controllerPort = cfg.LOCAL_KAFKA_CONTROLLER_PORT;
+export interface KraftNode {
+  port: number;
+  controllerPort: number;
+  dataDir: string;
+  /** Threads and internal partitions: a throwaway test broker gets by on fewer. */
+  small?: boolean;
+}
+
+/** The single-node KRaft configuration, shared by the local stack and the tests' throwaway brokers. */
+export function kraftServerProperties({ port, controllerPort, dataDir, small = false }: KraftNode): string {
   return `# Written by tools/src/stack/kafka-broker.ts on every start; edit that file, not this one.
 # Single-node KRaft: this one process is both broker and controller.
 process.roles=broker,controller
@@ -46,7 +53,7 @@ listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
 log.dirs=${dataDir}
 # One broker: every internal topic has a single replica.
 offsets.topic.replication.factor=1
-offsets.topic.num.partitions=10
+offsets.topic.num.partitions=${small ? 1 : 10}
 transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
 default.replication.factor=1
@@ -58,8 +65,8 @@ group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=false
 delete.topic.enable=true
 num.partitions=1
-num.network.threads=2
-num.io.threads=4
+num.network.threads=${small ? 1 : 2}
+num.io.threads=${small ? 2 : 4}
 `;
 }
 
@@ -93,7 +100,10 @@ export async function prepareKafka(cfg: StackConfig, logger: Logger): Promise<Pr
   const propsFile = join(home, 'server.properties');
   const log4jFile = join(home, 'log4j.properties');
   const logFile = join(logDir, 'server.log');
-  writeFileSync(propsFile, serverProperties(cfg, dataDir));
+  writeFileSync(
+    propsFile,
+    kraftServerProperties({ port: cfg.LOCAL_KAFKA_PORT, controllerPort: cfg.LOCAL_KAFKA_CONTROLLER_PORT, dataDir }),
+  );
   writeFileSync(log4jFile, log4jProperties(logFile));
 
   const java = javaCommand();

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { Kafka, logLevel } from 'kafkajs';
+import { kafkaReady, kraftServerProperties } from '../stack/kafka-broker.js';
 import { freePort } from './service-process.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -44,31 +44,7 @@ export async function startThrowawayKafka(
   const propsFile = join(home, 'server.properties');
   const log4jFile = join(home, 'log4j.properties');
   const logFile = join(home, 'server.log');
-  await writeFile(
-    propsFile,
-    [
-      'process.roles=broker,controller',
-      'node.id=1',
-      `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
-      `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-      `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
-      'controller.listener.names=CONTROLLER',
-      'inter.broker.listener.name=PLAINTEXT',
-      'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
-      `log.dirs=${join(home, 'data')}`,
-      'offsets.topic.replication.factor=1',
-      'offsets.topic.num.partitions=1',
-      'transaction.state.log.replication.factor=1',
-      'transaction.state.log.min.isr=1',
-      'default.replication.factor=1',
-      'min.insync.replicas=1',
-      'group.initial.rebalance.delay.ms=0',
-      'auto.create.topics.enable=false',
-      'num.network.threads=1',
-      'num.io.threads=2',
-      '',
-    ].join('\n'),
-  );
+  await writeFile(propsFile, kraftServerProperties({ port, controllerPort, dataDir: join(home, 'data'), small: true }));
   await writeFile(
     log4jFile,
     [
@@ -106,7 +82,7 @@ export async function startThrowawayKafka(
       if (child === proc) child = undefined;
     });
     const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
-    while (!(await ready(brokers))) {
+    while (!(await kafkaReady(brokers.join(',')))) {
       if (child !== proc) throw new Error(`the throwaway Kafka exited while starting; see ${logFile}`);
       if (Date.now() > deadline) throw new Error(`the throwaway Kafka was not ready in time; see ${logFile}`);
       await new Promise((r) => setTimeout(r, 250));
@@ -134,24 +110,4 @@ export async function startThrowawayKafka(
       await rm(home, { recursive: true, force: true });
     },
   };
-}
-
-async function ready(brokers: string[]): Promise<boolean> {
-  const admin = new Kafka({
-    clientId: 'throwaway-kafka-probe',
-    brokers,
-    logLevel: logLevel.NOTHING,
-    connectionTimeout: 1_000,
-    requestTimeout: 2_000,
-    retry: { retries: 0 },
-  }).admin();
-  try {
-    await admin.connect();
-    const cluster = await admin.describeCluster();
-    return cluster.brokers.length > 0 && cluster.controller !== null;
-  } catch {
-    return false;
-  } finally {
-    await admin.disconnect().catch(() => {});
-  }
 }
