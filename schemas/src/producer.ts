@@ -21,6 +21,29 @@ export interface EventProducer {
   produce(events: readonly AnyEventInput[]): Promise<ProducedEvent[]>;
 }
 
+/** An event validated, encoded through the registry and assigned its partition, not yet sent. */
+export interface EncodedEvent {
+  eventId: string;
+  /** The userId: the message key. */
+  key: string;
+  value: Buffer;
+  partition: number;
+}
+
+/**
+ * `produce` split in its two halves, for callers that send several callers' events together (the
+ * ingest API coalesces concurrent requests into one send): `produce(e)` is `sendEncoded(await encode(e))`.
+ */
+export interface EncodingEventProducer extends EventProducer {
+  /** Validates (throws a ZodError on a contract violation), encodes and partitions; sends nothing. */
+  encode(events: readonly AnyEventInput[]): Promise<EncodedEvent[]>;
+  /**
+   * Sends the messages in array order as ONE producer.send with acks=all, and answers where each
+   * landed, in the same order. Per partition, the messages get consecutive offsets in array order.
+   */
+  sendEncoded(messages: readonly EncodedEvent[]): Promise<ProducedEvent[]>;
+}
+
 export function createEventProducer(options: {
   producer: Producer;
   /** Used once to learn the topic's partition count. */
@@ -29,7 +52,7 @@ export function createEventProducer(options: {
   topic: string;
   /** How long the broker may take to acknowledge with acks=all. */
   ackTimeoutMs?: number;
-}): EventProducer {
+}): EncodingEventProducer {
   const { producer, admin, codec, topic } = options;
   // The Java-compatible murmur2 partitioner, the same one Java clients use for keyed messages; we
   // apply it ourselves so that we know which partition (and so which offset) each event got.
@@ -48,32 +71,42 @@ export function createEventProducer(options: {
     return partitionCount;
   }
 
+  async function encode(events: readonly AnyEventInput[]): Promise<EncodedEvent[]> {
+    if (events.length === 0) return [];
+    const n = await partitions();
+    const partitionMetadata = Array.from({ length: n }, (_, partitionId) => ({
+      partitionId,
+      leader: 0,
+      replicas: [0],
+      isr: [0],
+      partitionErrorCode: 0,
+    }));
+    return Promise.all(
+      events.map(async (input) => {
+        const encoded =
+          input.kind === 'score' ? await encodeScore(codec, input.event) : await encodeProfile(codec, input.event);
+        const partition = partitioner({ topic, partitionMetadata, message: { key: encoded.key, value: null } });
+        return { ...encoded, partition };
+      }),
+    );
+  }
+
+  async function sendEncoded(messages: readonly EncodedEvent[]): Promise<ProducedEvent[]> {
+    if (messages.length === 0) return [];
+    const metadata = await producer.send({
+      topic,
+      acks: -1,
+      timeout: options.ackTimeoutMs ?? 30_000,
+      messages: messages.map(({ key, value, partition }) => ({ key, value, partition })),
+    });
+    return assignOffsets(messages, metadata);
+  }
+
   return {
+    encode,
+    sendEncoded,
     async produce(events) {
-      if (events.length === 0) return [];
-      const n = await partitions();
-      const partitionMetadata = Array.from({ length: n }, (_, partitionId) => ({
-        partitionId,
-        leader: 0,
-        replicas: [0],
-        isr: [0],
-        partitionErrorCode: 0,
-      }));
-      const messages = await Promise.all(
-        events.map(async (input) => {
-          const encoded =
-            input.kind === 'score' ? await encodeScore(codec, input.event) : await encodeProfile(codec, input.event);
-          const partition = partitioner({ topic, partitionMetadata, message: { key: encoded.key, value: null } });
-          return { ...encoded, partition };
-        }),
-      );
-      const metadata = await producer.send({
-        topic,
-        acks: -1,
-        timeout: options.ackTimeoutMs ?? 30_000,
-        messages: messages.map(({ key, value, partition }) => ({ key, value, partition })),
-      });
-      return assignOffsets(messages, metadata);
+      return sendEncoded(await encode(events));
     },
   };
 }
