@@ -60,7 +60,11 @@ async function main() {
   const codec = createEventCodec({ registryUrl: config.SCHEMA_REGISTRY_URL, topic: config.EVENTS_TOPIC });
   await codec.register();
   // Idempotent: the broker drops the duplicates kafkajs' own retries would write; that needs acks=all
-  // (the helper sends with acks -1) and one request in flight per connection to keep order.
+  // (the helper sends with acks -1) and one request in flight per connection to keep order. More would
+  // not help anyway: kafkajs' idempotent producer holds a per-broker lock for each whole produce round
+  // trip whatever maxInFlightRequests says (eosManager.acquireBrokerLock), and rolls sequence numbers
+  // back on a failed request, which is only sound with one in flight. Throughput comes from coalescing
+  // concurrent requests into one send instead (adapters/kafka-publisher.ts).
   // The helper picks each message's partition itself (Java murmur2); the partitioner option only silences kafkajs.
   const producer = kafka.producer({
     idempotent: true,
