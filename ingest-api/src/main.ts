@@ -19,6 +19,7 @@ import { loadOrCreateDevKey } from './adapters/dev-key-file.js';
 import { createKafkaPublisher } from './adapters/kafka-publisher.js';
 import { createPostgresBoardStore } from './adapters/postgres-board-store.js';
 import { createPostgresProfileStore } from './adapters/postgres-profile-store.js';
+import { createRenewingProducer } from './adapters/renewing-producer.js';
 import { createApp } from './app.js';
 import { parseApiKeys, sha256Hex } from './auth/api-keys.js';
 import { loadConfig } from './config.js';
@@ -66,13 +67,17 @@ async function main() {
   // back on a failed request, which is only sound with one in flight. Throughput comes from coalescing
   // concurrent requests into one send instead (adapters/kafka-publisher.ts).
   // The helper picks each message's partition itself (Java murmur2); the partitioner option only silences kafkajs.
-  const producer = kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
-    createPartitioner: Partitioners.DefaultPartitioner,
+  const producer = createRenewingProducer({
+    create: () =>
+      kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        createPartitioner: Partitioners.DefaultPartitioner,
+      }),
+    stuckAfterMs: config.PRODUCE_DEADLINE_MS,
+    logger,
   });
-  await producer.connect();
   const eventProducer = createEventProducer({
     producer,
     admin,

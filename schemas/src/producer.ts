@@ -45,7 +45,8 @@ export interface EncodingEventProducer extends EventProducer {
 }
 
 export function createEventProducer(options: {
-  producer: Producer;
+  /** Only `send` is used, so a wrapper that renews the underlying producer fits (see the ingest API). */
+  producer: Pick<Producer, 'send'>;
   /** Used once to learn the topic's partition count. */
   admin: Admin;
   codec: EventCodec;
