@@ -1,0 +1,141 @@
+import { createHash } from 'node:crypto';
+import http from 'node:http';
+import { freePort, startService, type TestEnv } from '../testing/index.js';
+import { type LatencySummary, summarize } from './stats.js';
+
+export interface E2eResult {
+  targetEventsPerSecond: number;
+  postedEventsPerSecond: number;
+  accepted: number;
+  rejected: number;
+  ingestLatencyMs: LatencySummary;
+  visibleLatencyMs: LatencySummary;
+  staleAnswers: number;
+}
+
+/**
+ * Steady load through the whole system: `batchSize`-event POSTs every `intervalMs` to the ingest API
+ * for `seconds`; for every `sampleEvery`-th request, the time from its 202 until the query API
+ * answers for that user with the write visible (`?after=<consistencyToken>`, which waits until the
+ * projection covers the write; a `X-Consistency: stale` answer counts as not visible).
+ */
+export async function benchEndToEnd(o: {
+  env: TestEnv;
+  seconds: number;
+  batchSize: number;
+  intervalMs: number;
+  sampleEvery: number;
+  log: (line: string) => void;
+}): Promise<E2eResult> {
+  const key = 'bench-key-not-secret';
+  const env = {
+    ...o.env.env,
+    API_KEYS: `bench:${createHash('sha256').update(key).digest('hex')}:ingest+admin`,
+    RATE_LIMIT_EVENTS_PER_S: '1000000',
+    QUERY_RATE_LIMIT_PER_S: '0',
+    CONSISTENCY_WAIT_MS: '10000',
+  };
+  const projector = await startService(
+    'score-projector',
+    { ...env, PROJECTOR_GROUP_ID: `e2e-${o.env.id}` },
+    {
+      port: await freePort(),
+    },
+  );
+  const ingest = await startService('ingest-api', env, { port: await freePort() });
+  const query = await startService('query-api', env, { port: await freePort() });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const request = (base: string, method: string, path: string, body?: unknown) =>
+    new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }>((resolve, reject) => {
+      const url = new URL(base);
+      const req = http.request(
+        {
+          host: url.hostname,
+          port: url.port,
+          path,
+          method,
+          agent,
+          headers: body ? { 'content-type': 'application/json', authorization: `Bearer ${key}` } : {},
+        },
+        (res) => {
+          let data = '';
+          res.setEncoding('utf8');
+          res.on('data', (d) => {
+            data += d;
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: data }));
+        },
+      );
+      req.on('error', reject);
+      if (body) req.end(JSON.stringify(body));
+      else req.end();
+    });
+
+  const ingestLatencies: number[] = [];
+  const visible: number[] = [];
+  let accepted = 0;
+  let rejected = 0;
+  let stale = 0;
+  const pending: Promise<void>[] = [];
+  try {
+    const started = performance.now();
+    let n = 0;
+    for (let tick = 0; performance.now() - started < o.seconds * 1000; tick += 1) {
+      const due = started + tick * o.intervalMs;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const sample = tick % o.sampleEvery === 0;
+      const user = `e2e-${tick % 5000}`;
+      const events = Array.from({ length: o.batchSize }, (_, i) => ({
+        userId: i === 0 ? user : `e2e-${(tick * o.batchSize + i) % 20000}`,
+        value: 1 + ((tick + i) % 100),
+      }));
+      n += events.length;
+      pending.push(
+        (async () => {
+          const t0 = performance.now();
+          const res = await request(ingest.url, 'POST', '/v1/events', { events });
+          const t1 = performance.now();
+          ingestLatencies.push(t1 - t0);
+          if (res.status !== 202) {
+            rejected += events.length;
+            return;
+          }
+          accepted += events.length;
+          if (!sample) return;
+          const token = (JSON.parse(res.body) as { consistencyToken: string }).consistencyToken;
+          const q = await request(
+            query.url,
+            'GET',
+            `/v1/boards/global/users/${user}?after=${encodeURIComponent(token)}`,
+          );
+          if (q.status !== 200 || q.headers['x-consistency'] === 'stale') stale += 1;
+          else visible.push(performance.now() - t1);
+        })().catch(() => {
+          rejected += events.length;
+        }),
+      );
+    }
+    await Promise.all(pending);
+    const seconds = (performance.now() - started) / 1000;
+    const result: E2eResult = {
+      targetEventsPerSecond: (o.batchSize * 1000) / o.intervalMs,
+      postedEventsPerSecond: n / seconds,
+      accepted,
+      rejected,
+      ingestLatencyMs: summarize(ingestLatencies),
+      visibleLatencyMs: summarize(visible),
+      staleAnswers: stale,
+    };
+    o.log(
+      `  e2e: ${Math.round(result.postedEventsPerSecond)} events/s posted, ${accepted} accepted, ${rejected} rejected; ` +
+        `202 p50 ${result.ingestLatencyMs.p50.toFixed(1)} ms p99 ${result.ingestLatencyMs.p99.toFixed(1)} ms; ` +
+        `visible p50 ${result.visibleLatencyMs.p50.toFixed(1)} ms p99 ${result.visibleLatencyMs.p99.toFixed(1)} ms ` +
+        `(${visible.length} samples, ${stale} stale)`,
+    );
+    return result;
+  } finally {
+    agent.destroy();
+    await Promise.all([query.stop(), ingest.stop(), projector.stop()]);
+  }
+}

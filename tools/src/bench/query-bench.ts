@@ -1,0 +1,144 @@
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { freePort, startService, type TestEnv } from '../testing/index.js';
+import { redisBenchmark } from './baselines.js';
+import { type LoadResult, runLoad } from './http-load.js';
+
+export interface QueryBenchResult {
+  users: number;
+  buildSeconds: number;
+  rebuildSeconds: number;
+  redis: Record<string, LoadResult>;
+  postgres: Record<string, LoadResult>;
+  raw: Record<string, { requestsPerSecond: number; p50: number; p99: number }>;
+}
+
+const BOARD = 'bench';
+const userId = (i: number) => `player-${String(i).padStart(7, '0')}`;
+
+/**
+ * 1M players on one board: rows generated in PostgreSQL (scores drawn from 0..users/4 so ties are
+ * common, reachedAt distinct), then Redis filled by the real projector's rebuild from PostgreSQL
+ * (Redis has no `ready` key in a fresh prefix). Then top-10, rank and around-me under 16 keep-alive
+ * connections, first from Redis, then with Redis unreachable (REDIS_URL on a closed port) so every
+ * answer comes from PostgreSQL; and redis-benchmark of the same commands on the same sorted set.
+ */
+export async function benchQueries(o: {
+  env: TestEnv;
+  users: number;
+  seconds: number;
+  connections: number;
+  log: (line: string) => void;
+}): Promise<QueryBenchResult> {
+  const { env, users, log } = o;
+  const db = new pg.Client({ connectionString: env.databaseUrl });
+  await db.connect();
+  const t0 = performance.now();
+  await db.query(
+    `INSERT INTO boards (board, sort_order, default_op, periods) VALUES ($1, 'desc', 'add', '{}') ON CONFLICT DO NOTHING`,
+    [BOARD],
+  );
+  await db.query(
+    `INSERT INTO totals (board, period_key, user_id, score, rank_score, reached_at, event_count, version)
+     SELECT $1, 'all', 'player-' || lpad(i::text, 7, '0'), s, -s, 1763000000000 + i, 1, 0
+     FROM (SELECT i, (hashint4(i)::bigint & 2147483647) % ($2::bigint / 4 + 1) AS s FROM generate_series(0, $2::int - 1) AS i) AS g`,
+    [BOARD, users],
+  );
+  // Tables created by a migration may declare period_counts (a later migration); keep it true if so.
+  await db
+    .query(
+      `INSERT INTO period_counts (board, period_key, players) VALUES ($1, 'all', $2)
+       ON CONFLICT (board, period_key) DO UPDATE SET players = EXCLUDED.players`,
+      [BOARD, users],
+    )
+    .catch(() => {});
+  await db.query('VACUUM ANALYZE totals');
+  const buildSeconds = (performance.now() - t0) / 1000;
+  log(`  built ${users.toLocaleString('en')} rows in PostgreSQL in ${buildSeconds.toFixed(1)} s`);
+
+  const redis = new Redis(env.redisUrl);
+  const t1 = performance.now();
+  const projector = await startService(
+    'score-projector',
+    { ...env.env, PROJECTOR_GROUP_ID: `bench-${env.id}` },
+    {
+      port: await freePort(),
+      readyTimeoutMs: 120_000,
+    },
+  );
+  let rebuildSeconds = Number.NaN;
+  try {
+    const deadline = Date.now() + 15 * 60_000;
+    while ((await redis.exists(`${env.redisPrefix}ready`)) === 0) {
+      if (Date.now() > deadline) throw new Error('Redis was not rebuilt within 15 minutes');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    rebuildSeconds = (performance.now() - t1) / 1000;
+    log(`  projector rebuilt Redis from PostgreSQL in ${rebuildSeconds.toFixed(1)} s`);
+  } finally {
+    await projector.stop('SIGTERM');
+  }
+
+  const random = () => userId(Math.floor(Math.random() * users));
+  const paths: Record<string, () => string> = {
+    'top-10': () => `/v1/boards/${BOARD}/top?limit=10`,
+    rank: () => `/v1/boards/${BOARD}/users/${random()}`,
+    'around-me (radius 5)': () => `/v1/boards/${BOARD}/users/${random()}/around?radius=5`,
+  };
+  const measure = async (queryEnv: Record<string, string>, label: string) => {
+    const query = await startService(
+      'query-api',
+      { ...env.env, QUERY_RATE_LIMIT_PER_S: '0', ...queryEnv },
+      {
+        port: await freePort(),
+      },
+    );
+    const results: Record<string, LoadResult> = {};
+    try {
+      for (const [name, path] of Object.entries(paths)) {
+        await runLoad({ baseUrl: query.url, path, connections: o.connections, seconds: 2 }); // warm-up
+        results[name] = await runLoad({ baseUrl: query.url, path, connections: o.connections, seconds: o.seconds });
+        const r = results[name];
+        log(
+          `  ${label} ${name}: ${Math.round(r.requestsPerSecond)} req/s, p50 ${r.latencyMs.p50.toFixed(2)} ms, ` +
+            `p99 ${r.latencyMs.p99.toFixed(2)} ms, errors ${r.errors}, served by ${JSON.stringify(r.servedBy)}`,
+        );
+      }
+    } finally {
+      await query.stop('SIGTERM');
+    }
+    return results;
+  };
+  const redisResults = await measure({}, 'redis');
+  const postgresResults = await measure({ REDIS_URL: 'redis://127.0.0.1:1' }, 'postgres');
+
+  const zset = `${env.redisPrefix}lb:${BOARD}:all`;
+  const middle = (await redis.zrange(zset, Math.floor(users / 2), Math.floor(users / 2)))[0] ?? '';
+  const requests = 200_000;
+  const raw = {
+    'ZRANGE 0 9 WITHSCORES': await redisBenchmark({
+      redisUrl: env.redisUrl,
+      clients: o.connections,
+      requests,
+      command: ['ZRANGE', zset, '0', '9', 'WITHSCORES'],
+    }),
+    'ZRANK (middle member)': await redisBenchmark({
+      redisUrl: env.redisUrl,
+      clients: o.connections,
+      requests,
+      command: ['ZRANK', zset, middle],
+    }),
+    'ZRANGE mid-5 mid+5 WITHSCORES': await redisBenchmark({
+      redisUrl: env.redisUrl,
+      clients: o.connections,
+      requests,
+      command: ['ZRANGE', zset, String(Math.floor(users / 2) - 5), String(Math.floor(users / 2) + 5), 'WITHSCORES'],
+    }),
+  };
+  for (const [name, r] of Object.entries(raw)) {
+    log(`  redis-benchmark ${name}: ${Math.round(r.requestsPerSecond)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms`);
+  }
+  redis.disconnect();
+  await db.end();
+  return { users, buildSeconds, rebuildSeconds, redis: redisResults, postgres: postgresResults, raw };
+}
