@@ -3,7 +3,7 @@ import { createLogger, createPool, Registry } from '@rankstream/schemas/runtime'
 import { createTestEnv, type TestEnv, testKafka } from '@rankstream/tools/testing';
 import { Redis } from 'ioredis';
 import type { Producer } from 'kafkajs';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createDeadLetterPublisher } from '../src/adapters/kafka-dead-letters.js';
 import { createPostgresStore } from '../src/adapters/postgres-store.js';
 import { createRedisStore, type RedisStore } from '../src/adapters/redis-store.js';
@@ -11,8 +11,8 @@ import { createRegistryProbe } from '../src/adapters/registry-probe.js';
 import { type BatchProcessor, createBatchProcessor, type IncomingBatch } from '../src/batch-processor.js';
 import { createProjectorMetrics } from '../src/projector-metrics.js';
 import { createRedisSync, type RedisSync } from '../src/redis-sync.js';
-import { oracle, type ProducedAt } from './oracle.js';
-import { postgresTotals } from './projection-state.js';
+import { expectedPeriodCounts, oracle, type ProducedAt } from './oracle.js';
+import { postgresPeriodCounts, postgresTotals } from './projection-state.js';
 
 const T0 = Date.UTC(2026, 10, 23, 12);
 const logger = createLogger('test', 'silent');
@@ -45,6 +45,11 @@ describe('batch processor', () => {
   });
   beforeEach(() => {
     partition++; // each test works on its own partition number, so checkpoints never collide
+  });
+  afterEach(async () => {
+    // Whatever a test delivered twice or from two instances at once, each board and period key
+    // counts its distinct users exactly once.
+    expect(await postgresPeriodCounts(pool)).toEqual(expectedPeriodCounts(await postgresTotals(pool)));
   });
 
   function processor(options: { redisStore?: RedisStore } = {}): {

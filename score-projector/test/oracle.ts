@@ -117,3 +117,14 @@ export function expectedBoards(
   }
   return boards;
 }
+
+/** Expected period_counts: the distinct users per board/periodKey. */
+export function expectedPeriodCounts(totals: ReadonlyMap<string, ExpectedTotal>): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const id of totals.keys()) {
+    const [board, periodKey] = id.split('/');
+    const key = `${board}/${periodKey}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return counts;
+}

@@ -17,6 +17,12 @@ export async function postgresTotals(db: pg.Pool): Promise<Map<string, ExpectedT
   );
 }
 
+/** period_counts as board/periodKey → players. */
+export async function postgresPeriodCounts(db: pg.Pool): Promise<Map<string, number>> {
+  const { rows } = await db.query('SELECT board, period_key, players FROM period_counts');
+  return new Map(rows.map((r) => [`${r.board}/${r.period_key}`, Number(r.players)]));
+}
+
 export async function postgresProfiles(db: pg.Pool): Promise<Map<string, ExpectedProfile>> {
   const { rows } = await db.query('SELECT user_id, username, image_url, region, version FROM profiles');
   return new Map(

@@ -17,8 +17,9 @@ import { Redis } from 'ioredis';
 import type { Admin, Producer } from 'kafkajs';
 import pg from 'pg';
 import { expect } from 'vitest';
-import { expectedBoards, oracle, type ProducedAt } from './oracle.js';
+import { expectedBoards, expectedPeriodCounts, oracle, type ProducedAt } from './oracle.js';
 import {
+  postgresPeriodCounts,
   postgresProfiles,
   postgresTotals,
   redisBoards,
@@ -95,10 +96,11 @@ export async function createProjectorWorld(name: string, partitions = 3) {
 
     waitForProjection: (timeoutMs?: number) => waitForProjection(env, { db, redis, admin }, timeoutMs),
 
-    /** Then: PostgreSQL totals and profiles, and Redis sorted sets, versions and profiles equal the oracle. */
+    /** Then: PostgreSQL totals, player counts and profiles, and Redis sorted sets, versions and profiles equal the oracle. */
     async expectProjectionEqualsOracle(): Promise<void> {
       const expected = oracle(produced);
       expect(await postgresTotals(db)).toEqual(expected.totals);
+      expect(await postgresPeriodCounts(db)).toEqual(expectedPeriodCounts(expected.totals));
       expect(await postgresProfiles(db)).toEqual(expected.profiles);
       const boards = expectedBoards(expected.totals, orders, compareEntries);
       expect(await redisBoards(redis, env.redisPrefix, orders)).toEqual(boards);

@@ -18,7 +18,10 @@ const OFFSETS = `off AS (
   FROM projector_offsets WHERE topic = $1)`;
 // $2 board, $3 period key.
 const DEF = `def AS (SELECT json_build_array(sort_order, periods) AS d FROM boards WHERE board = $2)`;
-const TOTAL = `(SELECT count(*) FROM totals WHERE board = $2 AND period_key = $3)`;
+// The projector keeps period_counts in the transaction that writes totals: one probe, not an O(N) count.
+const PLAYERS = (board: string, periodKey: string) =>
+  `coalesce((SELECT players FROM period_counts WHERE board = ${board} AND period_key = ${periodKey}), 0)`;
+const TOTAL = `(${PLAYERS('$2', '$3')})`;
 // The sort key travels with each row so that json_agg can be told the order: the ORDER BY inside
 // a CTE is not a promise about the aggregate's order.
 const ROW =
@@ -82,7 +85,7 @@ SELECT (SELECT o FROM off) AS off, (SELECT d FROM def) AS def, ${TOTAL} AS total
 const BOARDS = `WITH ${OFFSETS}
 SELECT (SELECT o FROM off) AS off,
   (SELECT coalesce(json_agg(json_build_array(b.board, b.sort_order, b.periods,
-    (SELECT count(*) FROM totals t WHERE t.board = b.board AND t.period_key = 'all'))), '[]'::json)
+    ${PLAYERS('b.board', "'all'")})), '[]'::json)
    FROM boards b) AS boards`;
 
 // $2 userId, $3..$5 the current daily, weekly and monthly keys. The totals primary key
@@ -96,7 +99,7 @@ mine AS (SELECT t.*, b.sort_order FROM boards b
 SELECT (SELECT o FROM off) AS off,
   (SELECT json_build_array(username, image_url, region) FROM profiles WHERE user_id = $2) AS profile,
   (SELECT coalesce(json_agg(json_build_array(t.board, t.period_key, ${RANK_AHEAD('t')} + 1, t.score,
-    (SELECT count(*) FROM totals c WHERE c.board = t.board AND c.period_key = t.period_key))), '[]'::json)
+    ${PLAYERS('t.board', 't.period_key')})), '[]'::json)
    FROM mine t) AS boards`;
 
 const STATE = `WITH ${OFFSETS} SELECT (SELECT o FROM off) AS off`;

@@ -171,14 +171,24 @@ export function createPostgresStore(pool: Pool, topic: string) {
       async writeTotals(rows) {
         if (rows.length === 0) return;
         // Absolute values; the version guard makes a stale writer a no-op rather than a regression.
+        // The same statement adds the rows it newly inserted (xmax = 0: not an update of an existing
+        // row) to period_counts, so the count commits with the totals or not at all. Only counts that
+        // grow are touched, in key order: partitions share these rows, and a fixed lock order keeps
+        // two batches from deadlocking on them.
         await client.query(
-          `INSERT INTO totals (board, period_key, user_id, score, rank_score, reached_at, event_count, version)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[],
-                                $7::bigint[], $8::bigint[])
-           ON CONFLICT (board, period_key, user_id) DO UPDATE SET
-             score = excluded.score, rank_score = excluded.rank_score, reached_at = excluded.reached_at,
-             event_count = excluded.event_count, version = excluded.version
-           WHERE totals.version < excluded.version`,
+          `WITH written AS (
+             INSERT INTO totals (board, period_key, user_id, score, rank_score, reached_at, event_count, version)
+             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[],
+                                  $7::bigint[], $8::bigint[])
+             ON CONFLICT (board, period_key, user_id) DO UPDATE SET
+               score = excluded.score, rank_score = excluded.rank_score, reached_at = excluded.reached_at,
+               event_count = excluded.event_count, version = excluded.version
+             WHERE totals.version < excluded.version
+             RETURNING board, period_key, (xmax = 0) AS inserted)
+           INSERT INTO period_counts (board, period_key, players)
+           SELECT board, period_key, count(*) FROM written WHERE inserted
+           GROUP BY board, period_key ORDER BY board, period_key
+           ON CONFLICT (board, period_key) DO UPDATE SET players = period_counts.players + excluded.players`,
           [
             identifierArray(rows.map((r) => r.board)),
             identifierArray(rows.map((r) => r.periodKey)),

@@ -16,7 +16,7 @@ const replayEnv = {
 const USAGE = `npm run replay -- --from-start [--force] [--wait]
 npm run replay -- --redis-only [--wait]
 
---from-start  Empties the projections (totals, processed eventIds, profiles, checkpoints; boards are
+--from-start  Empties the projections (totals, player counts, processed eventIds, profiles, checkpoints; boards are
               kept), resets the projector group's Kafka offsets to the start of the log and clears the
               Redis prefix. The projector then rebuilds everything from the log. Requires the projector
               group to have no running members (stop the projectors first) unless --force is given;
@@ -69,7 +69,7 @@ async function main(): Promise<void> {
         );
       }
       // One statement: a projector batch waits on the lock and then finds an empty projection.
-      await db.query('TRUNCATE totals, processed_events, profiles, projector_offsets');
+      await db.query('TRUNCATE totals, period_counts, processed_events, profiles, projector_offsets');
       if (members === 0) {
         await admin.resetOffsets({ groupId: env.PROJECTOR_GROUP_ID, topic: env.EVENTS_TOPIC, earliest: true });
       }
