@@ -17,10 +17,41 @@ export function installErrorHandling(app: Hono<any>, logger: Logger): void {
       const code = status === 413 ? 'payload_too_large' : status === 401 ? 'unauthorized' : 'http_error';
       return c.json(errorBody(code, error.message || 'request refused'), status as ContentfulStatusCode);
     }
+    if (isDependencyUnavailable(error)) {
+      logger.warn({ err: error, path: c.req.path }, 'a backing service is unreachable: answering 503');
+      c.header('Retry-After', '1');
+      return c.json(errorBody('unavailable', 'a backing service is unreachable; retry shortly'), 503);
+    }
     logger.error({ err: error, path: c.req.path, method: c.req.method }, 'unhandled error');
     return c.json(errorBody('internal', 'internal server error'), 500);
   });
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
+}
+
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  '57P01',
+  '57P02',
+  '57P03',
+]);
+
+/**
+ * A database (or other dependency) that is down or restarting is the client's cue to retry, not a
+ * bug: 503 with Retry-After instead of 500. PostgreSQL's connection-exception class is 08xxx and
+ * 57P0x is "shutting down / cannot connect now"; node-postgres reports a lost or slow connection only
+ * in its message.
+ */
+export function isDependencyUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && (UNREACHABLE_CODES.has(code) || /^08...$/.test(code))) return true;
+  const message = error instanceof Error ? error.message : '';
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/.test(
+    message,
+  );
 }
 
 /** For a known path hit with a method it does not serve. */
