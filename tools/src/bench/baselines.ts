@@ -69,7 +69,14 @@ export async function kafkaConsumerBaseline(o: { jarsDir: string; brokers: strin
 }
 
 /** redis-benchmark of one command at `clients` connections: requests/s and its own p50/p99 (ms). */
-export async function redisBenchmark(o: { redisUrl: string; clients: number; requests: number; command: string[] }) {
+export async function redisBenchmark(o: {
+  redisUrl: string;
+  clients: number;
+  requests: number;
+  command: string[];
+  /** e.g. `['-P', '16']` (pipelining) or `['-r', '1000000']` (keyspace for __rand_int__). */
+  options?: string[];
+}) {
   const url = new URL(o.redisUrl);
   const { stdout } = await run(
     'redis-benchmark',
@@ -83,6 +90,7 @@ export async function redisBenchmark(o: { redisUrl: string; clients: number; req
       '-n',
       String(o.requests),
       '--csv',
+      ...(o.options ?? []),
       ...o.command,
     ],
     { maxBuffer: 16 * 1024 * 1024, timeout: 300_000 },

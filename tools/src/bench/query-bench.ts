@@ -2,7 +2,9 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { freePort, startService, type TestEnv } from '../testing/index.js';
 import { redisBenchmark } from './baselines.js';
+import type { CpuShare } from './cpu-share.js';
 import { type LoadResult, runLoad } from './http-load.js';
+import { cpuWindow } from './proc-sampler.js';
 
 export interface QueryBenchResult {
   users: number;
@@ -11,6 +13,8 @@ export interface QueryBenchResult {
   redis: Record<string, LoadResult>;
   postgres: Record<string, LoadResult>;
   raw: Record<string, { requestsPerSecond: number; p50: number; p99: number }>;
+  /** Cores used per process group during each store's load (all three calls, warm-ups included). */
+  cpu: Record<string, CpuShare[]>;
 }
 
 const BOARD = 'bench';
@@ -85,6 +89,7 @@ export async function benchQueries(o: {
     rank: () => `/v1/boards/${BOARD}/users/${random()}`,
     'around-me (radius 5)': () => `/v1/boards/${BOARD}/users/${random()}/around?radius=5`,
   };
+  const cpu: Record<string, CpuShare[]> = {};
   const measure = async (queryEnv: Record<string, string>, label: string) => {
     const query = await startService(
       'query-api',
@@ -94,6 +99,7 @@ export async function benchQueries(o: {
       },
     );
     const results: Record<string, LoadResult> = {};
+    const window = await cpuWindow();
     try {
       for (const [name, path] of Object.entries(paths)) {
         await runLoad({ baseUrl: query.url, path, connections: o.connections, seconds: 2 }); // warm-up
@@ -104,6 +110,7 @@ export async function benchQueries(o: {
             `p99 ${r.latencyMs.p99.toFixed(2)} ms, errors ${r.errors}, served by ${JSON.stringify(r.servedBy)}`,
         );
       }
+      cpu[label] = await window.stop();
     } finally {
       await query.stop('SIGTERM');
     }
@@ -140,5 +147,5 @@ export async function benchQueries(o: {
   }
   redis.disconnect();
   await db.end();
-  return { users, buildSeconds, rebuildSeconds, redis: redisResults, postgres: postgresResults, raw };
+  return { users, buildSeconds, rebuildSeconds, redis: redisResults, postgres: postgresResults, raw, cpu };
 }

@@ -1,14 +1,16 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLogger } from '@rankstream/schemas/runtime';
-import { measureProjection } from '../replay/measure-projection.js';
 import { fetchKafkaJars } from '../stack/maven-artifacts.js';
 import { loadStackConfig, REPO_ROOT } from '../stack/stack-config.js';
 import { createTestEnv, testKafka } from '../testing/index.js';
-import { kafkaConsumerBaseline, kafkaProducerBaseline, postgresUpsertBaseline } from './baselines.js';
+import { kafkaConsumerBaseline, kafkaProducerBaseline, postgresUpsertBaseline, redisBenchmark } from './baselines.js';
+import { formatShares } from './cpu-share.js';
 import { benchEndToEnd } from './e2e-bench.js';
+import { cpuWindow } from './proc-sampler.js';
+import { benchProjection } from './projection-bench.js';
 import { benchQueries } from './query-bench.js';
 import { fmt, ratio } from './stats.js';
 
@@ -37,8 +39,7 @@ async function projectionSection(): Promise<void> {
   const events = Number(values.events);
   const users = Number(values.users);
   log(`projection: ${events} events, ${users} users`);
-  const m = await measureProjection({ events, users, log });
-  log(`  projected in ${m.totalSeconds.toFixed(1)} s: ${Math.round(m.eventsPerSecond)} events/s`);
+  const m = await benchProjection({ events, users, partitions: 6, log });
 
   const kafka = testKafka();
   const admin = kafka.admin();
@@ -47,39 +48,84 @@ async function projectionSection(): Promise<void> {
   await admin.createTopics({ topics: [{ topic, numPartitions: 6, replicationFactor: 1 }], waitForLeaders: true });
   const jarsDir = await fetchKafkaJars(loadStackConfig(process.env).stackDir, createLogger('bench', 'warn'));
   const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',')[0]!;
-  const producer = await kafkaProducerBaseline({ jarsDir, brokers, topic, records: events });
-  log(`  Kafka ProducerPerformance: ${Math.round(producer.recordsPerSecond)} records/s`);
-  const consumer = await kafkaConsumerBaseline({ jarsDir, brokers, topic, records: events });
-  log(`  Kafka ConsumerPerformance: ${Math.round(consumer.recordsPerSecond)} records/s`);
-  await admin.deleteTopics({ topics: [topic] }).catch(() => {});
-  await admin.disconnect();
+  let producer: { recordsPerSecond: number };
+  let consumer: { recordsPerSecond: number };
+  try {
+    producer = await kafkaProducerBaseline({ jarsDir, brokers, topic, records: events });
+    log(`  Kafka ProducerPerformance: ${Math.round(producer.recordsPerSecond)} records/s`);
+    consumer = await kafkaConsumerBaseline({ jarsDir, brokers, topic, records: events });
+    log(`  Kafka ConsumerPerformance: ${Math.round(consumer.recordsPerSecond)} records/s`);
+  } finally {
+    await admin.deleteTopics({ topics: [topic] }).catch(() => {});
+    await admin.disconnect();
+  }
 
   const env = await createTestEnv({ name: 'benchpg' });
-  const upsert = await postgresUpsertBaseline({
-    databaseUrl: env.databaseUrl,
-    rows: Math.min(events, 500_000),
-    batch: 20_000,
-  });
-  await env.cleanup();
-  log(`  PostgreSQL bulk upsert: ${Math.round(upsert.rowsPerSecond)} rows/s`);
+  let upsert: { rowsPerSecond: number };
+  const raw: Record<string, { requestsPerSecond: number }> = {};
+  try {
+    upsert = await postgresUpsertBaseline({
+      databaseUrl: env.databaseUrl,
+      rows: Math.min(events, 500_000),
+      batch: 20_000,
+    });
+    log(`  PostgreSQL bulk upsert: ${Math.round(upsert.rowsPerSecond)} rows/s`);
+    // The Redis work a projected total costs, as raw commands over a 1M keyspace, 16 clients, pipelined by 16.
+    const key = `${env.redisPrefix}bench-zset`;
+    const commands: Record<string, string[]> = {
+      ZADD: ['ZADD', key, '__rand_int__', 'member:__rand_int__'],
+      ZRANK: ['ZRANK', key, 'member:__rand_int__'],
+      'ZRANGE 0 9': ['ZRANGE', key, '0', '9'],
+    };
+    for (const [name, command] of Object.entries(commands)) {
+      raw[name] = await redisBenchmark({
+        redisUrl: env.redisUrl,
+        clients: 16,
+        requests: 1_000_000,
+        command,
+        options: ['-r', '1000000', '-P', '16'],
+      });
+      log(`  redis-benchmark ${name} -P 16: ${Math.round(raw[name]!.requestsPerSecond)} req/s`);
+    }
+  } finally {
+    await env.cleanup();
+  }
 
-  out(`### Projection and replay (${fmt(events)} events, ${fmt(users)} users, 6 partitions)`);
+  const p = m.projection;
+  const r = m.replay;
+  out(`### Projection and replay (${fmt(events)} events, ${fmt(users)} users, 6 partitions, 3 boards)`);
+  out();
+  out(
+    "Seeded through the registry into a fresh topic (boards `global`, `speedrun` asc/min with daily+weekly, `weekly-kills` add/weekly: ~1.75 totals per event), then the real projector process (`startService('score-projector')`) projects the backlog into empty PostgreSQL + Redis; then `replay --from-start` empties the projections, rewinds the group, and the projector projects everything again. Times run from the projector's start (group join included) until both stores reached the log end.",
+  );
   out();
   out('| Measure | Rankstream | Raw baseline (same run) | Ratio |');
   out('| --- | --- | --- | --- |');
   out(
-    `| Projection of a backlog from the start of the log into empty PostgreSQL + Redis (= replay) | ${fmt(m.eventsPerSecond)} events/s (${m.totalSeconds.toFixed(1)} s) | Kafka ConsumerPerformance ${fmt(consumer.recordsPerSecond)} records/s | ${ratio(m.eventsPerSecond, consumer.recordsPerSecond)} |`,
+    `| Projection of the backlog, overall | ${fmt(p.eventsPerSecond)} events/s (${p.seconds.toFixed(1)} s) | Kafka ConsumerPerformance ${fmt(consumer.recordsPerSecond)} records/s | projector = ${ratio(p.eventsPerSecond, consumer.recordsPerSecond)} Kafka consumer |`,
   );
   out(
-    `| … until PostgreSQL alone was complete | ${fmt(m.postgresEventsPerSecond)} events/s | PostgreSQL bulk upsert (totals-shaped table, same indexes) ${fmt(upsert.rowsPerSecond)} rows/s | ${ratio(m.postgresEventsPerSecond, upsert.rowsPerSecond)} |`,
+    `| Projection, sustained (10 %→90 % of the backlog in PostgreSQL) | ${fmt(p.sustainedEventsPerSecond)} events/s | PostgreSQL bulk upsert, totals-shaped table with the same indexes (unnest, ON CONFLICT DO UPDATE, 20,000-row statements) ${fmt(upsert.rowsPerSecond)} rows/s | ${ratio(p.sustainedEventsPerSecond, upsert.rowsPerSecond)} of the upsert rate (events vs rows) |`,
   );
   out(
-    `| Seeding through the registry (tools/src/seed) | ${fmt(m.seedEventsPerSecond)} events/s | Kafka ProducerPerformance (acks=all, 100 B) ${fmt(producer.recordsPerSecond)} records/s | ${ratio(m.seedEventsPerSecond, producer.recordsPerSecond)} |`,
+    `| Redis share of the work | — | redis-benchmark, 16 clients, -P 16, -r 1M: ZADD ${fmt(raw.ZADD?.requestsPerSecond ?? Number.NaN)}, ZRANK ${fmt(raw.ZRANK?.requestsPerSecond ?? Number.NaN)}, ZRANGE 0 9 ${fmt(raw['ZRANGE 0 9']?.requestsPerSecond ?? Number.NaN)} req/s | projector = ${ratio(p.eventsPerSecond, raw.ZADD?.requestsPerSecond ?? Number.NaN)} ZADD rate |`,
   );
   out(
-    `| Time to replay ${fmt(events)} events | ${m.totalSeconds.toFixed(1)} s | — | target: 5M in < 120 s, i.e. ≥ 41,667 events/s: ${m.eventsPerSecond >= 41_667 ? 'met' : 'missed'} |`,
+    `| Projection lag while projecting the backlog (max) | ${fmt(p.maxLagEvents)} events behind; X-Projection-Lag-Ms up to ${fmt(p.maxProjectionLagMs)} ms | — | — |`,
   );
-  out(`| Target ≥ 50,000 events/s sustained | ${m.eventsPerSecond >= 50_000 ? 'met' : 'missed'} | | |`);
+  out(
+    `| Replay (reset + re-project ${fmt(events)} events) | ${fmt(r.eventsPerSecond)} events/s, ${r.seconds.toFixed(1)} s (sustained ${fmt(r.sustainedEventsPerSecond)}/s; PostgreSQL complete after ${r.postgresSeconds.toFixed(1)} s) | Kafka ConsumerPerformance ${fmt(consumer.recordsPerSecond)} records/s | ${ratio(r.eventsPerSecond, consumer.recordsPerSecond)} |`,
+  );
+  out(
+    `| Seeding through the registry (tools/src/seed) | ${fmt(m.seedEventsPerSecond)} events/s | Kafka ProducerPerformance (acks=all, idempotent, 100 B) ${fmt(producer.recordsPerSecond)} records/s | ${ratio(m.seedEventsPerSecond, producer.recordsPerSecond)} |`,
+  );
+  out();
+  const fiveM = 5_000_000 / r.eventsPerSecond;
+  out(
+    `Targets: ≥ 50,000 events/s sustained: **${p.sustainedEventsPerSecond >= 50_000 ? 'met' : 'missed'}**; replay 5M events in < 120 s (≥ 41,667 events/s): **${r.eventsPerSecond >= 41_667 ? 'met' : 'missed'}** (at this rate 5M take ~${Math.round(fiveM)} s).`,
+  );
+  out();
+  out(`CPU (cores of 2) while projecting: ${formatShares(p.cpu)}. While replaying: ${formatShares(r.cpu)}.`);
   out();
 }
 
@@ -115,6 +161,10 @@ async function querySection(): Promise<void> {
     out();
     const redisOk = Object.values(r.redis).every((x) => x.latencyMs.p99 < 5 && x.requestsPerSecond >= 10_000);
     const pgOk = Object.values(r.postgres).every((x) => x.latencyMs.p99 < 50);
+    out(
+      `CPU (cores of 2) during the Redis-path load: ${formatShares(r.cpu.redis ?? [])}. During the PostgreSQL-path load: ${formatShares(r.cpu.postgres ?? [])}. The load generator is a Node closed loop over http keep-alive agents (\`tools/src/bench/http-load.ts\`) in the bench process.`,
+    );
+    out();
     const errors = [...Object.values(r.redis), ...Object.values(r.postgres)].reduce((a, x) => a + x.errors, 0);
     out(
       `Targets: Redis p99 < 5 ms and ≥ 10,000 req/s for each call: ${redisOk ? 'met' : 'missed'}; PostgreSQL p99 < 50 ms: ${pgOk ? 'met' : 'missed'}. Non-200 answers: ${errors}.`,
@@ -129,6 +179,7 @@ async function e2eSection(): Promise<void> {
   log('end to end: 5,000 events/s');
   const env = await createTestEnv({ name: 'benche2e', partitions: 6 });
   try {
+    const window = await cpuWindow();
     const r = await benchEndToEnd({
       env,
       seconds: Number(values['e2e-seconds']),
@@ -137,6 +188,7 @@ async function e2eSection(): Promise<void> {
       sampleEvery: 10,
       log,
     });
+    const shares = await window.stop();
     out(
       `### End to end at a steady ${fmt(r.targetEventsPerSecond)} events/s (batches of 50 every 10 ms, ${values['e2e-seconds']} s)`,
     );
@@ -150,6 +202,8 @@ async function e2eSection(): Promise<void> {
       `| 202 → visible at the query API (\`?after=<token>\`) | ${fmt(r.visibleLatencyMs.p50, 1)} ms | ${fmt(r.visibleLatencyMs.p99, 1)} ms | ${fmt(r.visibleLatencyMs.max, 1)} ms | ${r.visibleLatencyMs.count} |`,
     );
     out();
+    out(`CPU (cores of 2) during the run, service start-up included: ${formatShares(shares)}.`);
+    out();
     out(
       `Posted ${fmt(r.postedEventsPerSecond)} events/s; ${fmt(r.accepted)} accepted, ${fmt(r.rejected)} rejected; ${r.staleAnswers} answers still stale after the consistency wait.`,
     );
@@ -160,12 +214,18 @@ async function e2eSection(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const cpu = cpus();
   const startedAt = new Date();
+  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
+  const model = /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1]?.trim() ?? 'unknown CPU';
+  const memKb = Number(/^MemTotal:\s*(\d+)/m.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1] ?? Number.NaN);
   out(`## Run of ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`);
   out();
   out(
-    `Machine: ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB; Node ${process.version}; Kafka, the registry, PostgreSQL, Redis, the services and the load generator all on this one machine. Command: \`npm run bench -- ${process.argv.slice(2).join(' ')}\`.`,
+    `Machine: nproc ${availableParallelism()}, ${model}, ${fmt(memKb / 2 ** 20, 1)} GiB (MemTotal ${fmt(memKb)} kB); Node ${process.version}; load average at start ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(
+        ' ',
+      )}. Kafka, the registry, PostgreSQL, Redis, the services and the load generator all on this one machine. Command: \`npm run bench -- ${process.argv.slice(2).join(' ')}\`.`,
   );
   out();
   if (only.has('projection')) await projectionSection();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { percentileOf, ratio, summarize } from './stats.js';
+import { percentileOf, ratio, summarize, sustainedRate } from './stats.js';
 
 describe('latency summaries', () => {
   it('take nearest-rank percentiles', () => {
@@ -19,5 +19,27 @@ describe('latency summaries', () => {
     expect(ratio(25, 100)).toBe('0.25×');
     expect(ratio(1, 0)).toBe('n/a');
     expect(ratio(Number.NaN, 3)).toBe('n/a');
+  });
+});
+
+describe('sustained rate', () => {
+  const samples = [
+    { seconds: 1, applied: 0 },
+    { seconds: 2, applied: 0 },
+    { seconds: 3, applied: 100 },
+    { seconds: 5, applied: 500 },
+    { seconds: 7, applied: 900 },
+    { seconds: 8, applied: 1000 },
+  ];
+
+  it('measures between the first samples past each bound, skipping the start-up', () => {
+    expect(sustainedRate(samples, 100, 900)).toBe(200);
+    expect(sustainedRate(samples, 50, 600)).toBe(200);
+  });
+
+  it('is NaN when the run never got past a bound or the bounds share a sample', () => {
+    expect(sustainedRate(samples, 100, 2000)).toBeNaN();
+    expect(sustainedRate(samples, 950, 1000)).toBeNaN();
+    expect(sustainedRate([], 0, 1)).toBeNaN();
   });
 });

@@ -35,3 +35,20 @@ export function fmt(n: number, digits = 0): string {
   if (!Number.isFinite(n)) return 'n/a';
   return n.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
+
+/** How far a projection had got at a moment: `applied` events after `seconds`. */
+export interface ProgressSample {
+  seconds: number;
+  applied: number;
+}
+
+/**
+ * Events/s between the first sample at or past `from` applied events and the first at or past `to`:
+ * the steady rate, without the group join at the start and the last partial batches at the end.
+ */
+export function sustainedRate(samples: readonly ProgressSample[], from: number, to: number): number {
+  const a = samples.find((s) => s.applied >= from);
+  const b = samples.find((s) => s.applied >= to);
+  if (!a || !b || b.seconds <= a.seconds) return Number.NaN;
+  return (b.applied - a.applied) / (b.seconds - a.seconds);
+}

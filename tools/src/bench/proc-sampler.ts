@@ -1,0 +1,35 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { type CpuShare, cpuShares, type ProcessSample, processLabel } from './cpu-share.js';
+
+/** Reads utime + stime of every process from /proc (Linux), labelled by what it is. */
+export async function sampleProcesses(): Promise<ProcessSample[]> {
+  const samples: ProcessSample[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
+      // comm is in parentheses and may hold spaces; the fields after it are space-separated.
+      const close = stat.lastIndexOf(')');
+      const comm = stat.slice(stat.indexOf('(') + 1, close);
+      const fields = stat.slice(close + 2).split(' ');
+      const ticks = Number(fields[11]) + Number(fields[12]);
+      const cmdline = (await readFile(`/proc/${entry}/cmdline`, 'utf8')).replaceAll('\0', ' ');
+      samples.push({ pid: Number(entry), label: processLabel(comm, cmdline), ticks });
+    } catch {
+      // the process exited between readdir and read
+    }
+  }
+  return samples;
+}
+
+/** Starts a CPU window; `stop()` returns the cores used per process group since. */
+export async function cpuWindow(): Promise<{ stop(): Promise<CpuShare[]> }> {
+  const before = await sampleProcesses();
+  const t0 = performance.now();
+  return {
+    async stop() {
+      const after = await sampleProcesses();
+      return cpuShares(before, after, (performance.now() - t0) / 1000);
+    },
+  };
+}

@@ -1,0 +1,164 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
+import type { Admin } from 'kafkajs';
+import pg from 'pg';
+import { waitForCatchUp } from '../replay/projection-progress.js';
+import { loadSeedEnv, seed } from '../seed/seed.js';
+import { parseBoards } from '../seed/seed-stream.js';
+import { createTestEnv, freePort, startService, type TestEnv, testKafka } from '../testing/index.js';
+import type { CpuShare } from './cpu-share.js';
+import { cpuWindow } from './proc-sampler.js';
+import { type ProgressSample, sustainedRate } from './stats.js';
+
+const run = promisify(execFile);
+const REPLAY_JS = fileURLToPath(new URL('../replay/replay.js', import.meta.url));
+
+export interface ProjectionRun {
+  seconds: number;
+  eventsPerSecond: number;
+  /** Rate between 10 % and 90 % of the backlog applied to PostgreSQL (start-up and tail excluded). */
+  sustainedEventsPerSecond: number;
+  postgresSeconds: number;
+  /** Largest consumer lag seen (events between PostgreSQL's checkpoints and the log end). */
+  maxLagEvents: number;
+  /** Largest projection lag as the query API computes it (X-Projection-Lag-Ms), from Redis's progress hash. */
+  maxProjectionLagMs: number;
+  cpu: CpuShare[];
+}
+
+export interface ProjectionBenchResult {
+  events: number;
+  users: number;
+  seedSeconds: number;
+  seedEventsPerSecond: number;
+  projection: ProjectionRun;
+  replay: ProjectionRun;
+}
+
+/** Projection lag per the shared design: per partition 0 if Redis's watermark reached logEnd, else now − caughtUpAt. */
+async function projectionLagMs(redis: Redis, prefix: string, now: number): Promise<number> {
+  const [progress, wm] = await Promise.all([redis.hgetall(`${prefix}progress`), redis.hgetall(`${prefix}wm`)]);
+  let lag = 0;
+  for (const [partition, json] of Object.entries(progress)) {
+    const p = JSON.parse(json) as { logEnd: number; caughtUpAt: number };
+    if (Number(wm[partition] ?? 0) < p.logEnd) lag = Math.max(lag, now - p.caughtUpAt);
+  }
+  return lag;
+}
+
+async function projectOnce(
+  env: TestEnv,
+  admin: Admin,
+  db: pg.Pool,
+  redis: Redis,
+  events: number,
+  log: (line: string) => void,
+): Promise<ProjectionRun> {
+  const ends = new Map((await admin.fetchTopicOffsets(env.eventsTopic)).map((o) => [o.partition, Number(o.high)]));
+  const total = [...ends.values()].reduce((a, b) => a + b, 0);
+  const samples: ProgressSample[] = [];
+  let maxLagEvents = 0;
+  let maxProjectionLagMs = 0;
+  const cpu = await cpuWindow();
+  const started = performance.now();
+  const projector = await startService(
+    'score-projector',
+    { ...env.env, PROJECTOR_GROUP_ID: `bench-${env.id}` },
+    { port: await freePort(), readyTimeoutMs: 60_000 },
+  );
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      const { rows } = await db.query<{ partition: number; next_offset: string }>(
+        'SELECT partition, next_offset FROM projector_offsets WHERE topic = $1',
+        [env.eventsTopic],
+      );
+      const applied = rows.reduce((a, r) => a + Math.min(Number(r.next_offset), ends.get(r.partition) ?? 0), 0);
+      samples.push({ seconds: (performance.now() - started) / 1000, applied });
+      maxLagEvents = Math.max(maxLagEvents, total - applied);
+      maxProjectionLagMs = Math.max(maxProjectionLagMs, await projectionLagMs(redis, env.redisPrefix, Date.now()));
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+  })();
+  try {
+    await waitForCatchUp({
+      admin,
+      db,
+      topic: env.eventsTopic,
+      onProgress: (n, s) => log(`  ${n} events in PostgreSQL after ${s.toFixed(1)} s`),
+    });
+    const postgresSeconds = (performance.now() - started) / 1000;
+    await waitForCatchUp({ admin, db, topic: env.eventsTopic, redis, redisPrefix: env.redisPrefix });
+    const seconds = (performance.now() - started) / 1000;
+    const shares = await cpu.stop();
+    sampling = false;
+    await sampler;
+    return {
+      seconds,
+      eventsPerSecond: events / seconds,
+      sustainedEventsPerSecond: sustainedRate(samples, 0.1 * total, 0.9 * total),
+      postgresSeconds,
+      maxLagEvents,
+      maxProjectionLagMs,
+      cpu: shares,
+    };
+  } finally {
+    sampling = false;
+    await sampler.catch(() => {});
+    await projector.stop('SIGTERM');
+  }
+}
+
+/**
+ * Seeds `events` score events into a fresh topic through the registry, runs the real projector over the
+ * backlog into empty PostgreSQL + Redis, then replays: stops it, runs `replay --from-start` (empties the
+ * projections and rewinds the group) and projects everything again. Both timed from the projector's start.
+ */
+export async function benchProjection(o: {
+  events: number;
+  users: number;
+  partitions: number;
+  log: (line: string) => void;
+}): Promise<ProjectionBenchResult> {
+  const env = await createTestEnv({ name: 'benchproj', partitions: o.partitions });
+  const db = new pg.Pool({ connectionString: env.databaseUrl, max: 2 });
+  db.on('error', () => {});
+  const redis = new Redis(env.redisUrl);
+  const admin = testKafka(env.kafkaBrokers).admin();
+  await admin.connect();
+  try {
+    const seeded = await seed(loadSeedEnv({ ...process.env, ...env.env }), {
+      users: o.users,
+      events: o.events,
+      noProfiles: true,
+      boards: parseBoards('global,speedrun:asc:min:daily+weekly,weekly-kills:desc:add:weekly'),
+      seed: 1,
+      batch: 5_000,
+      inFlight: 4,
+    });
+    o.log(`  seeded ${o.events} events in ${seeded.seconds.toFixed(1)} s (${Math.round(seeded.eventsPerSecond)}/s)`);
+    const projection = await projectOnce(env, admin, db, redis, o.events, o.log);
+    o.log(`  projected in ${projection.seconds.toFixed(1)} s (${Math.round(projection.eventsPerSecond)} events/s)`);
+    await run(process.execPath, [REPLAY_JS, '--from-start'], {
+      env: { ...process.env, ...env.env, PROJECTOR_GROUP_ID: `bench-${env.id}` },
+      timeout: 120_000,
+    });
+    const replay = await projectOnce(env, admin, db, redis, o.events, o.log);
+    o.log(`  replayed in ${replay.seconds.toFixed(1)} s (${Math.round(replay.eventsPerSecond)} events/s)`);
+    return {
+      events: o.events,
+      users: o.users,
+      seedSeconds: seeded.seconds,
+      seedEventsPerSecond: seeded.eventsPerSecond,
+      projection,
+      replay,
+    };
+  } finally {
+    await admin.disconnect();
+    redis.disconnect();
+    await db.end();
+    await env.cleanup();
+  }
+}
