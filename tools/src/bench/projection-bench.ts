@@ -43,7 +43,9 @@ async function projectionLagMs(redis: Redis, prefix: string, now: number): Promi
   let lag = 0;
   for (const [partition, json] of Object.entries(progress)) {
     const p = JSON.parse(json) as { logEnd: number; caughtUpAt: number };
-    if (Number(wm[partition] ?? 0) < p.logEnd) lag = Math.max(lag, now - p.caughtUpAt);
+    // caughtUpAt is 0 until a partition first reaches its log end (a backlog from the start): its
+    // lag is then unknown, not 55 years; such partitions are counted in the events-behind figure.
+    if (Number(wm[partition] ?? 0) < p.logEnd && p.caughtUpAt > 0) lag = Math.max(lag, now - p.caughtUpAt);
   }
   return lag;
 }
