@@ -68,16 +68,13 @@ function identifierArray(values: readonly string[]): string | readonly string[] 
 
 /** The durable projection: totals, processed eventIds, profiles, boards and per-partition checkpoints. */
 export function createPostgresStore(pool: Pool, topic: string) {
-  async function inPartitionTransaction<T>(
-    partition: number,
-    work: (tx: PartitionTransaction) => Promise<T>,
-  ): Promise<T> {
+  /** BEGIN … COMMIT on one pooled client, ROLLBACK on failure. */
+  async function inTransaction<T>(begin: string, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await pool.connect();
     let broken = false;
     try {
-      await client.query('BEGIN');
-      const nextOffset = await lockCheckpoint(client, partition);
-      const result = await work(partitionTransaction(client, partition, nextOffset));
+      await client.query(begin);
+      const result = await work(client);
       await client.query('COMMIT');
       return result;
     } catch (error) {
@@ -89,6 +86,13 @@ export function createPostgresStore(pool: Pool, topic: string) {
       // A client whose connection died must not go back to the pool.
       client.release(broken ? true : undefined);
     }
+  }
+
+  function inPartitionTransaction<T>(partition: number, work: (tx: PartitionTransaction) => Promise<T>): Promise<T> {
+    return inTransaction('BEGIN', async (client) => {
+      const nextOffset = await lockCheckpoint(client, partition);
+      return work(partitionTransaction(client, partition, nextOffset));
+    });
   }
 
   /**
@@ -269,11 +273,8 @@ export function createPostgresStore(pool: Pool, topic: string) {
      * Reads everything Redis needs from one consistent snapshot (REPEATABLE READ): the offsets read
      * first describe exactly the totals streamed afterwards.
      */
-    async withRebuildSnapshot<T>(work: (snapshot: RebuildSnapshot) => Promise<T>): Promise<T> {
-      const client = await pool.connect();
-      let broken = false;
-      try {
-        await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    withRebuildSnapshot<T>(work: (snapshot: RebuildSnapshot) => Promise<T>): Promise<T> {
+      return inTransaction('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', async (client) => {
         const { rows: offsetRows } = await client.query<{ partition: number; next_offset: number }>(
           'SELECT partition, next_offset FROM projector_offsets WHERE topic = $1',
           [topic],
@@ -315,17 +316,8 @@ export function createPostgresStore(pool: Pool, topic: string) {
               }),
             ),
         };
-        const result = await work(snapshot);
-        await client.query('COMMIT');
-        return result;
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => {
-          broken = true;
-        });
-        throw error;
-      } finally {
-        client.release(broken ? true : undefined);
-      }
+        return work(snapshot);
+      });
     },
   };
 }
