@@ -20,7 +20,14 @@ const USERS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'A', 'B', 'a.1', 'z_9'];
 
 const userArb = fc.record({
   userId: fc.constantFrom(...USERS),
-  score: fc.oneof(fc.integer({ min: -3, max: 3 }), fc.constantFrom(MAX_ABS_VALUE, -MAX_ABS_VALUE, 0)),
+  // 1000–1011 and −1011…−1000 share rank buckets four wide (schemas/src/rank-buckets.ts): ranks then
+  // come from bucket sums plus rows ahead inside a bucket, with distinct scores in one bucket.
+  score: fc.oneof(
+    fc.integer({ min: -3, max: 3 }),
+    fc.integer({ min: 1000, max: 1011 }),
+    fc.integer({ min: -1011, max: -1000 }),
+    fc.constantFrom(MAX_ABS_VALUE, -MAX_ABS_VALUE, 0),
+  ),
   reachedAt: fc.constantFrom(T, T + 1, T + 2, 9_999_999_999_999),
   inDaily: fc.boolean(),
   dailyScore: fc.integer({ min: -2, max: 2 }),

@@ -8,4 +8,5 @@ export * from './fold.js';
 export * from './http-error.js';
 export * from './periods.js';
 export * from './producer.js';
+export * from './rank-buckets.js';
 export * from './ranking.js';

@@ -6,7 +6,9 @@ import type { RedisStore } from './adapters/redis-store.js';
 import type { RegistryProbe } from './adapters/registry-probe.js';
 import { foldBatch, touchedTotals } from './domain/batch-fold.js';
 import { type DeadLetter, type DecodedMessage, planBatch } from './domain/batch-plan.js';
+import { rankBucketDeltas } from './domain/rank-bucket-deltas.js';
 import type { ProjectorMetrics } from './projector-metrics.js';
+import type { TotalsCache } from './totals-cache.js';
 
 export interface IncomingMessage {
   offset: number;
@@ -47,6 +49,7 @@ export interface BatchProcessorDeps {
   redis: RedisStore;
   redisState: RedisProjectionState;
   deadLetters: DeadLetterPublisher;
+  totalsCache: TotalsCache;
   /** The partition's log start offset, asked only when a fetch starts past the checkpoint. */
   logStartOffset(partition: number): Promise<number>;
   metrics: ProjectorMetrics;
@@ -59,7 +62,7 @@ export interface BatchProcessorDeps {
  * absolute values to Redis. Throwing leaves PostgreSQL untouched and the batch is fetched again.
  */
 export function createBatchProcessor(deps: BatchProcessorDeps) {
-  const { codec, postgres, redis, redisState, deadLetters, metrics, logger } = deps;
+  const { codec, postgres, redis, redisState, deadLetters, totalsCache, metrics, logger } = deps;
   // A board's order never changes after creation, so it may be cached for good.
   const orders = new Map<string, RankOrder>();
 
@@ -114,7 +117,9 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
           newBoards.push(board);
         }
         const t1 = performance.now();
-        const current = await tx.loadTotals(touchedTotals(scoreEvents));
+        const { known: current, missing } = totalsCache.lookup(partition, checkpoint, touchedTotals(scoreEvents));
+        const cachedTotals = current.size;
+        for (const [key, total] of await tx.loadTotals(missing)) current.set(key, total);
         const t2 = performance.now();
         const fold = foldBatch({ events, current, orders: batchOrders });
 
@@ -135,6 +140,7 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
 
         const t3 = performance.now();
         await tx.writeTotals(fold.totals);
+        await tx.adjustRankBuckets(rankBucketDeltas(fold.totals, current, batchOrders));
         await tx.writeProfiles(fold.profiles);
         const t4 = performance.now();
         const nextOffset = Math.max(checkpoint, batch.lastOffset + 1);
@@ -153,6 +159,7 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
           letters,
           redelivered,
           duplicates: plan.candidates.length - events.length,
+          cachedTotals,
           phasesMs: {
             recordIds: Math.round(t1 - t0),
             loadTotals: Math.round(t2 - t1),
@@ -167,6 +174,7 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
       }
 
       for (const board of newBoards) orders.set(board.board, board.order);
+      totalsCache.committed(partition, result.checkpoint, result.nextOffset, result.fold.totals);
       metrics.batches.inc();
       metrics.batchSize.observe(batch.messages.length);
       metrics.eventsApplied.inc(result.fold.applied);
@@ -202,6 +210,7 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
           messages: batch.messages.length,
           applied: result.fold.applied,
           totals: result.fold.totals.length,
+          cachedTotals: result.cachedTotals,
           decodeMs: Math.round(decodedAt - started),
           postgresMs: Math.round(committedAt - decodedAt),
           redisMs: Math.round(ended - committedAt),

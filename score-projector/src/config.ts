@@ -35,6 +35,11 @@ export const projectorEnv = {
    * kafkajs restarts the consumer (rejoining the group) and starts retrying again.
    */
   PROJECTOR_BATCH_RETRIES: z.coerce.number().int().min(0).default(10),
+  /**
+   * Committed totals kept in memory per owned partition so a batch loads only unseen ones from
+   * PostgreSQL (about 200 bytes each); 0 turns the cache off.
+   */
+  PROJECTOR_TOTALS_CACHE_ENTRIES: z.coerce.number().int().min(0).default(500_000),
   /** How often the heartbeat records log end offsets and caught-up times. */
   HEARTBEAT_INTERVAL_MS: positiveInt(1_000),
 };

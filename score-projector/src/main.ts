@@ -25,6 +25,7 @@ import { type ProjectorConsumer, startConsumer } from './consumer.js';
 import { startHeartbeat } from './heartbeat.js';
 import { createProjectorMetrics } from './projector-metrics.js';
 import { createRedisSync } from './redis-sync.js';
+import { createTotalsCache } from './totals-cache.js';
 
 const config = loadConfig(process.env);
 const logger = createLogger('score-projector', config.LOG_LEVEL);
@@ -75,6 +76,7 @@ async function main(): Promise<void> {
     redis,
     redisState: redisSync.state,
     deadLetters: createDeadLetterPublisher(producer, config.dlqTopic),
+    totalsCache: createTotalsCache(config.PROJECTOR_TOTALS_CACHE_ENTRIES),
     async logStartOffset(partition) {
       const offsets = await topicOffsets();
       return Number(offsets.find((o) => o.partition === partition)?.low ?? 0);

@@ -11,8 +11,9 @@ import { createRegistryProbe } from '../src/adapters/registry-probe.js';
 import { type BatchProcessor, createBatchProcessor, type IncomingBatch } from '../src/batch-processor.js';
 import { createProjectorMetrics } from '../src/projector-metrics.js';
 import { createRedisSync, type RedisSync } from '../src/redis-sync.js';
+import { createTotalsCache } from '../src/totals-cache.js';
 import { expectedPeriodCounts, oracle, type ProducedAt } from './oracle.js';
-import { postgresPeriodCounts, postgresTotals } from './projection-state.js';
+import { postgresPeriodCounts, postgresRankBuckets, postgresTotals, recountedRankBuckets } from './projection-state.js';
 
 const T0 = Date.UTC(2026, 10, 23, 12);
 const logger = createLogger('test', 'silent');
@@ -50,6 +51,7 @@ describe('batch processor', () => {
     // Whatever a test delivered twice or from two instances at once, each board and period key
     // counts its distinct users exactly once.
     expect(await postgresPeriodCounts(pool)).toEqual(expectedPeriodCounts(await postgresTotals(pool)));
+    expect(await postgresRankBuckets(pool)).toEqual(await recountedRankBuckets(pool));
   });
 
   function processor(options: { redisStore?: RedisStore } = {}): {
@@ -79,6 +81,7 @@ describe('batch processor', () => {
         redis: redisStore,
         redisState: sync.state,
         deadLetters: createDeadLetterPublisher(producer, env.dlqTopic),
+        totalsCache: createTotalsCache(10_000),
         logStartOffset: async () => 0,
         metrics,
         logger,
@@ -154,6 +157,27 @@ describe('batch processor', () => {
 
     expect(outcomes.map((o) => (o.kind === 'committed' ? o.applied : -1)).sort((a, b) => a - b)).toEqual([0, 200]);
     expect(await totalsOf('c-')).toEqual(oracle(producedOf(0, events)).totals);
+  });
+
+  it('folds over the stored totals, not its cached ones, after another instance moved the partition', async () => {
+    const first = [event('f1', 'f-u1', 5), event('f2', 'f-u2', 1)];
+    const second = [event('f3', 'f-u1', 10, { op: 'max' }), event('f4', 'f-u2', 4)];
+    const third = [event('f5', 'f-u1', 2), event('f6', 'f-u2', 3, { op: 'set' })];
+    const one = processor().processor;
+    const two = processor().processor;
+
+    await one.process(await batchOf(0, first));
+    await two.process(await batchOf(2, second)); // a rebalance gave the partition to another instance
+    await one.process(await batchOf(4, third)); // and back: this instance's cache describes offset 2
+
+    const produced = [...producedOf(0, first), ...producedOf(2, second), ...producedOf(4, third)];
+    expect(await totalsOf('f-')).toEqual(oracle(produced).totals);
+    expect(await totalsOf('f-')).toEqual(
+      new Map([
+        ['global/all/f-u1', { score: 12, reachedAt: T0 + 2, eventCount: 3, version: 4 }],
+        ['global/all/f-u2', { score: 3, reachedAt: T0 + 3, eventCount: 3, version: 5 }],
+      ]),
+    );
   });
 
   it('asks to seek back instead of skipping events when a fetch starts past the checkpoint', async () => {

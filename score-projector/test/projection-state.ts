@@ -17,10 +17,30 @@ export async function postgresTotals(db: pg.Pool): Promise<Map<string, ExpectedT
   );
 }
 
-/** period_counts as board/periodKey → players. */
+/** period_counts summed over partitions, as board/periodKey → players. */
 export async function postgresPeriodCounts(db: pg.Pool): Promise<Map<string, number>> {
-  const { rows } = await db.query('SELECT board, period_key, players FROM period_counts');
+  const { rows } = await db.query('SELECT board, period_key, sum(players) AS players FROM period_counts GROUP BY 1, 2');
   return new Map(rows.map((r) => [`${r.board}/${r.period_key}`, Number(r.players)]));
+}
+
+/** rank_buckets summed over partitions, as board/periodKey/bucketStart → players (empty buckets left out). */
+export async function postgresRankBuckets(db: pg.Pool): Promise<Map<string, number>> {
+  const { rows } = await db.query(
+    'SELECT board, period_key, bucket_start, sum(players) AS players FROM rank_buckets GROUP BY 1, 2, 3',
+  );
+  return new Map(
+    rows
+      .filter((r) => Number(r.players) !== 0)
+      .map((r) => [`${r.board}/${r.period_key}/${r.bucket_start}`, Number(r.players)]),
+  );
+}
+
+/** What rank_buckets should hold: the totals rows counted per bucket by the SQL definition. */
+export async function recountedRankBuckets(db: pg.Pool): Promise<Map<string, number>> {
+  const { rows } = await db.query(
+    'SELECT board, period_key, rank_bucket_start(rank_score) AS bucket_start, count(*) AS players FROM totals GROUP BY 1, 2, 3',
+  );
+  return new Map(rows.map((r) => [`${r.board}/${r.period_key}/${r.bucket_start}`, Number(r.players)]));
 }
 
 export async function postgresProfiles(db: pg.Pool): Promise<Map<string, ExpectedProfile>> {

@@ -21,7 +21,9 @@ import { expectedBoards, expectedPeriodCounts, oracle, type ProducedAt } from '.
 import {
   postgresPeriodCounts,
   postgresProfiles,
+  postgresRankBuckets,
   postgresTotals,
+  recountedRankBuckets,
   redisBoards,
   redisProfiles,
   redisVersions,
@@ -101,6 +103,7 @@ export async function createProjectorWorld(name: string, partitions = 3) {
       const expected = oracle(produced);
       expect(await postgresTotals(db)).toEqual(expected.totals);
       expect(await postgresPeriodCounts(db)).toEqual(expectedPeriodCounts(expected.totals));
+      expect(await postgresRankBuckets(db)).toEqual(await recountedRankBuckets(db));
       expect(await postgresProfiles(db)).toEqual(expected.profiles);
       const boards = expectedBoards(expected.totals, orders, compareEntries);
       expect(await redisBoards(redis, env.redisPrefix, orders)).toEqual(boards);

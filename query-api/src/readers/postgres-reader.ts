@@ -7,8 +7,10 @@ import type { BoardDef, RankedRow, RankingReader, StoreRead, StoreState } from '
  * projector_offsets they come with belong to one snapshot (the projector commits both in one
  * transaction) without the round trips of an explicit transaction.
  *
- * Ranks are counted as rows ahead with the row comparison (rank_score, reached_at, user_id) < (...),
- * which walks the composite index totals_rank_order; pages and neighbours are index range scans.
+ * A rank is 1 + the rows ahead in (rank_score, reached_at, user_id) order, counted in two parts: the
+ * players of the rank buckets before the user's bucket (rank_buckets, kept by the projector in the
+ * batch transaction; see schemas/src/rank-buckets.ts) and the rows ahead inside the user's bucket, a
+ * short range of the composite index totals_rank_order. Pages and neighbours are index range scans.
  */
 
 // $1 is always the events topic.
@@ -18,9 +20,10 @@ const OFFSETS = `off AS (
   FROM projector_offsets WHERE topic = $1)`;
 // $2 board, $3 period key.
 const DEF = `def AS (SELECT json_build_array(sort_order, periods) AS d FROM boards WHERE board = $2)`;
-// The projector keeps period_counts in the transaction that writes totals: one probe, not an O(N) count.
+// The projector keeps period_counts (one row per partition) in the transaction that writes totals:
+// a few index probes, not an O(N) count.
 const PLAYERS = (board: string, periodKey: string) =>
-  `coalesce((SELECT players FROM period_counts WHERE board = ${board} AND period_key = ${periodKey}), 0)`;
+  `coalesce((SELECT sum(players) FROM period_counts WHERE board = ${board} AND period_key = ${periodKey}), 0)::bigint`;
 const TOTAL = `(${PLAYERS('$2', '$3')})`;
 // The sort key travels with each row so that json_agg can be told the order: the ORDER BY inside
 // a CTE is not a promise about the aggregate's order.
@@ -30,13 +33,36 @@ const AGG_ASC = `json_agg(r ORDER BY rank_score, reached_at, user_id)`;
 const AGG_DESC = `json_agg(r ORDER BY rank_score DESC, reached_at DESC, user_id DESC)`;
 const ORDER = RANK_ORDER_SQL.replaceAll(/(rank_score|reached_at|user_id)/g, 't.$1');
 const ORDER_DESC = ORDER.replaceAll('ASC', 'DESC');
-const RANK_AHEAD = (of: string) => `(SELECT count(*) FROM totals a WHERE a.board = ${of}.board
-  AND a.period_key = ${of}.period_key
-  AND (a.rank_score, a.reached_at, a.user_id) < (${of}.rank_score, ${of}.reached_at, ${of}.user_id))`;
+/** Rows strictly before (or, with `<=`, up to and including) a position in the ranking order. */
+const COUNT_BEFORE = (board: string, periodKey: string, position: [string, string, string], cmp: '<' | '<=') => {
+  const [rankScore, reachedAt, userId] = position;
+  return `((SELECT coalesce(sum(b.players), 0) FROM rank_buckets b WHERE b.board = ${board}
+    AND b.period_key = ${periodKey} AND b.bucket_start < rank_bucket_start(${rankScore}))::bigint
+  + (SELECT count(*) FROM totals a WHERE a.board = ${board} AND a.period_key = ${periodKey}
+    AND a.rank_score >= rank_bucket_start(${rankScore})
+    AND (a.rank_score, a.reached_at, a.user_id) ${cmp} (${rankScore}, ${reachedAt}, ${userId})))`;
+};
+const RANK_AHEAD = (of: string) =>
+  COUNT_BEFORE(`${of}.board`, `${of}.period_key`, [`${of}.rank_score`, `${of}.reached_at`, `${of}.user_id`], '<');
 
 const TOP_BY_OFFSET = `WITH ${OFFSETS}, ${DEF},
 page AS (SELECT ${ROW} FROM totals t LEFT JOIN profiles p ON p.user_id = t.user_id
   WHERE t.board = $2 AND t.period_key = $3 ORDER BY ${ORDER} OFFSET $4 LIMIT $5)
+SELECT (SELECT o FROM off) AS off, (SELECT d FROM def) AS def, ${TOTAL} AS total, $4::bigint AS start,
+  (SELECT coalesce(${AGG_ASC}, '[]'::json) FROM page) AS rows`;
+
+// A deep page starts in the last rank bucket with no more than `offset` players before it: the rows
+// before that bucket are skipped by the bucket counts, and OFFSET walks only the remainder.
+const TOP_BY_BUCKETED_OFFSET = `WITH ${OFFSETS}, ${DEF},
+buckets AS (SELECT bucket_start, sum(players) AS players FROM rank_buckets
+  WHERE board = $2 AND period_key = $3 GROUP BY bucket_start),
+skip AS (SELECT bucket_start, before FROM (
+    SELECT bucket_start, (sum(players) OVER (ORDER BY bucket_start) - players)::bigint AS before FROM buckets) c
+  WHERE before <= $4 ORDER BY bucket_start DESC LIMIT 1),
+page AS (SELECT ${ROW} FROM totals t LEFT JOIN profiles p ON p.user_id = t.user_id
+  WHERE t.board = $2 AND t.period_key = $3
+    AND t.rank_score >= coalesce((SELECT bucket_start FROM skip), -9223372036854775808)
+  ORDER BY ${ORDER} OFFSET $4 - coalesce((SELECT before FROM skip), 0) LIMIT $5)
 SELECT (SELECT o FROM off) AS off, (SELECT d FROM def) AS def, ${TOTAL} AS total, $4::bigint AS start,
   (SELECT coalesce(${AGG_ASC}, '[]'::json) FROM page) AS rows`;
 
@@ -46,8 +72,7 @@ page AS (SELECT ${ROW} FROM totals t LEFT JOIN profiles p ON p.user_id = t.user_
     AND (t.rank_score, t.reached_at, t.user_id) > ($4::bigint, $5::bigint, $6::text)
   ORDER BY ${ORDER} LIMIT $7)
 SELECT (SELECT o FROM off) AS off, (SELECT d FROM def) AS def, ${TOTAL} AS total,
-  (SELECT count(*) FROM totals WHERE board = $2 AND period_key = $3
-    AND (rank_score, reached_at, user_id) <= ($4::bigint, $5::bigint, $6::text)) AS start,
+  ${COUNT_BEFORE('$2', '$3', ['$4::bigint', '$5::bigint', '$6::text'], '<=')} AS start,
   (SELECT coalesce(${AGG_ASC}, '[]'::json) FROM page) AS rows`;
 
 const ME = `me AS (SELECT t.*, p.username, p.image_url FROM totals t LEFT JOIN profiles p ON p.user_id = t.user_id
@@ -154,7 +179,13 @@ export function createPostgresReader(pool: pg.Pool, topic: string): RankingReade
     async top(board, periodKey, page) {
       const row =
         'offset' in page
-          ? await one(TOP_BY_OFFSET, [board, periodKey, page.offset, page.limit])
+          ? // The first page (the hot top-N call) skips nothing: no need to sum the buckets.
+            await one(page.offset === 0 ? TOP_BY_OFFSET : TOP_BY_BUCKETED_OFFSET, [
+              board,
+              periodKey,
+              page.offset,
+              page.limit,
+            ])
           : await one(TOP_AFTER, [
               board,
               periodKey,

@@ -2,6 +2,7 @@ import type { RankOrder } from '@rankstream/schemas';
 import type { Pool } from '@rankstream/schemas/runtime';
 import type pg from 'pg';
 import { type ProfileRow, type StoredTotal, type TotalId, type TotalRow, totalKey } from '../domain/batch-fold.js';
+import type { RankBucketDelta } from '../domain/rank-bucket-deltas.js';
 
 export interface BoardDefinition {
   board: string;
@@ -21,6 +22,8 @@ export interface PartitionTransaction {
   ensureBoards(boards: readonly string[]): Promise<BoardDefinition[]>;
   loadTotals(ids: readonly TotalId[]): Promise<Map<string, StoredTotal>>;
   writeTotals(rows: readonly TotalRow[]): Promise<void>;
+  /** Adds the deltas to this partition's rank bucket counts. */
+  adjustRankBuckets(deltas: readonly RankBucketDelta[]): Promise<void>;
   writeProfiles(rows: readonly ProfileRow[]): Promise<void>;
   advance(checkpoint: { nextOffset: number; logEndOffset: number; caughtUp: boolean }): Promise<void>;
 }
@@ -176,9 +179,8 @@ export function createPostgresStore(pool: Pool, topic: string) {
         if (rows.length === 0) return;
         // Absolute values; the version guard makes a stale writer a no-op rather than a regression.
         // The same statement adds the rows it newly inserted (xmax = 0: not an update of an existing
-        // row) to period_counts, so the count commits with the totals or not at all. Only counts that
-        // grow are touched, in key order: partitions share these rows, and a fixed lock order keeps
-        // two batches from deadlocking on them.
+        // row) to this partition's period_counts rows, so the count commits with the totals or not
+        // at all. Per-partition rows: batches of other partitions never wait on these locks.
         await client.query(
           `WITH written AS (
              INSERT INTO totals (board, period_key, user_id, score, rank_score, reached_at, event_count, version)
@@ -189,10 +191,10 @@ export function createPostgresStore(pool: Pool, topic: string) {
                event_count = excluded.event_count, version = excluded.version
              WHERE totals.version < excluded.version
              RETURNING board, period_key, (xmax = 0) AS inserted)
-           INSERT INTO period_counts (board, period_key, players)
-           SELECT board, period_key, count(*) FROM written WHERE inserted
+           INSERT INTO period_counts (board, period_key, partition, players)
+           SELECT board, period_key, $9, count(*) FROM written WHERE inserted
            GROUP BY board, period_key ORDER BY board, period_key
-           ON CONFLICT (board, period_key) DO UPDATE SET players = period_counts.players + excluded.players`,
+           ON CONFLICT (board, period_key, partition) DO UPDATE SET players = period_counts.players + excluded.players`,
           [
             identifierArray(rows.map((r) => r.board)),
             identifierArray(rows.map((r) => r.periodKey)),
@@ -202,6 +204,24 @@ export function createPostgresStore(pool: Pool, topic: string) {
             numberArray(rows.map((r) => r.reachedAt)),
             numberArray(rows.map((r) => r.eventCount)),
             numberArray(rows.map((r) => r.version)),
+            partition,
+          ],
+        );
+      },
+      async adjustRankBuckets(deltas) {
+        if (deltas.length === 0) return;
+        await client.query(
+          `INSERT INTO rank_buckets (board, period_key, bucket_start, partition, players)
+           SELECT board, period_key, bucket_start, $5, players
+           FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[]) AS d(board, period_key, bucket_start, players)
+           ON CONFLICT (board, period_key, bucket_start, partition)
+           DO UPDATE SET players = rank_buckets.players + excluded.players`,
+          [
+            identifierArray(deltas.map((d) => d.board)),
+            identifierArray(deltas.map((d) => d.periodKey)),
+            numberArray(deltas.map((d) => d.bucketStart)),
+            numberArray(deltas.map((d) => d.delta)),
+            partition,
           ],
         );
       },

@@ -1,3 +1,4 @@
+export * from './rank-aids.js';
 export * from './service-process.js';
 export * from './test-env.js';
 export * from './throwaway-kafka.js';

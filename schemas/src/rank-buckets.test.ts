@@ -1,0 +1,57 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { rankBucketStart } from './rank-buckets.js';
+
+const MAX = Number.MAX_SAFE_INTEGER;
+const rankScore = fc.oneof(
+  fc.integer({ min: -1000, max: 1000 }),
+  fc.integer({ min: -MAX, max: MAX }),
+  fc.integer({ min: 0, max: 52 }).map((e) => 2 ** e),
+  fc.integer({ min: 0, max: 52 }).map((e) => -(2 ** e)),
+  fc.integer({ min: 1, max: 53 }).map((e) => 2 ** e - 1),
+);
+
+describe('rankBucketStart', () => {
+  it('gives every magnitude below 256 its own bucket', () => {
+    for (let x = -255; x <= 255; x++) expect(rankBucketStart(x)).toBe(x);
+  });
+
+  it('cuts each power of two above 256 into 128 buckets', () => {
+    expect(rankBucketStart(256)).toBe(256);
+    expect(rankBucketStart(257)).toBe(256);
+    expect(rankBucketStart(258)).toBe(258);
+    expect(rankBucketStart(511)).toBe(510);
+    expect(rankBucketStart(512)).toBe(512);
+    expect(rankBucketStart(1_000_000)).toBe(999_424);
+    expect(rankBucketStart(MAX)).toBe(MAX - (2 ** 45 - 1));
+  });
+
+  it('mirrors negative rank scores: a bucket starts at its most negative value', () => {
+    expect(rankBucketStart(-256)).toBe(-257);
+    expect(rankBucketStart(-257)).toBe(-257);
+    expect(rankBucketStart(-1_000_000)).toBe(-(999_424 + 4095));
+    expect(rankBucketStart(-MAX)).toBe(-MAX);
+  });
+
+  it('is monotone, idempotent, and never above the value', () => {
+    fc.assert(
+      fc.property(rankScore, rankScore, (a, b) => {
+        const [lo, hi] = a <= b ? [a, b] : [b, a];
+        expect(rankBucketStart(lo)).toBeLessThanOrEqual(rankBucketStart(hi));
+        expect(rankBucketStart(a)).toBeLessThanOrEqual(a);
+        expect(rankBucketStart(rankBucketStart(a))).toBe(rankBucketStart(a));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('keeps a bucket narrower than 1/128 of its magnitude', () => {
+    fc.assert(
+      fc.property(rankScore, (a) => {
+        const spread = Math.abs(a - rankBucketStart(a));
+        expect(spread).toBeLessThanOrEqual(Math.max(0, Math.abs(a) / 128));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+});

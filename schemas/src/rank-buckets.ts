@@ -1,0 +1,44 @@
+/**
+ * Rank buckets: the order-statistic aid that keeps "rank from PostgreSQL" fast at millions of
+ * players. Every rank_score falls in one bucket, a contiguous range of rank scores named by its
+ * smallest value (its start). The projector keeps the number of players per bucket
+ * (`rank_buckets`); a rank is then the players of the buckets before the user's bucket (a sum over
+ * at most a few thousand small rows) plus the rows ahead of the user inside their own bucket (an
+ * index range scan over one bucket), instead of walking every row ahead.
+ *
+ * Buckets are log-linear, like an HDR histogram: magnitudes below 2^BUCKET_BITS get a bucket each;
+ * above, each power of two is cut into 2^(BUCKET_BITS−1) equal buckets, so a bucket spans under
+ * 1/128 of its magnitude. That adapts to any score scale without configuration; only many players
+ * on one exact score (ties) make one bucket large, and those still count by (reachedAt, userId) in
+ * the index.
+ *
+ * The same function exists in SQL (`rank_bucket_start(bigint)`, in the rank_buckets migration) for
+ * back-fills and the query API; a test keeps the two equal.
+ */
+export const BUCKET_BITS = 8;
+const EXACT_BELOW = 2 ** BUCKET_BITS;
+
+/** Bits needed for a positive safe integer, exactly (no floating-point log near powers of two). */
+function bitLength(a: number): number {
+  let bits = Math.floor(Math.log2(a)) + 1;
+  while (2 ** (bits - 1) > a) bits--;
+  while (2 ** bits <= a) bits++;
+  return bits;
+}
+
+/** The lowest and highest magnitude of the bucket holding magnitude `a` (a ≥ 0). */
+function magnitudeRange(a: number): [number, number] {
+  if (a < EXACT_BELOW) return [a, a];
+  const width = 2 ** (bitLength(a) - BUCKET_BITS);
+  const low = Math.floor(a / width) * width;
+  return [low, low + width - 1];
+}
+
+/**
+ * The start (smallest rank score) of the bucket holding `rankScore`. Monotone: a ≤ b implies
+ * start(a) ≤ start(b), and start(start(x)) = start(x). Negative rank scores mirror positive ones.
+ */
+export function rankBucketStart(rankScore: number): number {
+  if (rankScore >= 0) return magnitudeRange(rankScore)[0];
+  return -magnitudeRange(-rankScore)[1];
+}

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import type { TotalRow } from './domain/batch-fold.js';
+import { createTotalsCache } from './totals-cache.js';
+
+function row(userId: string, score: number, version = 1): TotalRow {
+  return { board: 'b', periodKey: 'all', userId, score, rankScore: -score, reachedAt: 1, eventCount: 1, version };
+}
+const id = (userId: string) => ({ board: 'b', periodKey: 'all', userId });
+
+describe('totals cache', () => {
+  it('knows the totals it committed while the checkpoint is the one it left', () => {
+    const cache = createTotalsCache(100);
+    expect(cache.lookup(0, 0, [id('u1')]).missing).toEqual([id('u1')]);
+    cache.committed(0, 0, 10, [row('u1', 5)]);
+    const { known, missing } = cache.lookup(0, 10, [id('u1'), id('u2')]);
+    expect([...known.values()].map((t) => t.score)).toEqual([5]);
+    expect(missing).toEqual([id('u2')]);
+  });
+
+  it('forgets a partition whose checkpoint moved elsewhere (another instance, a replay)', () => {
+    const cache = createTotalsCache(100);
+    cache.committed(0, 0, 10, [row('u1', 5)]);
+    expect(cache.lookup(0, 25, [id('u1')]).missing).toEqual([id('u1')]);
+    expect(cache.size).toBe(0);
+    // A commit from the old tag after the reset does not resurrect stale entries as valid.
+    cache.committed(0, 10, 20, [row('u1', 6)]);
+    expect(cache.lookup(0, 25, [id('u1')]).missing).toEqual([id('u1')]);
+  });
+
+  it('keeps a rolled-back batch out: nothing changes until committed', () => {
+    const cache = createTotalsCache(100);
+    cache.committed(0, 0, 10, [row('u1', 5)]);
+    cache.lookup(0, 10, [id('u1')]); // a batch that then fails
+    expect([...cache.lookup(0, 10, [id('u1')]).known.values()].map((t) => t.score)).toEqual([5]);
+  });
+
+  it('keeps partitions apart', () => {
+    const cache = createTotalsCache(100);
+    cache.committed(0, 0, 10, [row('u1', 5)]);
+    cache.committed(1, 0, 3, [row('u2', 7)]);
+    expect(cache.lookup(1, 3, [id('u1')]).missing).toEqual([id('u1')]);
+    expect(cache.lookup(0, 10, [id('u1')]).missing).toEqual([]);
+  });
+
+  it('evicts the least recently written entries beyond its bound', () => {
+    const cache = createTotalsCache(2);
+    cache.committed(0, 0, 1, [row('u1', 1), row('u2', 2)]);
+    cache.committed(0, 1, 2, [row('u1', 3), row('u3', 4)]);
+    expect(cache.size).toBe(2);
+    const { known, missing } = cache.lookup(0, 2, [id('u1'), id('u2'), id('u3')]);
+    expect(missing).toEqual([id('u2')]);
+    expect([...known.values()].map((t) => t.score)).toEqual([3, 4]);
+  });
+
+  it('holds nothing when disabled', () => {
+    const cache = createTotalsCache(0);
+    cache.committed(0, 0, 1, [row('u1', 1)]);
+    expect(cache.lookup(0, 1, [id('u1')]).missing).toEqual([id('u1')]);
+  });
+});
