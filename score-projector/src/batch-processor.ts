@@ -40,6 +40,8 @@ export interface RedisProjectionState {
   writeFailed(error: unknown): void;
   /** Called with the checkpoint found by the first batch of a partition after an assignment. */
   verifyWatermark(partition: number, checkpoint: number): Promise<void>;
+  /** True while Redis lacks committed data that only a rebuild will bring back. */
+  rebuildPending(): boolean;
 }
 
 export interface BatchProcessorDeps {
@@ -191,11 +193,16 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
       const committedAt = performance.now();
       try {
         await redisState.verifyWatermark(partition, result.checkpoint);
+        // While an earlier write is missing from Redis, its watermark must not claim this offset:
+        // readers would trust a Redis that lacks those totals. The rebuild sets the watermarks.
+        const watermarks = redisState.rebuildPending()
+          ? new Map<number, number>()
+          : new Map([[partition, result.nextOffset]]);
         await redis.apply({
           totals: result.fold.totals,
           profiles: result.fold.profiles,
           boards: newBoards,
-          watermarks: new Map([[partition, result.nextOffset]]),
+          watermarks,
         });
       } catch (error) {
         // PostgreSQL has committed and keeps advancing; Redis is rebuilt from it once reachable.

@@ -63,6 +63,7 @@ export function createRedisSync(deps: {
       }
       verified.add(partition);
     },
+    rebuildPending: () => writeFailed,
   };
 
   async function mirrorBoards(boards: readonly BoardDefinition[]): Promise<void> {
