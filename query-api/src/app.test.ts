@@ -138,6 +138,8 @@ describe('the HTTP layer', () => {
     const ok = await app.request('/v1/boards', { headers: { Origin: 'https://web.example' } });
     expect(ok.headers.get('access-control-allow-origin')).toBe('https://web.example');
     expect(ok.headers.get('access-control-expose-headers')).toContain('X-Served-By');
+    // Caches must key on both: the origin picks the CORS header, the token the wait.
+    expect(ok.headers.get('vary')).toBe('Origin, X-Consistency-Token');
     const other = await app.request('/v1/boards', { headers: { Origin: 'https://evil.example' } });
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
     const preflight = await app.request('/v1/boards/g/top', {
@@ -149,6 +151,7 @@ describe('the HTTP layer', () => {
     const any = createApp(deps(memoryReader()));
     const star = await any.request('/v1/boards', { headers: { Origin: 'https://anything.example' } });
     expect(star.headers.get('access-control-allow-origin')).toBe('*');
+    expect(star.headers.get('vary')).toBe('X-Consistency-Token');
   });
 
   it('publishes the OpenAPI document, a docs page and metrics', async () => {

@@ -2,9 +2,9 @@ import { swaggerUI } from '@hono/swagger-ui';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { invalidRequest, issuesToDetails } from '@rankstream/schemas';
 import { installErrorHandling, methodNotAllowed, mountHealth, mountMetrics } from '@rankstream/schemas/runtime';
-import { cors } from 'hono/cors';
 import type { AppDeps } from './deps.js';
-import { rateLimit } from './middleware/rate-limit.js';
+import { corsHeaders } from './middleware/cors-headers.js';
+import { createRateLimiter, rateLimit } from './middleware/rate-limit.js';
 import { requestMetrics } from './middleware/request-metrics.js';
 import { boardRoutes } from './routes/board-routes.js';
 import { streamRoutes } from './routes/stream-routes.js';
@@ -31,18 +31,19 @@ export function createApp(deps: AppDeps) {
   });
   installErrorHandling(app, deps.logger);
   app.use('*', requestMetrics(deps.metrics));
-  const origins = deps.config.CORS_ORIGINS;
   app.use(
     '/v1/*',
-    cors({
-      origin: origins.includes('*') ? '*' : origins,
+    corsHeaders({
+      origins: deps.config.CORS_ORIGINS,
       allowMethods: ['GET', 'HEAD', 'OPTIONS'],
       allowHeaders: ['X-Consistency-Token', 'If-None-Match', 'Last-Event-ID'],
       exposeHeaders: ['ETag', 'X-Served-By', 'X-Projection-Lag-Ms', 'X-Consistency', 'Retry-After'],
-      maxAge: 600,
+      maxAgeSeconds: 600,
     }),
   );
-  app.use('/v1/*', rateLimit(deps.config.QUERY_RATE_LIMIT_PER_S, deps.clientAddress));
+  const perSecond = deps.config.QUERY_RATE_LIMIT_PER_S;
+  const limiter = deps.rateLimiter === undefined ? createRateLimiter(perSecond, false) : deps.rateLimiter;
+  app.use('/v1/*', rateLimit(limiter, perSecond, deps.clientAddress));
 
   // Streams first: /{board}/users/{userId}/stream must not be taken for a user named "stream".
   app.route('/v1/boards', streamRoutes(deps));
@@ -62,6 +63,6 @@ export function createApp(deps: AppDeps) {
   });
   app.get('/docs', swaggerUI({ url: '/openapi.json' }));
   mountHealth(app, deps.readiness);
-  mountMetrics(app, deps.registry);
+  mountMetrics(app, deps.registry, deps.metricsText);
   return app;
 }

@@ -10,6 +10,11 @@ export const queryEnv = {
   ...redisEnv,
   EVENTS_TOPIC: kafkaEnv.EVENTS_TOPIC,
   QUERY_PORT: port(8081),
+  /**
+   * Processes serving the port (node:cluster). 1 = a single process. More use more cores: the
+   * per-address rate limit and /metrics stay service-wide (kept in the primary process).
+   */
+  QUERY_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   /** Requests per second per client address; 0 turns the limit off. */
   QUERY_RATE_LIMIT_PER_S: z.coerce.number().int().min(0).default(1000),
   /** Take the client address from the first X-Forwarded-For hop (only behind a trusted proxy). */

@@ -1,5 +1,6 @@
 import type { Logger, ReadinessCheck, Registry } from '@rankstream/schemas/runtime';
 import type { Context } from 'hono';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { QueryConfig } from './config.js';
 import type { RankingReader, StoreRead } from './domain/read-model.js';
 import type { QueryMetrics } from './query-metrics.js';
@@ -30,6 +31,10 @@ export interface AppDeps {
   metrics: QueryMetrics;
   readiness: Record<string, ReadinessCheck>;
   clientAddress: (c: Context) => string;
+  /** The per-address limiter (createRateLimiter); left out, one in this process's memory. */
+  rateLimiter?: RateLimiterAbstract | null;
+  /** The text GET /metrics answers (the whole cluster's in cluster mode); left out, `registry`'s. */
+  metricsText?: () => Promise<string>;
   now: () => number;
   sleep: (ms: number) => Promise<void>;
 }

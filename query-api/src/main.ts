@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import {
   createLogger,
   createMetricsRegistry,
@@ -9,8 +10,10 @@ import {
   onShutdown,
 } from '@rankstream/schemas/runtime';
 import { createApp } from './app.js';
+import { clusterMetricsText, runPrimary } from './cluster.js';
 import { parseQueryConfig } from './config.js';
 import { clientAddressResolver } from './middleware/client-address.js';
+import { createRateLimiter } from './middleware/rate-limit.js';
 import { BREAKER_GAUGE, createQueryMetrics } from './query-metrics.js';
 import { FallbackReader } from './readers/fallback.js';
 import { createPostgresReader } from './readers/postgres-reader.js';
@@ -22,7 +25,7 @@ const logger = createLogger('query-api', config.LOG_LEVEL);
 async function start() {
   await migrate(config.DATABASE_URL, logger);
   const pool = createPool(config.DATABASE_URL, config.PG_POOL_SIZE, logger);
-  const redis = createRedis(config.REDIS_URL, logger);
+  const redis = createRedis(config.REDIS_URL, logger, { autoPipelining: true });
   const registry = createMetricsRegistry('query-api');
   const metrics = createQueryMetrics(registry);
   const reader = new FallbackReader(
@@ -49,6 +52,8 @@ async function start() {
     // Ready when PostgreSQL answers: it can serve everything alone while Redis is away.
     readiness: { postgres: () => pool.query('SELECT 1') },
     clientAddress: clientAddressResolver(config.TRUST_FORWARDED_FOR),
+    rateLimiter: createRateLimiter(config.QUERY_RATE_LIMIT_PER_S, cluster.isWorker),
+    ...(cluster.isWorker ? { metricsText: clusterMetricsText(registry) } : {}),
     now: Date.now,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   });
@@ -62,4 +67,5 @@ async function start() {
   ]);
 }
 
-start().catch(exitOnStartupFailure(logger));
+if (config.QUERY_WORKERS > 1 && cluster.isPrimary) runPrimary(config.QUERY_WORKERS, logger);
+else start().catch(exitOnStartupFailure(logger));

@@ -1,11 +1,25 @@
 import { HttpError } from '@rankstream/schemas';
 import type { Context, MiddlewareHandler } from 'hono';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { type RateLimiterAbstract, RateLimiterCluster, RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 
-/** At most `perSecond` requests per client address per second; 0 turns the limit off. */
-export function rateLimit(perSecond: number, clientAddress: (c: Context) => string): MiddlewareHandler {
-  if (perSecond === 0) return async (_c, next) => next();
-  const limiter = new RateLimiterMemory({ points: perSecond, duration: 1 });
+/**
+ * The limiter for `perSecond` requests per client address per second (null: no limit). In a cluster
+ * worker the counts live in the primary process (rate-limiter-flexible's cluster limiter over IPC),
+ * so the limit holds for the whole service, whichever worker a connection lands on.
+ */
+export function createRateLimiter(perSecond: number, inClusterWorker: boolean): RateLimiterAbstract | null {
+  if (perSecond === 0) return null;
+  const options = { keyPrefix: 'query-api', points: perSecond, duration: 1 };
+  return inClusterWorker ? new RateLimiterCluster({ ...options, timeoutMs: 1_000 }) : new RateLimiterMemory(options);
+}
+
+/** At most the limiter's points per client address per second. */
+export function rateLimit(
+  limiter: RateLimiterAbstract | null,
+  perSecond: number,
+  clientAddress: (c: Context) => string,
+): MiddlewareHandler {
+  if (limiter === null) return async (_c, next) => next();
   return async (c, next) => {
     try {
       await limiter.consume(clientAddress(c));

@@ -67,7 +67,7 @@ export async function consistentRead<T>(
 export function setStoreHeaders(c: Context, deps: AppDeps, read: ConsistentRead<unknown>): void {
   c.header('X-Served-By', read.served.servedBy);
   c.header('X-Projection-Lag-Ms', String(projectionLagMs(read.served.state, deps.now())));
-  c.header('Vary', 'X-Consistency-Token');
+  c.header('Vary', 'X-Consistency-Token', { append: true });
   if (read.stale) c.header('X-Consistency', 'stale');
 }
 

@@ -11,9 +11,9 @@ export function createMetricsRegistry(service: string): Registry {
 }
 
 /** GET /metrics in the Prometheus text format. */
-export function mountMetrics(app: Hono<any>, registry: Registry): void {
+export function mountMetrics(app: Hono<any>, registry: Registry, text = () => registry.metrics()): void {
   app.get('/metrics', async (c) => {
     c.header('Content-Type', registry.contentType);
-    return c.body(await registry.metrics());
+    return c.body(await text());
   });
 }

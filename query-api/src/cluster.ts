@@ -1,0 +1,103 @@
+import cluster from 'node:cluster';
+import type { Logger, Registry } from '@rankstream/schemas/runtime';
+import { AggregatorRegistry } from 'prom-client';
+import { RateLimiterClusterMaster } from 'rate-limiter-flexible';
+
+const METRICS_REQUEST = 'rankstream:cluster-metrics?';
+const METRICS_REPLY = 'rankstream:cluster-metrics';
+const RESTART_DELAY_MS = 1_000;
+const STOP_TIMEOUT_MS = 25_000;
+
+interface MetricsReply {
+  type: typeof METRICS_REPLY;
+  id: number;
+  text?: string;
+  error?: string;
+}
+
+/**
+ * The primary process of QUERY_WORKERS > 1: it serves nothing itself. It forks the workers (which
+ * share the port), starts another when one dies, keeps the per-address rate limit counts for all of
+ * them, and gathers their metrics for /metrics. SIGTERM/SIGINT stop the workers, then the primary.
+ * A worker whose primary is gone exits by itself (node:cluster does that on disconnect).
+ */
+export function runPrimary(workers: number, logger: Logger): void {
+  new RateLimiterClusterMaster();
+  const aggregator = new AggregatorRegistry();
+  let stopping = false;
+
+  cluster.on('message', (worker, message: { type?: string; id?: number }) => {
+    if (message?.type !== METRICS_REQUEST) return;
+    const reply = (fields: Partial<MetricsReply>) => worker.send({ type: METRICS_REPLY, id: message.id, ...fields });
+    aggregator.clusterMetrics().then(
+      (text) => reply({ text }),
+      (error: Error) => reply({ error: error.message }),
+    );
+  });
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) {
+        logger.info('stopped');
+        process.exit(0);
+      }
+      return;
+    }
+    logger.error({ pid: worker.process.pid, code, signal }, 'query worker exited; starting another');
+    setTimeout(() => cluster.fork(), RESTART_DELAY_MS);
+  });
+
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping the query workers');
+    const running = Object.values(cluster.workers ?? {});
+    if (running.length === 0) process.exit(0);
+    for (const worker of running) worker?.process.kill('SIGTERM');
+    setTimeout(() => {
+      logger.error('query workers did not stop in time');
+      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGKILL');
+      process.exit(1);
+    }, STOP_TIMEOUT_MS).unref();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+
+  logger.info({ workers }, 'starting query workers');
+  for (let i = 0; i < workers; i++) cluster.fork();
+}
+
+/** In a worker: the whole service's metrics text, as gathered by the primary. */
+export function clusterMetricsText(registry: Registry): () => Promise<string> {
+  // Constructing one installs prom-client's answer to the primary's requests (in workers too);
+  // setRegistries says what it answers with.
+  new AggregatorRegistry();
+  AggregatorRegistry.setRegistries([registry]);
+  const pending = new Map<number, { resolve: (text: string) => void; reject: (error: Error) => void }>();
+  let nextId = 0;
+  process.on('message', (message: MetricsReply) => {
+    if (message?.type !== METRICS_REPLY) return;
+    const waiter = pending.get(message.id);
+    pending.delete(message.id);
+    if (message.text !== undefined) waiter?.resolve(message.text);
+    else waiter?.reject(new Error(message.error ?? 'no metrics from the primary'));
+  });
+  return () =>
+    new Promise<string>((resolve, reject) => {
+      const id = nextId++;
+      const timer = setTimeout(() => {
+        pending.delete(id);
+        reject(new Error('the primary did not send the metrics within 5 s'));
+      }, 5_000);
+      pending.set(id, {
+        resolve: (text) => {
+          clearTimeout(timer);
+          resolve(text);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      });
+      process.send?.({ type: METRICS_REQUEST, id });
+    });
+}

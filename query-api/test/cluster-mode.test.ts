@@ -1,0 +1,88 @@
+import { execFileSync } from 'node:child_process';
+import { Agent, request } from 'node:http';
+import { createTestEnv, freePort, type ServiceProcess, startService, type TestEnv } from '@rankstream/tools/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/** QUERY_WORKERS=2: one port, two worker processes, one service-wide rate limit and /metrics. */
+const LIMIT = 25;
+
+let env: TestEnv;
+let query: ServiceProcess | undefined;
+
+beforeAll(async () => {
+  env = await createTestEnv({ name: 'query_cluster', partitions: 1 });
+  query = await startService(
+    'query-api',
+    { ...env.env, QUERY_WORKERS: '2', QUERY_RATE_LIMIT_PER_S: String(LIMIT) },
+    { port: await freePort(), readyTimeoutMs: 60_000 },
+  );
+});
+afterAll(async () => {
+  await query?.stop();
+  await env?.cleanup();
+});
+
+function workerPids(pid: number): number[] {
+  try {
+    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .map(Number);
+  } catch {
+    return []; // pgrep exits 1 when nothing matches
+  }
+}
+
+/** GET over its own keep-alive connection, so that connections spread over the workers. */
+function get(url: string, agent: Agent): Promise<number> {
+  return new Promise((resolve, reject) => {
+    request(url, { agent }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+function counterSum(metrics: string, name: string, labelFilters: string[]): number {
+  return metrics
+    .split('\n')
+    .filter((line) => line.startsWith(`${name}{`) && labelFilters.every((f) => line.includes(f)))
+    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+}
+
+describe('query API with QUERY_WORKERS=2', () => {
+  it('serves one port from two workers, limits each address across both, and reports metrics for both', async () => {
+    const service = query as ServiceProcess;
+    const pid = service.child.pid as number;
+    expect(workerPids(pid)).toHaveLength(2);
+
+    // Many connections at once: the kernel and node:cluster hand them to both workers.
+    const agents = Array.from({ length: 16 }, () => new Agent({ keepAlive: true, maxSockets: 1 }));
+    const statuses = await Promise.all(
+      Array.from({ length: 3 * LIMIT }, (_, i) => get(`${service.url}/v1/boards`, agents[i % agents.length] as Agent)),
+    );
+    for (const agent of agents) agent.destroy();
+    const ok = statuses.filter((s) => s === 200).length;
+    const limited = statuses.filter((s) => s === 429).length;
+    // Within the same second the address gets LIMIT answers in all, not LIMIT per worker. (A second
+    // boundary in the middle of the burst can allow one more window; the burst takes milliseconds.)
+    expect(ok + limited).toBe(3 * LIMIT);
+    expect(ok).toBeGreaterThanOrEqual(LIMIT);
+    expect(ok).toBeLessThan(2 * LIMIT);
+
+    const metrics = await (await fetch(`${service.url}/metrics`)).text();
+    expect(counterSum(metrics, 'query_http_requests_total', ['route="/v1/boards"', 'status="200"'])).toBe(ok);
+    expect(counterSum(metrics, 'query_http_requests_total', ['status="429"'])).toBe(limited);
+  });
+
+  it('stops the workers and the primary on SIGTERM', async () => {
+    const service = query as ServiceProcess;
+    const pid = service.child.pid as number;
+    const workers = workerPids(pid);
+    expect(workers).toHaveLength(2);
+    expect(await service.stop('SIGTERM')).toBe(0);
+    for (const worker of workers) expect(() => process.kill(worker, 0)).toThrow();
+  });
+});
