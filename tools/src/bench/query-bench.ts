@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { freePort, startService, type TestEnv } from '../testing/index.js';
+import { freePort, recountRankAids, startService, type TestEnv } from '../testing/index.js';
 import { redisBenchmark } from './baselines.js';
 import type { CpuShare } from './cpu-share.js';
 import { type LoadResult, runLoad } from './http-load.js';
@@ -11,6 +11,8 @@ export interface QueryBenchResult {
   buildSeconds: number;
   rebuildSeconds: number;
   redis: Record<string, LoadResult>;
+  /** The same with QUERY_WORKERS=2 (node:cluster, two processes on the one port). */
+  redisTwoWorkers: Record<string, LoadResult>;
   postgres: Record<string, LoadResult>;
   raw: Record<string, { requestsPerSecond: number; p50: number; p99: number }>;
   /** Cores used per process group during each store's load (all three calls, warm-ups included). */
@@ -48,14 +50,7 @@ export async function benchQueries(o: {
      FROM (SELECT i, (hashint4(i)::bigint & 2147483647) % ($2::bigint / 4 + 1) AS s FROM generate_series(0, $2::int - 1) AS i) AS g`,
     [BOARD, users],
   );
-  // Tables created by a migration may declare period_counts (a later migration); keep it true if so.
-  await db
-    .query(
-      `INSERT INTO period_counts (board, period_key, players) VALUES ($1, 'all', $2)
-       ON CONFLICT (board, period_key) DO UPDATE SET players = EXCLUDED.players`,
-      [BOARD, users],
-    )
-    .catch(() => {});
+  await recountRankAids(db);
   await db.query('VACUUM ANALYZE totals');
   const buildSeconds = (performance.now() - t0) / 1000;
   log(`  built ${users.toLocaleString('en')} rows in PostgreSQL in ${buildSeconds.toFixed(1)} s`);
@@ -117,6 +112,7 @@ export async function benchQueries(o: {
     return results;
   };
   const redisResults = await measure({}, 'redis');
+  const redisTwoWorkers = await measure({ QUERY_WORKERS: '2' }, 'redis-2-workers');
   const postgresResults = await measure({ REDIS_URL: 'redis://127.0.0.1:1' }, 'postgres');
 
   const zset = `${env.redisPrefix}lb:${BOARD}:all`;
@@ -147,5 +143,14 @@ export async function benchQueries(o: {
   }
   redis.disconnect();
   await db.end();
-  return { users, buildSeconds, rebuildSeconds, redis: redisResults, postgres: postgresResults, raw, cpu };
+  return {
+    users,
+    buildSeconds,
+    rebuildSeconds,
+    redis: redisResults,
+    redisTwoWorkers,
+    postgres: postgresResults,
+    raw,
+    cpu,
+  };
 }

@@ -142,9 +142,9 @@ async function querySection(): Promise<void> {
     );
     out();
     out(
-      '| Call | From Redis: req/s | p50 ms | p99 ms | redis-benchmark of the raw command (16 clients) | Ratio (req/s) | From PostgreSQL alone: req/s | p50 ms | p99 ms |',
+      '| Call | From Redis, 1 process: req/s | p50 ms | p99 ms | From Redis, `QUERY_WORKERS=2`: req/s | p50 ms | p99 ms | redis-benchmark of the raw command (16 clients) | Ratio (best req/s) | From PostgreSQL alone: req/s | p50 ms | p99 ms |',
     );
-    out('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    out('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     const rawFor: Record<string, string> = {
       'top-10': 'ZRANGE 0 9 WITHSCORES',
       rank: 'ZRANK (middle member)',
@@ -152,20 +152,28 @@ async function querySection(): Promise<void> {
     };
     for (const name of Object.keys(r.redis)) {
       const a = r.redis[name]!;
+      const w = r.redisTwoWorkers[name]!;
       const p = r.postgres[name]!;
       const raw = r.raw[rawFor[name]!]!;
+      const best = Math.max(a.requestsPerSecond, w.requestsPerSecond);
       out(
-        `| ${name} | ${fmt(a.requestsPerSecond)} | ${fmt(a.latencyMs.p50, 2)} | ${fmt(a.latencyMs.p99, 2)} | ${rawFor[name]}: ${fmt(raw.requestsPerSecond)} req/s, p99 ${raw.p99} ms | ${ratio(a.requestsPerSecond, raw.requestsPerSecond)} | ${fmt(p.requestsPerSecond)} | ${fmt(p.latencyMs.p50, 2)} | ${fmt(p.latencyMs.p99, 2)} |`,
+        `| ${name} | ${fmt(a.requestsPerSecond)} | ${fmt(a.latencyMs.p50, 2)} | ${fmt(a.latencyMs.p99, 2)} | ${fmt(w.requestsPerSecond)} | ${fmt(w.latencyMs.p50, 2)} | ${fmt(w.latencyMs.p99, 2)} | ${rawFor[name]}: ${fmt(raw.requestsPerSecond)} req/s, p99 ${raw.p99} ms | ${ratio(best, raw.requestsPerSecond)} | ${fmt(p.requestsPerSecond)} | ${fmt(p.latencyMs.p50, 2)} | ${fmt(p.latencyMs.p99, 2)} |`,
       );
     }
     out();
-    const redisOk = Object.values(r.redis).every((x) => x.latencyMs.p99 < 5 && x.requestsPerSecond >= 10_000);
+    const meets = (x: { latencyMs: { p99: number }; requestsPerSecond: number }) =>
+      x.latencyMs.p99 < 5 && x.requestsPerSecond >= 10_000;
+    const redisOk = Object.values(r.redis).every(meets) || Object.values(r.redisTwoWorkers).every(meets);
     const pgOk = Object.values(r.postgres).every((x) => x.latencyMs.p99 < 50);
     out(
-      `CPU (cores of 2) during the Redis-path load: ${formatShares(r.cpu.redis ?? [])}. During the PostgreSQL-path load: ${formatShares(r.cpu.postgres ?? [])}. The load generator is a Node closed loop over http keep-alive agents (\`tools/src/bench/http-load.ts\`) in the bench process.`,
+      `CPU (cores of 2) during the Redis-path load: ${formatShares(r.cpu.redis ?? [])}; with two workers: ${formatShares(r.cpu['redis-2-workers'] ?? [])}. During the PostgreSQL-path load: ${formatShares(r.cpu.postgres ?? [])}. The load generator is a Node closed loop over http keep-alive agents (\`tools/src/bench/http-load.ts\`) in the bench process.`,
     );
     out();
-    const errors = [...Object.values(r.redis), ...Object.values(r.postgres)].reduce((a, x) => a + x.errors, 0);
+    const errors = [
+      ...Object.values(r.redis),
+      ...Object.values(r.redisTwoWorkers),
+      ...Object.values(r.postgres),
+    ].reduce((a, x) => a + x.errors, 0);
     out(
       `Targets: Redis p99 < 5 ms and ≥ 10,000 req/s for each call: ${redisOk ? 'met' : 'missed'}; PostgreSQL p99 < 50 ms: ${pgOk ? 'met' : 'missed'}. Non-200 answers: ${errors}.`,
     );
