@@ -18,17 +18,31 @@ export function createPool(databaseUrl: string, max: number, logger: Logger): pg
 const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url));
 
 /** Creates the database if missing (connecting to "postgres" for that), then runs the migrations. */
-export async function migrate(databaseUrl: string, logger: Logger): Promise<void> {
+export async function migrate(databaseUrl: string, logger: Logger, lockWaitMs = 60_000): Promise<void> {
   await ensureDatabase(databaseUrl);
-  await runner({
-    databaseUrl,
-    dir: MIGRATIONS_DIR,
-    direction: 'up',
-    migrationsTable: 'pgmigrations',
-    count: Number.POSITIVE_INFINITY,
-    log: (msg: string) => logger.debug({ component: 'migrations' }, msg),
-    noLock: false,
-  });
+  const deadline = Date.now() + lockWaitMs;
+  for (;;) {
+    try {
+      await runner({
+        databaseUrl,
+        dir: MIGRATIONS_DIR,
+        direction: 'up',
+        migrationsTable: 'pgmigrations',
+        count: Number.POSITIVE_INFINITY,
+        log: (msg: string) => logger.debug({ component: 'migrations' }, msg),
+        noLock: false,
+      });
+      return;
+    } catch (error) {
+      // node-pg-migrate's lock is pg_try_advisory_lock: a process starting next to another (the
+      // three services, or query workers) would fail instead of waiting for the other's migrations.
+      if (!/another migration is already running/i.test((error as Error).message) || Date.now() > deadline) {
+        throw error;
+      }
+      logger.debug({ component: 'migrations' }, 'another process is migrating; waiting');
+      await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 200));
+    }
+  }
 }
 
 export async function ensureDatabase(databaseUrl: string): Promise<void> {
@@ -42,7 +56,8 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     if (!rowCount) {
       await client.query(`CREATE DATABASE "${name.replaceAll('"', '""')}"`).catch((error: { code?: string }) => {
-        if (error.code !== '42P04') throw error; // created meanwhile by another process
+        // Created meanwhile by another process: 42P04, or 23505 when both inserts race in pg_database.
+        if (error.code !== '42P04' && error.code !== '23505') throw error;
       });
     }
   } finally {
