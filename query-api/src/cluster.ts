@@ -62,6 +62,12 @@ export function runPrimary(workers: number, logger: Logger): void {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 
+  // Logged once, when every first-generation worker accepts connections (tests and operators wait on it).
+  let listening = 0;
+  cluster.on('listening', () => {
+    listening++;
+    if (listening === workers) logger.info({ workers }, 'all query workers listening');
+  });
   logger.info({ workers }, 'starting query workers');
   for (let i = 0; i < workers; i++) cluster.fork();
 }

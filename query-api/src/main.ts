@@ -23,10 +23,13 @@ const config = parseQueryConfig(process.env);
 const logger = createLogger('query-api', config.LOG_LEVEL);
 
 async function start() {
-  await migrate(config.DATABASE_URL, logger);
+  const registry = createMetricsRegistry('query-api');
+  // A worker answers the primary's metrics requests from the start, not only once it listens.
+  const metricsText = cluster.isWorker ? clusterMetricsText(registry) : undefined;
+  // In cluster mode the primary has migrated before forking.
+  if (!cluster.isWorker) await migrate(config.DATABASE_URL, logger);
   const pool = createPool(config.DATABASE_URL, config.PG_POOL_SIZE, logger);
   const redis = createRedis(config.REDIS_URL, logger, { autoPipelining: true });
-  const registry = createMetricsRegistry('query-api');
   const metrics = createQueryMetrics(registry);
   const reader = new FallbackReader(
     createRedisReader(redis, config.REDIS_PREFIX),
@@ -53,7 +56,7 @@ async function start() {
     readiness: { postgres: () => pool.query('SELECT 1') },
     clientAddress: clientAddressResolver(config.TRUST_FORWARDED_FOR),
     rateLimiter: createRateLimiter(config.QUERY_RATE_LIMIT_PER_S, cluster.isWorker),
-    ...(cluster.isWorker ? { metricsText: clusterMetricsText(registry) } : {}),
+    ...(metricsText ? { metricsText } : {}),
     now: Date.now,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   });
@@ -67,5 +70,10 @@ async function start() {
   ]);
 }
 
-if (config.QUERY_WORKERS > 1 && cluster.isPrimary) runPrimary(config.QUERY_WORKERS, logger);
-else start().catch(exitOnStartupFailure(logger));
+if (config.QUERY_WORKERS > 1 && cluster.isPrimary) {
+  migrate(config.DATABASE_URL, logger)
+    .then(() => runPrimary(config.QUERY_WORKERS, logger))
+    .catch(exitOnStartupFailure(logger));
+} else {
+  start().catch(exitOnStartupFailure(logger));
+}

@@ -11,11 +11,18 @@ let query: ServiceProcess | undefined;
 
 beforeAll(async () => {
   env = await createTestEnv({ name: 'query_cluster', partitions: 1 });
-  query = await startService(
+  const service = await startService(
     'query-api',
-    { ...env.env, QUERY_WORKERS: '2', QUERY_RATE_LIMIT_PER_S: String(LIMIT) },
+    { ...env.env, QUERY_WORKERS: '2', QUERY_RATE_LIMIT_PER_S: String(LIMIT), LOG_LEVEL: 'info' },
     { port: await freePort(), readyTimeoutMs: 60_000 },
   );
+  query = service;
+  // Ready means one worker answers; the tests need both (connections to spread, metrics from both).
+  const deadline = Date.now() + 60_000;
+  while (!service.output().includes('all query workers listening')) {
+    if (Date.now() > deadline) throw new Error(`the second worker never listened:\n${service.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 });
 afterAll(async () => {
   await query?.stop();
