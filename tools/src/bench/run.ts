@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -258,6 +259,8 @@ async function main(): Promise<void> {
       ? `${text.slice(0, i + start.length)}\n${report}\n${text.slice(j)}`
       : `${text}\n${start}\n${report}\n${end}\n`;
   writeFileSync(file, text);
+  // `npm test` runs `biome check .`, which formats Markdown tables too: a fresh report must pass it.
+  execFileSync(join(REPO_ROOT, 'node_modules/.bin/biome'), ['format', '--write', file], { stdio: 'ignore' });
   console.log(`written to ${file}`);
 }
 
