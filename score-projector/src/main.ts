@@ -69,6 +69,7 @@ async function main(): Promise<void> {
     intervalMs: config.REDIS_CHECK_INTERVAL_MS,
     assignedPartitions,
   });
+  const totalsCache = createTotalsCache(config.PROJECTOR_TOTALS_CACHE_ENTRIES);
   const processor = createBatchProcessor({
     codec,
     registry: createRegistryProbe(config.SCHEMA_REGISTRY_URL, config.EVENTS_TOPIC),
@@ -76,7 +77,7 @@ async function main(): Promise<void> {
     redis,
     redisState: redisSync.state,
     deadLetters: createDeadLetterPublisher(producer, config.dlqTopic),
-    totalsCache: createTotalsCache(config.PROJECTOR_TOTALS_CACHE_ENTRIES),
+    totalsCache,
     async logStartOffset(partition) {
       const offsets = await topicOffsets();
       return Number(offsets.find((o) => o.partition === partition)?.low ?? 0);
@@ -109,7 +110,8 @@ async function main(): Promise<void> {
     processor,
     postgres,
     logger,
-    onAssigned() {
+    onAssigned(partitions) {
+      totalsCache.retainOnly(partitions);
       redisSync.partitionsAssigned();
       metrics.consumerLag.reset();
       metrics.projectionLag.reset();

@@ -27,6 +27,16 @@ describe('totals cache', () => {
     expect(cache.lookup(0, 25, [id('u1')]).missing).toEqual([id('u1')]);
   });
 
+  it('forgets the partitions a rebalance took away, and keeps the ones still owned', () => {
+    const cache = createTotalsCache(100);
+    cache.committed(0, 0, 10, [row('u1', 5)]);
+    cache.committed(1, 0, 10, [row('u2', 7), row('u3', 1)]);
+    cache.retainOnly([1, 2]);
+    expect(cache.size).toBe(2);
+    expect(cache.lookup(0, 10, [id('u1')]).missing).toEqual([id('u1')]);
+    expect([...cache.lookup(1, 10, [id('u2')]).known.values()].map((t) => t.score)).toEqual([7]);
+  });
+
   it('keeps a rolled-back batch out: nothing changes until committed', () => {
     const cache = createTotalsCache(100);
     cache.committed(0, 0, 10, [row('u1', 5)]);

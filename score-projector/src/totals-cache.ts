@@ -65,6 +65,20 @@ export function createTotalsCache(maxEntries: number) {
       }
     },
 
+    /**
+     * After an assignment: forgets the partitions this instance no longer owns. Their entries would
+     * hold memory and, counted in the bound, crowd out the owned partitions' entries; and should a
+     * partition come back at the very checkpoint it left (a replay on another instance), nothing
+     * stale may be there to match it.
+     */
+    retainOnly(owned: readonly number[]): void {
+      for (const [partition, entry] of partitions) {
+        if (owned.includes(partition)) continue;
+        size -= entry.totals.size;
+        partitions.delete(partition);
+      }
+    },
+
     /** Entries held, over all partitions. */
     get size() {
       return size;
