@@ -1,5 +1,6 @@
 import { compareEntries, type RankOrder } from '@rankstream/schemas';
 import { createLogger, createMetricsRegistry } from '@rankstream/schemas/runtime';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { describe, expect, it } from 'vitest';
 import { createApp } from './app.js';
 import { parseQueryConfig } from './config.js';
@@ -152,6 +153,14 @@ describe('the HTTP layer', () => {
     const star = await any.request('/v1/boards', { headers: { Origin: 'https://anything.example' } });
     expect(star.headers.get('access-control-allow-origin')).toBe('*');
     expect(star.headers.get('vary')).toBe('X-Consistency-Token');
+  });
+
+  it('serves the request when the rate limiter itself fails (the cluster primary not answering)', async () => {
+    const broken = new RateLimiterMemory({ points: 1, duration: 1 });
+    broken.consume = () => Promise.reject(new Error('RateLimiterCluster timeout'));
+    const app = createApp({ ...deps(memoryReader(), { QUERY_RATE_LIMIT_PER_S: '1' }), rateLimiter: broken });
+    expect((await app.request('/v1/boards')).status).toBe(200);
+    expect((await app.request('/v1/boards')).status).toBe(200);
   });
 
   it('publishes the OpenAPI document, a docs page and metrics', async () => {

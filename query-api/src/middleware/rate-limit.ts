@@ -24,7 +24,9 @@ export function rateLimit(
     try {
       await limiter.consume(clientAddress(c));
     } catch (rejection) {
-      if (!(rejection instanceof RateLimiterRes)) throw rejection;
+      // Not a verdict but a failure of the limiter itself (in cluster mode, the primary not answering
+      // over IPC in time): serve the request rather than fail reads because of the limiter.
+      if (!(rejection instanceof RateLimiterRes)) return next();
       const retryAfter = String(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)));
       throw new HttpError(429, 'rate_limited', `more than ${perSecond} requests per second from this address`, [], {
         'Retry-After': retryAfter,
