@@ -21,8 +21,11 @@ export interface RankedEntry {
   reachedAt: number;
 }
 
-/** userIds are ASCII by contract, so UTF-16 comparison equals code point and byte comparison. */
-function compareUserIds(a: string, b: string): number {
+/**
+ * Identifiers (userIds, board ids, period keys) are ASCII by contract, so UTF-16 comparison equals code
+ * point and byte comparison: the order of Redis members and of PostgreSQL's COLLATE "C".
+ */
+export function compareIds(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
@@ -30,7 +33,7 @@ export function compareEntries(order: RankOrder): (a: RankedEntry, b: RankedEntr
   return (a, b) => {
     if (a.score !== b.score) return order === 'desc' ? b.score - a.score : a.score - b.score;
     if (a.reachedAt !== b.reachedAt) return a.reachedAt - b.reachedAt;
-    return compareUserIds(a.userId, b.userId);
+    return compareIds(a.userId, b.userId);
   };
 }
 
@@ -59,7 +62,7 @@ export function fromRedisMember(member: string): { reachedAt: number; userId: st
 
 /**
  * The PostgreSQL ORDER BY matching compareEntries, over the totals table's columns. user_id is
- * declared COLLATE "C" so that it compares by bytes like Redis and like compareUserIds.
+ * declared COLLATE "C" so that it compares by bytes like Redis and like compareIds.
  */
 export const RANK_ORDER_SQL = 'rank_score ASC, reached_at ASC, user_id ASC';
 

@@ -1,4 +1,4 @@
-import { PERIODS, type PeriodName, percentile, toRankScore } from '@rankstream/schemas';
+import { compareIds, PERIODS, type PeriodName, percentile, toRankScore } from '@rankstream/schemas';
 import { encodeCursor } from './cursor.js';
 import type {
   AroundRead,
@@ -37,10 +37,6 @@ function byRank(a: RankedRow, b: RankedRow): number {
   return a.rank - b.rank;
 }
 
-function byCodeUnit(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 function canonicalPeriods(periods: readonly string[]): string[] {
   return PERIODS.filter((p) => periods.includes(p));
 }
@@ -48,7 +44,7 @@ function canonicalPeriods(periods: readonly string[]): string[] {
 export function shapeBoards(boards: readonly BoardSummary[]) {
   return {
     boards: [...boards]
-      .sort((a, b) => byCodeUnit(a.board, b.board))
+      .sort((a, b) => compareIds(a.board, b.board))
       .map((b) => ({ board: b.board, order: b.order, periods: canonicalPeriods(b.periods), players: b.players })),
   };
 }
@@ -109,7 +105,7 @@ export function shapeUserBoards(userId: string, read: UserBoardsRead) {
   const boards = [...read.boards]
     .sort(
       (a, b) =>
-        byCodeUnit(a.board, b.board) ||
+        compareIds(a.board, b.board) ||
         (PERIOD_RANK[periodOf(a.periodKey)] ?? 9) - (PERIOD_RANK[periodOf(b.periodKey)] ?? 9),
     )
     .map((s) => ({

@@ -1,4 +1,4 @@
-import { type RankOrder, rankBucketStart, toRankScore } from '@rankstream/schemas';
+import { compareIds, type RankOrder, rankBucketStart, toRankScore } from '@rankstream/schemas';
 import { type StoredTotal, type TotalRow, totalKey } from './batch-fold.js';
 
 /** A change to the number of players in one rank bucket (see schemas/src/rank-buckets.ts). */
@@ -43,15 +43,7 @@ export function rankBucketDeltas(
   }
   return [...sums.values()]
     .filter((d) => d.delta !== 0)
-    .sort((a, b) =>
-      a.board !== b.board
-        ? a.board < b.board
-          ? -1
-          : 1
-        : a.periodKey !== b.periodKey
-          ? a.periodKey < b.periodKey
-            ? -1
-            : 1
-          : a.bucketStart - b.bucketStart,
+    .sort(
+      (a, b) => compareIds(a.board, b.board) || compareIds(a.periodKey, b.periodKey) || a.bucketStart - b.bucketStart,
     );
 }
