@@ -1,7 +1,7 @@
 import { type EventCodec, PoisonMessageError, type RankOrder } from '@rankstream/schemas';
 import type { Logger } from '@rankstream/schemas/runtime';
 import type { DeadLetterPublisher } from './adapters/kafka-dead-letters.js';
-import type { BoardDefinition, PostgresStore } from './adapters/postgres-store.js';
+import { type BoardDefinition, type PostgresStore, TotalsConflictError } from './adapters/postgres-store.js';
 import type { RedisStore } from './adapters/redis-store.js';
 import type { RegistryProbe } from './adapters/registry-probe.js';
 import { foldBatch, touchedTotals } from './domain/batch-fold.js';
@@ -58,6 +58,8 @@ export interface BatchProcessorDeps {
   logger: Logger;
 }
 
+const CONFLICT_ATTEMPTS = 8;
+
 /**
  * Applies one batch: decode, then one PostgreSQL transaction under the partition's checkpoint lock
  * (skip what was applied, record eventIds, fold, dead-letter, upsert, advance), then the committed
@@ -90,6 +92,28 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
     return decoded;
   }
 
+  /**
+   * Runs the batch's transaction again, over totals reloaded from PostgreSQL, when it lost a race
+   * for a total to another partition's batch (a compare-and-set miss, or a deadlock between the two
+   * transactions). Only a user whose events arrive on several partitions causes either.
+   */
+  async function retryingConflicts<T>(partition: number, transaction: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await transaction();
+      } catch (error) {
+        const deadlock = (error as { code?: string }).code === '40P01';
+        if (!(error instanceof TotalsConflictError) && !deadlock) throw error;
+        totalsCache.forget(partition);
+        metrics.totalsConflicts.inc();
+        if (attempt >= CONFLICT_ATTEMPTS) throw error;
+        logger.info({ partition, attempt, err: (error as Error).message }, 'totals conflict; folding the batch again');
+        // Jittered, so that two batches that keep colliding stop doing it in step.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+      }
+    }
+  }
+
   async function process(batch: IncomingBatch): Promise<BatchOutcome> {
     const started = performance.now();
     const { partition } = batch;
@@ -98,78 +122,83 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
       const decoded = await decodeAll(batch.messages);
       const decodedAt = performance.now();
       const newBoards: BoardDefinition[] = [];
-      const result = await postgres.inPartitionTransaction(partition, async (tx) => {
-        const checkpoint = tx.nextOffset;
-        if (batch.fetchedOffset > checkpoint) {
-          const logStart = await deps.logStartOffset(partition);
-          if (batch.fetchedOffset > logStart) return { kind: 'gap' as const, seekTo: checkpoint };
-          logger.warn({ partition, checkpoint, logStart }, 'events before the log start are gone; continuing from it');
-        }
-        const plan = planBatch(decoded, checkpoint);
-        const t0 = performance.now();
-        const fresh = await tx.recordEventIds(plan.candidates.map((c) => c.decoded.event.eventId));
-        const events = plan.candidates.filter((c) => fresh.has(c.decoded.event.eventId));
-        const scoreEvents = events.flatMap((c) => (c.decoded.kind === 'score' ? [c.decoded.event] : []));
+      const transaction = () =>
+        postgres.inPartitionTransaction(partition, async (tx) => {
+          const checkpoint = tx.nextOffset;
+          if (batch.fetchedOffset > checkpoint) {
+            const logStart = await deps.logStartOffset(partition);
+            if (batch.fetchedOffset > logStart) return { kind: 'gap' as const, seekTo: checkpoint };
+            logger.warn(
+              { partition, checkpoint, logStart },
+              'events before the log start are gone; continuing from it',
+            );
+          }
+          const plan = planBatch(decoded, checkpoint);
+          const t0 = performance.now();
+          const fresh = await tx.recordEventIds(plan.candidates.map((c) => c.decoded.event.eventId));
+          const events = plan.candidates.filter((c) => fresh.has(c.decoded.event.eventId));
+          const scoreEvents = events.flatMap((c) => (c.decoded.kind === 'score' ? [c.decoded.event] : []));
 
-        const unknownBoards = [...new Set(scoreEvents.map((e) => e.board))].filter((b) => !orders.has(b));
-        // Cached only after COMMIT: a rolled-back transaction may not have created the board.
-        const batchOrders = new Map(orders);
-        for (const board of await tx.ensureBoards(unknownBoards)) {
-          batchOrders.set(board.board, board.order);
-          newBoards.push(board);
-        }
-        const t1 = performance.now();
-        const { known: current, missing } = totalsCache.lookup(partition, checkpoint, touchedTotals(scoreEvents));
-        const cachedTotals = current.size;
-        for (const [key, total] of await tx.loadTotals(missing)) current.set(key, total);
-        const t2 = performance.now();
-        const fold = foldBatch({ events, current, orders: batchOrders });
+          const unknownBoards = [...new Set(scoreEvents.map((e) => e.board))].filter((b) => !orders.has(b));
+          // Cached only after COMMIT: a rolled-back transaction may not have created the board.
+          const batchOrders = new Map(orders);
+          for (const board of await tx.ensureBoards(unknownBoards)) {
+            batchOrders.set(board.board, board.order);
+            newBoards.push(board);
+          }
+          const t1 = performance.now();
+          const { known: current, missing } = totalsCache.lookup(partition, checkpoint, touchedTotals(scoreEvents));
+          const cachedTotals = current.size;
+          for (const [key, total] of await tx.loadTotals(missing)) current.set(key, total);
+          const t2 = performance.now();
+          const fold = foldBatch({ events, current, orders: batchOrders });
 
-        const letters: DeadLetter[] = [
-          ...plan.deadLetters,
-          ...fold.overflowed.map((c) => ({
-            offset: c.offset,
-            reason: 'overflow',
-            message: 'a total would leave ±(2^53−1); the event was applied to none of its totals',
-            details: [{ path: 'value', message: 'the result is out of range' }],
-          })),
-        ].sort((a, b) => a.offset - b.offset);
-        // Acknowledged before COMMIT: a crash between the two re-sends, it never loses (at-least-once).
-        if (letters.length > 0) {
-          const byOffset = new Map(batch.messages.map((m) => [m.offset, m]));
-          await deadLetters.publish({ topic: batch.topic, partition, messages: byOffset }, letters);
-        }
+          const letters: DeadLetter[] = [
+            ...plan.deadLetters,
+            ...fold.overflowed.map((c) => ({
+              offset: c.offset,
+              reason: 'overflow',
+              message: 'a total would leave ±(2^53−1); the event was applied to none of its totals',
+              details: [{ path: 'value', message: 'the result is out of range' }],
+            })),
+          ].sort((a, b) => a.offset - b.offset);
+          // Acknowledged before COMMIT: a crash between the two re-sends, it never loses (at-least-once).
+          if (letters.length > 0) {
+            const byOffset = new Map(batch.messages.map((m) => [m.offset, m]));
+            await deadLetters.publish({ topic: batch.topic, partition, messages: byOffset }, letters);
+          }
 
-        const t3 = performance.now();
-        await tx.writeTotals(fold.totals);
-        await tx.adjustRankBuckets(rankBucketDeltas(fold.totals, current, batchOrders));
-        await tx.writeProfiles(fold.profiles);
-        const t4 = performance.now();
-        const nextOffset = Math.max(checkpoint, batch.lastOffset + 1);
-        await tx.advance({
-          nextOffset,
-          logEndOffset: batch.highWatermark,
-          caughtUp: nextOffset >= batch.highWatermark,
+          const t3 = performance.now();
+          await tx.writeTotals(fold.totals);
+          await tx.adjustRankBuckets(rankBucketDeltas(fold.totals, current, batchOrders));
+          await tx.writeProfiles(fold.profiles);
+          const t4 = performance.now();
+          const nextOffset = Math.max(checkpoint, batch.lastOffset + 1);
+          await tx.advance({
+            nextOffset,
+            logEndOffset: batch.highWatermark,
+            caughtUp: nextOffset >= batch.highWatermark,
+          });
+
+          const redelivered = batch.messages.filter((m) => m.offset < checkpoint).length;
+          return {
+            kind: 'committed' as const,
+            checkpoint,
+            nextOffset,
+            fold,
+            letters,
+            redelivered,
+            duplicates: plan.candidates.length - events.length,
+            cachedTotals,
+            phasesMs: {
+              recordIds: Math.round(t1 - t0),
+              loadTotals: Math.round(t2 - t1),
+              foldAndDeadLetters: Math.round(t3 - t2),
+              writeTotals: Math.round(t4 - t3),
+            },
+          };
         });
-
-        const redelivered = batch.messages.filter((m) => m.offset < checkpoint).length;
-        return {
-          kind: 'committed' as const,
-          checkpoint,
-          nextOffset,
-          fold,
-          letters,
-          redelivered,
-          duplicates: plan.candidates.length - events.length,
-          cachedTotals,
-          phasesMs: {
-            recordIds: Math.round(t1 - t0),
-            loadTotals: Math.round(t2 - t1),
-            foldAndDeadLetters: Math.round(t3 - t2),
-            writeTotals: Math.round(t4 - t3),
-          },
-        };
-      });
+      const result = await retryingConflicts(partition, transaction);
       if (result.kind === 'gap') {
         logger.info({ partition, fetched: batch.fetchedOffset, seekTo: result.seekTo }, 'fetch ahead of checkpoint');
         return result;

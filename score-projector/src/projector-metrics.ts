@@ -60,6 +60,11 @@ export function createProjectorMetrics(registry: Registry) {
       help: 'Batch writes to Redis that failed (PostgreSQL had committed; Redis is rebuilt)',
       registers: [registry],
     }),
+    totalsConflicts: new Counter({
+      name: 'rankstream_projector_totals_conflicts_total',
+      help: 'Batch transactions rolled back and folded again because another partition changed a total (a user on several partitions)',
+      registers: [registry],
+    }),
   };
 }
 

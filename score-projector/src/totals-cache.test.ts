@@ -37,6 +37,16 @@ describe('totals cache', () => {
     expect([...cache.lookup(1, 10, [id('u2')]).known.values()].map((t) => t.score)).toEqual([7]);
   });
 
+  it('forgets one partition on demand (a conflict showed an entry stale) and keeps the others', () => {
+    const cache = createTotalsCache(100);
+    cache.committed(0, 0, 10, [row('u1', 5)]);
+    cache.committed(1, 0, 10, [row('u2', 7)]);
+    cache.forget(0);
+    expect(cache.size).toBe(1);
+    expect(cache.lookup(0, 10, [id('u1')]).missing).toEqual([id('u1')]);
+    expect(cache.lookup(1, 10, [id('u2')]).missing).toEqual([]);
+  });
+
   it('keeps a rolled-back batch out: nothing changes until committed', () => {
     const cache = createTotalsCache(100);
     cache.committed(0, 0, 10, [row('u1', 5)]);

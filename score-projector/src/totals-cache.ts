@@ -65,6 +65,12 @@ export function createTotalsCache(maxEntries: number) {
       }
     },
 
+    /** Drops a partition's entries: one of them turned out stale (another partition wrote that total). */
+    forget(partition: number): void {
+      size -= partitions.get(partition)?.totals.size ?? 0;
+      partitions.delete(partition);
+    },
+
     /**
      * After an assignment: forgets the partitions this instance no longer owns. Their entries would
      * hold memory and, counted in the bound, crowd out the owned partitions' entries; and should a

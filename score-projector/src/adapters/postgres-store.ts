@@ -1,7 +1,14 @@
-import type { RankOrder } from '@rankstream/schemas';
+import { compareIds, type RankOrder } from '@rankstream/schemas';
 import type { Pool } from '@rankstream/schemas/runtime';
 import type pg from 'pg';
-import { type ProfileRow, type StoredTotal, type TotalId, type TotalRow, totalKey } from '../domain/batch-fold.js';
+import {
+  type FoldedTotal,
+  type ProfileRow,
+  type StoredTotal,
+  type TotalId,
+  type TotalRow,
+  totalKey,
+} from '../domain/batch-fold.js';
 import type { RankBucketDelta } from '../domain/rank-bucket-deltas.js';
 
 export interface BoardDefinition {
@@ -21,11 +28,28 @@ export interface PartitionTransaction {
   /** Creates unknown boards with the defaults and returns every named board's definition. */
   ensureBoards(boards: readonly string[]): Promise<BoardDefinition[]>;
   loadTotals(ids: readonly TotalId[]): Promise<Map<string, StoredTotal>>;
-  writeTotals(rows: readonly TotalRow[]): Promise<void>;
+  /** Throws TotalsConflictError if any row's base version is no longer the stored one. */
+  writeTotals(rows: readonly FoldedTotal[]): Promise<void>;
   /** Adds the deltas to this partition's rank bucket counts. */
   adjustRankBuckets(deltas: readonly RankBucketDelta[]): Promise<void>;
   writeProfiles(rows: readonly ProfileRow[]): Promise<void>;
   advance(checkpoint: { nextOffset: number; logEndOffset: number; caughtUp: boolean }): Promise<void>;
+}
+
+/**
+ * A total changed under the batch since it was loaded or cached: only possible when one user's
+ * events arrive on several partitions (a producer that keys or partitions differently from the
+ * ingest API), whose batches then race for the same rows. The transaction must roll back and the
+ * batch be folded again over fresh totals.
+ */
+export class TotalsConflictError extends Error {
+  constructor(
+    readonly expected: number,
+    readonly written: number,
+  ) {
+    super(`${expected - written} of ${expected} totals changed under the batch (a user on several partitions)`);
+    this.name = 'TotalsConflictError';
+  }
 }
 
 export interface RebuildSnapshot {
@@ -175,26 +199,46 @@ export function createPostgresStore(pool: Pool, topic: string) {
         }
         return current;
       },
-      async writeTotals(rows) {
-        if (rows.length === 0) return;
-        // Absolute values; the version guard makes a stale writer a no-op rather than a regression.
-        // The same statement adds the rows it newly inserted (xmax = 0: not an update of an existing
-        // row) to this partition's period_counts rows, so the count commits with the totals or not
-        // at all. Per-partition rows: batches of other partitions never wait on these locks.
-        await client.query(
-          `WITH written AS (
-             INSERT INTO totals (board, period_key, user_id, score, rank_score, reached_at, event_count, version)
+      async writeTotals(unordered) {
+        if (unordered.length === 0) return;
+        // One row order for every batch, so that two batches racing for the same rows lock them in
+        // the same order and wait for each other instead of deadlocking.
+        const rows = unordered
+          .map((r) => ({ r, key: totalKey(r) }))
+          .sort((a, b) => compareIds(a.key, b.key))
+          .map(({ r }) => r);
+        // Absolute values, each written only over the version it was folded from (compare-and-set):
+        // existing totals by UPDATE, new ones by INSERT … DO NOTHING, so that a row another
+        // partition's batch changed or created meanwhile is not written and the count tells. Under
+        // READ COMMITTED a concurrent writer's row is waited for and re-checked, never overwritten.
+        // The rows inserted are added to this partition's period_counts rows in the same statement,
+        // so the count commits with the totals or not at all. Per-partition rows: batches of other
+        // partitions never wait on these locks.
+        const { rows: counts } = await client.query<{ updated: number; inserted: number }>(
+          `WITH input AS (
              SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[],
-                                  $7::bigint[], $8::bigint[])
-             ON CONFLICT (board, period_key, user_id) DO UPDATE SET
-               score = excluded.score, rank_score = excluded.rank_score, reached_at = excluded.reached_at,
-               event_count = excluded.event_count, version = excluded.version
-             WHERE totals.version < excluded.version
-             RETURNING board, period_key, (xmax = 0) AS inserted)
-           INSERT INTO period_counts (board, period_key, partition, players)
-           SELECT board, period_key, $9, count(*) FROM written WHERE inserted
-           GROUP BY board, period_key ORDER BY board, period_key
-           ON CONFLICT (board, period_key, partition) DO UPDATE SET players = period_counts.players + excluded.players`,
+                                  $7::bigint[], $8::bigint[], $9::bigint[])
+               AS i(board, period_key, user_id, score, rank_score, reached_at, event_count, version, base_version)),
+           updated AS (
+             UPDATE totals t SET
+               score = i.score, rank_score = i.rank_score, reached_at = i.reached_at,
+               event_count = i.event_count, version = i.version
+             FROM input i
+             WHERE i.base_version >= 0 AND t.board = i.board AND t.period_key = i.period_key
+               AND t.user_id = i.user_id AND t.version = i.base_version
+             RETURNING 1),
+           inserted AS (
+             INSERT INTO totals (board, period_key, user_id, score, rank_score, reached_at, event_count, version)
+             SELECT board, period_key, user_id, score, rank_score, reached_at, event_count, version
+             FROM input WHERE base_version < 0
+             ON CONFLICT (board, period_key, user_id) DO NOTHING
+             RETURNING board, period_key),
+           counted AS (
+             INSERT INTO period_counts (board, period_key, partition, players)
+             SELECT board, period_key, $10, count(*) FROM inserted
+             GROUP BY board, period_key ORDER BY board, period_key
+             ON CONFLICT (board, period_key, partition) DO UPDATE SET players = period_counts.players + excluded.players)
+           SELECT (SELECT count(*) FROM updated)::int AS updated, (SELECT count(*) FROM inserted)::int AS inserted`,
           [
             identifierArray(rows.map((r) => r.board)),
             identifierArray(rows.map((r) => r.periodKey)),
@@ -204,9 +248,12 @@ export function createPostgresStore(pool: Pool, topic: string) {
             numberArray(rows.map((r) => r.reachedAt)),
             numberArray(rows.map((r) => r.eventCount)),
             numberArray(rows.map((r) => r.version)),
+            numberArray(rows.map((r) => r.baseVersion)),
             partition,
           ],
         );
+        const written = (counts[0]?.updated ?? 0) + (counts[0]?.inserted ?? 0);
+        if (written !== rows.length) throw new TotalsConflictError(rows.length, written);
       },
       async adjustRankBuckets(deltas) {
         if (deltas.length === 0) return;

@@ -76,6 +76,28 @@ describe('foldBatch', () => {
     });
   });
 
+  it('gives a total a version above its stored one even when the offset is lower (a user on two partitions)', () => {
+    // given a total last written from another partition at offset 900, when an event at offset 7 arrives
+    const fold = given({ 'global/all/u': { score: 10, reachedAt: T0, eventCount: 2, version: 900 } }).when([
+      scoreEvent(7, { userId: 'u', value: 5 }),
+      scoreEvent(8, { userId: 'u', value: 1 }),
+    ]);
+    // then the row grows past 900 (so Redis's version guard accepts it) and names the version it was folded from
+    expect(rows(fold)).toEqual({ 'global/all/u': [16, T0 + 8, 4, 902] });
+    expect(fold.totals.map((t) => t.baseVersion)).toEqual([900]);
+  });
+
+  it('marks a total that did not exist with base version -1 and uses the offset as its version', () => {
+    const fold = given({ 'global/all/old': { score: 1, reachedAt: T0, eventCount: 1, version: 3 } }).when([
+      scoreEvent(5, { userId: 'new', value: 2 }),
+      scoreEvent(6, { userId: 'old', value: 2 }),
+    ]);
+    expect(fold.totals.map((t) => [t.userId, t.version, t.baseVersion])).toEqual([
+      ['new', 5, -1],
+      ['old', 6, 3],
+    ]);
+  });
+
   it('continues from the stored total (a duplicate across batches never reaches the fold: its id is known)', () => {
     const fold = given({ 'global/all/u': { score: 10, reachedAt: T0, eventCount: 2, version: 4 } }).when([
       scoreEvent(8, { userId: 'u', value: 3, op: 'max' }),

@@ -16,7 +16,11 @@ export interface TotalId {
   userId: string;
 }
 
-/** A total as stored: the fold's Total plus the offset of the last event applied to it. */
+/**
+ * A total as stored: the fold's Total plus its version, which grows with every write of the row:
+ * the offset of the last event applied, or one more than the version it was folded from when that
+ * is larger (only when a user's events arrive on several partitions, whose offsets don't compare).
+ */
 export interface StoredTotal extends Total {
   version: number;
 }
@@ -24,6 +28,17 @@ export interface StoredTotal extends Total {
 /** A row to write: absolute values, never increments, so writing it twice is harmless. */
 export interface TotalRow extends TotalId, StoredTotal {
   rankScore: number;
+}
+
+/** A row a batch produced, with what it was folded from: the write succeeds only if that is still stored. */
+export interface FoldedTotal extends TotalRow {
+  /** The version of the stored total this row was folded from; -1: the total did not exist. */
+  baseVersion: number;
+}
+
+/** The version a write gives a total: an offset in the normal case, and always above the last one. */
+export function nextVersion(previous: number | undefined, offset: number): number {
+  return previous === undefined ? offset : Math.max(previous + 1, offset);
 }
 
 export interface ProfileRow {
@@ -36,7 +51,7 @@ export interface ProfileRow {
 }
 
 export interface BatchFold {
-  totals: TotalRow[];
+  totals: FoldedTotal[];
   profiles: ProfileRow[];
   /** Score events refused because a result left ±(2^53−1); none of their totals changed. */
   overflowed: Candidate[];
@@ -85,7 +100,7 @@ export function touchedTotals(events: readonly ScoreEvent[], keysOf = createPeri
  * Folds the new events of one batch (in offset order, each eventId once and never seen before) over
  * the current totals. An event is applied to all of its period totals or to none: if any result
  * overflows, the event is refused as a whole. Only totals that an event touched are returned, each
- * once, with the offset of the last event applied as its version.
+ * once, with its next version (nextVersion) and the version it was folded from.
  */
 export function foldBatch(input: {
   events: readonly Candidate[];
@@ -94,7 +109,7 @@ export function foldBatch(input: {
   keysOf?: (occurredAt: number, periods: readonly Period[]) => string[];
 }): BatchFold {
   const keysOf = input.keysOf ?? createPeriodKeyCache();
-  const working = new Map<string, TotalRow>();
+  const working = new Map<string, FoldedTotal>();
   const profiles = new Map<string, ProfileRow>();
   const overflowed: Candidate[] = [];
   let applied = 0;
@@ -110,11 +125,13 @@ export function foldBatch(input: {
     const order = input.orders.get(event.board);
     if (order === undefined) throw new Error(`board ${event.board} has no known order`);
     const keys: string[] = [];
-    const rows: TotalRow[] = [];
+    const rows: FoldedTotal[] = [];
     let overflow = false;
     for (const periodKey of keysOf(event.occurredAt, event.periods)) {
       const key = totalKey({ board: event.board, periodKey, userId: event.userId });
-      const result = applyEvent(working.get(key) ?? input.current.get(key), event);
+      const stored = input.current.get(key);
+      const before = working.get(key) ?? stored;
+      const result = applyEvent(before, event);
       if (!result.ok) {
         overflow = true;
         break;
@@ -128,15 +145,16 @@ export function foldBatch(input: {
         score,
         reachedAt,
         eventCount,
-        version: offset,
+        version: nextVersion(before?.version, offset),
         rankScore: toRankScore(order, score),
+        baseVersion: stored?.version ?? -1,
       });
     }
     if (overflow) {
       overflowed.push(candidate);
       continue;
     }
-    for (let i = 0; i < rows.length; i++) working.set(keys[i] as string, rows[i] as TotalRow);
+    for (let i = 0; i < rows.length; i++) working.set(keys[i] as string, rows[i] as FoldedTotal);
     applied++;
   }
   return { totals: [...working.values()], profiles: [...profiles.values()], overflowed, applied };
