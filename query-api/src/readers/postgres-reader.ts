@@ -120,7 +120,10 @@ mine AS (SELECT t.*, b.sort_order FROM boards b
   CROSS JOIN LATERAL (SELECT 'all'::text AS key UNION ALL
     SELECT CASE p WHEN 'daily' THEN $3::text WHEN 'weekly' THEN $4::text WHEN 'monthly' THEN $5::text END
     FROM unnest(b.periods) AS p) k
-  JOIN totals t ON t.board = b.board AND t.period_key = k.key AND t.user_id = $2)
+  -- OFFSET 0 keeps this a lookup per (board, key) in the primary key: flattened into a join, the
+  -- planner, misled by a never-analysed boards table, preferred a scan of every total.
+  CROSS JOIN LATERAL (SELECT * FROM totals t WHERE t.board = b.board AND t.period_key = k.key
+    AND t.user_id = $2 OFFSET 0) t)
 SELECT (SELECT o FROM off) AS off,
   (SELECT json_build_array(username, image_url, region) FROM profiles WHERE user_id = $2) AS profile,
   (SELECT coalesce(json_agg(json_build_array(t.board, t.period_key, ${RANK_AHEAD('t')} + 1, t.score,
@@ -154,9 +157,25 @@ function rankedRow(r: PgRankedRow): RankedRow {
   return { rank: r[0], userId: r[1], score: r[2], reachedAt: r[3], username: r[4], imageUrl: r[5] };
 }
 
+/**
+ * Reads run as named (prepared) statements, so each connection plans a statement once instead of on
+ * every request: planning these CTEs cost about as much PostgreSQL CPU as running them. One name per
+ * SQL text for the whole process, because node-postgres refuses a name reused for another text on a
+ * connection, and readers may share a pool.
+ */
+const STATEMENT_NAMES = new Map<string, string>();
+function statementName(sql: string): string {
+  let name = STATEMENT_NAMES.get(sql);
+  if (name === undefined) {
+    name = `rankstream_read_${STATEMENT_NAMES.size + 1}`;
+    STATEMENT_NAMES.set(sql, name);
+  }
+  return name;
+}
+
 export function createPostgresReader(pool: pg.Pool, topic: string): RankingReader {
   async function one(sql: string, params: unknown[]): Promise<Record<string, any>> {
-    const { rows } = await pool.query(sql, [topic, ...params]);
+    const { rows } = await pool.query({ name: statementName(sql), text: sql, values: [topic, ...params] });
     return rows[0] as Record<string, any>;
   }
 

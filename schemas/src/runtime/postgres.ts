@@ -8,8 +8,25 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 
 export type Pool = pg.Pool;
 
-export function createPool(databaseUrl: string, max: number, logger: Logger): pg.Pool {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max, connectionTimeoutMillis: 5_000 });
+/**
+ * A pool of `max` connections. `settings` become session settings of every connection (`-c k=v`,
+ * after any `options` the URL carries), for a service whose statements want other defaults.
+ */
+export function createPool(
+  databaseUrl: string,
+  max: number,
+  logger: Logger,
+  settings: Record<string, string> = {},
+): pg.Pool {
+  const fromUrl = URL.canParse(databaseUrl) ? new URL(databaseUrl).searchParams.get('options') : null;
+  const extra = Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`);
+  const options = [fromUrl, ...extra].filter(Boolean).join(' ');
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max,
+    connectionTimeoutMillis: 5_000,
+    ...(options ? { options } : {}),
+  });
   // An idle client losing its connection (PostgreSQL restarted) must not crash the process.
   pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL client error'));
   return pool;
