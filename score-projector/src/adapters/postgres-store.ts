@@ -1,4 +1,4 @@
-import { compareIds, type RankOrder } from '@rankstream/schemas';
+import type { RankOrder } from '@rankstream/schemas';
 import type { Pool } from '@rankstream/schemas/runtime';
 import type pg from 'pg';
 import {
@@ -199,14 +199,8 @@ export function createPostgresStore(pool: Pool, topic: string) {
         }
         return current;
       },
-      async writeTotals(unordered) {
-        if (unordered.length === 0) return;
-        // One row order for every batch, so that two batches racing for the same rows lock them in
-        // the same order and wait for each other instead of deadlocking.
-        const rows = unordered
-          .map((r) => ({ r, key: totalKey(r) }))
-          .sort((a, b) => compareIds(a.key, b.key))
-          .map(({ r }) => r);
+      async writeTotals(rows) {
+        if (rows.length === 0) return;
         // Absolute values, each written only over the version it was folded from (compare-and-set):
         // existing totals by UPDATE, new ones by INSERT … DO NOTHING, so that a row another
         // partition's batch changed or created meanwhile is not written and the count tells. Under
