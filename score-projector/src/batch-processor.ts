@@ -124,6 +124,8 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
       const newBoards: BoardDefinition[] = [];
       const transaction = () =>
         postgres.inPartitionTransaction(partition, async (tx) => {
+          // A retried attempt starts over: what a rolled-back one created does not exist.
+          newBoards.length = 0;
           const checkpoint = tx.nextOffset;
           if (batch.fetchedOffset > checkpoint) {
             const logStart = await deps.logStartOffset(partition);
