@@ -18,8 +18,13 @@ export function createTotalsCache(maxEntries: number) {
   const partitions = new Map<number, { checkpoint: number; totals: Map<string, StoredTotal> }>();
   let size = 0;
 
-  function reset(partition: number, checkpoint: number) {
+  function forget(partition: number): void {
     size -= partitions.get(partition)?.totals.size ?? 0;
+    partitions.delete(partition);
+  }
+
+  function reset(partition: number, checkpoint: number) {
+    forget(partition);
     const entry = { checkpoint, totals: new Map<string, StoredTotal>() };
     partitions.set(partition, entry);
     return entry;
@@ -66,10 +71,7 @@ export function createTotalsCache(maxEntries: number) {
     },
 
     /** Drops a partition's entries: one of them turned out stale (another partition wrote that total). */
-    forget(partition: number): void {
-      size -= partitions.get(partition)?.totals.size ?? 0;
-      partitions.delete(partition);
-    },
+    forget,
 
     /**
      * After an assignment: forgets the partitions this instance no longer owns. Their entries would
@@ -78,11 +80,7 @@ export function createTotalsCache(maxEntries: number) {
      * stale may be there to match it.
      */
     retainOnly(owned: readonly number[]): void {
-      for (const [partition, entry] of partitions) {
-        if (owned.includes(partition)) continue;
-        size -= entry.totals.size;
-        partitions.delete(partition);
-      }
+      for (const partition of [...partitions.keys()]) if (!owned.includes(partition)) forget(partition);
     },
 
     /** Entries held, over all partitions. */
