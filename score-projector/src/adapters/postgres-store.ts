@@ -333,14 +333,25 @@ export function createPostgresStore(pool: Pool, topic: string) {
 
     /**
      * The heartbeat: how far the log reaches and when this partition was last caught up. Never
-     * touches next_offset, which only the batch transaction moves.
+     * touches next_offset, which only the batch transaction moves. A row a batch holds locked is
+     * skipped rather than waited for (that wait lasted as long as the batch, and the beats of the
+     * other partitions queued behind it): that batch's own checkpoint write records the log end and
+     * the caught-up time. The answer is then the row as last committed.
      */
     async recordProgress(partition: number, logEndOffset: number): Promise<{ caughtUpAt: number; nextOffset: number }> {
       const { rows } = await pool.query<{ caught_up_at: Date; next_offset: number }>(
-        `UPDATE projector_offsets SET log_end_offset = $3,
-           caught_up_at = CASE WHEN next_offset >= $3 THEN now() ELSE caught_up_at END, updated_at = now()
-         WHERE topic = $1 AND partition = $2
-         RETURNING caught_up_at, next_offset`,
+        `WITH unlocked AS (
+           SELECT topic, partition FROM projector_offsets WHERE topic = $1 AND partition = $2
+           FOR UPDATE SKIP LOCKED),
+         beat AS (
+           UPDATE projector_offsets o SET log_end_offset = $3,
+             caught_up_at = CASE WHEN o.next_offset >= $3 THEN now() ELSE o.caught_up_at END, updated_at = now()
+           FROM unlocked u WHERE o.topic = u.topic AND o.partition = u.partition
+           RETURNING o.caught_up_at, o.next_offset)
+         SELECT caught_up_at, next_offset FROM beat
+         UNION ALL
+         SELECT caught_up_at, next_offset FROM projector_offsets
+         WHERE topic = $1 AND partition = $2 AND NOT EXISTS (SELECT 1 FROM beat)`,
         [topic, partition, logEndOffset],
       );
       const row = rows[0];
