@@ -1,13 +1,12 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Admin } from 'kafkajs';
-import pg from 'pg';
+import type pg from 'pg';
 import { waitForCatchUp } from '../replay/projection-progress.js';
-import { loadSeedEnv, seed } from '../seed/seed.js';
-import { parseBoards } from '../seed/seed-stream.js';
-import { createTestEnv, freePort, startService, type TestEnv, testKafka } from '../testing/index.js';
+import { withSeededWorld } from '../replay/seeded-world.js';
+import { freePort, startService, type TestEnv } from '../testing/index.js';
 import type { CpuShare } from './cpu-share.js';
 import { cpuWindow } from './proc-sampler.js';
 import { type ProgressSample, sustainedRate } from './stats.js';
@@ -124,22 +123,8 @@ export async function benchProjection(o: {
   partitions: number;
   log: (line: string) => void;
 }): Promise<ProjectionBenchResult> {
-  const env = await createTestEnv({ name: 'benchproj', partitions: o.partitions });
-  const db = new pg.Pool({ connectionString: env.databaseUrl, max: 2 });
-  db.on('error', () => {});
-  const redis = new Redis(env.redisUrl);
-  const admin = testKafka(env.kafkaBrokers).admin();
-  await admin.connect();
-  try {
-    const seeded = await seed(loadSeedEnv({ ...process.env, ...env.env }), {
-      users: o.users,
-      events: o.events,
-      noProfiles: true,
-      boards: parseBoards('global,speedrun:asc:min:daily+weekly,weekly-kills:desc:add:weekly'),
-      seed: 1,
-      batch: 5_000,
-      inFlight: 4,
-    });
+  const world = { name: 'benchproj', partitions: o.partitions, events: o.events, users: o.users };
+  return withSeededWorld(world, async ({ env, db, redis, admin, seeded }) => {
     o.log(`  seeded ${o.events} events in ${seeded.seconds.toFixed(1)} s (${Math.round(seeded.eventsPerSecond)}/s)`);
     const projection = await projectOnce(env, admin, db, redis, o.events, o.log);
     o.log(`  projected in ${projection.seconds.toFixed(1)} s (${Math.round(projection.eventsPerSecond)} events/s)`);
@@ -157,10 +142,5 @@ export async function benchProjection(o: {
       projection,
       replay,
     };
-  } finally {
-    await admin.disconnect();
-    redis.disconnect();
-    await db.end();
-    await env.cleanup();
-  }
+  });
 }

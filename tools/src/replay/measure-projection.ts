@@ -1,10 +1,7 @@
 import { parseArgs } from 'node:util';
-import { Redis } from 'ioredis';
-import pg from 'pg';
-import { loadSeedEnv, seed } from '../seed/seed.js';
-import { parseBoards } from '../seed/seed-stream.js';
-import { createTestEnv, freePort, startService, testKafka } from '../testing/index.js';
+import { freePort, startService } from '../testing/index.js';
 import { waitForCatchUp } from './projection-progress.js';
+import { withSeededWorld } from './seeded-world.js';
 
 export interface ProjectionMeasurement {
   events: number;
@@ -34,22 +31,14 @@ export async function measureProjection(options: {
   projectorOutput?: (text: string) => void;
 }): Promise<ProjectionMeasurement> {
   const log = options.log ?? (() => {});
-  const env = await createTestEnv({ name: 'measure', partitions: options.partitions ?? 6 });
-  const db = new pg.Pool({ connectionString: env.databaseUrl, max: 2 });
-  db.on('error', () => {});
-  const redis = new Redis(env.redisUrl);
-  const admin = testKafka(env.kafkaBrokers).admin();
-  await admin.connect();
-  try {
-    const seeded = await seed(loadSeedEnv({ ...process.env, ...env.env }), {
-      users: options.users,
-      events: options.events,
-      noProfiles: true,
-      boards: parseBoards(options.boards ?? 'global,speedrun:asc:min:daily+weekly,weekly-kills:desc:add:weekly'),
-      seed: 1,
-      batch: 5_000,
-      inFlight: 4,
-    });
+  const world = {
+    name: 'measure',
+    partitions: options.partitions ?? 6,
+    events: options.events,
+    users: options.users,
+    ...(options.boards ? { boards: options.boards } : {}),
+  };
+  return withSeededWorld(world, async ({ env, db, redis, admin, seeded }) => {
     log(`seeded ${options.events} events in ${seeded.seconds.toFixed(1)} s (${Math.round(seeded.eventsPerSecond)}/s)`);
 
     const started = performance.now();
@@ -59,7 +48,7 @@ export async function measureProjection(options: {
       { port: await freePort(), readyTimeoutMs: 60_000 },
     );
     try {
-      const pgDone = await waitForCatchUp({
+      await waitForCatchUp({
         admin,
         db,
         topic: env.eventsTopic,
@@ -68,7 +57,6 @@ export async function measureProjection(options: {
       const postgresSeconds = (performance.now() - started) / 1000;
       await waitForCatchUp({ admin, db, topic: env.eventsTopic, redis, redisPrefix: env.redisPrefix });
       const totalSeconds = (performance.now() - started) / 1000;
-      void pgDone;
       return {
         events: options.events,
         seedSeconds: seeded.seconds,
@@ -82,12 +70,7 @@ export async function measureProjection(options: {
       await projector.stop('SIGTERM');
       options.projectorOutput?.(projector.output());
     }
-  } finally {
-    await admin.disconnect();
-    redis.disconnect();
-    await db.end();
-    await env.cleanup();
-  }
+  });
 }
 
 async function cli(): Promise<void> {
