@@ -5,7 +5,7 @@ import type { AppDeps } from '../deps.js';
 import { type Scope, shapeAround, shapeBoards, shapeRanks, shapeTop, shapeUser } from '../domain/answers.js';
 import { decodeCursor } from '../domain/cursor.js';
 import { boardKeepsPeriod, parseDay, periodOfKey, selectPeriodKey } from '../domain/period-selection.js';
-import type { BoardDef, TopPage } from '../domain/read-model.js';
+import type { BoardDef, RankingReader, StoreRead, TopPage } from '../domain/read-model.js';
 import {
   aroundAnswer,
   aroundQuery,
@@ -62,6 +62,25 @@ function withHeaders<T>(c: Context, deps: AppDeps, read: ConsistentRead<T>): T {
   return read.served.value;
 }
 
+/**
+ * The path of every per-board read: read (waiting for the request's consistency tokens), set the
+ * store headers, check the board and its period, shape the answer (undefined: the user has no
+ * entry, and `missing` gives the error), and send it with its cache headers.
+ */
+async function answerBoardRead<T extends { def: BoardDef }>(
+  c: Context,
+  deps: AppDeps,
+  scope: Scope,
+  op: (reader: RankingReader) => Promise<StoreRead<T | null>>,
+  shape: (value: T) => object | undefined,
+  missing?: () => HttpError,
+): Promise<Response> {
+  const read = await consistentRead(deps, consistencyRequirements(c, deps.config.EVENTS_TOPIC), op);
+  const body = shape(checkBoard(scope, withHeaders(c, deps, read)));
+  if (body === undefined) throw missing?.() ?? boardNotFound(scope.board);
+  return jsonAnswer(c, read, body, scope.periodKey);
+}
+
 export function boardRoutes(deps: AppDeps) {
   const app = new OpenAPIHono<any>();
   const topic = deps.config.EVENTS_TOPIC;
@@ -109,11 +128,14 @@ export function boardRoutes(deps: AppDeps) {
         scope = { ...scope, periodKey: cursor.periodKey };
         page = { after: cursor.after, limit: q.limit };
       }
-      const read = await consistentRead(deps, consistencyRequirements(c, topic), (r) =>
-        r.top(board, scope.periodKey, page),
+      const pageScope = scope;
+      return answerBoardRead(
+        c,
+        deps,
+        pageScope,
+        (r) => r.top(board, pageScope.periodKey, page),
+        (value) => shapeTop(pageScope, value),
       );
-      const value = checkBoard(scope, withHeaders(c, deps, read));
-      return jsonAnswer(c, read, shapeTop(scope, value), scope.periodKey);
     }) as any,
   );
 
@@ -129,12 +151,14 @@ export function boardRoutes(deps: AppDeps) {
     (async (c: any) => {
       const { board, userId } = c.req.valid('param');
       const scope = requestScope(deps, board, c.req.valid('query'));
-      const read = await consistentRead(deps, consistencyRequirements(c, topic), (r) =>
-        r.user(board, scope.periodKey, userId),
+      return answerBoardRead(
+        c,
+        deps,
+        scope,
+        (r) => r.user(board, scope.periodKey, userId),
+        (value) => shapeUser(scope, value),
+        () => userNotRanked(board, scope.periodKey, userId),
       );
-      const body = shapeUser(scope, checkBoard(scope, withHeaders(c, deps, read)));
-      if (!body) throw userNotRanked(board, scope.periodKey, userId);
-      return jsonAnswer(c, read, body, scope.periodKey);
     }) as any,
   );
 
@@ -151,12 +175,14 @@ export function boardRoutes(deps: AppDeps) {
       const { board, userId } = c.req.valid('param');
       const q = c.req.valid('query') as z.output<typeof aroundQuery>;
       const scope = requestScope(deps, board, q);
-      const read = await consistentRead(deps, consistencyRequirements(c, topic), (r) =>
-        r.around(board, scope.periodKey, userId, q.radius),
+      return answerBoardRead(
+        c,
+        deps,
+        scope,
+        (r) => r.around(board, scope.periodKey, userId, q.radius),
+        (value) => shapeAround(scope, value),
+        () => userNotRanked(board, scope.periodKey, userId),
       );
-      const body = shapeAround(scope, checkBoard(scope, withHeaders(c, deps, read)));
-      if (!body) throw userNotRanked(board, scope.periodKey, userId);
-      return jsonAnswer(c, read, body, scope.periodKey);
     }) as any,
   );
 
@@ -173,11 +199,13 @@ export function boardRoutes(deps: AppDeps) {
       const { board } = c.req.valid('param');
       const q = c.req.valid('query') as z.output<typeof ranksQuery>;
       const scope = requestScope(deps, board, q);
-      const read = await consistentRead(deps, consistencyRequirements(c, topic), (r) =>
-        r.ranks(board, scope.periodKey, q.userIds),
+      return answerBoardRead(
+        c,
+        deps,
+        scope,
+        (r) => r.ranks(board, scope.periodKey, q.userIds),
+        (value) => shapeRanks(scope, value, q.userIds),
       );
-      const value = checkBoard(scope, withHeaders(c, deps, read));
-      return jsonAnswer(c, read, shapeRanks(scope, value, q.userIds), scope.periodKey);
     }) as any,
   );
 
