@@ -7,6 +7,7 @@ import type { RegistryProbe } from './adapters/registry-probe.js';
 import { foldBatch, touchedTotals } from './domain/batch-fold.js';
 import { type DeadLetter, type DecodedMessage, planBatch } from './domain/batch-plan.js';
 import { rankBucketDeltas } from './domain/rank-bucket-deltas.js';
+import type { LogEnds } from './log-ends.js';
 import type { ProjectorMetrics } from './projector-metrics.js';
 import type { TotalsCache } from './totals-cache.js';
 
@@ -52,6 +53,7 @@ export interface BatchProcessorDeps {
   redisState: RedisProjectionState;
   deadLetters: DeadLetterPublisher;
   totalsCache: TotalsCache;
+  logEnds: LogEnds;
   /** The partition's log start offset, asked only when a fetch starts past the checkpoint. */
   logStartOffset(partition: number): Promise<number>;
   metrics: ProjectorMetrics;
@@ -66,7 +68,7 @@ const CONFLICT_ATTEMPTS = 8;
  * absolute values to Redis. Throwing leaves PostgreSQL untouched and the batch is fetched again.
  */
 export function createBatchProcessor(deps: BatchProcessorDeps) {
-  const { codec, postgres, redis, redisState, deadLetters, totalsCache, metrics, logger } = deps;
+  const { codec, postgres, redis, redisState, deadLetters, totalsCache, logEnds, metrics, logger } = deps;
   // A board's order never changes after creation, so it may be cached for good.
   const orders = new Map<string, RankOrder>();
 
@@ -176,10 +178,11 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
           await tx.writeProfiles(fold.profiles);
           const t4 = performance.now();
           const nextOffset = Math.max(checkpoint, batch.lastOffset + 1);
+          const logEnd = logEnds.latest(partition, batch.highWatermark);
           await tx.advance({
             nextOffset,
-            logEndOffset: batch.highWatermark,
-            caughtUp: nextOffset >= batch.highWatermark,
+            logEndOffset: logEnd,
+            caughtUp: nextOffset >= logEnd,
           });
 
           const redelivered = batch.messages.filter((m) => m.offset < checkpoint).length;

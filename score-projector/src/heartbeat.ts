@@ -1,6 +1,7 @@
 import type { Logger } from '@rankstream/schemas/runtime';
 import type { PostgresStore } from './adapters/postgres-store.js';
 import type { RedisStore } from './adapters/redis-store.js';
+import type { LogEnds } from './log-ends.js';
 import type { ProjectorMetrics } from './projector-metrics.js';
 
 /**
@@ -12,6 +13,7 @@ export function startHeartbeat(deps: {
   postgres: PostgresStore;
   redis: RedisStore;
   metrics: ProjectorMetrics;
+  logEnds: LogEnds;
   logger: Logger;
   intervalMs: number;
   logEndOffsets(): Promise<Map<number, number>>;
@@ -30,6 +32,7 @@ export function startHeartbeat(deps: {
     for (const partition of partitions) {
       const logEnd = ends.get(partition);
       if (logEnd === undefined) continue;
+      deps.logEnds.record(partition, logEnd);
       const { caughtUpAt, nextOffset } = await deps.postgres.recordProgress(partition, logEnd);
       progress.set(partition, { logEnd, caughtUpAt, at: now });
       const label = { partition: String(partition) };

@@ -23,6 +23,7 @@ import { createBatchProcessor } from './batch-processor.js';
 import { loadConfig } from './config.js';
 import { type ProjectorConsumer, startConsumer } from './consumer.js';
 import { startHeartbeat } from './heartbeat.js';
+import { createLogEnds } from './log-ends.js';
 import { createProjectorMetrics } from './projector-metrics.js';
 import { createRedisSync } from './redis-sync.js';
 import { createTotalsCache } from './totals-cache.js';
@@ -79,6 +80,7 @@ async function main(): Promise<void> {
     assignedPartitions,
   });
   const totalsCache = createTotalsCache(config.PROJECTOR_TOTALS_CACHE_ENTRIES);
+  const logEnds = createLogEnds();
   const processor = createBatchProcessor({
     codec,
     registry: createRegistryProbe(config.SCHEMA_REGISTRY_URL, config.EVENTS_TOPIC),
@@ -87,6 +89,7 @@ async function main(): Promise<void> {
     redisState: redisSync.state,
     deadLetters: createDeadLetterPublisher(producer, config.dlqTopic),
     totalsCache,
+    logEnds,
     async logStartOffset(partition) {
       const offsets = await topicOffsets();
       return Number(offsets.find((o) => o.partition === partition)?.low ?? 0);
@@ -134,6 +137,7 @@ async function main(): Promise<void> {
     postgres,
     redis,
     metrics,
+    logEnds,
     logger,
     intervalMs: config.HEARTBEAT_INTERVAL_MS,
     assignedPartitions,

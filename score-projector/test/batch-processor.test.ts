@@ -9,6 +9,7 @@ import { createPostgresStore } from '../src/adapters/postgres-store.js';
 import { createRedisStore, type RedisStore } from '../src/adapters/redis-store.js';
 import { createRegistryProbe } from '../src/adapters/registry-probe.js';
 import { type BatchProcessor, createBatchProcessor, type IncomingBatch } from '../src/batch-processor.js';
+import { createLogEnds, type LogEnds } from '../src/log-ends.js';
 import { createProjectorMetrics } from '../src/projector-metrics.js';
 import { createRedisSync, type RedisSync } from '../src/redis-sync.js';
 import { createTotalsCache } from '../src/totals-cache.js';
@@ -54,7 +55,7 @@ describe('batch processor', () => {
     expect(await postgresRankBuckets(pool)).toEqual(await recountedRankBuckets(pool));
   });
 
-  function processor(options: { redisStore?: RedisStore } = {}): {
+  function processor(options: { redisStore?: RedisStore; logEnds?: LogEnds } = {}): {
     processor: BatchProcessor;
     sync: RedisSync;
     registry: Registry;
@@ -82,6 +83,7 @@ describe('batch processor', () => {
         redisState: sync.state,
         deadLetters: createDeadLetterPublisher(producer, env.dlqTopic),
         totalsCache: createTotalsCache(10_000),
+        logEnds: options.logEnds ?? createLogEnds(),
         logStartOffset: async () => 0,
         metrics,
         logger,
@@ -178,6 +180,22 @@ describe('batch processor', () => {
         ['global/all/f-u2', { score: 3, reachedAt: T0 + 3, eventCount: 3, version: 5 }],
       ]),
     );
+  });
+
+  it('records with its checkpoint the newest log end the heartbeat saw, not only the fetch high watermark', async () => {
+    // The heartbeat skips a checkpoint row a batch holds, so on a busy partition only the batch's
+    // write keeps PostgreSQL's log end (and the projection lag derived from it) current.
+    const logEnds = createLogEnds();
+    logEnds.record(partition, 50);
+    const { processor: p } = processor({ logEnds });
+
+    await p.process(await batchOf(0, [event('h1', 'h-u1', 1), event('h2', 'h-u1', 2)]));
+
+    const { rows } = await pool.query(
+      'SELECT next_offset, log_end_offset FROM projector_offsets WHERE topic = $1 AND partition = $2',
+      [env.eventsTopic, partition],
+    );
+    expect(rows.map((r) => [Number(r.next_offset), Number(r.log_end_offset)])).toEqual([[2, 50]]);
   });
 
   it('asks to seek back instead of skipping events when a fetch starts past the checkpoint', async () => {

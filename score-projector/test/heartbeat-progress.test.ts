@@ -57,17 +57,28 @@ describe('heartbeat progress', () => {
     // Must answer while the batch still holds the row; the old heartbeat waited for the batch,
     // which here would never end (it finishes only after this), hence the bound.
     const during = await Promise.race([
-      store.recordProgress(1, 20),
+      store.recordProgress(1, 40),
       new Promise<'waited'>((resolve) => setTimeout(() => resolve('waited'), 5_000)),
     ]);
+    const heldLogEnd = await logEnd(1);
     release();
     await batch;
 
     if (during === 'waited') expect.fail('the heartbeat waited for the batch holding the partition');
-    expect(during.nextOffset).toBe(5);
+    expect(during).toEqual({ nextOffset: 5, caughtUpAt: expect.any(Number) });
+    expect(heldLogEnd).toBe(7);
     expect(await logEnd(1)).toBe(30);
-    const after = await store.recordProgress(1, 31);
+    const after = await store.recordProgress(1, 41);
     expect(after.nextOffset).toBe(30);
-    expect(await logEnd(1)).toBe(31);
+    expect(after.caughtUpAt).toBeGreaterThanOrEqual(during.caughtUpAt);
+    expect(await logEnd(1)).toBe(41);
+  });
+
+  it('never lowers the log end with a beat whose offsets were read before a batch committed', async () => {
+    await store.inPartitionTransaction(0, (tx) => tx.advance({ nextOffset: 50, logEndOffset: 60, caughtUp: false }));
+
+    await store.recordProgress(0, 55);
+
+    expect(await logEnd(0)).toBe(60);
   });
 });

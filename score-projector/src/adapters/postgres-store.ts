@@ -335,8 +335,10 @@ export function createPostgresStore(pool: Pool, topic: string) {
      * The heartbeat: how far the log reaches and when this partition was last caught up. Never
      * touches next_offset, which only the batch transaction moves. A row a batch holds locked is
      * skipped rather than waited for (that wait lasted as long as the batch, and the beats of the
-     * other partitions queued behind it): that batch's own checkpoint write records the log end and
-     * the caught-up time. The answer is then the row as last committed.
+     * other partitions queued behind it): the heartbeat also hands its log end to the batches
+     * (log-ends.ts), whose checkpoint write records it with the caught-up time. The answer is then
+     * the row as last committed. The log end only grows, as in the batch's write: a beat whose
+     * offsets were read before a batch committed must not lower it.
      */
     async recordProgress(partition: number, logEndOffset: number): Promise<{ caughtUpAt: number; nextOffset: number }> {
       const { rows } = await pool.query<{ caught_up_at: Date; next_offset: number }>(
@@ -344,7 +346,7 @@ export function createPostgresStore(pool: Pool, topic: string) {
            SELECT topic, partition FROM projector_offsets WHERE topic = $1 AND partition = $2
            FOR UPDATE SKIP LOCKED),
          beat AS (
-           UPDATE projector_offsets o SET log_end_offset = $3,
+           UPDATE projector_offsets o SET log_end_offset = GREATEST(o.log_end_offset, $3),
              caught_up_at = CASE WHEN o.next_offset >= $3 THEN now() ELSE o.caught_up_at END, updated_at = now()
            FROM unlocked u WHERE o.topic = u.topic AND o.partition = u.partition
            RETURNING o.caught_up_at, o.next_offset)
