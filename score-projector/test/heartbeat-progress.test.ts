@@ -74,11 +74,15 @@ describe('heartbeat progress', () => {
     expect(await logEnd(1)).toBe(41);
   });
 
-  it('never lowers the log end with a beat whose offsets were read before a batch committed', async () => {
-    await store.inPartitionTransaction(0, (tx) => tx.advance({ nextOffset: 50, logEndOffset: 60, caughtUp: false }));
+  it('neither lowers the log end nor marks the partition caught up on a beat whose offsets were read before a batch committed', async () => {
+    await store.inPartitionTransaction(0, (tx) => tx.advance({ nextOffset: 58, logEndOffset: 60, caughtUp: false }));
 
-    await store.recordProgress(0, 55);
+    const before = await store.recordProgress(0, 55);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const after = await store.recordProgress(0, 55);
 
     expect(await logEnd(0)).toBe(60);
+    // Not caught up: 58 < 60, although the stale beat read a log end of 55.
+    expect(after.caughtUpAt).toBe(before.caughtUpAt);
   });
 });

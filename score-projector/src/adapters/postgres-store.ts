@@ -347,7 +347,8 @@ export function createPostgresStore(pool: Pool, topic: string) {
            FOR UPDATE SKIP LOCKED),
          beat AS (
            UPDATE projector_offsets o SET log_end_offset = GREATEST(o.log_end_offset, $3),
-             caught_up_at = CASE WHEN o.next_offset >= $3 THEN now() ELSE o.caught_up_at END, updated_at = now()
+             caught_up_at = CASE WHEN o.next_offset >= GREATEST(o.log_end_offset, $3) THEN now() ELSE o.caught_up_at END,
+             updated_at = now()
            FROM unlocked u WHERE o.topic = u.topic AND o.partition = u.partition
            RETURNING o.caught_up_at, o.next_offset)
          SELECT caught_up_at, next_offset FROM beat
