@@ -64,21 +64,25 @@ function withHeaders<T>(c: Context, deps: AppDeps, read: ConsistentRead<T>): T {
 
 /**
  * The path of every per-board read: read (waiting for the request's consistency tokens), set the
- * store headers, check the board and its period, shape the answer (undefined: the user has no
- * entry, and `missing` gives the error), and send it with its cache headers.
+ * store headers, check the board and its period, shape the answer, and send it with its cache
+ * headers.
  */
 async function answerBoardRead<T extends { def: BoardDef }>(
   c: Context,
   deps: AppDeps,
   scope: Scope,
   op: (reader: RankingReader) => Promise<StoreRead<T | null>>,
-  shape: (value: T) => object | undefined,
-  missing?: () => HttpError,
+  shape: (value: T) => object,
 ): Promise<Response> {
   const read = await consistentRead(deps, consistencyRequirements(c, deps.config.EVENTS_TOPIC), op);
   const body = shape(checkBoard(scope, withHeaders(c, deps, read)));
-  if (body === undefined) throw missing?.() ?? boardNotFound(scope.board);
   return jsonAnswer(c, read, body, scope.periodKey);
+}
+
+/** A user's answer, or the 404 for a user without a score on this board and period. */
+function rankedOr404<B>(body: B | undefined, scope: Scope, userId: string): B {
+  if (body === undefined) throw userNotRanked(scope.board, scope.periodKey, userId);
+  return body;
 }
 
 export function boardRoutes(deps: AppDeps) {
@@ -128,13 +132,12 @@ export function boardRoutes(deps: AppDeps) {
         scope = { ...scope, periodKey: cursor.periodKey };
         page = { after: cursor.after, limit: q.limit };
       }
-      const pageScope = scope;
       return answerBoardRead(
         c,
         deps,
-        pageScope,
-        (r) => r.top(board, pageScope.periodKey, page),
-        (value) => shapeTop(pageScope, value),
+        scope,
+        (r) => r.top(board, scope.periodKey, page),
+        (value) => shapeTop(scope, value),
       );
     }) as any,
   );
@@ -156,8 +159,7 @@ export function boardRoutes(deps: AppDeps) {
         deps,
         scope,
         (r) => r.user(board, scope.periodKey, userId),
-        (value) => shapeUser(scope, value),
-        () => userNotRanked(board, scope.periodKey, userId),
+        (value) => rankedOr404(shapeUser(scope, value), scope, userId),
       );
     }) as any,
   );
@@ -180,8 +182,7 @@ export function boardRoutes(deps: AppDeps) {
         deps,
         scope,
         (r) => r.around(board, scope.periodKey, userId, q.radius),
-        (value) => shapeAround(scope, value),
-        () => userNotRanked(board, scope.periodKey, userId),
+        (value) => rankedOr404(shapeAround(scope, value), scope, userId),
       );
     }) as any,
   );
