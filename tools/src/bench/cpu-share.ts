@@ -34,6 +34,10 @@ export function cpuShares(
     .sort((a, b) => b.cores - a.cores || a.label.localeCompare(b.label));
 }
 
+export const BENCH_LABEL = 'bench (seeder/load generator)';
+/** Tools the bench ran and reaped (wrk, redis-benchmark): their CPU time as the kernel sums it for the bench. */
+export const BENCH_CHILDREN_LABEL = 'load generator (wrk, child of the bench)';
+
 /** A process's group from its command name and command line: the parts of the stack we want to tell apart. */
 export function processLabel(comm: string, cmdline: string): string {
   if (comm === 'java' || cmdline.includes('java')) {
@@ -49,7 +53,7 @@ export function processLabel(comm: string, cmdline: string): string {
     for (const service of ['score-projector', 'query-api', 'ingest-api']) {
       if (cmdline.includes(`${service}/dist/main.js`)) return service;
     }
-    if (cmdline.includes('bench/run.js')) return 'bench (seeder/load generator)';
+    if (cmdline.includes('bench/run.js')) return BENCH_LABEL;
     return 'node (other)';
   }
   return 'other';

@@ -1,5 +1,12 @@
 import { readdir, readFile } from 'node:fs/promises';
-import { type CpuShare, cpuShares, type ProcessSample, processLabel } from './cpu-share.js';
+import {
+  BENCH_CHILDREN_LABEL,
+  BENCH_LABEL,
+  type CpuShare,
+  cpuShares,
+  type ProcessSample,
+  processLabel,
+} from './cpu-share.js';
 
 /** Reads utime + stime of every process from /proc (Linux), labelled by what it is. */
 export async function sampleProcesses(): Promise<ProcessSample[]> {
@@ -14,7 +21,17 @@ export async function sampleProcesses(): Promise<ProcessSample[]> {
       const fields = stat.slice(close + 2).split(' ');
       const ticks = Number(fields[11]) + Number(fields[12]);
       const cmdline = (await readFile(`/proc/${entry}/cmdline`, 'utf8')).replaceAll('\0', ' ');
-      samples.push({ pid: Number(entry), label: processLabel(comm, cmdline), ticks });
+      const label = processLabel(comm, cmdline);
+      samples.push({ pid: Number(entry), label, ticks });
+      // Tools the bench runs and waits for (wrk) exit before a window closes, so their time is
+      // read where the kernel adds it up: the bench's cutime + cstime.
+      if (label === BENCH_LABEL) {
+        samples.push({
+          pid: Number(entry),
+          label: BENCH_CHILDREN_LABEL,
+          ticks: Number(fields[13]) + Number(fields[14]),
+        });
+      }
     } catch {
       // the process exited between readdir and read
     }

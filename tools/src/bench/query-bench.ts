@@ -5,6 +5,7 @@ import { redisBenchmark } from './baselines.js';
 import type { CpuShare } from './cpu-share.js';
 import { type LoadResult, runLoad } from './http-load.js';
 import { cpuWindow } from './proc-sampler.js';
+import { ensureWrk, expandPath, type LoadPath, runWrkLoad } from './wrk-load.js';
 
 export interface QueryBenchResult {
   users: number;
@@ -17,10 +18,11 @@ export interface QueryBenchResult {
   raw: Record<string, { requestsPerSecond: number; p50: number; p99: number }>;
   /** Cores used per process group during each store's load (all three calls, warm-ups included). */
   cpu: Record<string, CpuShare[]>;
+  /** What generated the HTTP load: `wrk` or the Node closed loop of http-load.ts. */
+  loadGenerator: 'wrk' | 'node';
 }
 
 const BOARD = 'bench';
-const userId = (i: number) => `player-${String(i).padStart(7, '0')}`;
 
 /**
  * 1M players on one board: rows generated in PostgreSQL (scores drawn from 0..users/4 so ties are
@@ -78,11 +80,22 @@ export async function benchQueries(o: {
     await projector.stop('SIGTERM');
   }
 
-  const random = () => userId(Math.floor(Math.random() * users));
-  const paths: Record<string, () => string> = {
-    'top-10': () => `/v1/boards/${BOARD}/top?limit=10`,
-    rank: () => `/v1/boards/${BOARD}/users/${random()}`,
-    'around-me (radius 5)': () => `/v1/boards/${BOARD}/users/${random()}/around?radius=5`,
+  // `{n}` is a random player, drawn for every request (the rows above are player-<7 digits>).
+  const paths: Record<string, LoadPath> = {
+    'top-10': { template: `/v1/boards/${BOARD}/top?limit=10` },
+    rank: { template: `/v1/boards/${BOARD}/users/player-{n}`, randomUpTo: users },
+    'around-me (radius 5)': { template: `/v1/boards/${BOARD}/users/player-{n}/around?radius=5`, randomUpTo: users },
+  };
+  const loadGenerator = ensureWrk(log) ? 'wrk' : 'node';
+  const load = async (baseUrl: string, path: LoadPath, seconds: number): Promise<LoadResult> => {
+    const connections = o.connections;
+    if (loadGenerator === 'node') return runLoad({ baseUrl, path: () => expandPath(path), connections, seconds });
+    // wrk reads no headers, so which store answered comes from the service's own counters.
+    const before = await servedByCounts(baseUrl);
+    const result = await runWrkLoad({ baseUrl, path, connections, seconds });
+    const after = await servedByCounts(baseUrl);
+    for (const [store, n] of Object.entries(after)) result.servedBy[store] = n - (before[store] ?? 0);
+    return result;
   };
   const cpu: Record<string, CpuShare[]> = {};
   const measure = async (queryEnv: Record<string, string>, label: string) => {
@@ -97,8 +110,8 @@ export async function benchQueries(o: {
     const window = await cpuWindow();
     try {
       for (const [name, path] of Object.entries(paths)) {
-        await runLoad({ baseUrl: query.url, path, connections: o.connections, seconds: 2 }); // warm-up
-        results[name] = await runLoad({ baseUrl: query.url, path, connections: o.connections, seconds: o.seconds });
+        await load(query.url, path, 2); // warm-up
+        results[name] = await load(query.url, path, o.seconds);
         const r = results[name];
         log(
           `  ${label} ${name}: ${Math.round(r.requestsPerSecond)} req/s, p50 ${r.latencyMs.p50.toFixed(2)} ms, ` +
@@ -152,5 +165,16 @@ export async function benchQueries(o: {
     postgres: postgresResults,
     raw,
     cpu,
+    loadGenerator,
   };
+}
+
+/** Requests answered so far per X-Served-By value, summed over routes, from the service's /metrics. */
+async function servedByCounts(baseUrl: string): Promise<Record<string, number>> {
+  const text = await (await fetch(new URL('/metrics', baseUrl))).text();
+  const counts: Record<string, number> = {};
+  for (const m of text.matchAll(/^query_http_requests_total\{[^}]*served_by="([^"]*)"[^}]*\} (\S+)$/gm)) {
+    counts[m[1]!] = (counts[m[1]!] ?? 0) + Number(m[2]);
+  }
+  return counts;
 }

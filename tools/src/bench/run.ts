@@ -167,7 +167,11 @@ async function querySection(): Promise<void> {
     const redisOk = Object.values(r.redis).every(meets) || Object.values(r.redisTwoWorkers).every(meets);
     const pgOk = Object.values(r.postgres).every((x) => x.latencyMs.p99 < 50);
     out(
-      `CPU (cores of 2) during the Redis-path load: ${formatShares(r.cpu.redis ?? [])}; with two workers: ${formatShares(r.cpu['redis-2-workers'] ?? [])}. During the PostgreSQL-path load: ${formatShares(r.cpu.postgres ?? [])}. The load generator is a Node closed loop over http keep-alive agents (\`tools/src/bench/http-load.ts\`) in the bench process.`,
+      `CPU (cores of 2) during the Redis-path load: ${formatShares(r.cpu.redis ?? [])}; with two workers: ${formatShares(r.cpu['redis-2-workers'] ?? [])}. During the PostgreSQL-path load: ${formatShares(r.cpu.postgres ?? [])}. ${
+        r.loadGenerator === 'wrk'
+          ? "The load generator is wrk (C, one thread, 16 keep-alive connections, a Lua script drawing a random player per request; `tools/src/bench/wrk-load.ts`), counted as `load generator (wrk, child of the bench)`; which store answered is read from the query API's own request counters."
+          : 'The load generator is a Node closed loop over http keep-alive agents (`tools/src/bench/http-load.ts`) in the bench process (wrk was not available).'
+      }`,
     );
     out();
     const errors = [
