@@ -35,8 +35,6 @@ export function cpuShares(
 }
 
 export const BENCH_LABEL = 'bench (seeder/load generator)';
-/** Tools the bench ran and reaped (wrk, redis-benchmark): their CPU time as the kernel sums it for the bench. */
-export const BENCH_CHILDREN_LABEL = 'load generator (wrk, child of the bench)';
 
 /** A process's group from its command name and command line: the parts of the stack we want to tell apart. */
 export function processLabel(comm: string, cmdline: string): string {
