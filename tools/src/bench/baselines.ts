@@ -138,3 +138,70 @@ export async function postgresUpsertBaseline(o: { databaseUrl: string; rows: num
     await client.end();
   }
 }
+
+/**
+ * The least PostgreSQL work any event costs under the projection's semantics, with nothing else on
+ * the machine: one eventId ledger row (INSERT … ON CONFLICT DO NOTHING, to count it once forever) and
+ * one all-time total (upsert into a `totals`-shaped table with the same key and rank index) per event,
+ * one transaction per `batch` events, `sessions` transactions at a time on disjoint users (as the
+ * projector's partitions are). No decoding, no Kafka, no Redis, no periods, no rank aids: the real
+ * projector does all of this and more per event, so its rate cannot exceed this one on this machine.
+ */
+export async function postgresFloorBaseline(o: {
+  databaseUrl: string;
+  events: number;
+  users: number;
+  sessions: number;
+  batch: number;
+}) {
+  const setup = new pg.Client({ connectionString: o.databaseUrl });
+  await setup.connect();
+  const clients: pg.Client[] = [];
+  try {
+    await setup.query(`DROP TABLE IF EXISTS bench_floor_totals, bench_floor_events`);
+    await setup.query(`CREATE TABLE bench_floor_totals (LIKE totals INCLUDING ALL)`);
+    await setup.query(`CREATE TABLE bench_floor_events (LIKE processed_events INCLUDING ALL)`);
+    for (let s = 0; s < o.sessions; s++) {
+      const client = new pg.Client({ connectionString: o.databaseUrl });
+      await client.connect();
+      clients.push(client);
+    }
+    const perSession = Math.ceil(o.events / o.sessions);
+    const usersPerSession = Math.max(1, Math.floor(o.users / o.sessions));
+    const started = performance.now();
+    await Promise.all(
+      clients.map(async (client, s) => {
+        for (let from = 0; from < perSession; from += o.batch) {
+          const n = Math.min(o.batch, perSession - from);
+          const eventIds: string[] = [];
+          const sums = new Map<string, number>();
+          for (let i = from; i < from + n; i++) {
+            eventIds.push(`floor-${s}-${String(i).padStart(10, '0')}`);
+            const user = `s${s}-user-${(i * 7919) % usersPerSession}`;
+            sums.set(user, (sums.get(user) ?? 0) + (i % 100));
+          }
+          await client.query('BEGIN');
+          await client.query(
+            'INSERT INTO bench_floor_events (event_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING',
+            [eventIds],
+          );
+          await client.query(
+            `INSERT INTO bench_floor_totals (board, period_key, user_id, score, rank_score, reached_at, event_count, version)
+             SELECT 'b', 'all', u, s, -s, $3, 1, $3 FROM unnest($1::text[], $2::bigint[]) AS t(u, s)
+             ON CONFLICT (board, period_key, user_id) DO UPDATE SET score = bench_floor_totals.score + EXCLUDED.score,
+               rank_score = -(bench_floor_totals.score + EXCLUDED.score), reached_at = EXCLUDED.reached_at,
+               event_count = bench_floor_totals.event_count + 1, version = EXCLUDED.version`,
+            [[...sums.keys()], [...sums.values()], from],
+          );
+          await client.query('COMMIT');
+        }
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    return { eventsPerSecond: (perSession * o.sessions) / seconds };
+  } finally {
+    await Promise.all(clients.map((c) => c.end().catch(() => {})));
+    await setup.query(`DROP TABLE IF EXISTS bench_floor_totals, bench_floor_events`).catch(() => {});
+    await setup.end();
+  }
+}
