@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { cpuWindow } from './proc-sampler.js';
 
 const run = promisify(execFile);
 
@@ -168,6 +169,8 @@ export async function postgresFloorBaseline(o: {
     }
     const perSession = Math.ceil(o.events / o.sessions);
     const usersPerSession = Math.max(1, Math.floor(o.users / o.sessions));
+    // Closed before the sessions end: an exited backend's CPU time can no longer be read.
+    const cpu = await cpuWindow();
     const started = performance.now();
     await Promise.all(
       clients.map(async (client, s) => {
@@ -198,7 +201,7 @@ export async function postgresFloorBaseline(o: {
       }),
     );
     const seconds = (performance.now() - started) / 1000;
-    return { eventsPerSecond: (perSession * o.sessions) / seconds };
+    return { eventsPerSecond: (perSession * o.sessions) / seconds, cpu: await cpu.stop() };
   } finally {
     await Promise.all(clients.map((c) => c.end().catch(() => {})));
     await setup.query(`DROP TABLE IF EXISTS bench_floor_totals, bench_floor_events`).catch(() => {});

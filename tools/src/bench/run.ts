@@ -69,8 +69,7 @@ async function projectionSection(): Promise<void> {
 
   const env = await createTestEnv({ name: 'benchpg' });
   let upsert: { rowsPerSecond: number };
-  let floor: { eventsPerSecond: number };
-  let floorCpu: CpuShare[];
+  let floor: { eventsPerSecond: number; cpu: CpuShare[] };
   const raw: Record<string, { requestsPerSecond: number }> = {};
   try {
     upsert = await postgresUpsertBaseline({
@@ -79,7 +78,6 @@ async function projectionSection(): Promise<void> {
       batch: 20_000,
     });
     log(`  PostgreSQL bulk upsert: ${Math.round(upsert.rowsPerSecond)} rows/s`);
-    const floorWindow = await cpuWindow();
     floor = await postgresFloorBaseline({
       databaseUrl: env.databaseUrl,
       events: Math.min(events, 1_000_000),
@@ -87,7 +85,6 @@ async function projectionSection(): Promise<void> {
       sessions: 3,
       batch: 20_000,
     });
-    floorCpu = await floorWindow.stop();
     log(
       `  PostgreSQL floor (1 ledger row + 1 total per event, 3 sessions): ${Math.round(floor.eventsPerSecond)} events/s`,
     );
@@ -150,7 +147,7 @@ async function projectionSection(): Promise<void> {
   );
   out();
   out(
-    `CPU (cores of 2) while projecting: ${formatShares(p.cpu)}. While replaying: ${formatShares(r.cpu)}. During the PostgreSQL floor: ${formatShares(floorCpu)}.`,
+    `CPU (cores of 2) while projecting: ${formatShares(p.cpu)}. While replaying: ${formatShares(r.cpu)}. During the PostgreSQL floor: ${formatShares(floor.cpu)}.`,
   );
   out();
 }
