@@ -95,7 +95,9 @@ export async function benchQueries(o: {
     const before = await servedByCounts(baseUrl);
     const result = await runWrkLoad({ baseUrl, path, connections, seconds });
     const after = await servedByCounts(baseUrl);
-    for (const [store, n] of Object.entries(after)) result.servedBy[store] = n - (before[store] ?? 0);
+    for (const [store, n] of Object.entries(after)) {
+      if (n > (before[store] ?? 0)) result.servedBy[store] = n - (before[store] ?? 0);
+    }
     return result;
   };
   const cpu: Record<string, CpuShare[]> = {};
