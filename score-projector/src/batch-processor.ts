@@ -43,6 +43,8 @@ export interface RedisProjectionState {
   verifyWatermark(partition: number, checkpoint: number): Promise<void>;
   /** True while Redis lacks committed data that only a rebuild will bring back. */
   rebuildPending(): boolean;
+  /** A partition's log was replaced: Redis's watermarks describe a log that is gone. */
+  logRestarted(): void;
 }
 
 export interface BatchProcessorDeps {
@@ -54,8 +56,11 @@ export interface BatchProcessorDeps {
   deadLetters: DeadLetterPublisher;
   totalsCache: TotalsCache;
   logEnds: LogEnds;
-  /** The partition's log start offset, asked only when a fetch starts past the checkpoint. */
-  logStartOffset(partition: number): Promise<number>;
+  /**
+   * The partition's log start and end offsets as Kafka answers now; asked only when a fetch starts
+   * past the checkpoint or its high watermark is below it.
+   */
+  logOffsets(partition: number): Promise<{ start: number; end: number }>;
   metrics: ProjectorMetrics;
   logger: Logger;
 }
@@ -128,9 +133,28 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
         postgres.inPartitionTransaction(partition, async (tx) => {
           // A retried attempt starts over: what a rolled-back one created does not exist.
           newBoards.length = 0;
-          const checkpoint = tx.nextOffset;
+          const stored = tx.nextOffset;
+          // A log that ends before the checkpoint is not the log the checkpoint counts: the topic was
+          // deleted and created again, or truncated. Its offsets say nothing about what was applied,
+          // so it is projected from its start and the eventId ledger alone keeps each event to one
+          // application, old log or new. (Skipping to the old checkpoint would silently drop every
+          // accepted event below it.) A fetch older than the checkpoint can also come from an instance
+          // that lost the partition while another moved it on, so Kafka is asked where the log ends now.
+          let logRestarted = false;
+          let checkpoint = stored;
+          if (batch.highWatermark < stored) {
+            const log = await deps.logOffsets(partition);
+            if (log.end < stored) {
+              logRestarted = true;
+              checkpoint = log.start;
+              logger.warn(
+                { partition, checkpoint: stored, logEnd: log.end, logStart: log.start },
+                'the log ends before the checkpoint (topic recreated or truncated): projecting it again from its start',
+              );
+            }
+          }
           if (batch.fetchedOffset > checkpoint) {
-            const logStart = await deps.logStartOffset(partition);
+            const logStart = (await deps.logOffsets(partition)).start;
             if (batch.fetchedOffset > logStart) return { kind: 'gap' as const, seekTo: checkpoint };
             logger.warn(
               { partition, checkpoint, logStart },
@@ -178,16 +202,19 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
           await tx.writeProfiles(fold.profiles);
           const t4 = performance.now();
           const nextOffset = Math.max(checkpoint, batch.lastOffset + 1);
+          if (logRestarted) logEnds.restart(partition);
           const logEnd = logEnds.latest(partition, batch.highWatermark);
           await tx.advance({
             nextOffset,
             logEndOffset: logEnd,
             caughtUp: nextOffset >= logEnd,
+            logRestarted,
           });
 
           const redelivered = batch.messages.filter((m) => m.offset < checkpoint).length;
           return {
             kind: 'committed' as const,
+            logRestarted,
             checkpoint,
             nextOffset,
             fold,
@@ -225,7 +252,15 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
       }
 
       const committedAt = performance.now();
+      if (result.logRestarted) metrics.logRestarts.inc();
       try {
+        // Redis holds watermarks of the old log, which would claim the new log's offsets as covered:
+        // discarded now so that readers stop trusting it, and rebuilt from scratch by the sync (which
+        // also discards it itself if this fails).
+        if (result.logRestarted) {
+          redisState.logRestarted();
+          await redis.discard();
+        }
         await redisState.verifyWatermark(partition, result.checkpoint);
         // While an earlier write is missing from Redis, its watermark must not claim this offset:
         // readers would trust a Redis that lacks those totals. The rebuild sets the watermarks.

@@ -20,4 +20,15 @@ describe('log ends', () => {
     ends.record(0, 80);
     expect(ends.latest(0, 0)).toBe(100);
   });
+
+  it('forgets a partition whose log was replaced, so the new, shorter log end counts again', () => {
+    const ends = createLogEnds();
+    ends.record(0, 100);
+    ends.record(1, 50);
+    ends.restart(0);
+    expect(ends.latest(0, 7)).toBe(7);
+    ends.record(0, 9);
+    expect(ends.latest(0, 7)).toBe(9);
+    expect(ends.latest(1, 0)).toBe(50);
+  });
 });

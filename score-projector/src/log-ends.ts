@@ -8,6 +8,8 @@ export interface LogEnds {
   record(partition: number, logEnd: number): void;
   /** The newest of `seen` and what was recorded. */
   latest(partition: number, seen: number): number;
+  /** Forgets what was recorded: the partition's log was replaced by a shorter one. */
+  restart(partition: number): void;
 }
 
 export function createLogEnds(): LogEnds {
@@ -18,6 +20,9 @@ export function createLogEnds(): LogEnds {
     },
     latest(partition, seen) {
       return Math.max(seen, ends.get(partition) ?? -1);
+    },
+    restart(partition) {
+      ends.delete(partition);
     },
   };
 }

@@ -90,9 +90,9 @@ async function main(): Promise<void> {
     deadLetters: createDeadLetterPublisher(producer, config.dlqTopic),
     totalsCache,
     logEnds,
-    async logStartOffset(partition) {
-      const offsets = await topicOffsets();
-      return Number(offsets.find((o) => o.partition === partition)?.low ?? 0);
+    async logOffsets(partition) {
+      const offsets = (await topicOffsets()).find((o) => o.partition === partition);
+      return { start: Number(offsets?.low ?? 0), end: Number(offsets?.high ?? 0) };
     },
     metrics,
     logger,

@@ -60,6 +60,11 @@ export function createProjectorMetrics(registry: Registry) {
       help: 'Batch writes to Redis that failed (PostgreSQL had committed; Redis is rebuilt)',
       registers: [registry],
     }),
+    logRestarts: new Counter({
+      name: 'rankstream_projector_log_restarts_total',
+      help: 'Partitions found to end before their checkpoint (topic recreated or truncated) and projected again from their start',
+      registers: [registry],
+    }),
     totalsConflicts: new Counter({
       name: 'rankstream_projector_totals_conflicts_total',
       help: 'Batch transactions rolled back and folded again because another partition changed a total (a user on several partitions)',

@@ -29,6 +29,7 @@ export function createRedisSync(deps: {
 }) {
   const { postgres, redis, metrics, logger } = deps;
   let writeFailed = false;
+  let discardPending = false;
   let rebuilding: Promise<void> | undefined;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
@@ -64,6 +65,9 @@ export function createRedisSync(deps: {
       verified.add(partition);
     },
     rebuildPending: () => writeFailed,
+    logRestarted() {
+      discardPending = true;
+    },
   };
 
   async function mirrorBoards(boards: readonly BoardDefinition[]): Promise<void> {
@@ -85,6 +89,12 @@ export function createRedisSync(deps: {
   }
 
   async function reasonToRebuild(): Promise<RebuildReason | undefined> {
+    if (discardPending) {
+      // Its watermarks describe a log that is gone; only a rebuild from scratch drops them.
+      await redis.discard();
+      discardPending = false;
+      return 'missing';
+    }
     if (!(await redis.isReady())) return 'missing';
     if (writeFailed) return 'write_failed';
     if (await behind()) return 'behind';

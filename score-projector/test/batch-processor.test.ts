@@ -55,7 +55,14 @@ describe('batch processor', () => {
     expect(await postgresRankBuckets(pool)).toEqual(await recountedRankBuckets(pool));
   });
 
-  function processor(options: { redisStore?: RedisStore; logEnds?: LogEnds } = {}): {
+  function processor(
+    options: {
+      redisStore?: RedisStore;
+      logEnds?: LogEnds;
+      /** Where Kafka says the partition's log starts and ends now (default: it ends past every batch). */
+      logOffsets?: { start: number; end: number };
+    } = {},
+  ): {
     processor: BatchProcessor;
     sync: RedisSync;
     registry: Registry;
@@ -84,7 +91,7 @@ describe('batch processor', () => {
         deadLetters: createDeadLetterPublisher(producer, env.dlqTopic),
         totalsCache: createTotalsCache(10_000),
         logEnds: options.logEnds ?? createLogEnds(),
-        logStartOffset: async () => 0,
+        logOffsets: async () => options.logOffsets ?? { start: 0, end: Number.MAX_SAFE_INTEGER },
         metrics,
         logger,
       }),
@@ -180,6 +187,61 @@ describe('batch processor', () => {
         ['global/all/f-u2', { score: 3, reachedAt: T0 + 3, eventCount: 3, version: 5 }],
       ]),
     );
+  });
+
+  it('takes a fetch from before another instance moved the partition on for a redelivery, not for a new log', async () => {
+    const events = [event('s1', 's-u1', 1), event('s2', 's-u1', 2), event('s3', 's-u2', 3), event('s4', 's-u2', 4)];
+    const now = processor({ logOffsets: { start: 0, end: 4 } });
+    await now.processor.process(await batchOf(0, events));
+
+    // a zombie's fetch of the first two, whose high watermark (2) predates the checkpoint (4)
+    expect(await now.processor.process(await batchOf(0, events.slice(0, 2)))).toEqual({
+      kind: 'committed',
+      nextOffset: 4,
+      applied: 0,
+    });
+
+    expect(await totalsOf('s-')).toEqual(oracle(producedOf(0, events)).totals);
+    const restarts = await now.registry.getSingleMetric('rankstream_projector_log_restarts_total')?.get();
+    expect(restarts?.values[0]?.value ?? 0).toBe(0);
+  });
+
+  it('projects a log that ends before the checkpoint (topic recreated) from its start, each eventId once', async () => {
+    const old = [event('r1', 'r-u1', 1), event('r2', 'r-u1', 2), event('r3', 'r-u2', 3), event('r4', 'r-u2', 4)];
+    await processor().processor.process(await batchOf(0, old));
+    await redis.set(`${env.redisPrefix}ready`, '1');
+
+    // the new log holds a retry of r1 (already counted) and one new event, at offsets 0 and 1
+    const fresh = [event('r1', 'r-u1', 1), event('r9', 'r-u2', 90)];
+    const replaced = processor({ logOffsets: { start: 0, end: 2 } });
+    expect(await replaced.processor.process(await batchOf(0, fresh))).toEqual({
+      kind: 'committed',
+      nextOffset: 2,
+      applied: 1,
+    });
+
+    const scores = new Map([...(await totalsOf('r-'))].map(([k, t]) => [k, t.score]));
+    expect(scores).toEqual(
+      new Map([
+        ['global/all/r-u1', 3],
+        ['global/all/r-u2', 97],
+      ]),
+    );
+    const { rows } = await pool.query(
+      'SELECT next_offset, log_end_offset FROM projector_offsets WHERE topic = $1 AND partition = $2',
+      [env.eventsTopic, partition],
+    );
+    expect(rows.map((r) => [Number(r.next_offset), Number(r.log_end_offset)])).toEqual([[2, 2]]);
+    const restarts = await replaced.registry.getSingleMetric('rankstream_projector_log_restarts_total')?.get();
+    expect(restarts?.values[0]?.value).toBe(1);
+    // Redis's watermark describes the old log: readers stop trusting Redis at once, and the next
+    // check rebuilds it from scratch with the new log's watermark
+    const wm = () => redis.hget(`${env.redisPrefix}wm`, String(partition));
+    expect(await redis.exists(`${env.redisPrefix}ready`)).toBe(0);
+    expect(await wm()).toBe('4');
+    await replaced.sync.checkNow();
+    expect(await redis.exists(`${env.redisPrefix}ready`)).toBe(1);
+    expect(await wm()).toBe('2');
   });
 
   it('records with its checkpoint the newest log end the heartbeat saw, not only the fetch high watermark', async () => {

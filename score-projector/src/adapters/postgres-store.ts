@@ -33,7 +33,13 @@ export interface PartitionTransaction {
   /** Adds the deltas to this partition's rank bucket counts. */
   adjustRankBuckets(deltas: readonly RankBucketDelta[]): Promise<void>;
   writeProfiles(rows: readonly ProfileRow[]): Promise<void>;
-  advance(checkpoint: { nextOffset: number; logEndOffset: number; caughtUp: boolean }): Promise<void>;
+  /** `logRestarted`: the log was replaced, so the stored log end is replaced too instead of only grown. */
+  advance(checkpoint: {
+    nextOffset: number;
+    logEndOffset: number;
+    caughtUp: boolean;
+    logRestarted?: boolean;
+  }): Promise<void>;
 }
 
 /**
@@ -304,12 +310,13 @@ export function createPostgresStore(pool: Pool, topic: string) {
           ],
         );
       },
-      async advance({ nextOffset: next, logEndOffset, caughtUp }) {
+      async advance({ nextOffset: next, logEndOffset, caughtUp, logRestarted = false }) {
         await client.query(
-          `UPDATE projector_offsets SET next_offset = $3, log_end_offset = GREATEST(log_end_offset, $4),
+          `UPDATE projector_offsets SET next_offset = $3,
+             log_end_offset = CASE WHEN $6 THEN $4 ELSE GREATEST(log_end_offset, $4) END,
              caught_up_at = CASE WHEN $5 THEN now() ELSE caught_up_at END, updated_at = now()
            WHERE topic = $1 AND partition = $2`,
-          [topic, partition, next, logEndOffset, caughtUp],
+          [topic, partition, next, logEndOffset, caughtUp, logRestarted],
         );
       },
     };

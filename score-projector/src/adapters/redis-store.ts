@@ -155,6 +155,14 @@ export function createRedisStore(redis: Redis, prefix: string) {
       return raw === null ? -1 : Number(raw);
     },
 
+    /**
+     * Declares the whole projection unusable: readers fall back to PostgreSQL at once, a rebuild in
+     * progress cannot finish (its lock is gone), and the next check rebuilds Redis from scratch.
+     */
+    async discard(): Promise<void> {
+      await redis.del(key('ready'), key('rebuilding'));
+    },
+
     async isReady(): Promise<boolean> {
       return (await redis.exists(key('ready'))) === 1;
     },
