@@ -199,7 +199,7 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
           const t3 = performance.now();
           await tx.writeTotals(fold.totals);
           await tx.adjustRankBuckets(rankBucketDeltas(fold.totals, current, batchOrders));
-          await tx.writeProfiles(fold.profiles);
+          const profiles = await tx.writeProfiles(fold.profiles);
           const t4 = performance.now();
           const nextOffset = Math.max(checkpoint, batch.lastOffset + 1);
           if (logRestarted) logEnds.restart(partition);
@@ -218,6 +218,7 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
             checkpoint,
             nextOffset,
             fold,
+            profiles,
             letters,
             redelivered,
             duplicates: plan.candidates.length - events.length,
@@ -269,7 +270,7 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
           : new Map([[partition, result.nextOffset]]);
         await redis.apply({
           totals: result.fold.totals,
-          profiles: result.fold.profiles,
+          profiles: result.profiles,
           boards: newBoards,
           watermarks,
         });

@@ -92,7 +92,9 @@ async function main(): Promise<void> {
     logEnds,
     async logOffsets(partition) {
       const offsets = (await topicOffsets()).find((o) => o.partition === partition);
-      return { start: Number(offsets?.low ?? 0), end: Number(offsets?.high ?? 0) };
+      // A partition missing from the answer (stale metadata) must not read as an empty log.
+      if (!offsets) throw new Error(`Kafka did not report the offsets of partition ${partition}`);
+      return { start: Number(offsets.low), end: Number(offsets.high) };
     },
     metrics,
     logger,
@@ -124,6 +126,8 @@ async function main(): Promise<void> {
     logger,
     onAssigned(partitions) {
       totalsCache.retainOnly(partitions);
+      // What was recorded under an earlier ownership may describe a log replaced since.
+      for (const p of partitions) logEnds.restart(p);
       redisSync.partitionsAssigned();
       metrics.consumerLag.reset();
       metrics.projectionLag.reset();

@@ -9,7 +9,8 @@ const LOCK_TTL_MS = 30_000;
 const LOCK_REFRESH_MS = 5_000;
 const PAGE_SIZE = 5_000;
 
-export type RebuildReason = 'missing' | 'behind' | 'write_failed';
+/** `ahead`: Redis's watermark is past PostgreSQL's checkpoint, so it describes a log replaced since. */
+export type RebuildReason = 'missing' | 'behind' | 'ahead' | 'write_failed';
 
 /**
  * Keeps Redis a faithful copy of PostgreSQL. Batches write committed values straight after COMMIT;
@@ -62,6 +63,12 @@ export function createRedisSync(deps: {
         logger.info({ partition, wm, checkpoint }, 'Redis watermark behind the checkpoint at assignment');
         writeFailed = true;
       }
+      // Redis is written after PostgreSQL commits, so it is never ahead of it unless the log was
+      // replaced (and the projector died before discarding Redis) or PostgreSQL was restored.
+      if (wm > checkpoint) {
+        logger.warn({ partition, wm, checkpoint }, 'Redis watermark ahead of the checkpoint: rebuilding from scratch');
+        discardPending = true;
+      }
       verified.add(partition);
     },
     rebuildPending: () => writeFailed,
@@ -76,16 +83,18 @@ export function createRedisSync(deps: {
     for (const b of changed) mirroredBoards.set(b.board, boardJson(b));
   }
 
-  async function behind(): Promise<boolean> {
+  /** Whether a quiet partition's Redis watermark trails PostgreSQL's checkpoint, or is past it. */
+  async function outOfStep(): Promise<'behind' | 'ahead' | undefined> {
     const assigned = deps.assignedPartitions();
     const before = new Map(generation);
     const offsets = await postgres.readOffsets();
     const wms = await redis.watermarks();
-    const partitions = assigned ?? [...offsets.keys()];
-    return partitions.some((p) => {
-      const quiet = !inFlight.has(p) && before.get(p) === generation.get(p);
-      return quiet && Math.max(wms.get(p) ?? 0, 0) < (offsets.get(p) ?? 0);
-    });
+    const partitions = (assigned ?? [...offsets.keys()]).filter(
+      (p) => !inFlight.has(p) && before.get(p) === generation.get(p),
+    );
+    if (partitions.some((p) => (wms.get(p) ?? -1) > (offsets.get(p) ?? 0))) return 'ahead';
+    if (partitions.some((p) => Math.max(wms.get(p) ?? 0, 0) < (offsets.get(p) ?? 0))) return 'behind';
+    return undefined;
   }
 
   async function reasonToRebuild(): Promise<RebuildReason | undefined> {
@@ -93,12 +102,13 @@ export function createRedisSync(deps: {
       // Its watermarks describe a log that is gone; only a rebuild from scratch drops them.
       await redis.discard();
       discardPending = false;
-      return 'missing';
+      return 'ahead';
     }
     if (!(await redis.isReady())) return 'missing';
     if (writeFailed) return 'write_failed';
-    if (await behind()) return 'behind';
-    return undefined;
+    const step = await outOfStep();
+    if (step === 'ahead') await redis.discard();
+    return step;
   }
 
   async function rebuild(reason: RebuildReason): Promise<boolean> {
@@ -121,7 +131,7 @@ export function createRedisSync(deps: {
       // Failures from here on happen after the snapshot is taken, so they need another round.
       writeFailed = false;
       // From scratch when Redis was flushed or emptied, so nothing a partial flush left survives.
-      if (reason === 'missing') await redis.clear();
+      if (reason === 'missing' || reason === 'ahead') await redis.clear();
       const done = await postgres.withRebuildSnapshot(async (snapshot) => {
         mirroredBoards.clear();
         await mirrorBoards(snapshot.boards);

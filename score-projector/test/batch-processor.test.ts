@@ -244,6 +244,19 @@ describe('batch processor', () => {
     expect(await wm()).toBe('2');
   });
 
+  it('rebuilds from scratch a Redis whose watermark is past the checkpoint (a crash before a restarted log discarded it)', async () => {
+    const { processor: p, sync, registry } = processor();
+    await p.process(await batchOf(0, [event('w1', 'w-u1', 1), event('w2', 'w-u2', 2)]));
+    await redis.hset(`${env.redisPrefix}wm`, String(partition), '40');
+
+    await sync.checkNow();
+
+    expect(await redis.hget(`${env.redisPrefix}wm`, String(partition))).toBe('2');
+    expect(await redis.exists(`${env.redisPrefix}ready`)).toBe(1);
+    const rebuilds = await registry.getSingleMetric('rankstream_projector_redis_rebuilds_total')?.get();
+    expect(rebuilds?.values).toEqual([{ labels: { reason: 'ahead' }, value: 1 }]);
+  });
+
   it('records with its checkpoint the newest log end the heartbeat saw, not only the fetch high watermark', async () => {
     // The heartbeat skips a checkpoint row a batch holds, so on a busy partition only the batch's
     // write keeps PostgreSQL's log end (and the projection lag derived from it) current.

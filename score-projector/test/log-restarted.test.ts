@@ -13,6 +13,13 @@ function addEvent(eventId: string, userId: string, value: number): AnyEventInput
   };
 }
 
+function profileEvent(eventId: string, userId: string, username: string): AnyEventInput {
+  return {
+    kind: 'profile',
+    event: { eventId, userId, username, imageUrl: null, region: null, occurredAt: Date.UTC(2026, 11, 1) },
+  };
+}
+
 /** Sums per user of the unique events (first eventId wins), the simplest possible oracle. */
 function sums(events: readonly AnyEventInput[]): Map<string, number> {
   const seen = new Set<string>();
@@ -34,14 +41,18 @@ describe('the events topic deleted and created again while PostgreSQL keeps its 
 
   it('projects the new log from its start: no accepted event lost, none counted twice', async () => {
     // given 600 events projected (about 200 per partition), and the projector stopped
-    const old = Array.from({ length: 600 }, (_, i) => addEvent(`old-${i}`, `user-${i % 20}`, (i % 7) + 1));
+    const old = [
+      ...Array.from({ length: 600 }, (_, i) => addEvent(`old-${i}`, `user-${i % 20}`, (i % 7) + 1)),
+      profileEvent('old-profile', 'user-1', 'Old Name'),
+    ];
     const first = await world.startProjector();
     await world.produce(old);
     await world.waitForProjection();
     await first.stop('SIGTERM');
 
-    // when the topic is deleted and created again, and 90 events go into it: 30 retries of old
-    // eventIds (already counted) and 60 new ones, far fewer per partition than the old checkpoints
+    // when the topic is deleted and created again, and 91 events go into it: 30 retries of old
+    // eventIds (already counted), 60 new ones and a new profile, far fewer per partition than the
+    // old checkpoints
     const topic = world.env.eventsTopic;
     await world.admin.deleteTopics({ topics: [topic] });
     for (let attempt = 0; ; attempt++) {
@@ -59,6 +70,7 @@ describe('the events topic deleted and created again while PostgreSQL keeps its 
     const fresh = [
       ...old.slice(0, 30),
       ...Array.from({ length: 60 }, (_, i) => addEvent(`new-${i}`, `user-${(i * 7) % 25}`, 100 + i)),
+      profileEvent('new-profile', 'user-1', 'New Name'),
     ];
     await world.produce(fresh, 10);
     const again = await world.startProjector();
@@ -105,5 +117,9 @@ describe('the events topic deleted and created again while PostgreSQL keeps its 
     for (let i = 0; i < zset.length; i += 2) fromRedis.set(zset[i]!.slice(14), -Number(zset[i + 1]));
     expect(fromRedis).toEqual(expected);
     expect(await counterValue(again.url, 'rankstream_projector_log_restarts_total')).toBe(PARTITIONS);
+    // the profile update of the new log wins, at an offset far below the old one's
+    const { rows: profiles } = await world.db.query(`SELECT username FROM profiles WHERE user_id = 'user-1'`);
+    expect(profiles.map((p) => p.username)).toEqual(['New Name']);
+    expect(await world.redis.hget(`${world.env.redisPrefix}profile:user-1`, 'username')).toBe('New Name');
   });
 });

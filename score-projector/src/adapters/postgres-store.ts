@@ -32,7 +32,8 @@ export interface PartitionTransaction {
   writeTotals(rows: readonly FoldedTotal[]): Promise<void>;
   /** Adds the deltas to this partition's rank bucket counts. */
   adjustRankBuckets(deltas: readonly RankBucketDelta[]): Promise<void>;
-  writeProfiles(rows: readonly ProfileRow[]): Promise<void>;
+  /** Returns the rows as stored: each version above the one it replaced (what Redis must get). */
+  writeProfiles(rows: readonly ProfileRow[]): Promise<ProfileRow[]>;
   /** `logRestarted`: the log was replaced, so the stored log end is replaced too instead of only grown. */
   advance(checkpoint: {
     nextOffset: number;
@@ -292,14 +293,18 @@ export function createPostgresStore(pool: Pool, topic: string) {
         );
       },
       async writeProfiles(rows) {
-        if (rows.length === 0) return;
-        await client.query(
+        if (rows.length === 0) return [];
+        // Every profile event reaching here applies (the ledger let it through, in log order), so it
+        // always replaces the stored profile. Its version is the offset, or one more than the stored
+        // version when that is larger, as for totals: after the topic was recreated, or for a user
+        // whose events sit on several partitions, offsets are no order, and Redis must still take it.
+        const { rows: stored } = await client.query<{ user_id: string; version: number }>(
           `INSERT INTO profiles (user_id, username, image_url, region, occurred_at, version)
            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[])
            ON CONFLICT (user_id) DO UPDATE SET
              username = excluded.username, image_url = excluded.image_url, region = excluded.region,
-             occurred_at = excluded.occurred_at, version = excluded.version
-           WHERE profiles.version < excluded.version`,
+             occurred_at = excluded.occurred_at, version = GREATEST(profiles.version + 1, excluded.version)
+           RETURNING user_id, version`,
           [
             rows.map((r) => r.userId),
             rows.map((r) => r.username),
@@ -309,6 +314,8 @@ export function createPostgresStore(pool: Pool, topic: string) {
             rows.map((r) => String(r.version)),
           ],
         );
+        const versions = new Map(stored.map((r) => [r.user_id, Number(r.version)]));
+        return rows.map((r) => ({ ...r, version: versions.get(r.userId) ?? r.version }));
       },
       async advance({ nextOffset: next, logEndOffset, caughtUp, logRestarted = false }) {
         await client.query(
