@@ -170,6 +170,22 @@ describe('fallback to PostgreSQL', () => {
     expect(back.body.rank).toBe(1);
   });
 
+  it("trusts Redis again when PostgreSQL's checkpoints move back (the events topic was recreated)", async () => {
+    await w.writer.watermark({ 0: 50 }, { store: 'postgres' });
+    await reader.sampleWatermarks();
+    // the projector projects the new log from its start and rebuilds Redis with its watermarks
+    await w.writer.watermark({ 0: 3 }, { store: 'postgres' });
+    await w.writer.watermark({ 0: 3 }, { store: 'redis' });
+    await reader.sampleWatermarks();
+    await new Promise((r) => setTimeout(r, 400));
+    await reader.sampleWatermarks();
+
+    const a = await get(app, '/v1/boards/global/top');
+    expect(a.headers.get('x-served-by')).toBe('redis');
+    expect(a.body).toEqual(TOP);
+    expect(reasons).toEqual([]);
+  });
+
   it('reports the projection lag from the heartbeat', async () => {
     await w.writer.watermark({ 0: 10 }, { logEnd: { 0: 15 }, caughtUpAt: Date.now() - 5_000 });
     const a = await get(app, '/v1/boards/global/top');

@@ -108,6 +108,11 @@ export class FallbackReader {
     const at = this.now();
     const pg = await this.postgres.state();
     if (pg.served) {
+      // PostgreSQL's checkpoints move back only when the events topic was replaced (the projector
+      // then projects the new log from its start): samples of the old log would hold Redis "behind"
+      // until the new log passed them.
+      const newest = this.pgSamples.at(-1);
+      if (newest && isAheadOf(newest.offsets, pg.value.watermark)) this.pgSamples = [];
       const last = this.pgSamples.at(-1);
       const changed = !last || JSON.stringify(last.offsets) !== JSON.stringify(pg.value.watermark);
       if (changed) this.pgSamples.push({ at, offsets: pg.value.watermark });
