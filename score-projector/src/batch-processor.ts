@@ -140,21 +140,23 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
           // application, old log or new. (Skipping to the old checkpoint would silently drop every
           // accepted event below it.) A fetch older than the checkpoint can also come from an instance
           // that lost the partition while another moved it on, so Kafka is asked where the log ends now.
+          let log: { start: number; end: number } | undefined;
+          const logNow = async () => (log ??= await deps.logOffsets(partition));
           let logRestarted = false;
           let checkpoint = stored;
           if (batch.highWatermark < stored) {
-            const log = await deps.logOffsets(partition);
-            if (log.end < stored) {
+            const { start, end } = await logNow();
+            if (end < stored) {
               logRestarted = true;
-              checkpoint = log.start;
+              checkpoint = start;
               logger.warn(
-                { partition, checkpoint: stored, logEnd: log.end, logStart: log.start },
+                { partition, checkpoint: stored, logEnd: end, logStart: start },
                 'the log ends before the checkpoint (topic recreated or truncated): projecting it again from its start',
               );
             }
           }
           if (batch.fetchedOffset > checkpoint) {
-            const logStart = (await deps.logOffsets(partition)).start;
+            const logStart = (await logNow()).start;
             if (batch.fetchedOffset > logStart) return { kind: 'gap' as const, seekTo: checkpoint };
             logger.warn(
               { partition, checkpoint, logStart },

@@ -97,17 +97,20 @@ export function createRedisSync(deps: {
   }
 
   async function reasonToRebuild(): Promise<RebuildReason | undefined> {
-    if (discardPending) {
-      // Its watermarks describe a log that is gone; only a rebuild from scratch drops them.
+    const reason = discardPending ? 'ahead' : await observedReason();
+    if (reason === 'ahead') {
+      // Its watermarks describe a log that is gone and no rebuild lowers them: readers must stop
+      // trusting Redis now, and only a rebuild from scratch drops them.
       await redis.discard();
       discardPending = false;
-      return 'ahead';
     }
+    return reason;
+  }
+
+  async function observedReason(): Promise<RebuildReason | undefined> {
     if (!(await redis.isReady())) return 'missing';
     if (writeFailed) return 'write_failed';
-    const step = await outOfStep();
-    if (step === 'ahead') await redis.discard();
-    return step;
+    return outOfStep();
   }
 
   async function rebuild(reason: RebuildReason): Promise<boolean> {

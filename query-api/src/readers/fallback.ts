@@ -111,9 +111,11 @@ export class FallbackReader {
       // PostgreSQL's checkpoints move back only when the events topic was replaced (the projector
       // then projects the new log from its start): samples of the old log would hold Redis "behind"
       // until the new log passed them.
-      const newest = this.pgSamples.at(-1);
-      if (newest && isAheadOf(newest.offsets, pg.value.watermark)) this.pgSamples = [];
-      const last = this.pgSamples.at(-1);
+      let last = this.pgSamples.at(-1);
+      if (last && isAheadOf(last.offsets, pg.value.watermark)) {
+        this.pgSamples = [];
+        last = undefined;
+      }
       const changed = !last || JSON.stringify(last.offsets) !== JSON.stringify(pg.value.watermark);
       if (changed) this.pgSamples.push({ at, offsets: pg.value.watermark });
     }
