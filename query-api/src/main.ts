@@ -35,7 +35,7 @@ async function start() {
     plan_cache_mode: 'force_generic_plan',
     jit: 'off',
   });
-  const redis = createRedis(config.REDIS_URL, logger, { autoPipelining: true });
+  const redis = createRedis(config.REDIS_URL, logger);
   const metrics = createQueryMetrics(registry);
   const reader = new FallbackReader(
     createRedisReader(redis, config.REDIS_PREFIX),

@@ -3,20 +3,15 @@ import type { Logger } from './logger.js';
 
 export type { Redis };
 
-export function createRedis(
-  redisUrl: string,
-  logger: Logger,
-  options: { commandTimeoutMs?: number; autoPipelining?: boolean } = {},
-): Redis {
+export function createRedis(redisUrl: string, logger: Logger, options: { commandTimeoutMs?: number } = {}): Redis {
   const redis = new Redis(redisUrl, {
     // Fail fast while Redis is down instead of queueing commands without bound.
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
     lazyConnect: false,
     ...(options.commandTimeoutMs ? { commandTimeout: options.commandTimeoutMs } : {}),
-    // Commands issued in the same tick go out in one socket write: under concurrent requests that
-    // saves a write syscall per command (13 % of the query API's CPU was socket writes to Redis).
-    enableAutoPipelining: options.autoPipelining ?? false,
+    // No auto-pipelining: it saves write syscalls but holds every command for a tick; the query API
+    // measured 15-30 % fewer requests per second with it (BENCHMARKS.md, 2026-12-03).
     retryStrategy: (times) => Math.min(times * 200, 2_000),
   });
   let down = false;
