@@ -1,6 +1,5 @@
 import { swaggerUI } from '@hono/swagger-ui';
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { invalidRequest, issuesToDetails } from '@rankstream/schemas';
 import { installErrorHandling, methodNotAllowed, mountHealth, mountMetrics } from '@rankstream/schemas/runtime';
 import type { AppDeps } from './deps.js';
 import { corsHeaders } from './middleware/cors-headers.js';
@@ -23,12 +22,7 @@ const V1_PATHS = [
 ];
 
 export function createApp(deps: AppDeps) {
-  const app = new OpenAPIHono<any>({
-    // One error shape for every failed validation, naming the parameter.
-    defaultHook: (result) => {
-      if (!result.success) throw invalidRequest(issuesToDetails(result.error.issues));
-    },
-  });
+  const app = new OpenAPIHono<any>();
   installErrorHandling(app, deps.logger);
   app.use('*', requestMetrics(deps.metrics));
   app.use(

@@ -20,6 +20,7 @@ import {
   topQuery,
   userAnswer,
 } from './api-schemas.js';
+import { documentedGet } from './documented-get.js';
 import {
   boardNotFound,
   type ConsistentRead,
@@ -89,7 +90,8 @@ export function boardRoutes(deps: AppDeps) {
   const app = new OpenAPIHono<any>();
   const topic = deps.config.EVENTS_TOPIC;
 
-  app.openapi(
+  documentedGet(
+    app,
     createRoute({
       method: 'get',
       path: '/',
@@ -105,7 +107,8 @@ export function boardRoutes(deps: AppDeps) {
     }) as any,
   );
 
-  app.openapi(
+  documentedGet(
+    app,
     createRoute({
       method: 'get',
       path: '/{board}/top',
@@ -142,7 +145,8 @@ export function boardRoutes(deps: AppDeps) {
     }) as any,
   );
 
-  app.openapi(
+  documentedGet(
+    app,
     createRoute({
       method: 'get',
       path: '/{board}/users/{userId}',
@@ -164,7 +168,8 @@ export function boardRoutes(deps: AppDeps) {
     }) as any,
   );
 
-  app.openapi(
+  documentedGet(
+    app,
     createRoute({
       method: 'get',
       path: '/{board}/users/{userId}/around',
@@ -187,7 +192,8 @@ export function boardRoutes(deps: AppDeps) {
     }) as any,
   );
 
-  app.openapi(
+  documentedGet(
+    app,
     createRoute({
       method: 'get',
       path: '/{board}/ranks',

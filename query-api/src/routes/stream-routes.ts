@@ -8,6 +8,7 @@ import { projectionLagMs } from '../domain/projection-lag.js';
 import type { StoreState } from '../domain/read-model.js';
 import { boardParams, boardUserParams, errorAnswer, streamQuery, userStreamQuery } from './api-schemas.js';
 import { checkBoard, requestScope } from './board-routes.js';
+import { documentedGet } from './documented-get.js';
 
 const sse = (description: string) => ({
   200: { content: { 'text/event-stream': { schema: { type: 'string' as const } } }, description },
@@ -90,7 +91,8 @@ function openStream(
 export function streamRoutes(deps: AppDeps) {
   const app = new OpenAPIHono<any>();
 
-  app.openapi(
+  documentedGet(
+    app,
     createRoute({
       method: 'get',
       path: '/{board}/stream',
@@ -119,7 +121,8 @@ export function streamRoutes(deps: AppDeps) {
     }) as any,
   );
 
-  app.openapi(
+  documentedGet(
+    app,
     createRoute({
       method: 'get',
       path: '/{board}/users/{userId}/stream',

@@ -4,12 +4,14 @@ import type { AppDeps } from '../deps.js';
 import { shapeUserBoards } from '../domain/answers.js';
 import { currentPeriodKeys } from '../domain/period-selection.js';
 import { errorAnswer, periodQuery, userBoardsAnswer, userParams } from './api-schemas.js';
+import { documentedGet } from './documented-get.js';
 import { consistencyRequirements, consistentRead, jsonAnswer, setStoreHeaders } from './read-answer.js';
 
 export function userRoutes(deps: AppDeps) {
   const app = new OpenAPIHono<any>();
 
-  app.openapi(
+  documentedGet(
+    app,
     createRoute({
       method: 'get',
       path: '/{userId}',
