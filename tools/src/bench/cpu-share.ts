@@ -35,6 +35,7 @@ export function cpuShares(
 }
 
 export const BENCH_LABEL = 'bench (seeder/load generator)';
+export const FLOOR_LABEL = 'floor server';
 
 /** A process's group from its command name and command line: the parts of the stack we want to tell apart. */
 export function processLabel(comm: string, cmdline: string): string {
@@ -52,6 +53,7 @@ export function processLabel(comm: string, cmdline: string): string {
       if (cmdline.includes(`${service}/dist/main.js`)) return service;
     }
     if (cmdline.includes('bench/run.js')) return BENCH_LABEL;
+    if (cmdline.includes('bench/query-floor-server.js')) return FLOOR_LABEL;
     return 'node (other)';
   }
   return 'other';

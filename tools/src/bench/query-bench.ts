@@ -1,5 +1,8 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { REPO_ROOT } from '../stack/stack-config.js';
 import { freePort, recountRankAids, startService, type TestEnv } from '../testing/index.js';
 import { redisBenchmark } from './baselines.js';
 import type { CpuShare } from './cpu-share.js';
@@ -14,6 +17,8 @@ export interface QueryBenchResult {
   redis: Record<string, LoadResult>;
   /** The same with QUERY_WORKERS=2 (node:cluster, two processes on the one port). */
   redisTwoWorkers: Record<string, LoadResult>;
+  /** The floor: a plain node:http server running the same Lua script per request (query-floor-server.ts). */
+  floor: Record<string, LoadResult>;
   postgres: Record<string, LoadResult>;
   raw: Record<string, { requestsPerSecond: number; p50: number; p99: number }>;
   /** Cores used per process group during each store's load (all three calls, warm-ups included). */
@@ -88,9 +93,11 @@ export async function benchQueries(o: {
     'around-me (radius 5)': { template: `/v1/boards/${BOARD}/users/player-{n}/around?radius=5`, randomUpTo: users },
   };
   const loadGenerator = ensureWrk(log) ? 'wrk' : 'node';
-  const load = async (baseUrl: string, path: LoadPath, seconds: number): Promise<LoadResult> => {
+  const load = async (server: RunningServer, path: LoadPath, seconds: number): Promise<LoadResult> => {
     const connections = o.connections;
+    const baseUrl = server.url;
     if (loadGenerator === 'node') return runLoad({ baseUrl, path: () => expandPath(path), connections, seconds });
+    if (!server.countsServedBy) return runWrkLoad({ baseUrl, path, connections, seconds });
     // wrk reads no headers, so which store answered comes from the service's own counters.
     const before = await servedByCounts(baseUrl);
     const result = await runWrkLoad({ baseUrl, path, connections, seconds });
@@ -101,21 +108,14 @@ export async function benchQueries(o: {
     return result;
   };
   const cpu: Record<string, CpuShare[]> = {};
-  const measure = async (queryEnv: Record<string, string>, label: string) => {
-    const query = await startService(
-      'query-api',
-      { ...env.env, QUERY_RATE_LIMIT_PER_S: '0', ...queryEnv },
-      {
-        port: await freePort(),
-      },
-    );
+  const measure = async (server: RunningServer, label: string) => {
     const results: Record<string, LoadResult> = {};
-    // The service is stopped after the window closes, so the bench's exited children are the wrk runs.
+    // The server is stopped after the window closes, so the bench's exited children are the wrk runs.
     const window = await cpuWindow(WRK_LABEL);
     try {
       for (const [name, path] of Object.entries(paths)) {
-        await load(query.url, path, 2); // warm-up
-        results[name] = await load(query.url, path, o.seconds);
+        await load(server, path, 2); // warm-up
+        results[name] = await load(server, path, o.seconds);
         const r = results[name];
         log(
           `  ${label} ${name}: ${Math.round(r.requestsPerSecond)} req/s, p50 ${r.latencyMs.p50.toFixed(2)} ms, ` +
@@ -124,13 +124,22 @@ export async function benchQueries(o: {
       }
       cpu[label] = await window.stop();
     } finally {
-      await query.stop('SIGTERM');
+      await server.stop();
     }
     return results;
   };
-  const redisResults = await measure({}, 'redis');
-  const redisTwoWorkers = await measure({ QUERY_WORKERS: '2' }, 'redis-2-workers');
-  const postgresResults = await measure({ REDIS_URL: 'redis://127.0.0.1:1' }, 'postgres');
+  const queryApi = async (queryEnv: Record<string, string>): Promise<RunningServer> => {
+    const query = await startService(
+      'query-api',
+      { ...env.env, QUERY_RATE_LIMIT_PER_S: '0', ...queryEnv },
+      { port: await freePort() },
+    );
+    return { url: query.url, countsServedBy: true, stop: () => query.stop('SIGTERM') };
+  };
+  const redisResults = await measure(await queryApi({}), 'redis');
+  const redisTwoWorkers = await measure(await queryApi({ QUERY_WORKERS: '2' }), 'redis-2-workers');
+  const floor = await measure(await startFloorServer(env), 'floor');
+  const postgresResults = await measure(await queryApi({ REDIS_URL: 'redis://127.0.0.1:1' }), 'postgres');
 
   const zset = `${env.redisPrefix}lb:${BOARD}:all`;
   const middle = (await redis.zrange(zset, Math.floor(users / 2), Math.floor(users / 2)))[0] ?? '';
@@ -166,10 +175,51 @@ export async function benchQueries(o: {
     rebuildSeconds,
     redis: redisResults,
     redisTwoWorkers,
+    floor,
     postgres: postgresResults,
     raw,
     cpu,
     loadGenerator,
+  };
+}
+
+export interface RunningServer {
+  url: string;
+  /** Whether it has the query API's /metrics to count which store answered. */
+  countsServedBy: boolean;
+  stop(): Promise<unknown>;
+}
+
+/** Starts query-floor-server.js on a Redis state and waits until it answers. */
+export async function startFloorServer(env: { redisUrl: string; redisPrefix: string }): Promise<RunningServer> {
+  const port = await freePort();
+  // The built file, also when this module runs from source under vitest.
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'tools/dist/bench/query-floor-server.js')], {
+    env: { ...process.env, REDIS_URL: env.redisUrl, REDIS_PREFIX: env.redisPrefix, FLOOR_PORT: String(port) },
+    stdio: 'inherit',
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const ready = await fetch(`${url}/readyz`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+    if (ready) break;
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error('the floor server did not start');
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    countsServedBy: false,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
   };
 }
 

@@ -1,0 +1,64 @@
+import { randomBytes } from 'node:crypto';
+import { toRedisMember } from '@rankstream/schemas';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { baseServiceUrls } from '../testing/index.js';
+import { type RunningServer, startFloorServer } from './query-bench.js';
+
+describe('the query floor server', () => {
+  const prefix = `test:floor_${randomBytes(4).toString('hex')}:`;
+  const redisUrl = baseServiceUrls().redisUrl;
+  const redis = new Redis(redisUrl);
+  let server: RunningServer;
+
+  beforeAll(async () => {
+    // Three players on board b (rank scores are negated: desc), as the projector lays them out.
+    const players = [
+      ['a', -30, 1],
+      ['b', -20, 2],
+      ['c', -10, 3],
+    ] as const;
+    const m = redis.multi().set(`${prefix}ready`, '1');
+    m.hset(`${prefix}boards`, 'b', JSON.stringify({ order: 'desc', periods: [] }));
+    m.hset(`${prefix}wm`, '0', '7');
+    for (const [user, rankScore, reachedAt] of players) {
+      m.zadd(`${prefix}lb:b:all`, rankScore, toRedisMember(reachedAt, user));
+      m.hset(`${prefix}lbu:b:all`, user, `1|${toRedisMember(reachedAt, user)}`);
+    }
+    await m.exec();
+    server = await startFloorServer({ redisUrl, redisPrefix: prefix });
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  const get = async (path: string) => {
+    const res = await fetch(`${server.url}${path}`);
+    return { status: res.status, body: res.status === 200 ? ((await res.json()) as any) : null };
+  };
+
+  it("passes the query API's own script replies through for top, rank and around-me", async () => {
+    const top = await get('/v1/boards/b/top?limit=2');
+    expect(top.status).toBe(200);
+    expect(top.body.status).toBe('ok');
+    expect(top.body.total).toBe(3);
+    expect(top.body.rows.map((r: unknown[]) => [r[0], r[2]])).toEqual([
+      [1, '-30'],
+      [2, '-20'],
+    ]);
+    expect(top.body.wm).toEqual(['0', '7']);
+    const rank = await get('/v1/boards/b/users/c');
+    expect(rank.body.row.slice(0, 1)).toEqual([3]);
+    const around = await get('/v1/boards/b/users/b/around?radius=1');
+    expect(around.body.rows.map((r: unknown[]) => r[0])).toEqual([1, 2, 3]);
+  });
+
+  it('answers 404 to any other path', async () => {
+    expect((await get('/v1/boards/b/ranks?userIds=a')).status).toBe(404);
+    expect((await get('/v1/boards')).status).toBe(404);
+  });
+});
