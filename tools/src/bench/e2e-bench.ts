@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import { freePort, startService, type TestEnv } from '../testing/index.js';
+import type { CpuShare } from './cpu-share.js';
+import { cpuWindow } from './proc-sampler.js';
 import { type LatencySummary, summarize } from './stats.js';
 
 export interface E2eResult {
@@ -11,6 +13,8 @@ export interface E2eResult {
   ingestLatencyMs: LatencySummary;
   visibleLatencyMs: LatencySummary;
   staleAnswers: number;
+  /** Cores used per process group while the load ran (the services are up before and stopped after). */
+  cpu: CpuShare[];
 }
 
 /**
@@ -78,6 +82,7 @@ export async function benchEndToEnd(o: {
   let stale = 0;
   const pending: Promise<void>[] = [];
   try {
+    const window = await cpuWindow();
     const started = performance.now();
     let n = 0;
     for (let tick = 0; performance.now() - started < o.seconds * 1000; tick += 1) {
@@ -118,6 +123,7 @@ export async function benchEndToEnd(o: {
     }
     await Promise.all(pending);
     const seconds = (performance.now() - started) / 1000;
+    const cpu = await window.stop();
     const result: E2eResult = {
       targetEventsPerSecond: (o.batchSize * 1000) / o.intervalMs,
       postedEventsPerSecond: n / seconds,
@@ -126,6 +132,7 @@ export async function benchEndToEnd(o: {
       ingestLatencyMs: summarize(ingestLatencies),
       visibleLatencyMs: summarize(visible),
       staleAnswers: stale,
+      cpu,
     };
     o.log(
       `  e2e: ${Math.round(result.postedEventsPerSecond)} events/s posted, ${accepted} accepted, ${rejected} rejected; ` +

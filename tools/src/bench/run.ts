@@ -17,7 +17,6 @@ import {
 import { type CpuShare, formatShares } from './cpu-share.js';
 import { benchEndToEnd } from './e2e-bench.js';
 import type { LoadResult } from './http-load.js';
-import { cpuWindow } from './proc-sampler.js';
 import { benchProjection } from './projection-bench.js';
 import { benchQueries, WRK_LABEL } from './query-bench.js';
 import { fmt, ratio } from './stats.js';
@@ -226,7 +225,6 @@ async function e2eSection(): Promise<void> {
   log('end to end: 5,000 events/s');
   const env = await createTestEnv({ name: 'benche2e', partitions: 6 });
   try {
-    const window = await cpuWindow();
     const r = await benchEndToEnd({
       env,
       seconds: Number(values['e2e-seconds']),
@@ -235,7 +233,6 @@ async function e2eSection(): Promise<void> {
       sampleEvery: 10,
       log,
     });
-    const shares = await window.stop();
     out(
       `### End to end at a steady ${fmt(r.targetEventsPerSecond)} events/s (batches of 50 every 10 ms, ${values['e2e-seconds']} s)`,
     );
@@ -249,7 +246,7 @@ async function e2eSection(): Promise<void> {
       `| 202 → visible at the query API (\`?after=<token>\`) | ${fmt(r.visibleLatencyMs.p50, 1)} ms | ${fmt(r.visibleLatencyMs.p99, 1)} ms | ${fmt(r.visibleLatencyMs.max, 1)} ms | ${r.visibleLatencyMs.count} |`,
     );
     out();
-    out(`CPU (cores of 2) during the run, service start-up included: ${formatShares(shares)}.`);
+    out(`CPU (cores of 2) during the load: ${formatShares(r.cpu)}.`);
     out();
     out(
       `Posted ${fmt(r.postedEventsPerSecond)} events/s; ${fmt(r.accepted)} accepted, ${fmt(r.rejected)} rejected; ${r.staleAnswers} answers still stale after the consistency wait.`,
