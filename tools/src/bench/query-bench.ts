@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { REPO_ROOT } from '../stack/stack-config.js';
-import { freePort, recountRankAids, startService, type TestEnv } from '../testing/index.js';
+import { freePort, recountRankAids, startNodeProcess, startService, type TestEnv } from '../testing/index.js';
 import { redisBenchmark } from './baselines.js';
 import type { CpuShare } from './cpu-share.js';
 import { type LoadResult, runLoad } from './http-load.js';
@@ -194,33 +193,13 @@ export interface RunningServer {
 export async function startFloorServer(env: { redisUrl: string; redisPrefix: string }): Promise<RunningServer> {
   const port = await freePort();
   // The built file, also when this module runs from source under vitest.
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'tools/dist/bench/query-floor-server.js')], {
-    env: { ...process.env, REDIS_URL: env.redisUrl, REDIS_PREFIX: env.redisPrefix, FLOOR_PORT: String(port) },
-    stdio: 'inherit',
-  });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const ready = await fetch(`${url}/readyz`).then(
-      (r) => r.status === 200,
-      () => false,
-    );
-    if (ready) break;
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error('the floor server did not start');
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    url,
-    countsServedBy: false,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
+  const floor = await startNodeProcess(
+    'the floor server',
+    join(REPO_ROOT, 'tools/dist/bench/query-floor-server.js'),
+    { REDIS_URL: env.redisUrl, REDIS_PREFIX: env.redisPrefix, FLOOR_PORT: String(port) },
+    { port },
+  );
+  return { url: floor.url, countsServedBy: false, stop: () => floor.stop('SIGTERM') };
 }
 
 /** Requests answered so far per X-Served-By value, summed over routes, from the service's /metrics. */

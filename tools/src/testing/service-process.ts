@@ -29,8 +29,30 @@ export async function startService(
   env: Record<string, string>,
   options: { port: number; readyTimeoutMs?: number; waitReady?: boolean },
 ): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, [`${REPO_ROOT}${name}/dist/main.js`], {
-    env: { ...process.env, ...env, [PORT_VARS[name]]: String(options.port) },
+  const proc = await startNodeProcess(
+    name,
+    `${REPO_ROOT}${name}/dist/main.js`,
+    {
+      ...env,
+      [PORT_VARS[name]]: String(options.port),
+    },
+    options,
+  );
+  return { ...proc, name };
+}
+
+/**
+ * A Node script as a child process listening on `options.port`, waited for until its /readyz
+ * answers 200 (unless `waitReady` is false). `label` names it in errors.
+ */
+export async function startNodeProcess(
+  label: string,
+  script: string,
+  env: Record<string, string>,
+  options: { port: number; readyTimeoutMs?: number; waitReady?: boolean },
+): Promise<Omit<ServiceProcess, 'name'>> {
+  const child = spawn(process.execPath, [script], {
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -42,13 +64,12 @@ export async function startService(
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = `http://127.0.0.1:${options.port}`;
-  const proc: ServiceProcess = {
-    name,
+  const proc = {
     port: options.port,
     url,
     child,
     output: () => out,
-    async stop(signal = 'SIGTERM') {
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       child.kill(signal);
       return exited;
@@ -57,7 +78,7 @@ export async function startService(
   if (options.waitReady !== false) {
     const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
     for (;;) {
-      if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${out}`);
+      if (child.exitCode !== null) throw new Error(`${label} exited with ${child.exitCode}:\n${out}`);
       try {
         const res = await fetch(`${url}/readyz`);
         if (res.status === 200) break;
@@ -66,7 +87,7 @@ export async function startService(
       }
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
-        throw new Error(`${name} not ready within the deadline:\n${out}`);
+        throw new Error(`${label} not ready within the deadline:\n${out}`);
       }
       await new Promise((r) => setTimeout(r, 200));
     }
