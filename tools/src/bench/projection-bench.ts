@@ -55,6 +55,7 @@ async function projectOnce(
   db: pg.Pool,
   redis: Redis,
   events: number,
+  nodeArgs: readonly string[],
   log: (line: string) => void,
 ): Promise<ProjectionRun> {
   const ends = new Map((await admin.fetchTopicOffsets(env.eventsTopic)).map((o) => [o.partition, Number(o.high)]));
@@ -67,7 +68,7 @@ async function projectOnce(
   const projector = await startService(
     'score-projector',
     { ...env.env, PROJECTOR_GROUP_ID: `bench-${env.id}` },
-    { port: await freePort(), readyTimeoutMs: 60_000 },
+    { port: await freePort(), readyTimeoutMs: 60_000, nodeArgs },
   );
   let sampling = true;
   const sampler = (async () => {
@@ -121,18 +122,20 @@ export async function benchProjection(o: {
   events: number;
   users: number;
   partitions: number;
+  /** Node flags for the projector process (a CPU profile). */
+  nodeArgs?: readonly string[];
   log: (line: string) => void;
 }): Promise<ProjectionBenchResult> {
   const world = { name: 'benchproj', partitions: o.partitions, events: o.events, users: o.users };
   return withSeededWorld(world, async ({ env, db, redis, admin, seeded }) => {
     o.log(`  seeded ${o.events} events in ${seeded.seconds.toFixed(1)} s (${Math.round(seeded.eventsPerSecond)}/s)`);
-    const projection = await projectOnce(env, admin, db, redis, o.events, o.log);
+    const projection = await projectOnce(env, admin, db, redis, o.events, o.nodeArgs ?? [], o.log);
     o.log(`  projected in ${projection.seconds.toFixed(1)} s (${Math.round(projection.eventsPerSecond)} events/s)`);
     await run(process.execPath, [REPLAY_JS, '--from-start'], {
       env: { ...process.env, ...env.env, PROJECTOR_GROUP_ID: `bench-${env.id}` },
       timeout: 120_000,
     });
-    const replay = await projectOnce(env, admin, db, redis, o.events, o.log);
+    const replay = await projectOnce(env, admin, db, redis, o.events, o.nodeArgs ?? [], o.log);
     o.log(`  replayed in ${replay.seconds.toFixed(1)} s (${Math.round(replay.eventsPerSecond)} events/s)`);
     return {
       events: o.events,

@@ -35,6 +35,8 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '10' },
     'e2e-seconds': { type: 'string', default: '30' },
     'no-write': { type: 'boolean', default: false },
+    /** A folder: the projector runs under --cpu-prof and leaves its profiles there. */
+    'cpu-prof': { type: 'string' },
   },
 });
 const only = new Set(values.only.split(','));
@@ -46,7 +48,9 @@ async function projectionSection(): Promise<void> {
   const events = Number(values.events);
   const users = Number(values.users);
   log(`projection: ${events} events, ${users} users`);
-  const m = await benchProjection({ events, users, partitions: 6, log });
+  const cpuProf = values['cpu-prof'];
+  const nodeArgs = cpuProf ? ['--cpu-prof', '--cpu-prof-dir', cpuProf] : [];
+  const m = await benchProjection({ events, users, partitions: 6, nodeArgs, log });
 
   const kafka = testKafka();
   const admin = kafka.admin();

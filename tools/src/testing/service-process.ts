@@ -24,10 +24,18 @@ const PORT_VARS: Record<ServiceName, string> = {
   'query-api': 'QUERY_PORT',
 };
 
+export interface ServiceOptions {
+  port: number;
+  readyTimeoutMs?: number;
+  waitReady?: boolean;
+  /** Node's own flags, e.g. `--cpu-prof` (NODE_OPTIONS refuses it). */
+  nodeArgs?: readonly string[];
+}
+
 export async function startService(
   name: ServiceName,
   env: Record<string, string>,
-  options: { port: number; readyTimeoutMs?: number; waitReady?: boolean },
+  options: ServiceOptions,
 ): Promise<ServiceProcess> {
   const proc = await startNodeProcess(
     name,
@@ -49,9 +57,9 @@ export async function startNodeProcess(
   label: string,
   script: string,
   env: Record<string, string>,
-  options: { port: number; readyTimeoutMs?: number; waitReady?: boolean },
+  options: ServiceOptions,
 ): Promise<Omit<ServiceProcess, 'name'>> {
-  const child = spawn(process.execPath, [script], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), script], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
