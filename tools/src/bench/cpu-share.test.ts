@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { cpuShares, formatShares, processLabel } from './cpu-share.js';
+import {
+  cpuShares,
+  formatShares,
+  processLabel,
+  totalCores,
+  UNATTRIBUTED_LABEL,
+  withUnattributed,
+} from './cpu-share.js';
 
 describe('CPU shares between two /proc snapshots', () => {
   it('sums the ticks used per label and converts them to cores', () => {
@@ -31,6 +38,22 @@ describe('CPU shares between two /proc snapshots', () => {
       { pid: 8, label: 'redis', ticks: 5 },
     ];
     expect(cpuShares(before, after, 2)).toEqual([{ label: 'score-projector', cores: 1 }]);
+  });
+
+  it('adds what the machine spent beyond the sampled processes, so the shares sum to the machine', () => {
+    const shares = [
+      { label: 'postgres', cores: 0.5 },
+      { label: 'redis', cores: 0.25 },
+    ];
+    const whole = withUnattributed(shares, 1.5);
+    expect(whole).toEqual([
+      { label: UNATTRIBUTED_LABEL, cores: 0.75 },
+      { label: 'postgres', cores: 0.5 },
+      { label: 'redis', cores: 0.25 },
+    ]);
+    expect(totalCores(whole)).toBe(1.5);
+    // sampling noise that puts the processes above the machine adds nothing
+    expect(withUnattributed(shares, 0.7)).toEqual(shares);
   });
 
   it('tells the stack apart by command line', () => {

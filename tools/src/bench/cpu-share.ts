@@ -34,6 +34,20 @@ export function cpuShares(
     .sort((a, b) => b.cores - a.cores || a.label.localeCompare(b.label));
 }
 
+export const UNATTRIBUTED_LABEL = 'unattributed (exited processes, kernel)';
+
+/** Adds what the machine spent beyond the processes' own time, so that the shares sum to `machineCores`. */
+export function withUnattributed(shares: readonly CpuShare[], machineCores: number): CpuShare[] {
+  const rest = machineCores - shares.reduce((sum, s) => sum + s.cores, 0);
+  if (rest <= 0) return [...shares];
+  return [...shares, { label: UNATTRIBUTED_LABEL, cores: rest }].sort((a, b) => b.cores - a.cores);
+}
+
+/** All the cores a window's shares describe. */
+export function totalCores(shares: readonly CpuShare[]): number {
+  return shares.reduce((sum, s) => sum + s.cores, 0);
+}
+
 export const BENCH_LABEL = 'bench (seeder/load generator)';
 export const FLOOR_LABEL = 'floor server';
 

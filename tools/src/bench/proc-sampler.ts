@@ -1,5 +1,12 @@
 import { readdir, readFile } from 'node:fs/promises';
-import { BENCH_LABEL, type CpuShare, cpuShares, type ProcessSample, processLabel } from './cpu-share.js';
+import {
+  BENCH_LABEL,
+  type CpuShare,
+  cpuShares,
+  type ProcessSample,
+  processLabel,
+  withUnattributed,
+} from './cpu-share.js';
 
 /**
  * Reads utime + stime of every process from /proc (Linux), labelled by what it is. With
@@ -30,17 +37,32 @@ export async function sampleProcesses(reapedChildren?: string): Promise<ProcessS
   return samples;
 }
 
+/** Busy clock ticks of the whole machine so far (all CPUs): everything but idle and iowait, from /proc/stat. */
+export async function machineBusyTicks(): Promise<number> {
+  const line = (await readFile('/proc/stat', 'utf8')).split('\n', 1)[0] ?? '';
+  const [, ...fields] = line.trim().split(/\s+/).map(Number);
+  // user nice system idle iowait irq softirq steal (guest time is already inside user)
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
+  return user + nice + system + irq + softirq + steal;
+}
+
 /**
- * Starts a CPU window; `stop()` returns the cores used per process group since. Only a window in
- * which nothing but a load tool of the bench's exits should name `reapedChildren`.
+ * Starts a CPU window; `stop()` returns the cores used per process group since, plus what the
+ * machine spent that no sampled process accounts for (processes that exited inside the window, such
+ * as autovacuum workers, and the kernel's own work), so that the shares add up to the machine's
+ * busy time. Only a window in which nothing but a load tool of the bench's exits should name
+ * `reapedChildren`.
  */
 export async function cpuWindow(reapedChildren?: string): Promise<{ stop(): Promise<CpuShare[]> }> {
   const before = await sampleProcesses(reapedChildren);
+  const busyBefore = await machineBusyTicks();
   const t0 = performance.now();
   return {
     async stop() {
       const after = await sampleProcesses(reapedChildren);
-      return cpuShares(before, after, (performance.now() - t0) / 1000);
+      const busy = (await machineBusyTicks()) - busyBefore;
+      const seconds = (performance.now() - t0) / 1000;
+      return withUnattributed(cpuShares(before, after, seconds), busy / 100 / seconds);
     },
   };
 }

@@ -14,7 +14,7 @@ import {
   postgresUpsertBaseline,
   redisBenchmark,
 } from './baselines.js';
-import { type CpuShare, formatShares } from './cpu-share.js';
+import { type CpuShare, formatShares, totalCores } from './cpu-share.js';
 import { benchEndToEnd } from './e2e-bench.js';
 import type { LoadResult } from './http-load.js';
 import { benchProjection } from './projection-bench.js';
@@ -152,6 +152,20 @@ async function projectionSection(): Promise<void> {
   out();
   out(
     `CPU (cores of 2) while projecting: ${formatShares(p.cpu)}. While replaying: ${formatShares(r.cpu)}. During the PostgreSQL floor: ${formatShares(floor.cpu)}.`,
+  );
+  out();
+  out('CPU µs per event (cores × seconds ÷ events, each process over the whole run; the rows add up to the machine):');
+  out();
+  out('| Process | Projection | Replay |');
+  out('| --- | --- | --- |');
+  const perEvent = (run: typeof p, label?: string) => {
+    const cores = label === undefined ? totalCores(run.cpu) : (run.cpu.find((c) => c.label === label)?.cores ?? 0);
+    return ((cores * run.seconds * 1e6) / events).toFixed(1);
+  };
+  const labels = [...new Set([...p.cpu, ...r.cpu].filter((c) => c.cores >= 0.01).map((c) => c.label))];
+  for (const label of labels) out(`| ${label} | ${perEvent(p, label)} | ${perEvent(r, label)} |`);
+  out(
+    `| **machine total** (${totalCores(p.cpu).toFixed(2)} / ${totalCores(r.cpu).toFixed(2)} cores busy) | **${perEvent(p)}** | **${perEvent(r)}** |`,
   );
   out();
 }
