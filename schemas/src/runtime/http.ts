@@ -4,6 +4,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { errorBody, HttpError } from '../http-error.js';
 import type { Logger } from './logger.js';
+import { settleUnreadBody } from './unread-body.js';
 
 /** Every error leaves as the one JSON shape; unexpected ones are logged and hidden behind a 500. */
 export function installErrorHandling(app: Hono<any>, logger: Logger): void {
@@ -103,7 +104,9 @@ export interface RunningServer {
 
 export function listen(app: Hono<any>, port: number, host = '0.0.0.0'): Promise<RunningServer> {
   return new Promise((resolve) => {
-    const server: ServerType = serve({ fetch: app.fetch, port, hostname: host }, (info) => {
+    // The adapter's own clean-up of unread bodies stalls on a partly read one and drops the connection
+    // after 500 ms, though it answered keep-alive; settleUnreadBody does it instead, for every service.
+    const server: ServerType = serve({ fetch: app.fetch, port, hostname: host, autoCleanupIncoming: false }, (info) => {
       resolve({
         port: info.port,
         close: () =>
@@ -114,5 +117,7 @@ export function listen(app: Hono<any>, port: number, host = '0.0.0.0'): Promise<
           }),
       });
     });
+    // Prepended: an answer can be written before the adapter's own listener returns.
+    server.prependListener('request', settleUnreadBody);
   });
 }
