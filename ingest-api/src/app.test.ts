@@ -2,6 +2,7 @@ import { decodeConsistencyToken, MIN_OCCURRED_AT } from '@rankstream/schemas';
 import { describe, expect, it } from 'vitest';
 import { auth, fakeDeps, KEYS } from '../test/fake-deps.js';
 import { createApp } from './app.js';
+import { createRateLimiter } from './rate-limiter.js';
 
 function setup(overrides: Parameters<typeof fakeDeps>[0] = {}) {
   const world = fakeDeps(overrides);
@@ -407,13 +408,29 @@ describe('users', () => {
     expect((await send('PUT', '/v1/users/c', { username: null })).status).toBe(400);
   });
 
-  it('records nothing when publishing fails, so a retry of the POST is not a 409', async () => {
-    const { send, publisher, profiles } = setup();
+  it('records nothing when publishing fails, not even the board of initialScore, so a retry of the POST is not a 409', async () => {
+    const { send, publisher, profiles, boards } = setup();
+    const user = { userId: 'd', username: 'Di', initialScore: 3, board: 'fresh' };
     publisher.unavailable = true;
-    expect((await send('POST', '/v1/users', { userId: 'd', username: 'Di' })).status).toBe(503);
+    expect((await send('POST', '/v1/users', user)).status).toBe(503);
     expect(profiles.rows.has('d')).toBe(false);
+    expect(boards.rows.has('fresh')).toBe(false);
     publisher.unavailable = false;
-    expect((await send('POST', '/v1/users', { userId: 'd', username: 'Di' })).status).toBe(202);
+    expect((await send('POST', '/v1/users', user)).status).toBe(202);
+    expect(boards.rows.get('fresh')).toMatchObject({ order: 'desc', defaultOp: 'add', periods: [] });
+  });
+
+  it("answers 429 past the key's event rate, creating no board and publishing nothing", async () => {
+    const { send, publisher, profiles, boards } = setup({
+      rateLimiter: createRateLimiter({ ratePerS: 500, now: () => 0 }),
+    });
+    const burst = { events: Array.from({ length: 1000 }, (_, i) => ({ userId: `u${i}`, value: 1 })) };
+    expect((await send('POST', '/v1/events', burst)).status).toBe(202);
+    const refused = await send('POST', '/v1/users', { userId: 'f', username: 'Fi', initialScore: 3, board: 'fresh' });
+    expect(refused.status).toBe(429);
+    expect([...boards.rows.keys()]).toEqual(['global']);
+    expect(profiles.rows.size).toBe(0);
+    expect(publisher.published).toHaveLength(1000);
   });
 
   it('serialises concurrent writes for one user: the last published profile is the recorded one', async () => {

@@ -5,7 +5,7 @@ import type { ApiKey } from '../auth/api-keys.js';
 import { type AuthVariables, requireScope } from '../auth/require-scope.js';
 import { mergeProfile, type Profile, type ProfilePatch } from '../domain/profile-merge.js';
 import { userEvents } from '../domain/user-events.js';
-import { resolveBoards } from './board-resolution.js';
+import { findBoards } from './board-resolution.js';
 import type { AppDeps } from './deps.js';
 import { publishEvents } from './publish-events.js';
 import { takeRate } from './rate-limit.js';
@@ -26,6 +26,11 @@ export function usersRoutes(deps: AppDeps) {
    * Under the user's lock: decide the profile from what this API last recorded, publish the events,
    * and only then record the profile. Two concurrent requests for one user therefore publish in the
    * order they record, so the log's latest profile event is also the recorded one.
+   *
+   * A board of `initialScore` nobody defined yet is created only once its event is published (the
+   * event is stamped with the defaults the board gets): a request refused (409, 400, 503) must leave
+   * no board behind. It is created after the lock is released, not under it, so that a request never
+   * holds one pooled connection while waiting for another.
    */
   async function writeProfile(
     key: ApiKey,
@@ -37,10 +42,10 @@ export function usersRoutes(deps: AppDeps) {
       throw invalidRequest([{ path: 'board', message: 'only applies with initialScore' }]);
     }
     takeRate(deps, key, write.initialScore === undefined ? 1 : 2);
-    const board =
-      write.initialScore === undefined
-        ? undefined
-        : (await resolveBoards(deps, [{ board: write.board ?? 'global', path: 'board' }])).get(write.board ?? 'global');
+    const boardName = write.board ?? 'global';
+    const boards =
+      write.initialScore === undefined ? undefined : await findBoards(deps, [{ board: boardName, path: 'board' }]);
+    const board = boards?.found.get(boardName);
     const accepted = await deps.profiles.withUser(userId, async (current) => {
       const profile = decide(current);
       const events = userEvents({
@@ -51,7 +56,21 @@ export function usersRoutes(deps: AppDeps) {
       });
       return { save: profile, result: await publishEvents(deps, events) };
     });
+    for (const name of boards?.unknown ?? []) await createPublishedBoard(name);
     return { userId, ...accepted };
+  }
+
+  /** The events are in the log: a failure here must not turn the 202 into an error (and a retry into a 409). */
+  async function createPublishedBoard(name: string) {
+    try {
+      await deps.boards.createIfMissing(name);
+    } catch (error) {
+      // The projector creates a board it sees in the log with the same defaults.
+      deps.logger.warn(
+        { err: error, board: name },
+        'could not create the board of an initialScore; the projector will',
+      );
+    }
   }
 
   r.post('/', ingest, limit, async (c) => {
