@@ -116,6 +116,31 @@ describe('the HTTP layer', () => {
     expect(((await wrong.json()) as any).error.code).toBe('method_not_allowed');
   });
 
+  it('carries X-Served-By and X-Projection-Lag-Ms on exactly the answers that read a store', async () => {
+    const storeHeaders = async (app: ReturnType<typeof createApp>, path: string, init?: RequestInit) => {
+      const res = await app.request(path, init);
+      return [res.status, res.headers.get('x-served-by'), res.headers.get('x-projection-lag-ms')];
+    };
+    const app = createApp(deps(memoryReader()));
+    const etag = (await app.request('/v1/boards/g/top')).headers.get('etag')!;
+    // Read a store: the answer, a 304, and the errors found in the data.
+    expect(await storeHeaders(app, '/v1/boards/g/top')).toEqual([200, 'redis', '0']);
+    expect(await storeHeaders(app, '/v1/boards/g/top', { headers: { 'If-None-Match': etag } })).toEqual([
+      304,
+      'redis',
+      '0',
+    ]);
+    expect(await storeHeaders(app, '/v1/boards/g/users/nobody')).toEqual([404, 'redis', '0']);
+    expect(await storeHeaders(app, '/v1/boards/g/top?period=daily')).toEqual([400, 'redis', '0']);
+    // Answered before any read.
+    expect(await storeHeaders(app, '/v1/boards/g/top?limit=0')).toEqual([400, null, null]);
+    expect(await storeHeaders(app, '/v1/nothing')).toEqual([404, null, null]);
+    expect(await storeHeaders(app, '/v1/boards/g/top', { method: 'POST' })).toEqual([405, null, null]);
+    const limited = createApp(deps(memoryReader(), { QUERY_RATE_LIMIT_PER_S: '1' }));
+    await limited.request('/v1/boards');
+    expect(await storeHeaders(limited, '/v1/boards')).toEqual([429, null, null]);
+  });
+
   it('limits each client address and says when to retry', async () => {
     const app = createApp(deps(memoryReader(), { QUERY_RATE_LIMIT_PER_S: '2' }));
     expect((await app.request('/v1/boards')).status).toBe(200);

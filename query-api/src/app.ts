@@ -51,7 +51,8 @@ export function createApp(deps: AppDeps) {
       title: 'Rankstream query API',
       version: '1.0.0',
       description:
-        'Read-only leaderboards. Every /v1 answer carries X-Served-By (redis|postgres) and X-Projection-Lag-Ms; ' +
+        'Read-only leaderboards. Every /v1 answer that read a store carries X-Served-By (redis|postgres) and ' +
+        'X-Projection-Lag-Ms; errors answered before any read (400 for a parameter, 404 route, 405, 429) do not; ' +
         'pass consistency tokens as ?after= or X-Consistency-Token to read your own writes.',
     },
   });
