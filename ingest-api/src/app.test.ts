@@ -373,6 +373,17 @@ describe('users', () => {
     expect(body.events.map((e: { eventId: string }) => e.eventId)).toEqual(['id-2', 'id-3']);
   });
 
+  it('refuses board without initialScore with a 400 naming board, for POST and PUT', async () => {
+    const { send, publisher } = setup();
+    const post = await send('POST', '/v1/users', { userId: 'g', username: 'G', board: 'b' });
+    const put = await send('PUT', '/v1/users/g', { username: 'G', board: 'b' });
+    for (const res of [post, put]) {
+      expect(res.status).toBe(400);
+      expect((await json(res)).error.details).toEqual([{ path: 'board', message: 'only applies with initialScore' }]);
+    }
+    expect(publisher.published).toEqual([]);
+  });
+
   it('answers 409 for a second POST of the same userId, publishing nothing', async () => {
     const { send, publisher } = setup();
     expect((await send('POST', '/v1/users', { userId: 'bob', username: 'Bob' })).status).toBe(202);

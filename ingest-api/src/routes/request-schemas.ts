@@ -77,7 +77,9 @@ const profileFields = {
   initialScore: scoreValueSchema
     .optional()
     .meta({ description: 'Published as a `set` score event after the profile.' }),
-  board: boardIdSchema.optional().meta({ description: 'Board of initialScore; default `global`.' }),
+  board: boardIdSchema
+    .optional()
+    .meta({ description: 'Board of initialScore; default `global`. Only with initialScore (400 otherwise).' }),
 };
 
 export const userPostSchema = z
