@@ -6,6 +6,7 @@ export * from './events/profile-event.js';
 export * from './events/score-event.js';
 export * from './fold.js';
 export * from './http-error.js';
+export * from './partitioning.js';
 export * from './periods.js';
 export * from './producer.js';
 export * from './rank-buckets.js';

@@ -1,7 +1,8 @@
-import { type Admin, Partitioners, type Producer, type RecordMetadata } from 'kafkajs';
+import type { Admin, Producer, RecordMetadata } from 'kafkajs';
 import type { EventCodec } from './event-codec.js';
 import { type ProfileEventInput, profileEventSchema } from './events/profile-event.js';
 import { type ScoreEventInput, scoreEventSchema } from './events/score-event.js';
+import { partitionForKey } from './partitioning.js';
 
 export type AnyEventInput = { kind: 'score'; event: ScoreEventInput } | { kind: 'profile'; event: ProfileEventInput };
 
@@ -55,9 +56,8 @@ export function createEventProducer(options: {
   ackTimeoutMs?: number;
 }): EncodingEventProducer {
   const { producer, admin, codec, topic } = options;
-  // The Java-compatible murmur2 partitioner, the same one Java clients use for keyed messages; we
-  // apply it ourselves so that we know which partition (and so which offset) each event got.
-  const partitioner = Partitioners.DefaultPartitioner();
+  // The partitioner is applied here, not by kafkajs, so that we know which partition (and so which
+  // offset) each event got.
   let partitionCount: Promise<number> | undefined;
 
   function partitions(): Promise<number> {
@@ -75,18 +75,11 @@ export function createEventProducer(options: {
   async function encode(events: readonly AnyEventInput[]): Promise<EncodedEvent[]> {
     if (events.length === 0) return [];
     const n = await partitions();
-    const partitionMetadata = Array.from({ length: n }, (_, partitionId) => ({
-      partitionId,
-      leader: 0,
-      replicas: [0],
-      isr: [0],
-      partitionErrorCode: 0,
-    }));
     return Promise.all(
       events.map(async (input) => {
         const encoded =
           input.kind === 'score' ? await encodeScore(codec, input.event) : await encodeProfile(codec, input.event);
-        const partition = partitioner({ topic, partitionMetadata, message: { key: encoded.key, value: null } });
+        const partition = partitionForKey(encoded.key, n);
         return { ...encoded, partition };
       }),
     );
