@@ -1,18 +1,26 @@
 import { type EventCodec, PoisonMessageError, type RankOrder } from '@rankstream/schemas';
 import type { Logger } from '@rankstream/schemas/runtime';
 import type { DeadLetterPublisher } from './adapters/kafka-dead-letters.js';
-import { type BoardDefinition, type PostgresStore, TotalsConflictError } from './adapters/postgres-store.js';
 import type { RedisStore } from './adapters/redis-store.js';
 import type { RegistryProbe } from './adapters/registry-probe.js';
-import { foldBatch, touchedTotals } from './domain/batch-fold.js';
+import { type BatchFold, foldBatch, type ProfileRow, touchedTotals } from './domain/batch-fold.js';
 import { type DeadLetter, type DecodedMessage, planBatch } from './domain/batch-plan.js';
+import {
+  type BoardDefinition,
+  type PartitionTransaction,
+  type ProjectionStore,
+  TotalsConflictError,
+} from './domain/ports.js';
 import { rankBucketDeltas } from './domain/rank-bucket-deltas.js';
+import type { EventLedger } from './event-ledger.js';
 import type { LogEnds } from './log-ends.js';
 import type { ProjectorMetrics } from './projector-metrics.js';
 import type { TotalsCache } from './totals-cache.js';
 
 export interface IncomingMessage {
   offset: number;
+  /** Kafka's message timestamp (ms). */
+  timestamp: number;
   key: Buffer | null;
   value: Buffer | null;
 }
@@ -50,11 +58,12 @@ export interface RedisProjectionState {
 export interface BatchProcessorDeps {
   codec: EventCodec;
   registry: RegistryProbe;
-  postgres: PostgresStore;
+  store: ProjectionStore;
   redis: RedisStore;
   redisState: RedisProjectionState;
   deadLetters: DeadLetterPublisher;
   totalsCache: TotalsCache;
+  ledger: EventLedger;
   logEnds: LogEnds;
   /**
    * The partition's log start and end offsets as Kafka answers now; asked only when a fetch starts
@@ -67,13 +76,31 @@ export interface BatchProcessorDeps {
 
 const CONFLICT_ATTEMPTS = 8;
 
+/** What a committed transaction leaves for the steps after COMMIT. */
+interface Committed {
+  kind: 'committed';
+  logRestarted: boolean;
+  checkpoint: number;
+  nextOffset: number;
+  fold: BatchFold;
+  profiles: ProfileRow[];
+  newBoards: BoardDefinition[];
+  letters: DeadLetter[];
+  redelivered: number;
+  duplicates: number;
+  cachedTotals: number;
+  ledgerCommitted(): void;
+}
+
 /**
- * Applies one batch: decode, then one PostgreSQL transaction under the partition's checkpoint lock
- * (skip what was applied, record eventIds, fold, dead-letter, upsert, advance), then the committed
- * absolute values to Redis. Throwing leaves PostgreSQL untouched and the batch is fetched again.
+ * Applies one batch in four steps: decode; one PostgreSQL transaction under the partition's
+ * checkpoint lock (plan against the checkpoint, drop what the ledger has seen, fold, dead-letter, and
+ * write it all with the checkpoint in one statement); the caches and metrics after COMMIT; then the
+ * committed absolute values to Redis. Throwing before COMMIT leaves PostgreSQL untouched and the
+ * batch is fetched again.
  */
 export function createBatchProcessor(deps: BatchProcessorDeps) {
-  const { codec, postgres, redis, redisState, deadLetters, totalsCache, logEnds, metrics, logger } = deps;
+  const { codec, store, redis, redisState, deadLetters, totalsCache, ledger, logEnds, metrics, logger } = deps;
   // A board's order never changes after creation, so it may be cached for good.
   const orders = new Map<string, RankOrder>();
 
@@ -82,7 +109,7 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
     for (const m of messages) {
       const key = m.key === null ? null : m.key.toString('utf8');
       try {
-        decoded.push({ offset: m.offset, key, decoded: await codec.decode(m.value) });
+        decoded.push({ offset: m.offset, timestamp: m.timestamp, key, decoded: await codec.decode(m.value) });
       } catch (error) {
         // Anything else (registry unreachable) is transient: the batch fails and is retried whole.
         if (!(error instanceof PoisonMessageError)) throw error;
@@ -91,6 +118,7 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
         }
         decoded.push({
           offset: m.offset,
+          timestamp: m.timestamp,
           key,
           poison: { reason: error.reason, message: error.message, details: error.details },
         });
@@ -121,6 +149,161 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
     }
   }
 
+  /**
+   * Where this batch starts applying. A log that ends before the checkpoint is not the log the
+   * checkpoint counts: the topic was deleted and created again, or truncated. Its offsets say nothing
+   * about what was applied, so it is projected from its start and the eventId ledger alone keeps each
+   * event to one application, old log or new. (Skipping to the old checkpoint would silently drop
+   * every accepted event below it.) A fetch older than the checkpoint can also come from an instance
+   * that lost the partition while another moved it on, so Kafka is asked where the log ends now.
+   */
+  async function startingPoint(
+    batch: IncomingBatch,
+    stored: number,
+  ): Promise<{ kind: 'gap'; seekTo: number } | { kind: 'start'; checkpoint: number; logRestarted: boolean }> {
+    const { partition } = batch;
+    let log: { start: number; end: number } | undefined;
+    const logNow = async () => (log ??= await deps.logOffsets(partition));
+    let logRestarted = false;
+    let checkpoint = stored;
+    if (batch.highWatermark < stored) {
+      const { start, end } = await logNow();
+      if (end < stored) {
+        logRestarted = true;
+        checkpoint = start;
+        logger.warn(
+          { partition, checkpoint: stored, logEnd: end, logStart: start },
+          'the log ends before the checkpoint (topic recreated or truncated): projecting it again from its start',
+        );
+      }
+    }
+    if (batch.fetchedOffset > checkpoint) {
+      const logStart = (await logNow()).start;
+      if (batch.fetchedOffset > logStart) return { kind: 'gap', seekTo: checkpoint };
+      logger.warn({ partition, checkpoint, logStart }, 'events before the log start are gone; continuing from it');
+    }
+    return { kind: 'start', checkpoint, logRestarted };
+  }
+
+  async function transaction(
+    tx: PartitionTransaction,
+    batch: IncomingBatch,
+    decoded: readonly DecodedMessage[],
+  ): Promise<Committed | { kind: 'gap'; seekTo: number }> {
+    const { partition } = batch;
+    const start = await startingPoint(batch, tx.nextOffset);
+    if (start.kind === 'gap') return start;
+    const { checkpoint, logRestarted } = start;
+
+    const plan = planBatch(decoded, checkpoint);
+    await ledger.sync(tx);
+    const legacy = await tx.legacyProcessed(plan.candidates.map((c) => c.decoded.event.eventId));
+    const seen = ledger.decide(plan.candidates, legacy);
+    const events = seen.fresh;
+    const scoreEvents = events.flatMap((c) => (c.decoded.kind === 'score' ? [c.decoded.event] : []));
+
+    const unknownBoards = [...new Set(scoreEvents.map((e) => e.board))].filter((b) => !orders.has(b));
+    // Cached only after COMMIT: a rolled-back transaction may not have created the board.
+    const batchOrders = new Map(orders);
+    const newBoards = await tx.ensureBoards(unknownBoards);
+    for (const board of newBoards) batchOrders.set(board.board, board.order);
+
+    const { known: current, missing } = totalsCache.lookup(partition, checkpoint, touchedTotals(scoreEvents));
+    const cachedTotals = current.size;
+    for (const [key, total] of await tx.loadTotals(missing)) current.set(key, total);
+    const fold = foldBatch({ events, current, orders: batchOrders });
+
+    const letters: DeadLetter[] = [
+      ...plan.deadLetters,
+      ...fold.overflowed.map((c) => ({
+        offset: c.offset,
+        reason: 'overflow',
+        message: 'a total would leave ±(2^53−1); the event was applied to none of its totals',
+        details: [{ path: 'value', message: 'the result is out of range' }],
+      })),
+    ].sort((a, b) => a.offset - b.offset);
+    // Acknowledged before COMMIT: a crash between the two re-sends, it never loses (at-least-once).
+    if (letters.length > 0) {
+      const byOffset = new Map(batch.messages.map((m) => [m.offset, m]));
+      await deadLetters.publish({ topic: batch.topic, partition, messages: byOffset }, letters);
+    }
+
+    const nextOffset = Math.max(checkpoint, batch.lastOffset + 1);
+    if (logRestarted) logEnds.restart(partition);
+    const logEnd = logEnds.latest(partition, batch.highWatermark);
+    const profiles = await tx.write({
+      totals: fold.totals,
+      rankBuckets: rankBucketDeltas(fold.totals, current, batchOrders),
+      profiles: fold.profiles,
+      ledger: seen.ledger,
+      prune: seen.prune,
+      checkpoint: { nextOffset, logEndOffset: logEnd, caughtUp: nextOffset >= logEnd, logRestarted },
+    });
+
+    return {
+      kind: 'committed',
+      logRestarted,
+      checkpoint,
+      nextOffset,
+      fold,
+      profiles,
+      newBoards,
+      letters,
+      redelivered: batch.messages.filter((m) => m.offset < checkpoint).length,
+      duplicates: plan.candidates.length - events.length,
+      cachedTotals,
+      ledgerCommitted: seen.committed,
+    };
+  }
+
+  function afterCommit(partition: number, batch: IncomingBatch, result: Committed): void {
+    for (const board of result.newBoards) orders.set(board.board, board.order);
+    result.ledgerCommitted();
+    totalsCache.committed(partition, result.checkpoint, result.nextOffset, result.fold.totals);
+    metrics.batches.inc();
+    metrics.batchSize.observe(batch.messages.length);
+    metrics.eventsApplied.inc(result.fold.applied);
+    if (result.duplicates) metrics.eventsSkipped.inc({ reason: 'duplicate' }, result.duplicates);
+    if (result.redelivered) metrics.eventsSkipped.inc({ reason: 'redelivered' }, result.redelivered);
+    for (const letter of result.letters) metrics.deadLettered.inc({ reason: letter.reason });
+    if (result.letters.length) {
+      logger.warn(
+        { partition, letters: result.letters.map((l) => ({ offset: l.offset, reason: l.reason })) },
+        'dead-lettered',
+      );
+    }
+    if (result.logRestarted) metrics.logRestarts.inc();
+  }
+
+  /** Copies what PostgreSQL committed to Redis; a failure leaves Redis to the rebuild, never the batch. */
+  async function mirrorToRedis(partition: number, result: Committed): Promise<void> {
+    try {
+      // Redis holds watermarks of the old log, which would claim the new log's offsets as covered:
+      // discarded now so that readers stop trusting it, and rebuilt from scratch by the sync (which
+      // also discards it itself if this fails).
+      if (result.logRestarted) {
+        redisState.logRestarted();
+        await redis.discard();
+      }
+      await redisState.verifyWatermark(partition, result.checkpoint);
+      // While an earlier write is missing from Redis, its watermark must not claim this offset:
+      // readers would trust a Redis that lacks those totals. The rebuild sets the watermarks.
+      const watermarks = redisState.rebuildPending()
+        ? new Map<number, number>()
+        : new Map([[partition, result.nextOffset]]);
+      await redis.apply({
+        totals: result.fold.totals,
+        profiles: result.profiles,
+        boards: result.newBoards,
+        watermarks,
+      });
+    } catch (error) {
+      // PostgreSQL has committed and keeps advancing; Redis is rebuilt from it once reachable.
+      metrics.redisWriteFailures.inc();
+      redisState.writeFailed(error);
+    }
+  }
+
   async function process(batch: IncomingBatch): Promise<BatchOutcome> {
     const started = performance.now();
     const { partition } = batch;
@@ -128,159 +311,19 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
     try {
       const decoded = await decodeAll(batch.messages);
       const decodedAt = performance.now();
-      const newBoards: BoardDefinition[] = [];
-      const transaction = () =>
-        postgres.inPartitionTransaction(partition, async (tx) => {
-          // A retried attempt starts over: what a rolled-back one created does not exist.
-          newBoards.length = 0;
-          const stored = tx.nextOffset;
-          // A log that ends before the checkpoint is not the log the checkpoint counts: the topic was
-          // deleted and created again, or truncated. Its offsets say nothing about what was applied,
-          // so it is projected from its start and the eventId ledger alone keeps each event to one
-          // application, old log or new. (Skipping to the old checkpoint would silently drop every
-          // accepted event below it.) A fetch older than the checkpoint can also come from an instance
-          // that lost the partition while another moved it on, so Kafka is asked where the log ends now.
-          let log: { start: number; end: number } | undefined;
-          const logNow = async () => (log ??= await deps.logOffsets(partition));
-          let logRestarted = false;
-          let checkpoint = stored;
-          if (batch.highWatermark < stored) {
-            const { start, end } = await logNow();
-            if (end < stored) {
-              logRestarted = true;
-              checkpoint = start;
-              logger.warn(
-                { partition, checkpoint: stored, logEnd: end, logStart: start },
-                'the log ends before the checkpoint (topic recreated or truncated): projecting it again from its start',
-              );
-            }
-          }
-          if (batch.fetchedOffset > checkpoint) {
-            const logStart = (await logNow()).start;
-            if (batch.fetchedOffset > logStart) return { kind: 'gap' as const, seekTo: checkpoint };
-            logger.warn(
-              { partition, checkpoint, logStart },
-              'events before the log start are gone; continuing from it',
-            );
-          }
-          const plan = planBatch(decoded, checkpoint);
-          const t0 = performance.now();
-          const fresh = await tx.recordEventIds(plan.candidates.map((c) => c.decoded.event.eventId));
-          const events = plan.candidates.filter((c) => fresh.has(c.decoded.event.eventId));
-          const scoreEvents = events.flatMap((c) => (c.decoded.kind === 'score' ? [c.decoded.event] : []));
-
-          const unknownBoards = [...new Set(scoreEvents.map((e) => e.board))].filter((b) => !orders.has(b));
-          // Cached only after COMMIT: a rolled-back transaction may not have created the board.
-          const batchOrders = new Map(orders);
-          for (const board of await tx.ensureBoards(unknownBoards)) {
-            batchOrders.set(board.board, board.order);
-            newBoards.push(board);
-          }
-          const t1 = performance.now();
-          const { known: current, missing } = totalsCache.lookup(partition, checkpoint, touchedTotals(scoreEvents));
-          const cachedTotals = current.size;
-          for (const [key, total] of await tx.loadTotals(missing)) current.set(key, total);
-          const t2 = performance.now();
-          const fold = foldBatch({ events, current, orders: batchOrders });
-
-          const letters: DeadLetter[] = [
-            ...plan.deadLetters,
-            ...fold.overflowed.map((c) => ({
-              offset: c.offset,
-              reason: 'overflow',
-              message: 'a total would leave ±(2^53−1); the event was applied to none of its totals',
-              details: [{ path: 'value', message: 'the result is out of range' }],
-            })),
-          ].sort((a, b) => a.offset - b.offset);
-          // Acknowledged before COMMIT: a crash between the two re-sends, it never loses (at-least-once).
-          if (letters.length > 0) {
-            const byOffset = new Map(batch.messages.map((m) => [m.offset, m]));
-            await deadLetters.publish({ topic: batch.topic, partition, messages: byOffset }, letters);
-          }
-
-          const t3 = performance.now();
-          await tx.writeTotals(fold.totals);
-          await tx.adjustRankBuckets(rankBucketDeltas(fold.totals, current, batchOrders));
-          const profiles = await tx.writeProfiles(fold.profiles);
-          const t4 = performance.now();
-          const nextOffset = Math.max(checkpoint, batch.lastOffset + 1);
-          if (logRestarted) logEnds.restart(partition);
-          const logEnd = logEnds.latest(partition, batch.highWatermark);
-          await tx.advance({
-            nextOffset,
-            logEndOffset: logEnd,
-            caughtUp: nextOffset >= logEnd,
-            logRestarted,
-          });
-
-          const redelivered = batch.messages.filter((m) => m.offset < checkpoint).length;
-          return {
-            kind: 'committed' as const,
-            logRestarted,
-            checkpoint,
-            nextOffset,
-            fold,
-            profiles,
-            letters,
-            redelivered,
-            duplicates: plan.candidates.length - events.length,
-            cachedTotals,
-            phasesMs: {
-              recordIds: Math.round(t1 - t0),
-              loadTotals: Math.round(t2 - t1),
-              foldAndDeadLetters: Math.round(t3 - t2),
-              writeTotals: Math.round(t4 - t3),
-            },
-          };
-        });
-      const result = await retryingConflicts(partition, transaction);
+      const users = new Set<string>();
+      for (const m of decoded) if ('decoded' in m) users.add(m.decoded.event.userId);
+      const shards = ledger.shardsOf(users);
+      const result = await retryingConflicts(partition, () =>
+        store.inPartitionTransaction(partition, shards, (tx) => transaction(tx, batch, decoded)),
+      );
       if (result.kind === 'gap') {
         logger.info({ partition, fetched: batch.fetchedOffset, seekTo: result.seekTo }, 'fetch ahead of checkpoint');
         return result;
       }
-
-      for (const board of newBoards) orders.set(board.board, board.order);
-      totalsCache.committed(partition, result.checkpoint, result.nextOffset, result.fold.totals);
-      metrics.batches.inc();
-      metrics.batchSize.observe(batch.messages.length);
-      metrics.eventsApplied.inc(result.fold.applied);
-      if (result.duplicates) metrics.eventsSkipped.inc({ reason: 'duplicate' }, result.duplicates);
-      if (result.redelivered) metrics.eventsSkipped.inc({ reason: 'redelivered' }, result.redelivered);
-      for (const letter of result.letters) metrics.deadLettered.inc({ reason: letter.reason });
-      if (result.letters.length) {
-        logger.warn(
-          { partition, letters: result.letters.map((l) => ({ offset: l.offset, reason: l.reason })) },
-          'dead-lettered',
-        );
-      }
-
+      afterCommit(partition, batch, result);
       const committedAt = performance.now();
-      if (result.logRestarted) metrics.logRestarts.inc();
-      try {
-        // Redis holds watermarks of the old log, which would claim the new log's offsets as covered:
-        // discarded now so that readers stop trusting it, and rebuilt from scratch by the sync (which
-        // also discards it itself if this fails).
-        if (result.logRestarted) {
-          redisState.logRestarted();
-          await redis.discard();
-        }
-        await redisState.verifyWatermark(partition, result.checkpoint);
-        // While an earlier write is missing from Redis, its watermark must not claim this offset:
-        // readers would trust a Redis that lacks those totals. The rebuild sets the watermarks.
-        const watermarks = redisState.rebuildPending()
-          ? new Map<number, number>()
-          : new Map([[partition, result.nextOffset]]);
-        await redis.apply({
-          totals: result.fold.totals,
-          profiles: result.profiles,
-          boards: newBoards,
-          watermarks,
-        });
-      } catch (error) {
-        // PostgreSQL has committed and keeps advancing; Redis is rebuilt from it once reachable.
-        metrics.redisWriteFailures.inc();
-        redisState.writeFailed(error);
-      }
+      await mirrorToRedis(partition, result);
       const ended = performance.now();
       metrics.batchDuration.observe((ended - started) / 1000);
       logger.debug(
@@ -293,7 +336,6 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
           decodeMs: Math.round(decodedAt - started),
           postgresMs: Math.round(committedAt - decodedAt),
           redisMs: Math.round(ended - committedAt),
-          ...result.phasesMs,
         },
         'batch',
       );

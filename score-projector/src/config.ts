@@ -12,6 +12,23 @@ import { z } from 'zod';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
+const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3_600, d: 86_400 };
+
+/** `forever`, or a whole number of s, m, h or d (`7d`, `36h`): seconds, null for forever. */
+const dedupWindow = z
+  .string()
+  .default('7d')
+  .transform((raw, ctx) => {
+    if (raw === 'forever') return null;
+    const match = /^(\d+)([smhd])$/.exec(raw);
+    const seconds = match ? Number(match[1]) * (DURATION_UNITS[match[2] as string] as number) : 0;
+    if (seconds < 3_600) {
+      ctx.addIssue({ code: 'custom', message: 'must be "forever" or a duration of at least 1h, like 7d or 36h' });
+      return z.NEVER;
+    }
+    return seconds;
+  });
+
 /** Every variable the projector reads; README.md documents each one. */
 export const projectorEnv = {
   ...logEnv,
@@ -40,6 +57,11 @@ export const projectorEnv = {
    * PostgreSQL (about 200 bytes each); 0 turns the cache off.
    */
   PROJECTOR_TOTALS_CACHE_ENTRIES: z.coerce.number().int().min(0).default(500_000),
+  /**
+   * How long (in log time) a retried eventId is still recognised: a repeat within it is never counted
+   * twice; one past it counts again. `forever` keeps every eventId (memory grows with the log).
+   */
+  DEDUP_WINDOW: dedupWindow,
   /** How often the heartbeat records log end offsets and caught-up times. */
   HEARTBEAT_INTERVAL_MS: positiveInt(1_000),
 };

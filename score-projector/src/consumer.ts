@@ -1,7 +1,7 @@
 import type { Logger } from '@rankstream/schemas/runtime';
 import type { Consumer, Kafka } from 'kafkajs';
-import type { PostgresStore } from './adapters/postgres-store.js';
 import type { BatchProcessor } from './batch-processor.js';
+import type { ProjectionStore } from './domain/ports.js';
 
 export interface ProjectorConsumer {
   /** Partitions of the events topic this instance owns (undefined before the first assignment). */
@@ -24,7 +24,7 @@ export async function startConsumer(deps: {
   concurrency: number;
   retries: number;
   processor: BatchProcessor;
-  postgres: PostgresStore;
+  postgres: ProjectionStore;
   logger: Logger;
   onAssigned(partitions: readonly number[]): void;
   /** kafkajs gave up for good: the process should exit so its supervisor restarts it. */
@@ -82,7 +82,12 @@ export async function startConsumer(deps: {
         fetchedOffset: Number((batch as unknown as { fetchedOffset: string }).fetchedOffset),
         lastOffset: Number(batch.lastOffset()),
         highWatermark: Number(batch.highWatermark),
-        messages: batch.messages.map((m) => ({ offset: Number(m.offset), key: m.key, value: m.value })),
+        messages: batch.messages.map((m) => ({
+          offset: Number(m.offset),
+          timestamp: Number(m.timestamp),
+          key: m.key,
+          value: m.value,
+        })),
       });
       if (outcome.kind === 'gap') {
         consumer.seek({ topic, partition: batch.partition, offset: String(outcome.seekTo) });

@@ -1,6 +1,6 @@
 import type { Logger } from '@rankstream/schemas/runtime';
-import type { PostgresStore } from './adapters/postgres-store.js';
 import type { RedisStore } from './adapters/redis-store.js';
+import type { ProjectionStore } from './domain/ports.js';
 import type { LogEnds } from './log-ends.js';
 import type { ProjectorMetrics } from './projector-metrics.js';
 
@@ -10,7 +10,7 @@ import type { ProjectorMetrics } from './projector-metrics.js';
  * projection lag from these even when no events arrive, which the batches alone cannot tell it.
  */
 export function startHeartbeat(deps: {
-  postgres: PostgresStore;
+  postgres: ProjectionStore;
   redis: RedisStore;
   metrics: ProjectorMetrics;
   logEnds: LogEnds;

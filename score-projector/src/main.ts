@@ -22,6 +22,7 @@ import { createApp } from './app.js';
 import { createBatchProcessor } from './batch-processor.js';
 import { loadConfig } from './config.js';
 import { type ProjectorConsumer, startConsumer } from './consumer.js';
+import { createEventLedger } from './event-ledger.js';
 import { startHeartbeat } from './heartbeat.js';
 import { createLogEnds } from './log-ends.js';
 import { createProjectorMetrics } from './projector-metrics.js';
@@ -80,15 +81,21 @@ async function main(): Promise<void> {
     assignedPartitions,
   });
   const totalsCache = createTotalsCache(config.PROJECTOR_TOTALS_CACHE_ENTRIES);
+  const topicPartitions = (await admin.fetchTopicMetadata({ topics: [config.EVENTS_TOPIC] })).topics[0]?.partitions;
+  const ledger = createEventLedger({
+    shards: await postgres.ledgerShards(topicPartitions?.length ?? config.EVENTS_PARTITIONS),
+    windowSeconds: config.DEDUP_WINDOW,
+  });
   const logEnds = createLogEnds();
   const processor = createBatchProcessor({
     codec,
     registry: createRegistryProbe(config.SCHEMA_REGISTRY_URL, config.EVENTS_TOPIC),
-    postgres,
+    store: postgres,
     redis,
     redisState: redisSync.state,
     deadLetters: createDeadLetterPublisher(producer, config.dlqTopic),
     totalsCache,
+    ledger,
     logEnds,
     async logOffsets(partition) {
       const offsets = (await topicOffsets()).find((o) => o.partition === partition);
@@ -126,6 +133,7 @@ async function main(): Promise<void> {
     logger,
     onAssigned(partitions) {
       totalsCache.retainOnly(partitions);
+      ledger.retainOnly(partitions);
       // What was recorded under an earlier ownership may describe a log replaced since.
       for (const p of partitions) logEnds.restart(p);
       redisSync.partitionsAssigned();

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@rankstream/schemas/runtime';
-import type { BoardDefinition, PostgresStore } from './adapters/postgres-store.js';
 import { boardJson, type RedisStore } from './adapters/redis-store.js';
 import type { RedisProjectionState } from './batch-processor.js';
+import type { BoardDefinition, ProjectionStore } from './domain/ports.js';
 import type { ProjectorMetrics } from './projector-metrics.js';
 
 const LOCK_TTL_MS = 30_000;
@@ -20,7 +20,7 @@ export type RebuildReason = 'missing' | 'behind' | 'ahead' | 'write_failed';
  * consumer keeps going; the versioned writes make the two safe to interleave.
  */
 export function createRedisSync(deps: {
-  postgres: PostgresStore;
+  postgres: ProjectionStore;
   redis: RedisStore;
   metrics: ProjectorMetrics;
   logger: Logger;

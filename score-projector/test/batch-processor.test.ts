@@ -9,6 +9,7 @@ import { createPostgresStore } from '../src/adapters/postgres-store.js';
 import { createRedisStore, type RedisStore } from '../src/adapters/redis-store.js';
 import { createRegistryProbe } from '../src/adapters/registry-probe.js';
 import { type BatchProcessor, createBatchProcessor, type IncomingBatch } from '../src/batch-processor.js';
+import { createEventLedger } from '../src/event-ledger.js';
 import { createLogEnds, type LogEnds } from '../src/log-ends.js';
 import { createProjectorMetrics } from '../src/projector-metrics.js';
 import { createRedisSync, type RedisSync } from '../src/redis-sync.js';
@@ -61,6 +62,8 @@ describe('batch processor', () => {
       logEnds?: LogEnds;
       /** Where Kafka says the partition's log starts and ends now (default: it ends past every batch). */
       logOffsets?: { start: number; end: number };
+      /** DEDUP_WINDOW in seconds (default forever). */
+      windowSeconds?: number;
     } = {},
   ): {
     processor: BatchProcessor;
@@ -85,11 +88,13 @@ describe('batch processor', () => {
       processor: createBatchProcessor({
         codec,
         registry: createRegistryProbe(env.registryUrl, env.eventsTopic),
-        postgres,
+        store: postgres,
         redis: redisStore,
         redisState: sync.state,
         deadLetters: createDeadLetterPublisher(producer, env.dlqTopic),
         totalsCache: createTotalsCache(10_000),
+        // One shard: every test's events meet in one ledger, whatever partition number the test uses.
+        ledger: createEventLedger({ shards: 1, windowSeconds: options.windowSeconds ?? null }),
         logEnds: options.logEnds ?? createLogEnds(),
         logOffsets: async () => options.logOffsets ?? { start: 0, end: Number.MAX_SAFE_INTEGER },
         metrics,
@@ -105,6 +110,7 @@ describe('batch processor', () => {
     const messages = await Promise.all(
       events.map(async (e, i) => ({
         offset: firstOffset + i,
+        timestamp: T0,
         key: Buffer.from(e.userId),
         value: await codec.encodeScore(e),
       })),
@@ -152,6 +158,18 @@ describe('batch processor', () => {
     );
     const skipped = await registry.getSingleMetric('rankstream_projector_events_skipped_total')?.get();
     expect(skipped?.values).toEqual([{ labels: { reason: 'duplicate' }, value: 2 }]);
+  });
+
+  it('leaves out eventIds that the per-event ledger of earlier versions recorded (an upgraded deployment)', async () => {
+    await pool.query(`INSERT INTO processed_events (event_id) VALUES ('g1')`);
+    const events = [event('g1', 'g-u1', 5), event('g2', 'g-u1', 7)];
+    const { processor: p } = processor();
+
+    expect(await p.process(await batchOf(0, events))).toEqual({ kind: 'committed', nextOffset: 2, applied: 1 });
+
+    expect(await totalsOf('g-')).toEqual(
+      new Map([['global/all/g-u1', { score: 7, reachedAt: T0 + 7, eventCount: 1, version: 1 }]]),
+    );
   });
 
   it('applies a batch once when two instances process it at the same moment (a zombie during a rebalance)', async () => {

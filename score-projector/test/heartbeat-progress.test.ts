@@ -2,6 +2,7 @@ import { createLogger, createPool } from '@rankstream/schemas/runtime';
 import { createTestEnv, type TestEnv } from '@rankstream/tools/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresStore } from '../src/adapters/postgres-store.js';
+import { batchWrite } from './batch-write.js';
 
 const logger = createLogger('test', 'silent');
 
@@ -30,7 +31,9 @@ describe('heartbeat progress', () => {
   });
 
   it('records how far the log reaches on an idle partition', async () => {
-    await store.inPartitionTransaction(0, (tx) => tx.advance({ nextOffset: 10, logEndOffset: 10, caughtUp: true }));
+    await store.inPartitionTransaction(0, [], (tx) =>
+      tx.write(batchWrite({ checkpoint: { nextOffset: 10, logEndOffset: 10, caughtUp: true } })),
+    );
 
     const progress = await store.recordProgress(0, 12);
 
@@ -39,18 +42,20 @@ describe('heartbeat progress', () => {
   });
 
   it('answers from the last committed row instead of waiting for a batch that holds the partition', async () => {
-    await store.inPartitionTransaction(1, (tx) => tx.advance({ nextOffset: 5, logEndOffset: 7, caughtUp: false }));
+    await store.inPartitionTransaction(1, [], (tx) =>
+      tx.write(batchWrite({ checkpoint: { nextOffset: 5, logEndOffset: 7, caughtUp: false } })),
+    );
     let release!: () => void;
     let locked!: () => void;
     const holding = new Promise<void>((resolve) => {
       locked = resolve;
     });
-    const batch = store.inPartitionTransaction(1, async (tx) => {
+    const batch = store.inPartitionTransaction(1, [], async (tx) => {
       locked();
       await new Promise<void>((resolve) => {
         release = resolve;
       });
-      await tx.advance({ nextOffset: 30, logEndOffset: 30, caughtUp: true });
+      await tx.write(batchWrite({ checkpoint: { nextOffset: 30, logEndOffset: 30, caughtUp: true } }));
     });
     await holding;
 
@@ -75,7 +80,9 @@ describe('heartbeat progress', () => {
   });
 
   it('neither lowers the log end nor marks the partition caught up on a beat whose offsets were read before a batch committed', async () => {
-    await store.inPartitionTransaction(0, (tx) => tx.advance({ nextOffset: 58, logEndOffset: 60, caughtUp: false }));
+    await store.inPartitionTransaction(0, [], (tx) =>
+      tx.write(batchWrite({ checkpoint: { nextOffset: 58, logEndOffset: 60, caughtUp: false } })),
+    );
 
     const before = await store.recordProgress(0, 55);
     await new Promise((resolve) => setTimeout(resolve, 20));

@@ -4,6 +4,8 @@ export interface ProducedAt {
   input: AnyEventInput;
   partition: number;
   offset: number;
+  /** Kafka's message timestamp (ms), where the test set it. */
+  timestamp?: number;
 }
 
 export interface ExpectedTotal {
@@ -41,17 +43,22 @@ function keysOf(occurredAt: number, periods: readonly string[]): string[] {
 }
 
 /**
- * The expected projection, from the unique events (first eventId in log order) folded in offset
- * order with the simplest code: no batching, no versions compared, nothing shared with the projector.
+ * The expected projection, from the unique events (first eventId of a user in log order) folded in
+ * offset order with the simplest code: no batching, no versions compared, nothing shared with the
+ * projector. With `windowSeconds`, a repeat counts again once its timestamp is more than that past
+ * the last counted one (whole seconds, as DEDUP_WINDOW is).
  */
-export function oracle(produced: readonly ProducedAt[]) {
+export function oracle(produced: readonly ProducedAt[], windowSeconds: number | null = null) {
   const inLogOrder = [...produced].sort((a, b) => a.partition - b.partition || a.offset - b.offset);
-  const seen = new Set<string>();
+  const counted = new Map<string, number>();
   const totals = new Map<string, ExpectedTotal>();
   const profiles = new Map<string, ExpectedProfile>();
-  for (const { input, offset } of inLogOrder) {
-    if (seen.has(input.event.eventId)) continue;
-    seen.add(input.event.eventId);
+  for (const { input, offset, timestamp = 0 } of inLogOrder) {
+    const id = `${input.event.userId}/${input.event.eventId}`;
+    const seconds = Math.floor(timestamp / 1000);
+    const last = counted.get(id);
+    if (last !== undefined && (windowSeconds === null || seconds - last <= windowSeconds)) continue;
+    counted.set(id, seconds);
     if (input.kind === 'profile') {
       const e = input.event;
       profiles.set(e.userId, {

@@ -3,9 +3,13 @@ import { createTestEnv, type TestEnv } from '@rankstream/tools/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresStore, TotalsConflictError } from '../src/adapters/postgres-store.js';
 import type { FoldedTotal } from '../src/domain/batch-fold.js';
+import type { PartitionTransaction } from '../src/domain/ports.js';
+import { batchWrite } from './batch-write.js';
 import { postgresPeriodCounts, postgresTotals } from './projection-state.js';
 
 const logger = createLogger('test', 'silent');
+
+const writeTotals = (tx: PartitionTransaction, totals: FoldedTotal[]) => tx.write(batchWrite({ totals }));
 
 function folded(userId: string, score: number, version: number, baseVersion: number): FoldedTotal {
   return {
@@ -35,7 +39,7 @@ describe('totals compare-and-set', () => {
     env = await createTestEnv({ name: 'proj_cas', partitions: 2 });
     pool = createPool(env.databaseUrl, 4, logger);
     store = createPostgresStore(pool, env.eventsTopic);
-    await store.inPartitionTransaction(0, (tx) => tx.ensureBoards(['cas']));
+    await store.inPartitionTransaction(0, [], (tx) => tx.ensureBoards(['cas']));
   });
   afterAll(async () => {
     await pool?.end();
@@ -43,10 +47,10 @@ describe('totals compare-and-set', () => {
   });
 
   it('refuses a new total that another partition created first, and writes nothing of the batch', async () => {
-    await store.inPartitionTransaction(0, (tx) => tx.writeTotals([folded('u1', 10, 5, -1)]));
+    await store.inPartitionTransaction(0, [], (tx) => writeTotals(tx, [folded('u1', 10, 5, -1)]));
 
-    const second = store.inPartitionTransaction(1, (tx) =>
-      tx.writeTotals([folded('u2', 7, 3, -1), folded('u1', 99, 3, -1)]),
+    const second = store.inPartitionTransaction(1, [], (tx) =>
+      writeTotals(tx, [folded('u2', 7, 3, -1), folded('u1', 99, 3, -1)]),
     );
 
     await expect(second).rejects.toBeInstanceOf(TotalsConflictError);
@@ -62,8 +66,8 @@ describe('totals compare-and-set', () => {
     const wrote = new Promise<void>((resolve) => {
       firstWrote = resolve;
     });
-    const first = store.inPartitionTransaction(0, async (tx) => {
-      await tx.writeTotals([folded('u3', 1, 8, -1)]);
+    const first = store.inPartitionTransaction(0, [], async (tx) => {
+      await writeTotals(tx, [folded('u3', 1, 8, -1)]);
       firstWrote();
       await new Promise<void>((resolve) => {
         commitFirst = resolve;
@@ -72,7 +76,7 @@ describe('totals compare-and-set', () => {
     await wrote;
     // Waits on the first transaction's uncommitted row, then fails once it commits.
     const second = store
-      .inPartitionTransaction(1, (tx) => tx.writeTotals([folded('u3', 2, 4, -1)]))
+      .inPartitionTransaction(1, [], (tx) => writeTotals(tx, [folded('u3', 2, 4, -1)]))
       .then(
         () => 'written',
         (error: unknown) => error,
@@ -86,18 +90,18 @@ describe('totals compare-and-set', () => {
   });
 
   it('refuses an update over a version that is no longer the stored one', async () => {
-    await store.inPartitionTransaction(0, (tx) => tx.writeTotals([folded('u4', 5, 10, -1)]));
+    await store.inPartitionTransaction(0, [], (tx) => writeTotals(tx, [folded('u4', 5, 10, -1)]));
 
-    const stale = store.inPartitionTransaction(1, (tx) => tx.writeTotals([folded('u4', 6, 11, 9)]));
+    const stale = store.inPartitionTransaction(1, [], (tx) => writeTotals(tx, [folded('u4', 6, 11, 9)]));
 
     await expect(stale).rejects.toMatchObject({ name: 'TotalsConflictError', expected: 1, written: 0 });
     expect((await postgresTotals(pool)).get('cas/all/u4')?.score).toBe(5);
   });
 
   it('writes an update over the stored version and a new total in one statement', async () => {
-    await store.inPartitionTransaction(0, (tx) => tx.writeTotals([folded('u5', 1, 2, -1)]));
+    await store.inPartitionTransaction(0, [], (tx) => writeTotals(tx, [folded('u5', 1, 2, -1)]));
 
-    await store.inPartitionTransaction(1, (tx) => tx.writeTotals([folded('u5', 3, 4, 2), folded('u6', 9, 4, -1)]));
+    await store.inPartitionTransaction(1, [], (tx) => writeTotals(tx, [folded('u5', 3, 4, 2), folded('u6', 9, 4, -1)]));
 
     const totals = await postgresTotals(pool);
     expect(totals.get('cas/all/u5')).toEqual({ score: 3, reachedAt: 1_004, eventCount: 1, version: 4 });

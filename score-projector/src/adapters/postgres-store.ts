@@ -1,76 +1,18 @@
 import type { RankOrder } from '@rankstream/schemas';
 import type { Pool } from '@rankstream/schemas/runtime';
 import type pg from 'pg';
+import { type StoredTotal, totalKey } from '../domain/batch-fold.js';
 import {
-  type FoldedTotal,
-  type ProfileRow,
-  type StoredTotal,
-  type TotalId,
-  type TotalRow,
-  totalKey,
-} from '../domain/batch-fold.js';
-import type { RankBucketDelta } from '../domain/rank-bucket-deltas.js';
+  type BatchWrite,
+  type BoardDefinition,
+  type LedgerHead,
+  type PartitionTransaction,
+  type ProjectionStore,
+  type RebuildSnapshot,
+  TotalsConflictError,
+} from '../domain/ports.js';
 
-export interface BoardDefinition {
-  board: string;
-  order: RankOrder;
-  defaultOp: string;
-  periods: string[];
-  createdAt: number;
-}
-
-/** The work of one batch, inside one transaction that holds the partition's checkpoint row lock. */
-export interface PartitionTransaction {
-  /** The first offset not yet applied for this partition (0 for a partition never seen). */
-  readonly nextOffset: number;
-  /** Records the eventIds and returns those never recorded before (the ones to apply). */
-  recordEventIds(eventIds: readonly string[]): Promise<Set<string>>;
-  /** Creates unknown boards with the defaults and returns every named board's definition. */
-  ensureBoards(boards: readonly string[]): Promise<BoardDefinition[]>;
-  loadTotals(ids: readonly TotalId[]): Promise<Map<string, StoredTotal>>;
-  /** Throws TotalsConflictError if any row's base version is no longer the stored one. */
-  writeTotals(rows: readonly FoldedTotal[]): Promise<void>;
-  /** Adds the deltas to this partition's rank bucket counts. */
-  adjustRankBuckets(deltas: readonly RankBucketDelta[]): Promise<void>;
-  /** Returns the rows as stored: each version above the one it replaced (what Redis must get). */
-  writeProfiles(rows: readonly ProfileRow[]): Promise<ProfileRow[]>;
-  /** `logRestarted`: the log was replaced, so the stored log end is replaced too instead of only grown. */
-  advance(checkpoint: {
-    nextOffset: number;
-    logEndOffset: number;
-    caughtUp: boolean;
-    logRestarted?: boolean;
-  }): Promise<void>;
-}
-
-/**
- * A total changed under the batch since it was loaded or cached: only possible when one user's
- * events arrive on several partitions (a producer that keys or partitions differently from the
- * ingest API), whose batches then race for the same rows. The transaction must roll back and the
- * batch be folded again over fresh totals.
- */
-export class TotalsConflictError extends Error {
-  /** `written` is unknown when the statement failed on a total created meanwhile. */
-  constructor(
-    readonly expected: number,
-    readonly written?: number,
-  ) {
-    super(
-      written === undefined
-        ? `a new total of the batch's ${expected} was created meanwhile (a user on several partitions)`
-        : `${expected - written} of ${expected} totals changed under the batch (a user on several partitions)`,
-    );
-    this.name = 'TotalsConflictError';
-  }
-}
-
-export interface RebuildSnapshot {
-  offsets: Map<number, number>;
-  boards: BoardDefinition[];
-  /** Pages of totals in primary key order. */
-  totals(pageSize: number): AsyncIterable<TotalRow[]>;
-  profiles(pageSize: number): AsyncIterable<ProfileRow[]>;
-}
+export { TotalsConflictError };
 
 function boardFromRow(r: {
   board: string;
@@ -105,7 +47,24 @@ function identifierArray(values: readonly string[]): string | readonly string[] 
   return values.length === 0 ? '{}' : `{"${values.join('","')}"}`;
 }
 
-const WRITE_TOTALS = `WITH input AS (
+/**
+ * Everything a batch writes, in one statement (one round trip): data-modifying CTEs over unnest
+ * arrays, each on its own table, all run to completion whether the final SELECT reads them or not.
+ *
+ * Totals are absolute values, each written only over the version it was folded from (compare-and-set):
+ * existing totals by UPDATE, so that a row another partition's batch changed meanwhile is not written
+ * and the count tells; new ones by a plain INSERT, which fails on a row another partition's batch
+ * created meanwhile. Under READ COMMITTED a concurrent writer's row is waited for and re-checked,
+ * never overwritten. (INSERT … ON CONFLICT DO NOTHING would report that case by the count too, but its
+ * speculative insertion made inserting new totals ~1.5× dearer, and a replay inserts nearly every
+ * row.) The rows inserted are added to this partition's period_counts rows; rank buckets, profiles,
+ * ledger rows and the checkpoint go in the same statement. Per-partition count rows: batches of
+ * other partitions never wait on these locks.
+ *
+ * The checkpoint UPDATE covers the partition's own row and the ledger head of every shard the batch
+ * added a row to, in one pass (two UPDATEs of one row in one statement would not both apply).
+ */
+const WRITE_BATCH = `WITH input AS (
     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[],
                          $7::bigint[], $8::bigint[], $9::bigint[])
       AS i(board, period_key, user_id, score, rank_score, reached_at, event_count, version, base_version)),
@@ -126,24 +85,106 @@ const WRITE_TOTALS = `WITH input AS (
     INSERT INTO period_counts (board, period_key, partition, players)
     SELECT board, period_key, $10, count(*) FROM inserted
     GROUP BY board, period_key ORDER BY board, period_key
-    ON CONFLICT (board, period_key, partition) DO UPDATE SET players = period_counts.players + excluded.players)
-  SELECT (SELECT count(*) FROM updated)::int AS updated, (SELECT count(*) FROM inserted)::int AS inserted`;
+    ON CONFLICT (board, period_key, partition) DO UPDATE SET players = period_counts.players + excluded.players),
+  buckets AS (
+    INSERT INTO rank_buckets (board, period_key, bucket_start, partition, players)
+    SELECT board, period_key, bucket_start, $10, players
+    FROM unnest($11::text[], $12::text[], $13::bigint[], $14::bigint[]) AS d(board, period_key, bucket_start, players)
+    ON CONFLICT (board, period_key, bucket_start, partition)
+    DO UPDATE SET players = rank_buckets.players + excluded.players),
+  profiled AS (
+    INSERT INTO profiles (user_id, username, image_url, region, occurred_at, version)
+    SELECT * FROM unnest($15::text[], $16::text[], $17::text[], $18::text[], $19::bigint[], $20::bigint[])
+    ON CONFLICT (user_id) DO UPDATE SET
+      username = excluded.username, image_url = excluded.image_url, region = excluded.region,
+      occurred_at = excluded.occurred_at, version = GREATEST(profiles.version + 1, excluded.version)
+    RETURNING user_id, version),
+  recorded AS (
+    INSERT INTO event_ledger (topic, shard, seq, log_time, entries)
+    SELECT $21, * FROM unnest($22::int[], $23::bigint[], $24::bigint[], $25::bytea[])),
+  pruned AS (
+    DELETE FROM event_ledger l USING unnest($26::int[], $27::bigint[]) AS pr(shard, before)
+    WHERE l.topic = $21 AND l.shard = pr.shard AND l.log_time < pr.before),
+  heads AS (
+    SELECT partition, max(head) AS head FROM (
+      SELECT $10::int AS partition, NULL::bigint AS head
+      UNION ALL SELECT * FROM unnest($22::int[], $23::bigint[])) h
+    GROUP BY partition),
+  advanced AS (
+    UPDATE projector_offsets o SET
+      next_offset = CASE WHEN o.partition = $10 THEN $28 ELSE o.next_offset END,
+      log_end_offset = CASE WHEN o.partition <> $10 THEN o.log_end_offset
+                            WHEN $31 THEN $29 ELSE GREATEST(o.log_end_offset, $29) END,
+      caught_up_at = CASE WHEN o.partition = $10 AND $30 THEN now() ELSE o.caught_up_at END,
+      updated_at = CASE WHEN o.partition = $10 THEN now() ELSE o.updated_at END,
+      ledger_head = COALESCE(h.head, o.ledger_head)
+    FROM heads h WHERE o.topic = $21 AND o.partition = h.partition
+    RETURNING 1)
+  SELECT (SELECT count(*) FROM updated)::int AS updated, (SELECT count(*) FROM inserted)::int AS inserted,
+    (SELECT count(*) FROM advanced)::int AS advanced,
+    (SELECT array_agg(user_id) FROM profiled) AS profile_users, (SELECT array_agg(version) FROM profiled) AS profile_versions`;
+
+interface WriteBatchResult {
+  updated: number;
+  inserted: number;
+  advanced: number;
+  profile_users: string[] | null;
+  profile_versions: number[] | null;
+}
+
+function writeBatchParams(topic: string, partition: number, b: BatchWrite): unknown[] {
+  const { totals, rankBuckets, profiles, ledger, prune, checkpoint } = b;
+  return [
+    identifierArray(totals.map((r) => r.board)),
+    identifierArray(totals.map((r) => r.periodKey)),
+    identifierArray(totals.map((r) => r.userId)),
+    numberArray(totals.map((r) => r.score)),
+    numberArray(totals.map((r) => r.rankScore)),
+    numberArray(totals.map((r) => r.reachedAt)),
+    numberArray(totals.map((r) => r.eventCount)),
+    numberArray(totals.map((r) => r.version)),
+    numberArray(totals.map((r) => r.baseVersion)),
+    partition,
+    identifierArray(rankBuckets.map((d) => d.board)),
+    identifierArray(rankBuckets.map((d) => d.periodKey)),
+    numberArray(rankBuckets.map((d) => d.bucketStart)),
+    numberArray(rankBuckets.map((d) => d.delta)),
+    profiles.map((r) => r.userId),
+    profiles.map((r) => r.username),
+    profiles.map((r) => r.imageUrl),
+    profiles.map((r) => r.region),
+    profiles.map((r) => String(r.occurredAt)),
+    profiles.map((r) => String(r.version)),
+    topic,
+    numberArray(ledger.map((l) => l.shard)),
+    numberArray(ledger.map((l) => l.seq)),
+    numberArray(ledger.map((l) => l.logTime)),
+    ledger.map((l) => l.entries),
+    numberArray(prune.map((p) => p.shard)),
+    numberArray(prune.map((p) => p.before)),
+    checkpoint.nextOffset,
+    checkpoint.logEndOffset,
+    checkpoint.caughtUp,
+    checkpoint.logRestarted ?? false,
+  ];
+}
 
 /** A new total that another partition's batch created first: the same conflict as a changed one. */
-async function writeCounted(client: pg.PoolClient, rowCount: number, params: unknown[]) {
+async function writeBatch(client: pg.PoolClient, topic: string, partition: number, batch: BatchWrite) {
   try {
-    return await client.query<{ updated: number; inserted: number }>(WRITE_TOTALS, params);
+    const { rows } = await client.query<WriteBatchResult>(WRITE_BATCH, writeBatchParams(topic, partition, batch));
+    return rows[0] as WriteBatchResult;
   } catch (error) {
     const e = error as { code?: string; constraint?: string };
     if (e.code === '23505' && e.constraint === 'totals_pkey') {
-      throw new TotalsConflictError(rowCount);
+      throw new TotalsConflictError(batch.totals.length);
     }
     throw error;
   }
 }
 
 /** The durable projection: totals, processed eventIds, profiles, boards and per-partition checkpoints. */
-export function createPostgresStore(pool: Pool, topic: string) {
+export function createPostgresStore(pool: Pool, topic: string): ProjectionStore {
   /** BEGIN … COMMIT on one pooled client, ROLLBACK on failure. */
   async function inTransaction<T>(begin: string, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await pool.connect();
@@ -164,43 +205,89 @@ export function createPostgresStore(pool: Pool, topic: string) {
     }
   }
 
-  function inPartitionTransaction<T>(partition: number, work: (tx: PartitionTransaction) => Promise<T>): Promise<T> {
+  function inPartitionTransaction<T>(
+    partition: number,
+    shards: readonly number[],
+    work: (tx: PartitionTransaction) => Promise<T>,
+  ): Promise<T> {
     return inTransaction('BEGIN', async (client) => {
-      const nextOffset = await lockCheckpoint(client, partition);
-      return work(partitionTransaction(client, partition, nextOffset));
+      const locked = await lockCheckpoints(
+        client,
+        [...new Set([partition, ...shards])].sort((x, y) => x - y),
+      );
+      const own = locked.get(partition);
+      if (!own) throw new Error(`no checkpoint row for ${topic}/${partition}`);
+      const heads = new Map([...locked].map(([p, row]) => [p, { head: row.ledgerHead, epoch: row.ledgerEpoch }]));
+      return work(partitionTransaction(client, partition, own.nextOffset, heads));
     });
   }
 
   /**
-   * The row lock serialises every writer of this partition: a second instance or a zombie from
-   * before a rebalance waits here, then sees the advanced checkpoint and skips what was applied.
+   * The row locks serialise every writer of a partition's checkpoint and of a shard's ledger: a
+   * second instance or a zombie from before a rebalance waits here, then sees the advanced checkpoint
+   * and ledger head and skips what was applied. Rows are locked in partition order (ORDER BY sits
+   * below the row locking), so two batches that need each other's rows cannot deadlock on them.
    */
-  async function lockCheckpoint(client: pg.PoolClient, partition: number): Promise<number> {
-    const select = 'SELECT next_offset FROM projector_offsets WHERE topic = $1 AND partition = $2 FOR UPDATE';
-    let { rows } = await client.query<{ next_offset: number }>(select, [topic, partition]);
-    if (rows.length === 0) {
+  async function lockCheckpoints(
+    client: pg.PoolClient,
+    partitions: readonly number[],
+  ): Promise<Map<number, { nextOffset: number; ledgerHead: number; ledgerEpoch: number }>> {
+    const select = `SELECT partition, next_offset, ledger_head, ledger_epoch FROM projector_offsets
+      WHERE topic = $1 AND partition = ANY($2::int[]) ORDER BY partition FOR UPDATE`;
+    type Row = { partition: number; next_offset: number; ledger_head: number; ledger_epoch: number };
+    let { rows } = await client.query<Row>(select, [topic, partitions]);
+    if (rows.length < partitions.length) {
       await client.query(
-        'INSERT INTO projector_offsets (topic, partition, next_offset) VALUES ($1, $2, 0) ON CONFLICT DO NOTHING',
-        [topic, partition],
+        `INSERT INTO projector_offsets (topic, partition, next_offset)
+         SELECT $1, unnest($2::int[]), 0 ON CONFLICT DO NOTHING`,
+        [topic, partitions],
       );
-      ({ rows } = await client.query<{ next_offset: number }>(select, [topic, partition]));
+      ({ rows } = await client.query<Row>(select, [topic, partitions]));
     }
-    const row = rows[0];
-    if (!row) throw new Error(`no checkpoint row for ${topic}/${partition}`);
-    return row.next_offset;
+    return new Map(
+      rows.map((r) => [
+        r.partition,
+        { nextOffset: r.next_offset, ledgerHead: r.ledger_head, ledgerEpoch: r.ledger_epoch },
+      ]),
+    );
   }
 
-  function partitionTransaction(client: pg.PoolClient, partition: number, nextOffset: number): PartitionTransaction {
+  /** Whether processed_events (the ledger before event_ledger) holds anything: asked once. */
+  let legacyLedger: Promise<boolean> | undefined;
+  function hasLegacyLedger(client: pg.PoolClient): Promise<boolean> {
+    legacyLedger ??= client
+      .query<{ any: boolean }>('SELECT EXISTS (SELECT 1 FROM processed_events) AS any')
+      .then(({ rows }) => rows[0]?.any === true);
+    legacyLedger.catch(() => {
+      legacyLedger = undefined;
+    });
+    return legacyLedger;
+  }
+
+  function partitionTransaction(
+    client: pg.PoolClient,
+    partition: number,
+    nextOffset: number,
+    ledgerHeads: ReadonlyMap<number, LedgerHead>,
+  ): PartitionTransaction {
     return {
       nextOffset,
-      async recordEventIds(eventIds) {
-        if (eventIds.length === 0) return new Set();
-        // Sorted so that two partitions recording overlapping ids lock them in the same order.
-        const sorted = [...eventIds].sort();
+      ledgerHeads,
+      async ledgerRows(since) {
+        if (since.length === 0) return [];
+        const { rows } = await client.query<{ shard: number; seq: number; entries: Buffer }>(
+          `SELECT l.shard, l.seq, l.entries FROM unnest($2::int[], $3::bigint[]) AS s(shard, after)
+           JOIN event_ledger l ON l.topic = $1 AND l.shard = s.shard AND l.seq > s.after
+           ORDER BY l.shard, l.seq`,
+          [topic, numberArray(since.map((s) => s.shard)), numberArray(since.map((s) => s.after))],
+        );
+        return rows;
+      },
+      async legacyProcessed(eventIds) {
+        if (eventIds.length === 0 || !(await hasLegacyLedger(client))) return new Set();
         const { rows } = await client.query<{ event_id: string }>(
-          `INSERT INTO processed_events (event_id) SELECT unnest($1::text[])
-           ON CONFLICT DO NOTHING RETURNING event_id`,
-          [sorted],
+          'SELECT event_id FROM processed_events WHERE event_id = ANY($1::text[])',
+          [eventIds],
         );
         return new Set(rows.map((r) => r.event_id));
       },
@@ -248,89 +335,36 @@ export function createPostgresStore(pool: Pool, topic: string) {
         }
         return current;
       },
-      async writeTotals(rows) {
-        if (rows.length === 0) return;
-        // Absolute values, each written only over the version it was folded from (compare-and-set):
-        // existing totals by UPDATE, so that a row another partition's batch changed meanwhile is
-        // not written and the count tells; new ones by a plain INSERT, which fails on a row another
-        // partition's batch created meanwhile. Under READ COMMITTED a concurrent writer's row is
-        // waited for and re-checked, never overwritten. (INSERT … ON CONFLICT DO NOTHING would
-        // report that case by the count too, but its speculative insertion made inserting new
-        // totals ~1.5× dearer, and a replay inserts nearly every row.) The rows inserted are added
-        // to this partition's period_counts rows in the same statement, so the count commits with
-        // the totals or not at all. Per-partition rows: batches of other partitions never wait on
-        // these locks.
-        const { rows: counts } = await writeCounted(client, rows.length, [
-          identifierArray(rows.map((r) => r.board)),
-          identifierArray(rows.map((r) => r.periodKey)),
-          identifierArray(rows.map((r) => r.userId)),
-          numberArray(rows.map((r) => r.score)),
-          numberArray(rows.map((r) => r.rankScore)),
-          numberArray(rows.map((r) => r.reachedAt)),
-          numberArray(rows.map((r) => r.eventCount)),
-          numberArray(rows.map((r) => r.version)),
-          numberArray(rows.map((r) => r.baseVersion)),
-          partition,
-        ]);
-        const written = (counts[0]?.updated ?? 0) + (counts[0]?.inserted ?? 0);
-        if (written !== rows.length) throw new TotalsConflictError(rows.length, written);
-      },
-      async adjustRankBuckets(deltas) {
-        if (deltas.length === 0) return;
-        await client.query(
-          `INSERT INTO rank_buckets (board, period_key, bucket_start, partition, players)
-           SELECT board, period_key, bucket_start, $5, players
-           FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[]) AS d(board, period_key, bucket_start, players)
-           ON CONFLICT (board, period_key, bucket_start, partition)
-           DO UPDATE SET players = rank_buckets.players + excluded.players`,
-          [
-            identifierArray(deltas.map((d) => d.board)),
-            identifierArray(deltas.map((d) => d.periodKey)),
-            numberArray(deltas.map((d) => d.bucketStart)),
-            numberArray(deltas.map((d) => d.delta)),
-            partition,
-          ],
-        );
-      },
-      async writeProfiles(rows) {
-        if (rows.length === 0) return [];
+      async write(batch) {
+        const result = await writeBatch(client, topic, partition, batch);
+        const written = result.updated + result.inserted;
+        if (written !== batch.totals.length) throw new TotalsConflictError(batch.totals.length, written);
+        if (result.advanced === 0) throw new Error(`no checkpoint row for ${topic}/${partition}`);
         // Every profile event reaching here applies (the ledger let it through, in log order), so it
-        // always replaces the stored profile. Its version is the offset, or one more than the stored
+        // always replaced the stored profile. Its version is the offset, or one more than the stored
         // version when that is larger, as for totals: after the topic was recreated, or for a user
         // whose events sit on several partitions, offsets are no order, and Redis must still take it.
-        const { rows: stored } = await client.query<{ user_id: string; version: number }>(
-          `INSERT INTO profiles (user_id, username, image_url, region, occurred_at, version)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[])
-           ON CONFLICT (user_id) DO UPDATE SET
-             username = excluded.username, image_url = excluded.image_url, region = excluded.region,
-             occurred_at = excluded.occurred_at, version = GREATEST(profiles.version + 1, excluded.version)
-           RETURNING user_id, version`,
-          [
-            rows.map((r) => r.userId),
-            rows.map((r) => r.username),
-            rows.map((r) => r.imageUrl),
-            rows.map((r) => r.region),
-            rows.map((r) => String(r.occurredAt)),
-            rows.map((r) => String(r.version)),
-          ],
-        );
-        const versions = new Map(stored.map((r) => [r.user_id, Number(r.version)]));
-        return rows.map((r) => ({ ...r, version: versions.get(r.userId) ?? r.version }));
-      },
-      async advance({ nextOffset: next, logEndOffset, caughtUp, logRestarted = false }) {
-        await client.query(
-          `UPDATE projector_offsets SET next_offset = $3,
-             log_end_offset = CASE WHEN $6 THEN $4 ELSE GREATEST(log_end_offset, $4) END,
-             caught_up_at = CASE WHEN $5 THEN now() ELSE caught_up_at END, updated_at = now()
-           WHERE topic = $1 AND partition = $2`,
-          [topic, partition, next, logEndOffset, caughtUp, logRestarted],
-        );
+        const versions = new Map<string, number>();
+        const users = result.profile_users ?? [];
+        for (let i = 0; i < users.length; i++) versions.set(users[i] as string, Number(result.profile_versions?.[i]));
+        return batch.profiles.map((r) => ({ ...r, version: versions.get(r.userId) ?? r.version }));
       },
     };
   }
 
   return {
     inPartitionTransaction,
+
+    async ledgerShards(partitions: number): Promise<number> {
+      const { rows } = await pool.query<{ shards: number }>(
+        `WITH mine AS (INSERT INTO ledger_shards (topic, shards) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING shards)
+         SELECT shards FROM mine UNION ALL SELECT shards FROM ledger_shards WHERE topic = $1`,
+        [topic, partitions],
+      );
+      const shards = rows[0]?.shards;
+      if (shards === undefined) throw new Error(`no ledger shard count for ${topic}`);
+      return shards;
+    },
 
     async readOffsets(): Promise<Map<number, number>> {
       const { rows } = await pool.query<{ partition: number; next_offset: number }>(
@@ -430,7 +464,7 @@ export function createPostgresStore(pool: Pool, topic: string) {
   };
 }
 
-export type PostgresStore = ReturnType<typeof createPostgresStore>;
+export type PostgresStore = ProjectionStore;
 
 /** Pages through a table in primary key order; keyset paging keeps each page an index range scan. */
 async function* keysetPages<T>(

@@ -1,7 +1,7 @@
 import { toRedisMember } from '@rankstream/schemas';
 import type { Redis } from '@rankstream/schemas/runtime';
 import type { ProfileRow, TotalRow } from '../domain/batch-fold.js';
-import type { BoardDefinition } from './postgres-store.js';
+import type { BoardDefinition } from '../domain/ports.js';
 
 /**
  * Applies absolute, versioned values. A total is written only when its version (the Kafka offset of

@@ -17,7 +17,7 @@ function scoreEvent(offset: number, e: Partial<ScoreEvent> & { userId: string; v
     metadata: null,
     ...e,
   };
-  return { offset, decoded: { kind: 'score', event } };
+  return { offset, timestamp: T0, decoded: { kind: 'score', event } };
 }
 
 function profileEvent(offset: number, userId: string, username: string): Candidate {
@@ -25,7 +25,7 @@ function profileEvent(offset: number, userId: string, username: string): Candida
     kind: 'profile',
     event: { eventId: `p${offset}`, userId, username, imageUrl: null, region: null, occurredAt: T0 },
   };
-  return { offset, decoded };
+  return { offset, timestamp: T0, decoded };
 }
 
 const orders = new Map([

@@ -21,8 +21,9 @@ function score(eventId: string, userId: string, value = 1): DecodedEvent {
   };
 }
 
-const msg = (offset: number, decoded: DecodedEvent, key = decoded.event.userId): DecodedMessage => ({
+const msg = (offset: number, decoded: DecodedEvent, key = decoded.event.userId, timestamp = T0): DecodedMessage => ({
   offset,
+  timestamp,
   key,
   decoded,
 });
@@ -34,17 +35,10 @@ describe('planBatch', () => {
     expect(plan.deadLetters).toEqual([]);
   });
 
-  it('keeps only the first occurrence of an eventId within the batch', () => {
-    const plan = planBatch([msg(1, score('a', 'u', 1)), msg(2, score('a', 'u', 99)), msg(3, score('b', 'u'))], 0);
-    expect(plan.candidates.map((c) => [c.offset, c.decoded.event.eventId])).toEqual([
-      [1, 'a'],
-      [3, 'b'],
-    ]);
-  });
-
   it('dead-letters a poison message and an event keyed by another user, and never remembers the latter', () => {
     const poison: DecodedMessage = {
       offset: 2,
+      timestamp: T0,
       key: 'u',
       poison: { reason: 'not_wire_format', message: 'bad', details: [] },
     };
@@ -60,6 +54,7 @@ describe('planBatch', () => {
   it('does not dead-letter again what was dead-lettered before the checkpoint', () => {
     const poison: DecodedMessage = {
       offset: 2,
+      timestamp: T0,
       key: null,
       poison: { reason: 'undecodable', message: 'x', details: [] },
     };

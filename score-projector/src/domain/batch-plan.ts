@@ -2,8 +2,13 @@ import type { DecodedEvent, ErrorDetail } from '@rankstream/schemas';
 
 /** One Kafka message after decoding: an event, or the reason it can never be applied. */
 export type DecodedMessage =
-  | { offset: number; key: string | null; decoded: DecodedEvent }
-  | { offset: number; key: string | null; poison: { reason: string; message: string; details: ErrorDetail[] } };
+  | { offset: number; timestamp: number; key: string | null; decoded: DecodedEvent }
+  | {
+      offset: number;
+      timestamp: number;
+      key: string | null;
+      poison: { reason: string; message: string; details: ErrorDetail[] };
+    };
 
 export interface DeadLetter {
   offset: number;
@@ -14,13 +19,15 @@ export interface DeadLetter {
 
 export interface Candidate {
   offset: number;
+  /** Kafka's message timestamp (ms): the event's log time, which DEDUP_WINDOW is measured in. */
+  timestamp: number;
   decoded: DecodedEvent;
 }
 
 export interface BatchPlan {
   /** Messages at or past the checkpoint that go to the dead-letter topic as they are. */
   deadLetters: DeadLetter[];
-  /** Events that may apply, in offset order, one per eventId (the first in log order). */
+  /** Events that may apply, in offset order; the ledger (event-ledger.ts) then drops repeated eventIds. */
   candidates: Candidate[];
 }
 
@@ -34,14 +41,13 @@ export interface BatchPlan {
 export function planBatch(messages: readonly DecodedMessage[], nextOffset: number): BatchPlan {
   const deadLetters: DeadLetter[] = [];
   const candidates: Candidate[] = [];
-  const seen = new Set<string>();
   for (const m of messages) {
     if (m.offset < nextOffset) continue;
     if ('poison' in m) {
       deadLetters.push({ offset: m.offset, ...m.poison });
       continue;
     }
-    const { userId, eventId } = m.decoded.event;
+    const { userId } = m.decoded.event;
     if (m.key !== userId) {
       deadLetters.push({
         offset: m.offset,
@@ -51,9 +57,7 @@ export function planBatch(messages: readonly DecodedMessage[], nextOffset: numbe
       });
       continue;
     }
-    if (seen.has(eventId)) continue;
-    seen.add(eventId);
-    candidates.push({ offset: m.offset, decoded: m.decoded });
+    candidates.push({ offset: m.offset, timestamp: m.timestamp, decoded: m.decoded });
   }
   return { deadLetters, candidates };
 }

@@ -69,7 +69,9 @@ async function main(): Promise<void> {
         );
       }
       // One statement: a projector batch waits on the lock and then finds an empty projection.
-      await db.query('TRUNCATE totals, period_counts, rank_buckets, processed_events, profiles, projector_offsets');
+      await db.query(
+        'TRUNCATE totals, period_counts, rank_buckets, processed_events, event_ledger, profiles, projector_offsets',
+      );
       if (members === 0) {
         await admin.resetOffsets({ groupId: env.PROJECTOR_GROUP_ID, topic: env.EVENTS_TOPIC, earliest: true });
       }

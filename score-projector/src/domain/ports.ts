@@ -1,0 +1,112 @@
+import type { RankOrder } from '@rankstream/schemas';
+import type { FoldedTotal, ProfileRow, StoredTotal, TotalId, TotalRow } from './batch-fold.js';
+import type { RankBucketDelta } from './rank-bucket-deltas.js';
+
+export interface BoardDefinition {
+  board: string;
+  order: RankOrder;
+  defaultOp: string;
+  periods: string[];
+  createdAt: number;
+}
+
+/** Ledger rows of one shard past a seq the projector already holds. */
+export interface LedgerRow {
+  shard: number;
+  seq: number;
+  /** encodeEntries' layout (domain/event-id-index.ts). */
+  entries: Buffer;
+}
+
+/** Where a locked shard's ledger stands: `epoch` changes when the ledger was emptied (a replay). */
+export interface LedgerHead {
+  head: number;
+  epoch: number;
+}
+
+/** Everything one batch changes, written together (one statement) or not at all. */
+export interface BatchWrite {
+  totals: readonly FoldedTotal[];
+  rankBuckets: readonly RankBucketDelta[];
+  profiles: readonly ProfileRow[];
+  /** New ledger rows, each at its shard's head + 1. */
+  ledger: readonly (LedgerRow & { logTime: number })[];
+  /** Ledger rows of a shard whose newest log time is before `before` (ms) are dropped (DEDUP_WINDOW). */
+  prune: readonly { shard: number; before: number }[];
+  checkpoint: {
+    nextOffset: number;
+    logEndOffset: number;
+    caughtUp: boolean;
+    /** The log was replaced, so the stored log end is replaced too instead of only grown. */
+    logRestarted?: boolean;
+  };
+}
+
+/**
+ * The work of one batch, inside one transaction that holds the partition's checkpoint row lock and
+ * those of the ledger shards its events belong to.
+ */
+export interface PartitionTransaction {
+  /** The first offset not yet applied for this partition (0 for a partition never seen). */
+  readonly nextOffset: number;
+  /** Each locked shard's ledger head, read under its lock. */
+  readonly ledgerHeads: ReadonlyMap<number, LedgerHead>;
+  /** Rows past `after` of each shard named, in seq order. */
+  ledgerRows(since: readonly { shard: number; after: number }[]): Promise<LedgerRow[]>;
+  /** Those of the eventIds recorded by the ledger of earlier versions (one row per eventId). */
+  legacyProcessed(eventIds: readonly string[]): Promise<Set<string>>;
+  /** Creates unknown boards with the defaults and returns every named board's definition. */
+  ensureBoards(boards: readonly string[]): Promise<BoardDefinition[]>;
+  loadTotals(ids: readonly TotalId[]): Promise<Map<string, StoredTotal>>;
+  /**
+   * Writes the batch and moves the checkpoint. Throws TotalsConflictError if any total's base
+   * version is no longer the stored one. Returns the profiles as stored (each version above the one
+   * it replaced: what Redis must get).
+   */
+  write(batch: BatchWrite): Promise<ProfileRow[]>;
+}
+
+/**
+ * A total changed under the batch since it was loaded or cached: only possible when one user's
+ * events arrive on several partitions (a producer that keys or partitions differently from the
+ * ingest API), whose batches then race for the same rows. The transaction must roll back and the
+ * batch be folded again over fresh totals.
+ */
+export class TotalsConflictError extends Error {
+  /** `written` is unknown when the statement failed on a total created meanwhile. */
+  constructor(
+    readonly expected: number,
+    readonly written?: number,
+  ) {
+    super(
+      written === undefined
+        ? `a new total of the batch's ${expected} was created meanwhile (a user on several partitions)`
+        : `${expected - written} of ${expected} totals changed under the batch (a user on several partitions)`,
+    );
+    this.name = 'TotalsConflictError';
+  }
+}
+
+export interface RebuildSnapshot {
+  offsets: Map<number, number>;
+  boards: BoardDefinition[];
+  /** Pages of totals in primary key order. */
+  totals(pageSize: number): AsyncIterable<TotalRow[]>;
+  profiles(pageSize: number): AsyncIterable<ProfileRow[]>;
+}
+
+/** The durable projection, as the batch path, the Redis sync and the heartbeat need it. */
+export interface ProjectionStore {
+  /** Runs `work` holding the checkpoint lock of `partition` and of every shard in `shards`. */
+  inPartitionTransaction<T>(
+    partition: number,
+    shards: readonly number[],
+    work: (tx: PartitionTransaction) => Promise<T>,
+  ): Promise<T>;
+  /** The ledger's shard count for the topic, fixed by the first caller (`partitions`: the topic's count now). */
+  ledgerShards(partitions: number): Promise<number>;
+  readOffsets(): Promise<Map<number, number>>;
+  readBoards(): Promise<BoardDefinition[]>;
+  recordProgress(partition: number, logEndOffset: number): Promise<{ caughtUpAt: number; nextOffset: number }>;
+  withRebuildSnapshot<T>(work: (snapshot: RebuildSnapshot) => Promise<T>): Promise<T>;
+}
