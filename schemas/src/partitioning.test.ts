@@ -1,3 +1,5 @@
+import fc from 'fast-check';
+import { Partitioners } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { partitionForKey } from './partitioning.js';
 
@@ -15,6 +17,23 @@ describe('partitionForKey', () => {
       expect(partitionForKey(key, 7)).toBe(of7);
       expect(partitionForKey(Buffer.from(key), 6)).toBe(of6);
     }
+  });
+
+  it("equals kafkajs's DefaultPartitioner, which the ingest API produces with, on any key", () => {
+    const kafkajs = Partitioners.DefaultPartitioner();
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 40 }), fc.integer({ min: 1, max: 64 }), (key, n) => {
+        const partitionMetadata = Array.from({ length: n }, (_, partitionId) => ({
+          partitionId,
+          leader: 0,
+          replicas: [0],
+          isr: [0],
+          partitionErrorCode: 0,
+        }));
+        expect(partitionForKey(key, n)).toBe(kafkajs({ topic: 't', partitionMetadata, message: { key, value: null } }));
+      }),
+      { numRuns: 2_000 },
+    );
   });
 
   it('spreads users over every partition and is stable', () => {
