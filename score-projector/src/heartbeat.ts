@@ -2,6 +2,7 @@ import type { Logger } from '@rankstream/schemas/runtime';
 import type { RedisStore } from './adapters/redis-store.js';
 import type { ProjectionStore } from './domain/ports.js';
 import type { LogEnds } from './log-ends.js';
+import { runEvery } from './periodic.js';
 import type { ProjectorMetrics } from './projector-metrics.js';
 
 /**
@@ -19,10 +20,6 @@ export function startHeartbeat(deps: {
   logEndOffsets(): Promise<Map<number, number>>;
   assignedPartitions(): readonly number[] | undefined;
 }): { stop(): Promise<void> } {
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-
   async function beat(): Promise<void> {
     const partitions = deps.assignedPartitions() ?? [];
     if (partitions.length === 0) return;
@@ -44,21 +41,7 @@ export function startHeartbeat(deps: {
       .catch((error) => deps.logger.debug({ err: (error as Error).message }, 'progress not written to Redis'));
   }
 
-  function schedule(): void {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      running = beat()
-        .catch((error) => deps.logger.warn({ err: (error as Error).message }, 'heartbeat failed'))
-        .finally(schedule);
-    }, deps.intervalMs);
-  }
-  schedule();
-
-  return {
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-  };
+  return runEvery(deps.intervalMs, beat, (error) =>
+    deps.logger.warn({ err: (error as Error).message }, 'heartbeat failed'),
+  );
 }
