@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
-import http from 'node:http';
 import { freePort, startService, type TestEnv } from '../testing/index.js';
+import { benchHttpClient, benchServiceEnv } from './bench-http.js';
 import type { CpuShare } from './cpu-share.js';
 import { cpuWindow } from './proc-sampler.js';
 import { type LatencySummary, summarize } from './stats.js';
@@ -31,14 +30,7 @@ export async function benchEndToEnd(o: {
   sampleEvery: number;
   log: (line: string) => void;
 }): Promise<E2eResult> {
-  const key = 'bench-key-not-secret';
-  const env = {
-    ...o.env.env,
-    API_KEYS: `bench:${createHash('sha256').update(key).digest('hex')}:ingest+admin`,
-    RATE_LIMIT_EVENTS_PER_S: '1000000',
-    QUERY_RATE_LIMIT_PER_S: '0',
-    CONSISTENCY_WAIT_MS: '10000',
-  };
+  const env = benchServiceEnv(o.env);
   const projector = await startService(
     'score-projector',
     { ...env, PROJECTOR_GROUP_ID: `e2e-${o.env.id}` },
@@ -48,32 +40,7 @@ export async function benchEndToEnd(o: {
   );
   const ingest = await startService('ingest-api', env, { port: await freePort() });
   const query = await startService('query-api', env, { port: await freePort() });
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-  const request = (base: string, method: string, path: string, body?: unknown) =>
-    new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }>((resolve, reject) => {
-      const url = new URL(base);
-      const req = http.request(
-        {
-          host: url.hostname,
-          port: url.port,
-          path,
-          method,
-          agent,
-          headers: body ? { 'content-type': 'application/json', authorization: `Bearer ${key}` } : {},
-        },
-        (res) => {
-          let data = '';
-          res.setEncoding('utf8');
-          res.on('data', (d) => {
-            data += d;
-          });
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: data }));
-        },
-      );
-      req.on('error', reject);
-      if (body) req.end(JSON.stringify(body));
-      else req.end();
-    });
+  const { request, close } = benchHttpClient(64);
 
   const ingestLatencies: number[] = [];
   const visible: number[] = [];
@@ -142,7 +109,7 @@ export async function benchEndToEnd(o: {
     );
     return result;
   } finally {
-    agent.destroy();
+    close();
     await Promise.all([query.stop(), ingest.stop(), projector.stop()]);
   }
 }

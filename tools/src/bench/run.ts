@@ -14,9 +14,10 @@ import {
   postgresUpsertBaseline,
   redisBenchmark,
 } from './baselines.js';
-import { type CpuShare, formatShares, totalCores } from './cpu-share.js';
+import { BENCH_LABEL, type CpuShare, formatShares, totalCores } from './cpu-share.js';
 import { benchEndToEnd } from './e2e-bench.js';
 import type { LoadResult } from './http-load.js';
+import { benchIngest } from './ingest-bench.js';
 import { benchProjection } from './projection-bench.js';
 import { benchQueries, WRK_LABEL } from './query-bench.js';
 import { fmt, ratio } from './stats.js';
@@ -28,18 +29,19 @@ import { fmt, ratio } from './stats.js';
  */
 const { values } = parseArgs({
   options: {
-    only: { type: 'string', default: 'projection,query,e2e' },
+    only: { type: 'string', default: 'projection,ingest,query,e2e' },
     events: { type: 'string', default: '1000000' },
     users: { type: 'string', default: '200000' },
     'query-users': { type: 'string', default: '1000000' },
     seconds: { type: 'string', default: '10' },
     'e2e-seconds': { type: 'string', default: '30' },
     'no-write': { type: 'boolean', default: false },
-    /** A folder: the projector runs under --cpu-prof and leaves its profiles there. */
+    /** A folder: the projector and the ingest API run under --cpu-prof and leave their profiles there. */
     'cpu-prof': { type: 'string' },
   },
 });
 const only = new Set(values.only.split(','));
+const nodeArgs = values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : [];
 const log = (line: string) => console.log(line);
 const lines: string[] = [];
 const out = (line = '') => lines.push(line);
@@ -48,8 +50,6 @@ async function projectionSection(): Promise<void> {
   const events = Number(values.events);
   const users = Number(values.users);
   log(`projection: ${events} events, ${users} users`);
-  const cpuProf = values['cpu-prof'];
-  const nodeArgs = cpuProf ? ['--cpu-prof', '--cpu-prof-dir', cpuProf] : [];
   const m = await benchProjection({ events, users, partitions: 6, nodeArgs, log });
 
   const kafka = testKafka();
@@ -239,6 +239,44 @@ async function querySection(): Promise<void> {
   }
 }
 
+async function ingestSection(): Promise<void> {
+  const clients = 4;
+  const batchSize = 1_000;
+  log(`ingest: ${clients} clients posting ${batchSize}-event batches`);
+  const env = await createTestEnv({ name: 'benchingest', partitions: 6 });
+  try {
+    const r = await benchIngest({ env, seconds: Number(values.seconds), clients, batchSize, nodeArgs, log });
+    const accepted = r.acceptedEventsPerSecond * r.seconds;
+    const perEvent = (label?: string) => {
+      const cores = label === undefined ? totalCores(r.cpu) : (r.cpu.find((c) => c.label === label)?.cores ?? 0);
+      return accepted > 0 ? ((cores * r.seconds * 1e6) / accepted).toFixed(1) : '—';
+    };
+    out(
+      `### Ingest alone: ${clients} keep-alive clients posting ${fmt(batchSize)}-event batches back to back, ${values.seconds} s`,
+    );
+    out();
+    out('| Measure | Value |');
+    out('| --- | --- |');
+    out(
+      `| Accepted (202, acks=all) | **${fmt(r.acceptedEventsPerSecond)} events/s** (${r.rejectedRequests} requests refused) |`,
+    );
+    out(
+      `| POST → 202 | p50 ${fmt(r.latencyMs.p50, 1)} ms, p99 ${fmt(r.latencyMs.p99, 1)} ms (${r.latencyMs.count} requests) |`,
+    );
+    out(`| CPU µs per event: ingest-api | ${perEvent('ingest-api')} |`);
+    out(`| CPU µs per event: kafka broker | ${perEvent('kafka broker')} |`);
+    out(`| CPU µs per event: load generator | ${perEvent(BENCH_LABEL)} |`);
+    out(`| CPU µs per event: machine total (${totalCores(r.cpu).toFixed(2)} cores busy) | ${perEvent()} |`);
+    out();
+    out(
+      `Target: ≥ 50,000 events/s accepted: **${r.acceptedEventsPerSecond >= 50_000 ? 'met' : 'missed'}**. CPU (cores of 2): ${formatShares(r.cpu)}.`,
+    );
+    out();
+  } finally {
+    await env.cleanup();
+  }
+}
+
 async function e2eSection(): Promise<void> {
   log('end to end: 5,000 events/s');
   const env = await createTestEnv({ name: 'benche2e', partitions: 6 });
@@ -291,6 +329,7 @@ async function main(): Promise<void> {
   );
   out();
   if (only.has('projection')) await projectionSection();
+  if (only.has('ingest')) await ingestSection();
   if (only.has('query')) await querySection();
   if (only.has('e2e')) await e2eSection();
   const report = lines.join('\n');
