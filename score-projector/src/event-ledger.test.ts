@@ -99,6 +99,24 @@ describe('the event ledger', () => {
     expect(await table.batch(ledger, [atEdge, past, withinPast])).toEqual([past.offset]);
   });
 
+  it('counts once an event whose timestamp 4 bytes of seconds cannot hold (-1, or microseconds)', async () => {
+    const table = fakeLedgerTable();
+    const ledger = createEventLedger({ shards: 1, windowSeconds: HOUR });
+    const early = { ...candidate('u', 'neg'), timestamp: -1 };
+    const late = { ...candidate('u', 'micro'), timestamp: Date.UTC(2026, 0, 1) * 1000 };
+    expect(await table.batch(ledger, [early, { ...early, offset: 90 }, late])).toEqual([early.offset, late.offset]);
+    expect(await table.batch(ledger, [{ ...late, offset: 91 }])).toEqual([]);
+  });
+
+  it('does not let a timestamp in the future prune what the window still needs', async () => {
+    const table = fakeLedgerTable();
+    const ledger = createEventLedger({ shards: 1, windowSeconds: HOUR, now: () => T0 });
+    const first = candidate('u', 'a', 0);
+    await table.batch(ledger, [first]);
+    await table.batch(ledger, [candidate('u', 'future', 30 * 86_400)]);
+    expect(await table.batch(ledger, [candidate('u', 'a', 600)])).toEqual([]);
+  });
+
   it('decides the same whatever the batch boundaries (a replay decides as the live run did)', async () => {
     const stream = fc.array(
       fc.record({ user: fc.integer({ min: 0, max: 3 }), id: fc.integer({ min: 0, max: 6 }), step: fc.nat(HOUR) }),

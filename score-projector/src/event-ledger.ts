@@ -1,6 +1,6 @@
 import { partitionForKey } from '@rankstream/schemas';
 import type { Candidate } from './domain/batch-plan.js';
-import { ENTRY_BYTES, EventIdIndex, encodeEntries, ledgerKey } from './domain/event-id-index.js';
+import { ENTRY_BYTES, EventIdIndex, encodeEntries, ledgerKey, logSeconds } from './domain/event-id-index.js';
 import type { BatchWrite, LedgerRow, PartitionTransaction } from './domain/ports.js';
 
 /** Ledger rows older than the window by more than this are dropped: tolerance for producer clocks. */
@@ -41,8 +41,14 @@ export interface LedgerDecision {
  * message timestamp) no more than `windowSeconds` before its own: a rule over the log alone, so a
  * replay from the start decides exactly as the live run did.
  */
-export function createEventLedger(options: { shards: number; windowSeconds: number | null }) {
+export function createEventLedger(options: {
+  shards: number;
+  windowSeconds: number | null;
+  /** Wall-clock ms: caps the prune point, so a producer's timestamp in the future cannot prune the shard. */
+  now?: () => number;
+}) {
   const { shards, windowSeconds } = options;
+  const now = options.now ?? Date.now;
   const states = new Map<number, ShardState>();
 
   function homeOf(userId: string): number {
@@ -97,7 +103,7 @@ export function createEventLedger(options: { shards: number; windowSeconds: numb
     const thisBatch = new EventIdIndex(candidates.length);
     for (const c of candidates) {
       const { userId, eventId } = c.decoded.event;
-      const seconds = Math.floor(c.timestamp / 1000);
+      const seconds = logSeconds(c.timestamp);
       const shard = homeOf(userId);
       const key = ledgerKey(userId, eventId);
       if (withinWindow(thisBatch.timeOf(key), seconds) || withinWindow(states.get(shard)?.index.timeOf(key), seconds)) {
@@ -119,7 +125,8 @@ export function createEventLedger(options: { shards: number; windowSeconds: numb
       const newest = entries.reduce((m, e) => Math.max(m, e.seconds), 0);
       ledger.push({ shard, seq: state.head + 1, logTime: newest * 1000, entries: encodeEntries(entries) });
       if (windowSeconds !== null) {
-        const before = Math.max(state.newest, newest) - windowSeconds - PRUNE_GRACE_SECONDS;
+        const newestKnown = Math.min(Math.max(state.newest, newest), logSeconds(now()));
+        const before = newestKnown - windowSeconds - PRUNE_GRACE_SECONDS;
         if (before - state.prunedBefore >= PRUNE_EVERY_SECONDS) {
           prune.push({ shard, before: before * 1000 });
           pruneMemory.push({ state, before });
@@ -132,7 +139,12 @@ export function createEventLedger(options: { shards: number; windowSeconds: numb
       ledger,
       prune,
       committed() {
-        for (const row of ledger) apply(row);
+        for (const row of ledger) {
+          // Another writer between the sync and this commit (impossible under the row lock, unless
+          // this process lost track) would leave a gap: forget the shard, the next batch reloads it.
+          if (states.get(row.shard)?.head !== row.seq - 1) states.delete(row.shard);
+          else apply(row);
+        }
         for (const { state, before } of pruneMemory) {
           state.index.retainSince(before);
           state.prunedBefore = before;

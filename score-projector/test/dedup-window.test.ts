@@ -24,7 +24,8 @@ const score = (userId: string, eventId: string, value: number): AnyEventInput =>
 describe('DEDUP_WINDOW', () => {
   let world: ProjectorWorld;
   beforeAll(async () => {
-    world = await createProjectorWorld('proj_window', 2);
+    // The topic keeps producer timestamps so that the test can place events in log time.
+    world = await createProjectorWorld('proj_window', 2, { producerTimestamps: true });
   });
   afterAll(async () => world?.close());
 

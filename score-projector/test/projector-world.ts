@@ -35,8 +35,12 @@ import { TEST_BOARDS } from './random-stream.js';
  * One isolated world (database, Redis prefix, topics) with clients to produce into it and to read
  * the projection back, and the check that both stores equal the oracle of everything produced.
  */
-export async function createProjectorWorld(name: string, partitions = 3) {
-  const env: TestEnv = await createTestEnv({ name, partitions });
+export async function createProjectorWorld(
+  name: string,
+  partitions = 3,
+  options: { producerTimestamps?: boolean } = {},
+) {
+  const env: TestEnv = await createTestEnv({ name, partitions, ...options });
   const db = new pg.Pool({ connectionString: env.databaseUrl, max: 3 });
   // The database is dropped WITH (FORCE) at cleanup; an idle client hearing about it is not a failure.
   db.on('error', () => {});
@@ -79,7 +83,10 @@ export async function createProjectorWorld(name: string, partitions = 3) {
       }
     },
 
-    /** Produces one at a time with the given Kafka timestamps (log time, which DEDUP_WINDOW measures). */
+    /**
+     * Produces one at a time with the given Kafka timestamps (log time, which DEDUP_WINDOW measures);
+     * the world must keep producer timestamps.
+     */
     async produceStamped(items: readonly { input: AnyEventInput; timestamp: number }[]): Promise<void> {
       for (const { input, timestamp } of items) {
         const [encoded] = await events.encode([input]);

@@ -5,12 +5,19 @@ export interface TopicPlan {
   dlqTopic: string;
   partitions: number;
   replicationFactor?: number;
+  /**
+   * Keep the producers' timestamps (CreateTime) instead of the broker's append time: only for tests
+   * that must place events in log time.
+   */
+  producerTimestamps?: boolean;
 }
 
 /**
  * Creates the events and dead-letter topics with explicit settings if they are missing. The events
  * log is the system of record, so it is kept forever; a topic that already exists is left as it is
- * (its partition count decides where users live and must never change under running data).
+ * (its partition count decides where users live and must never change under running data). Its
+ * messages carry the broker's append time (LogAppendTime): the projector's DEDUP_WINDOW is measured
+ * in it, and no producer's clock or explicit timestamp can move it.
  */
 export async function ensureTopics(admin: Admin, plan: TopicPlan): Promise<void> {
   const keepForever = [
@@ -20,7 +27,15 @@ export async function ensureTopics(admin: Admin, plan: TopicPlan): Promise<void>
   ];
   const replicationFactor = plan.replicationFactor ?? -1;
   const wanted: ITopicConfig[] = [
-    { topic: plan.eventsTopic, numPartitions: plan.partitions, replicationFactor, configEntries: keepForever },
+    {
+      topic: plan.eventsTopic,
+      numPartitions: plan.partitions,
+      replicationFactor,
+      configEntries: [
+        ...keepForever,
+        { name: 'message.timestamp.type', value: plan.producerTimestamps ? 'CreateTime' : 'LogAppendTime' },
+      ],
+    },
     { topic: plan.dlqTopic, numPartitions: 1, replicationFactor, configEntries: keepForever },
   ];
   const existing = new Set(await admin.listTopics());

@@ -13,6 +13,19 @@ export function ledgerKey(userId: string, eventId: string): Buffer {
   return hash('md5', `${userId}\u0000${eventId}`, 'buffer');
 }
 
+/**
+ * A Kafka timestamp (ms) as the ledger's log time in whole seconds, within what 4 bytes hold. Kafka
+ * lets a producer set any timestamp (-1 included, or microseconds by mistake); such an event still
+ * counts once, at the nearest time the ledger can store.
+ */
+export function logSeconds(timestampMs: number): number {
+  const seconds = Math.floor(timestampMs / 1000);
+  return Number.isFinite(seconds) ? Math.min(Math.max(seconds, 0), MAX_SECONDS) : 0;
+}
+
+/** The largest storable log time: stored times are seconds + 1 in a uint32 (0 marks an empty slot). */
+const MAX_SECONDS = 0xffff_fffe;
+
 /** Packs keys and their log times (seconds) into the bytes a ledger row stores. */
 export function encodeEntries(entries: readonly { key: Buffer; seconds: number }[]): Buffer {
   const out = Buffer.allocUnsafe(entries.length * ENTRY_BYTES);

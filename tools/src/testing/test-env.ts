@@ -38,7 +38,9 @@ export function testKafka(brokers = baseServiceUrls().kafkaBrokers): Kafka {
   return new Kafka({ clientId: 'rankstream-test', brokers, logLevel: logLevel.NOTHING });
 }
 
-export async function createTestEnv(options: { partitions?: number; name?: string } = {}): Promise<TestEnv> {
+export async function createTestEnv(
+  options: { partitions?: number; name?: string; producerTimestamps?: boolean } = {},
+): Promise<TestEnv> {
   const base = baseServiceUrls();
   const id = `${options.name ?? 't'}_${randomBytes(4).toString('hex')}`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
   const partitions = options.partitions ?? 3;
@@ -53,7 +55,7 @@ export async function createTestEnv(options: { partitions?: number; name?: strin
   const admin = testKafka(base.kafkaBrokers).admin();
   await admin.connect();
   try {
-    await ensureTopics(admin, { eventsTopic, dlqTopic, partitions });
+    await ensureTopics(admin, { eventsTopic, dlqTopic, partitions, producerTimestamps: options.producerTimestamps });
   } finally {
     await admin.disconnect();
   }
