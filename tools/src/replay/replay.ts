@@ -69,8 +69,10 @@ async function main(): Promise<void> {
         );
       }
       // One statement: a projector batch waits on the lock and then finds an empty projection.
+      // projector_offsets first: TRUNCATE locks in list order, and a running batch (--force) holds its
+      // checkpoint rows before it touches totals, so locking totals first could deadlock with it.
       await db.query(
-        'TRUNCATE totals, period_counts, rank_buckets, processed_events, event_ledger, profiles, projector_offsets',
+        'TRUNCATE projector_offsets, event_ledger, totals, period_counts, rank_buckets, processed_events, profiles',
       );
       if (members === 0) {
         await admin.resetOffsets({ groupId: env.PROJECTOR_GROUP_ID, topic: env.EVENTS_TOPIC, earliest: true });
