@@ -119,15 +119,15 @@ const WRITE_BATCH = `WITH input AS (
       updated_at = CASE WHEN o.partition = $10 THEN now() ELSE o.updated_at END,
       ledger_head = COALESCE(h.head, o.ledger_head)
     FROM heads h WHERE o.topic = $21 AND o.partition = h.partition
-    RETURNING 1)
+    RETURNING o.partition)
   SELECT (SELECT count(*) FROM updated)::int AS updated, (SELECT count(*) FROM inserted)::int AS inserted,
-    (SELECT count(*) FROM advanced)::int AS advanced,
+    EXISTS (SELECT 1 FROM advanced WHERE partition = $10) AS advanced,
     (SELECT array_agg(user_id) FROM profiled) AS profile_users, (SELECT array_agg(version) FROM profiled) AS profile_versions`;
 
 interface WriteBatchResult {
   updated: number;
   inserted: number;
-  advanced: number;
+  advanced: boolean;
   profile_users: string[] | null;
   profile_versions: number[] | null;
 }
@@ -240,6 +240,8 @@ export function createPostgresStore(pool: Pool, topic: string): ProjectionStore 
     type Row = { partition: number; next_offset: number; ledger_head: number; ledger_epoch: number };
     let { rows } = await client.query<Row>(select, [topic, partitions]);
     if (rows.length < partitions.length) {
+      // New checkpoint rows: a new topic, or a replay emptied the projection under a running projector.
+      statistics.tablesEmptied();
       await client.query(
         `INSERT INTO projector_offsets (topic, partition, next_offset)
          SELECT $1, unnest($2::int[]), 0 ON CONFLICT DO NOTHING`,
@@ -343,7 +345,7 @@ export function createPostgresStore(pool: Pool, topic: string): ProjectionStore 
         const written = result.updated + result.inserted;
         if (written !== batch.totals.length) throw new TotalsConflictError(batch.totals.length, written);
         statistics.inserted(result.inserted);
-        if (result.advanced === 0) throw new Error(`no checkpoint row for ${topic}/${partition}`);
+        if (!result.advanced) throw new Error(`no checkpoint row for ${topic}/${partition}`);
         // Every profile event reaching here applies (the ledger let it through, in log order), so it
         // always replaced the stored profile. Its version is the offset, or one more than the stored
         // version when that is larger, as for totals: after the topic was recreated, or for a user
@@ -486,12 +488,24 @@ function plannerStatistics(pool: Pool) {
 
   async function analyze(): Promise<void> {
     const counted = pendingInserts;
-    await pool.query('ANALYZE totals, rank_buckets, period_counts');
-    const { rows } = await pool.query<{ reltuples: number }>(
-      `SELECT reltuples::float8 AS reltuples FROM pg_class WHERE oid = 'totals'::regclass`,
-    );
-    knownRows = Math.max(0, rows[0]?.reltuples ?? 0);
-    pendingInserts -= counted;
+    const client = await pool.connect();
+    try {
+      // Never behind another ANALYZE or an anti-wraparound vacuum for long: this is an aid, not a step
+      // a batch depends on, so a busy table is analyzed at a later batch instead.
+      await client.query('BEGIN');
+      await client.query(`SET LOCAL lock_timeout = '500ms'`);
+      await client.query('ANALYZE totals, rank_buckets, period_counts');
+      const { rows } = await client.query<{ reltuples: number }>(
+        `SELECT reltuples::float8 AS reltuples FROM pg_class WHERE oid = 'totals'::regclass`,
+      );
+      await client.query('COMMIT');
+      knownRows = Math.max(0, rows[0]?.reltuples ?? 0);
+      pendingInserts -= counted;
+    } catch {
+      await client.query('ROLLBACK').catch(() => {});
+    } finally {
+      client.release();
+    }
   }
 
   return {
@@ -505,6 +519,10 @@ function plannerStatistics(pool: Pool) {
     },
     inserted(rows: number): void {
       pendingInserts += rows;
+    },
+    /** The tables were emptied (or are new) since the last analyze: analyze before the next batch. */
+    tablesEmptied(): void {
+      knownRows = -1;
     },
   };
 }
