@@ -1,5 +1,6 @@
 import cluster from 'node:cluster';
 import {
+  clusterMetricsText,
   createLogger,
   createMetricsRegistry,
   createPool,
@@ -8,9 +9,10 @@ import {
   listen,
   migrate,
   onShutdown,
+  runPrimary,
 } from '@rankstream/schemas/runtime';
+import { RateLimiterClusterMaster } from 'rate-limiter-flexible';
 import { createApp } from './app.js';
-import { clusterMetricsText, runPrimary } from './cluster.js';
 import { parseQueryConfig } from './config.js';
 import { clientAddressResolver } from './middleware/client-address.js';
 import { createRateLimiter } from './middleware/rate-limit.js';
@@ -78,7 +80,11 @@ async function start() {
 
 if (config.QUERY_WORKERS > 1 && cluster.isPrimary) {
   migrate(config.DATABASE_URL, logger)
-    .then(() => runPrimary(config.QUERY_WORKERS, logger))
+    .then(() => {
+      // Constructing it makes the primary keep the workers' per-address rate limit counts.
+      new RateLimiterClusterMaster();
+      runPrimary({ workers: config.QUERY_WORKERS, logger, name: 'query' });
+    })
     .catch(exitOnStartupFailure(logger));
 } else {
   start().catch(exitOnStartupFailure(logger));

@@ -1,6 +1,15 @@
-import { execFileSync } from 'node:child_process';
 import { Agent, request } from 'node:http';
-import { createTestEnv, freePort, type ServiceProcess, startService, type TestEnv } from '@rankstream/tools/testing';
+import {
+  counterSum,
+  createTestEnv,
+  freePort,
+  type ServiceProcess,
+  startService,
+  stopCluster,
+  type TestEnv,
+  waitForAllWorkers,
+  workerPids,
+} from '@rankstream/tools/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /** QUERY_WORKERS=2: one port, two worker processes, one service-wide rate limit and /metrics. */
@@ -18,27 +27,12 @@ beforeAll(async () => {
   );
   query = service;
   // Ready means one worker answers; the tests need both (connections to spread, metrics from both).
-  const deadline = Date.now() + 60_000;
-  while (!service.output().includes('all query workers listening')) {
-    if (Date.now() > deadline) throw new Error(`the second worker never listened:\n${service.output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await waitForAllWorkers(service, 'query');
 });
 afterAll(async () => {
   await query?.stop();
   await env?.cleanup();
 });
-
-function workerPids(pid: number): number[] {
-  try {
-    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
-      .trim()
-      .split('\n')
-      .map(Number);
-  } catch {
-    return []; // pgrep exits 1 when nothing matches
-  }
-}
 
 /** GET over its own keep-alive connection, so that connections spread over the workers. */
 function get(url: string, agent: Agent): Promise<number> {
@@ -50,13 +44,6 @@ function get(url: string, agent: Agent): Promise<number> {
       .on('error', reject)
       .end();
   });
-}
-
-function counterSum(metrics: string, name: string, labelFilters: string[]): number {
-  return metrics
-    .split('\n')
-    .filter((line) => line.startsWith(`${name}{`) && labelFilters.every((f) => line.includes(f)))
-    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
 }
 
 describe('query API with QUERY_WORKERS=2', () => {
@@ -86,10 +73,7 @@ describe('query API with QUERY_WORKERS=2', () => {
 
   it('stops the workers and the primary on SIGTERM', async () => {
     const service = query as ServiceProcess;
-    const pid = service.child.pid as number;
-    const workers = workerPids(pid);
-    expect(workers).toHaveLength(2);
-    expect(await service.stop('SIGTERM')).toBe(0);
-    for (const worker of workers) expect(() => process.kill(worker, 0)).toThrow();
+    expect(workerPids(service.child.pid as number)).toHaveLength(2);
+    expect(await stopCluster(service)).toEqual({ code: 0, workersLeft: 0 });
   });
 });

@@ -1,3 +1,4 @@
+export * from './cluster-probes.js';
 export * from './keep-alive-client.js';
 export * from './rank-aids.js';
 export * from './service-process.js';

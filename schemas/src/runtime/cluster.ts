@@ -1,7 +1,6 @@
-import cluster from 'node:cluster';
-import type { Logger, Registry } from '@rankstream/schemas/runtime';
-import { AggregatorRegistry } from 'prom-client';
-import { RateLimiterClusterMaster } from 'rate-limiter-flexible';
+import cluster, { type Worker } from 'node:cluster';
+import { AggregatorRegistry, type Registry } from 'prom-client';
+import type { Logger } from './logger.js';
 
 const METRICS_REQUEST = 'rankstream:cluster-metrics?';
 const METRICS_REPLY = 'rankstream:cluster-metrics';
@@ -15,18 +14,29 @@ interface MetricsReply {
   error?: string;
 }
 
+export interface PrimaryOptions {
+  workers: number;
+  logger: Logger;
+  /** Names the workers in log lines: `all <name> workers listening` once every worker listens. */
+  name: string;
+  /** A service's own answers to its workers' messages (shared state such as rate limit buckets). */
+  onWorkerMessage?: (worker: Worker, message: unknown) => void;
+}
+
 /**
- * The primary process of QUERY_WORKERS > 1: it serves nothing itself. It forks the workers (which
- * share the port), starts another when one dies, keeps the per-address rate limit counts for all of
- * them, and gathers their metrics for /metrics. SIGTERM/SIGINT stop the workers, then the primary.
- * A worker whose primary is gone exits by itself (node:cluster does that on disconnect).
+ * The primary process of a service run as several workers (QUERY_WORKERS, INGEST_WORKERS > 1): it
+ * serves nothing itself. It forks the workers (which share the port), starts another when one dies,
+ * answers what they share through it, and gathers their metrics for /metrics. SIGTERM/SIGINT stop the
+ * workers, then the primary. A worker whose primary is gone exits by itself (node:cluster does that
+ * on disconnect).
  */
-export function runPrimary(workers: number, logger: Logger): void {
-  new RateLimiterClusterMaster();
+export function runPrimary(options: PrimaryOptions): void {
+  const { workers, logger, name } = options;
   const aggregator = new AggregatorRegistry();
   let stopping = false;
 
   cluster.on('message', (worker, message: { type?: string; id?: number }) => {
+    options.onWorkerMessage?.(worker, message);
     if (message?.type !== METRICS_REQUEST) return;
     const reply = (fields: Partial<MetricsReply>) => worker.send({ type: METRICS_REPLY, id: message.id, ...fields });
     aggregator.clusterMetrics().then(
@@ -42,19 +52,19 @@ export function runPrimary(workers: number, logger: Logger): void {
       }
       return;
     }
-    logger.error({ pid: worker.process.pid, code, signal }, 'query worker exited; starting another');
+    logger.error({ pid: worker.process.pid, code, signal }, `${name} worker exited; starting another`);
     setTimeout(() => cluster.fork(), RESTART_DELAY_MS);
   });
 
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'stopping the query workers');
+    logger.info({ signal }, `stopping the ${name} workers`);
     const running = Object.values(cluster.workers ?? {});
     if (running.length === 0) process.exit(0);
     for (const worker of running) worker?.process.kill('SIGTERM');
     setTimeout(() => {
-      logger.error('query workers did not stop in time');
+      logger.error(`${name} workers did not stop in time`);
       for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGKILL');
       process.exit(1);
     }, STOP_TIMEOUT_MS).unref();
@@ -66,9 +76,9 @@ export function runPrimary(workers: number, logger: Logger): void {
   let listening = 0;
   cluster.on('listening', () => {
     listening++;
-    if (listening === workers) logger.info({ workers }, 'all query workers listening');
+    if (listening === workers) logger.info({ workers }, `all ${name} workers listening`);
   });
-  logger.info({ workers }, 'starting query workers');
+  logger.info({ workers }, `starting ${name} workers`);
   for (let i = 0; i < workers; i++) cluster.fork();
 }
 
