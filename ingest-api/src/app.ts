@@ -40,7 +40,7 @@ export function createApp(deps: AppDeps) {
   });
   app.get('/docs', swaggerUI({ url: '/openapi.json' }));
   mountHealth(app, deps.readiness);
-  mountMetrics(app, deps.metricsRegistry);
+  mountMetrics(app, deps.metricsRegistry, deps.metricsText);
   for (const path of ['/openapi.json', '/docs', '/healthz', '/readyz', '/metrics'])
     app.all(path, methodNotAllowed(['GET']));
   return app;

@@ -22,6 +22,11 @@ export const ingestEnv = {
   ...registryEnv,
   ...postgresEnv,
   INGEST_PORT: port(8080),
+  /**
+   * Processes serving the port (node:cluster); 1 = a single process. More use more cores; the rate
+   * limit buckets then live in the primary, so a key's rate stays the service's.
+   */
+  INGEST_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   EVENTS_PARTITIONS: positiveInt(6),
   /** `name:sha256hex:scope+scope`, comma-separated. Unset: a dev key is generated (see README). */
   API_KEYS: z.string().optional(),

@@ -1,6 +1,8 @@
+import cluster from 'node:cluster';
 import { fileURLToPath } from 'node:url';
 import { createEventCodec, createEventProducer } from '@rankstream/schemas';
 import {
+  clusterMetricsText,
   createKafka,
   createLogger,
   createMetricsRegistry,
@@ -8,9 +10,11 @@ import {
   dlqTopic,
   ensureTopics,
   exitOnStartupFailure,
+  type Logger,
   listen,
   migrate,
   onShutdown,
+  runPrimary,
 } from '@rankstream/schemas/runtime';
 import { Partitioners } from 'kafkajs';
 import { v7 as uuidv7 } from 'uuid';
@@ -22,16 +26,14 @@ import { createPostgresProfileStore } from './adapters/postgres-profile-store.js
 import { createRenewingProducer } from './adapters/renewing-producer.js';
 import { createApp } from './app.js';
 import { parseApiKeys, sha256Hex } from './auth/api-keys.js';
-import { loadConfig } from './config.js';
+import { type IngestConfig, loadConfig } from './config.js';
 import { createIngestMetrics } from './metrics.js';
-import { createRateLimiter } from './rate-limiter.js';
+import { answerWorkerTakes, createRateLimiter, createWorkerRateLimiter } from './rate-limiter.js';
 
 const DEFAULT_DEV_KEY_FILE = fileURLToPath(new URL('../../.stack/dev-api-key', import.meta.url));
 
-async function main() {
-  const config = loadConfig(process.env);
-  const logger = createLogger('ingest-api', config.LOG_LEVEL);
-
+/** The configured keys, or a development key kept in a file (generated, and printed once, if missing). */
+async function resolveApiKeys(config: IngestConfig, logger: Logger) {
   let apiKeysText = config.API_KEYS;
   if (!apiKeysText) {
     const file = config.DEV_API_KEY_FILE ?? DEFAULT_DEV_KEY_FILE;
@@ -45,9 +47,18 @@ async function main() {
     logger.warn({ file }, 'API_KEYS is unset: using the development key from the file (set API_KEYS in production)');
     apiKeysText = `dev:${sha256Hex(dev.key)}:ingest+admin`;
   }
-  const apiKeys = parseApiKeys(apiKeysText);
+  return parseApiKeys(apiKeysText);
+}
 
-  await migrate(config.DATABASE_URL, logger);
+const config = loadConfig(process.env);
+const logger = createLogger('ingest-api', config.LOG_LEVEL);
+
+async function main() {
+  const apiKeys = await resolveApiKeys(config, logger);
+  const metricsRegistry = createMetricsRegistry('ingest-api');
+  const metricsText = cluster.isWorker ? clusterMetricsText(metricsRegistry) : undefined;
+  // In cluster mode the primary has migrated before forking.
+  if (!cluster.isWorker) await migrate(config.DATABASE_URL, logger);
   const pool = createPool(config.DATABASE_URL, config.PG_POOL_SIZE, logger);
 
   const kafka = createKafka(config, 'rankstream-ingest-api', logger);
@@ -86,14 +97,15 @@ async function main() {
     ackTimeoutMs: config.KAFKA_ACK_TIMEOUT_MS,
   });
 
-  const metricsRegistry = createMetricsRegistry('ingest-api');
   const now = () => Date.now();
   const app = createApp({
     publisher: createKafkaPublisher({ producer: eventProducer, deadlineMs: config.PRODUCE_DEADLINE_MS, logger }),
     boards: createCachedBoardStore(createPostgresBoardStore(pool), { ttlMs: config.BOARD_CACHE_TTL_MS, now }),
     profiles: createPostgresProfileStore(pool),
     apiKeys,
-    rateLimiter: createRateLimiter({ ratePerS: config.RATE_LIMIT_EVENTS_PER_S, now }),
+    rateLimiter: cluster.isWorker
+      ? createWorkerRateLimiter()
+      : createRateLimiter({ ratePerS: config.RATE_LIMIT_EVENTS_PER_S, now }),
     now,
     newId: () => uuidv7(),
     topic: config.EVENTS_TOPIC,
@@ -105,6 +117,7 @@ async function main() {
     },
     metrics: createIngestMetrics(metricsRegistry),
     metricsRegistry,
+    metricsText,
     logger,
     readiness: {
       postgres: () => pool.query('SELECT 1'),
@@ -126,4 +139,14 @@ async function main() {
   ]);
 }
 
-main().catch((error) => exitOnStartupFailure(createLogger('ingest-api', 'info'))(error));
+if (config.INGEST_WORKERS > 1 && cluster.isPrimary) {
+  (async () => {
+    // Before forking: the dev key file is created (and printed) once, and the schema migrated once.
+    await resolveApiKeys(config, logger);
+    await migrate(config.DATABASE_URL, logger);
+    const rates = createRateLimiter({ ratePerS: config.RATE_LIMIT_EVENTS_PER_S, now: () => Date.now() });
+    runPrimary({ workers: config.INGEST_WORKERS, logger, name: 'ingest', onWorkerMessage: answerWorkerTakes(rates) });
+  })().catch(exitOnStartupFailure(logger));
+} else {
+  main().catch(exitOnStartupFailure(logger));
+}

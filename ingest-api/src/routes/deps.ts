@@ -27,6 +27,8 @@ export interface AppDeps {
   metrics: IngestMetrics;
   /** Served at GET /metrics; holds `metrics`. */
   metricsRegistry: Registry;
+  /** The text GET /metrics answers (the whole cluster's with INGEST_WORKERS > 1); left out, the registry's. */
+  metricsText?: () => Promise<string>;
   logger: Logger;
   readiness: Record<string, () => Promise<unknown>>;
 }

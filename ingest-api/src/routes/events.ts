@@ -17,7 +17,7 @@ export function eventsRoutes(deps: AppDeps) {
       maxClockSkewMs: deps.limits.maxClockSkewMs,
       newEventId: deps.newId,
     });
-    takeRate(deps, c.get('apiKey'), drafts.length);
+    await takeRate(deps, c.get('apiKey'), drafts.length);
     const boards = await resolveBoards(
       deps,
       drafts.map((d, i) => ({ board: d.board, path: [...pathOf(i), 'board'].join('.') })),

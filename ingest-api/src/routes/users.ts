@@ -41,7 +41,7 @@ export function usersRoutes(deps: AppDeps) {
     if (write.board !== undefined && write.initialScore === undefined) {
       throw invalidRequest([{ path: 'board', message: 'only applies with initialScore' }]);
     }
-    takeRate(deps, key, write.initialScore === undefined ? 1 : 2);
+    await takeRate(deps, key, write.initialScore === undefined ? 1 : 2);
     const boardName = write.board ?? 'global';
     const boards =
       write.initialScore === undefined ? undefined : await findBoards(deps, [{ board: boardName, path: 'board' }]);
