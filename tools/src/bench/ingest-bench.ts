@@ -1,10 +1,11 @@
-import { freePort, startService, type TestEnv } from '../testing/index.js';
+import { freePort, startService, type TestEnv, waitForAllWorkers } from '../testing/index.js';
 import { benchHttpClient, benchServiceEnv } from './bench-http.js';
 import type { CpuShare } from './cpu-share.js';
 import { cpuWindow } from './proc-sampler.js';
 import { type LatencySummary, summarize } from './stats.js';
 
 export interface IngestResult {
+  workers: number;
   clients: number;
   batchSize: number;
   seconds: number;
@@ -25,14 +26,18 @@ export async function benchIngest(o: {
   seconds: number;
   clients: number;
   batchSize: number;
+  /** INGEST_WORKERS. */
+  workers: number;
   /** Node flags for the ingest API process (a CPU profile). */
   nodeArgs?: readonly string[];
   log: (line: string) => void;
 }): Promise<IngestResult> {
-  const ingest = await startService('ingest-api', benchServiceEnv(o.env), {
-    port: await freePort(),
-    nodeArgs: o.nodeArgs ?? [],
-  });
+  const ingest = await startService(
+    'ingest-api',
+    { ...benchServiceEnv(o.env), INGEST_WORKERS: String(o.workers), LOG_LEVEL: 'info' },
+    { port: await freePort(), nodeArgs: o.nodeArgs ?? [] },
+  );
+  if (o.workers > 1) await waitForAllWorkers(ingest, 'ingest');
   const { request, close } = benchHttpClient(o.clients);
   const bodies = Array.from({ length: 16 }, (_, b) =>
     JSON.stringify({
@@ -46,8 +51,8 @@ export async function benchIngest(o: {
   let accepted = 0;
   let rejected = 0;
   try {
-    // A warm-up, so that connections, the producer and the JIT are ready before the window opens.
-    await request(ingest.url, 'POST', '/v1/events', bodies[0]);
+    // A warm-up on every connection, so that each worker's producer and JIT are ready before the window opens.
+    await Promise.all(Array.from({ length: o.clients }, () => request(ingest.url, 'POST', '/v1/events', bodies[0])));
     const window = await cpuWindow();
     const started = performance.now();
     const stopAt = started + o.seconds * 1000;
@@ -65,6 +70,7 @@ export async function benchIngest(o: {
     const seconds = (performance.now() - started) / 1000;
     const cpu = await window.stop();
     const result: IngestResult = {
+      workers: o.workers,
       clients: o.clients,
       batchSize: o.batchSize,
       seconds,
@@ -74,7 +80,7 @@ export async function benchIngest(o: {
       cpu,
     };
     o.log(
-      `  ingest: ${Math.round(result.acceptedEventsPerSecond)} events/s accepted, ${rejected} requests refused; ` +
+      `  ingest (${o.workers} worker${o.workers > 1 ? 's' : ''}): ${Math.round(result.acceptedEventsPerSecond)} events/s accepted, ${rejected} requests refused; ` +
         `202 p50 ${result.latencyMs.p50.toFixed(1)} ms p99 ${result.latencyMs.p99.toFixed(1)} ms`,
     );
     return result;

@@ -17,7 +17,7 @@ import {
 import { BENCH_LABEL, type CpuShare, formatShares, totalCores } from './cpu-share.js';
 import { benchEndToEnd } from './e2e-bench.js';
 import type { LoadResult } from './http-load.js';
-import { benchIngest } from './ingest-bench.js';
+import { benchIngest, type IngestResult } from './ingest-bench.js';
 import { benchProjection } from './projection-bench.js';
 import { benchQueries, WRK_LABEL } from './query-bench.js';
 import { fmt, ratio } from './stats.js';
@@ -245,31 +245,34 @@ async function ingestSection(): Promise<void> {
   log(`ingest: ${clients} clients posting ${batchSize}-event batches`);
   const env = await createTestEnv({ name: 'benchingest', partitions: 6 });
   try {
-    const r = await benchIngest({ env, seconds: Number(values.seconds), clients, batchSize, nodeArgs, log });
-    const accepted = r.acceptedEventsPerSecond * r.seconds;
-    const perEvent = (label?: string) => {
-      const cores = label === undefined ? totalCores(r.cpu) : (r.cpu.find((c) => c.label === label)?.cores ?? 0);
-      return accepted > 0 ? ((cores * r.seconds * 1e6) / accepted).toFixed(1) : '—';
-    };
+    const runs: IngestResult[] = [];
+    for (const workers of [1, 2]) {
+      runs.push(
+        await benchIngest({ env, seconds: Number(values.seconds), clients, batchSize, workers, nodeArgs, log }),
+      );
+    }
     out(
       `### Ingest alone: ${clients} keep-alive clients posting ${fmt(batchSize)}-event batches back to back, ${values.seconds} s`,
     );
     out();
-    out('| Measure | Value |');
-    out('| --- | --- |');
     out(
-      `| Accepted (202, acks=all) | **${fmt(r.acceptedEventsPerSecond)} events/s** (${r.rejectedRequests} requests refused) |`,
+      '| `INGEST_WORKERS` | Accepted (202, acks=all) | POST → 202 p50 / p99 | CPU µs per event: ingest-api | kafka broker | load generator | machine total (cores busy) |',
     );
-    out(
-      `| POST → 202 | p50 ${fmt(r.latencyMs.p50, 1)} ms, p99 ${fmt(r.latencyMs.p99, 1)} ms (${r.latencyMs.count} requests) |`,
-    );
-    out(`| CPU µs per event: ingest-api | ${perEvent('ingest-api')} |`);
-    out(`| CPU µs per event: kafka broker | ${perEvent('kafka broker')} |`);
-    out(`| CPU µs per event: load generator | ${perEvent(BENCH_LABEL)} |`);
-    out(`| CPU µs per event: machine total (${totalCores(r.cpu).toFixed(2)} cores busy) | ${perEvent()} |`);
+    out('| --- | --- | --- | --- | --- | --- | --- |');
+    for (const r of runs) {
+      const accepted = r.acceptedEventsPerSecond * r.seconds;
+      const perEvent = (label?: string) => {
+        const cores = label === undefined ? totalCores(r.cpu) : (r.cpu.find((c) => c.label === label)?.cores ?? 0);
+        return accepted > 0 ? ((cores * r.seconds * 1e6) / accepted).toFixed(1) : '—';
+      };
+      out(
+        `| ${r.workers} | **${fmt(r.acceptedEventsPerSecond)} events/s** (${r.rejectedRequests} refused) | ${fmt(r.latencyMs.p50, 1)} / ${fmt(r.latencyMs.p99, 1)} ms | ${perEvent('ingest-api')} | ${perEvent('kafka broker')} | ${perEvent(BENCH_LABEL)} | ${perEvent()} (${totalCores(r.cpu).toFixed(2)}) |`,
+      );
+    }
     out();
+    const best = Math.max(...runs.map((r) => r.acceptedEventsPerSecond));
     out(
-      `Target: ≥ 50,000 events/s accepted: **${r.acceptedEventsPerSecond >= 50_000 ? 'met' : 'missed'}**. CPU (cores of 2): ${formatShares(r.cpu)}.`,
+      `Target: ≥ 50,000 events/s accepted: **${best >= 50_000 ? 'met' : 'missed'}** (best ${fmt(best)}). CPU (cores of 2) with one worker: ${formatShares(runs[0]?.cpu ?? [])}; with two: ${formatShares(runs[1]?.cpu ?? [])}.`,
     );
     out();
   } finally {
