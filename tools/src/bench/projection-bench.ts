@@ -24,6 +24,8 @@ export interface ProjectionRun {
   maxLagEvents: number;
   /** Largest projection lag as the query API computes it (X-Projection-Lag-Ms), from Redis's progress hash. */
   maxProjectionLagMs: number;
+  /** The eventId ledger on disk after the run: its entries alone, and the table with TOAST and index. */
+  ledgerBytes: { entries: number; table: number };
   cpu: CpuShare[];
 }
 
@@ -97,6 +99,10 @@ async function projectOnce(
     const shares = await cpu.stop();
     sampling = false;
     await sampler;
+    const { rows: ledger } = await db.query<{ entries: string; total: string }>(
+      `SELECT coalesce(sum(octet_length(entries)), 0) AS entries, pg_total_relation_size('event_ledger') AS total
+       FROM event_ledger`,
+    );
     return {
       seconds,
       eventsPerSecond: events / seconds,
@@ -104,6 +110,7 @@ async function projectOnce(
       postgresSeconds,
       maxLagEvents,
       maxProjectionLagMs,
+      ledgerBytes: { entries: Number(ledger[0]?.entries ?? 0), table: Number(ledger[0]?.total ?? 0) },
       cpu: shares,
     };
   } finally {

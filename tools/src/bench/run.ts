@@ -136,6 +136,9 @@ async function projectionSection(): Promise<void> {
     `| Redis share of the work | — | redis-benchmark, 16 clients, -P 16, -r 1M: ZADD ${fmt(raw.ZADD?.requestsPerSecond ?? Number.NaN)}, ZRANK ${fmt(raw.ZRANK?.requestsPerSecond ?? Number.NaN)}, ZRANGE 0 9 ${fmt(raw['ZRANGE 0 9']?.requestsPerSecond ?? Number.NaN)} req/s | projector = ${ratio(p.eventsPerSecond, raw.ZADD?.requestsPerSecond ?? Number.NaN)} ZADD rate |`,
   );
   out(
+    `| The eventId ledger on disk (\`event_ledger\`) | ${fmt(p.ledgerBytes.entries / events, 1)} B per event of entries; ${fmt(p.ledgerBytes.table / events, 1)} B per event with TOAST and index | the per-event B-tree ledger it replaced: ~145 B per event | ${ratio(p.ledgerBytes.table / events, 145)} |`,
+  );
+  out(
     `| Projection lag while projecting the backlog (max) | ${fmt(p.maxLagEvents)} events behind; X-Projection-Lag-Ms up to ${fmt(p.maxProjectionLagMs)} ms (partitions that never caught up since the start excluded) | — | — |`,
   );
   out(
