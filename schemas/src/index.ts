@@ -11,3 +11,4 @@ export * from './periods.js';
 export * from './producer.js';
 export * from './rank-buckets.js';
 export * from './ranking.js';
+export * from './redis-layout.js';

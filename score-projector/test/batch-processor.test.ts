@@ -1,4 +1,4 @@
-import { createEventCodec, type ScoreEventInput, scoreEventSchema } from '@rankstream/schemas';
+import { createEventCodec, redisKeys, type ScoreEventInput, scoreEventSchema } from '@rankstream/schemas';
 import { createLogger, createPool, Registry } from '@rankstream/schemas/runtime';
 import { createTestEnv, type TestEnv, testKafka } from '@rankstream/tools/testing';
 import { Redis } from 'ioredis';
@@ -227,7 +227,7 @@ describe('batch processor', () => {
   it('projects a log that ends before the checkpoint (topic recreated) from its start, each eventId once', async () => {
     const old = [event('r1', 'r-u1', 1), event('r2', 'r-u1', 2), event('r3', 'r-u2', 3), event('r4', 'r-u2', 4)];
     await processor().processor.process(await batchOf(0, old));
-    await redis.set(`${env.redisPrefix}ready`, '1');
+    await redis.set(redisKeys(env.redisPrefix).ready, '1');
 
     // the new log holds a retry of r1 (already counted) and one new event, at offsets 0 and 1
     const fresh = [event('r1', 'r-u1', 1), event('r9', 'r-u2', 90)];
@@ -254,23 +254,23 @@ describe('batch processor', () => {
     expect(restarts?.values[0]?.value).toBe(1);
     // Redis's watermark describes the old log: readers stop trusting Redis at once, and the next
     // check rebuilds it from scratch with the new log's watermark
-    const wm = () => redis.hget(`${env.redisPrefix}wm`, String(partition));
-    expect(await redis.exists(`${env.redisPrefix}ready`)).toBe(0);
+    const wm = () => redis.hget(redisKeys(env.redisPrefix).watermarks, String(partition));
+    expect(await redis.exists(redisKeys(env.redisPrefix).ready)).toBe(0);
     expect(await wm()).toBe('4');
     await replaced.sync.checkNow();
-    expect(await redis.exists(`${env.redisPrefix}ready`)).toBe(1);
+    expect(await redis.exists(redisKeys(env.redisPrefix).ready)).toBe(1);
     expect(await wm()).toBe('2');
   });
 
   it('rebuilds from scratch a Redis whose watermark is past the checkpoint (a crash before a restarted log discarded it)', async () => {
     const { processor: p, sync, registry } = processor();
     await p.process(await batchOf(0, [event('w1', 'w-u1', 1), event('w2', 'w-u2', 2)]));
-    await redis.hset(`${env.redisPrefix}wm`, String(partition), '40');
+    await redis.hset(redisKeys(env.redisPrefix).watermarks, String(partition), '40');
 
     await sync.checkNow();
 
-    expect(await redis.hget(`${env.redisPrefix}wm`, String(partition))).toBe('2');
-    expect(await redis.exists(`${env.redisPrefix}ready`)).toBe(1);
+    expect(await redis.hget(redisKeys(env.redisPrefix).watermarks, String(partition))).toBe('2');
+    expect(await redis.exists(redisKeys(env.redisPrefix).ready)).toBe(1);
     const rebuilds = await registry.getSingleMetric('rankstream_projector_redis_rebuilds_total')?.get();
     expect(rebuilds?.values).toEqual([{ labels: { reason: 'ahead' }, value: 1 }]);
   });
@@ -317,12 +317,16 @@ describe('batch processor', () => {
     const events = [event('e1', 'e-u1', 3), event('e2', 'e-u2', 9)];
 
     expect(await p.process(await batchOf(0, events))).toEqual({ kind: 'committed', nextOffset: 2, applied: 2 });
-    expect(await redis.zrange(`${env.redisPrefix}lb:global:all`, 0, -1)).not.toContain(`${T0 + 9}:e-u2`);
+    expect(await redis.zrange(redisKeys(env.redisPrefix).leaderboard('global', 'all'), 0, -1)).not.toContain(
+      `${T0 + 9}:e-u2`,
+    );
 
     redisDown = false;
     await sync.checkNow();
 
-    expect(await redis.zrange(`${env.redisPrefix}lb:global:all`, 0, -1)).toContain(`${T0 + 9}:e-u2`);
-    expect(await redis.hget(`${env.redisPrefix}wm`, String(partition))).toBe('2');
+    expect(await redis.zrange(redisKeys(env.redisPrefix).leaderboard('global', 'all'), 0, -1)).toContain(
+      `${T0 + 9}:e-u2`,
+    );
+    expect(await redis.hget(redisKeys(env.redisPrefix).watermarks, String(partition))).toBe('2');
   });
 });

@@ -1,4 +1,5 @@
 import type { AnyEventInput } from '@rankstream/schemas';
+import { redisKeys } from '@rankstream/schemas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { counterValue } from './metrics-scrape.js';
 import { postgresRankBuckets, recountedRankBuckets } from './projection-state.js';
@@ -91,8 +92,8 @@ describe('the events topic deleted and created again while PostgreSQL keeps its 
       }>('SELECT partition, next_offset, log_end_offset FROM projector_offsets WHERE topic = $1 ORDER BY partition', [
         topic,
       ]);
-      const wm = await world.redis.hgetall(`${world.env.redisPrefix}wm`);
-      const ready = (await world.redis.exists(`${world.env.redisPrefix}ready`)) === 1;
+      const wm = await world.redis.hgetall(redisKeys(world.env.redisPrefix).watermarks);
+      const ready = (await world.redis.exists(redisKeys(world.env.redisPrefix).ready)) === 1;
       const caughtUp =
         ready &&
         offsets.length === PARTITIONS &&
@@ -112,7 +113,12 @@ describe('the events topic deleted and created again while PostgreSQL keeps its 
     );
     expect(new Map(rows.map((r) => [r.user_id, Number(r.score)]))).toEqual(expected);
     expect(await postgresRankBuckets(world.db)).toEqual(await recountedRankBuckets(world.db));
-    const zset = await world.redis.zrange(`${world.env.redisPrefix}lb:global:all`, 0, -1, 'WITHSCORES');
+    const zset = await world.redis.zrange(
+      redisKeys(world.env.redisPrefix).leaderboard('global', 'all'),
+      0,
+      -1,
+      'WITHSCORES',
+    );
     const fromRedis = new Map<string, number>();
     for (let i = 0; i < zset.length; i += 2) fromRedis.set(zset[i]!.slice(14), -Number(zset[i + 1]));
     expect(fromRedis).toEqual(expected);
@@ -120,6 +126,6 @@ describe('the events topic deleted and created again while PostgreSQL keeps its 
     // the profile update of the new log wins, at an offset far below the old one's
     const { rows: profiles } = await world.db.query(`SELECT username FROM profiles WHERE user_id = 'user-1'`);
     expect(profiles.map((p) => p.username)).toEqual(['New Name']);
-    expect(await world.redis.hget(`${world.env.redisPrefix}profile:user-1`, 'username')).toBe('New Name');
+    expect(await world.redis.hget(redisKeys(world.env.redisPrefix).profile('user-1'), 'username')).toBe('New Name');
   });
 });

@@ -1,3 +1,4 @@
+import { redisKeys } from '@rankstream/schemas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { counterValue } from './metrics-scrape.js';
 import { logEndOffsets, postgresOffsets } from './projection-state.js';
@@ -71,7 +72,7 @@ describe('PostgreSQL or Redis unreachable while the projector runs', () => {
 
     // when Redis is unreachable while events arrive
     await redisProxy.cut();
-    const wmBefore = await world.redis.hgetall(`${world.env.redisPrefix}wm`);
+    const wmBefore = await world.redis.hgetall(redisKeys(world.env.redisPrefix).watermarks);
     await world.produce(stream.slice(500, 1_500));
     const ends = await logEndOffsets(world.admin, world.env.eventsTopic);
     for (;;) {
@@ -81,7 +82,7 @@ describe('PostgreSQL or Redis unreachable while the projector runs', () => {
     }
 
     // then PostgreSQL caught up on its own, Redis did not move, and once back Redis matches the oracle
-    expect(await world.redis.hgetall(`${world.env.redisPrefix}wm`)).toEqual(wmBefore);
+    expect(await world.redis.hgetall(redisKeys(world.env.redisPrefix).watermarks)).toEqual(wmBefore);
     await redisProxy.restore();
     await world.produce(stream.slice(1_500));
     // The watermarks stay put until the rebuild has filled the holes, so readers never trust a

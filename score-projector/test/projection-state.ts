@@ -1,4 +1,4 @@
-import { fromRankScore, fromRedisMember, type RankOrder } from '@rankstream/schemas';
+import { fromRankScore, fromRedisMember, type RankOrder, redisKeys } from '@rankstream/schemas';
 import type { TestEnv } from '@rankstream/tools/testing';
 import type { Redis } from 'ioredis';
 import type { Admin } from 'kafkajs';
@@ -73,8 +73,9 @@ export async function redisBoards(
   orders: ReadonlyMap<string, RankOrder>,
 ): Promise<Map<string, RankedUser[]>> {
   const boards = new Map<string, RankedUser[]>();
-  for (const key of await keys(redis, `${prefix}lb:*`)) {
-    const name = key.slice(`${prefix}lb:`.length);
+  const start = redisKeys(prefix).startOf('leaderboard');
+  for (const key of await keys(redis, `${start}*`)) {
+    const name = key.slice(start.length);
     const board = name.slice(0, name.indexOf(':'));
     const flat = await redis.zrange(key, 0, -1, 'WITHSCORES');
     const list: RankedUser[] = [];
@@ -90,17 +91,19 @@ export async function redisBoards(
 /** The lbu hashes: board:periodKey → userId → "version|member". */
 export async function redisVersions(redis: Redis, prefix: string): Promise<Map<string, Record<string, string>>> {
   const result = new Map<string, Record<string, string>>();
-  for (const key of await keys(redis, `${prefix}lbu:*`)) {
-    result.set(key.slice(`${prefix}lbu:`.length), await redis.hgetall(key));
+  const start = redisKeys(prefix).startOf('memberIndex');
+  for (const key of await keys(redis, `${start}*`)) {
+    result.set(key.slice(start.length), await redis.hgetall(key));
   }
   return result;
 }
 
 export async function redisProfiles(redis: Redis, prefix: string): Promise<Map<string, ExpectedProfile>> {
   const result = new Map<string, ExpectedProfile>();
-  for (const key of await keys(redis, `${prefix}profile:*`)) {
+  const start = redisKeys(prefix).startOf('profile');
+  for (const key of await keys(redis, `${start}*`)) {
     const h = await redis.hgetall(key);
-    result.set(key.slice(`${prefix}profile:`.length), {
+    result.set(key.slice(start.length), {
       username: h.username ?? '',
       imageUrl: h.imageUrl ?? null,
       region: h.region ?? null,
@@ -128,8 +131,8 @@ export async function waitForProjection(
   for (;;) {
     const ends = await logEndOffsets(deps.admin, env.eventsTopic);
     const pgOffsets = await postgresOffsets(deps.db, env.eventsTopic);
-    const wm = await deps.redis.hgetall(`${env.redisPrefix}wm`);
-    const ready = (await deps.redis.exists(`${env.redisPrefix}ready`)) === 1;
+    const wm = await deps.redis.hgetall(redisKeys(env.redisPrefix).watermarks);
+    const ready = (await deps.redis.exists(redisKeys(env.redisPrefix).ready)) === 1;
     const done =
       ready &&
       [...ends].every(

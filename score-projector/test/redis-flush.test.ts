@@ -1,3 +1,4 @@
+import { redisKeys } from '@rankstream/schemas';
 import { deleteRedisPrefix } from '@rankstream/tools/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { counterValue } from './metrics-scrape.js';
@@ -27,7 +28,7 @@ describe('Redis flushed while the projector runs', () => {
     await rest;
 
     // then Redis is marked ready again (a rebuild ran) within 10 s, and holds exactly the oracle
-    while (!(await world.redis.exists(`${world.env.redisPrefix}ready`))) {
+    while (!(await world.redis.exists(redisKeys(world.env.redisPrefix).ready))) {
       expect(Date.now() - flushedAt).toBeLessThan(10_000);
       await sleep(100);
     }
@@ -47,9 +48,9 @@ describe('Redis flushed while the projector runs', () => {
     await world.produce(randomStream(8, 500, 20));
     await world.waitForProjection();
     await first.stop('SIGKILL');
-    await world.redis.hset(`${world.env.redisPrefix}wm`, '0', '0');
-    const lb = `${world.env.redisPrefix}lb:global:all`;
-    await world.redis.del(lb, `${world.env.redisPrefix}lbu:global:all`);
+    await world.redis.hset(redisKeys(world.env.redisPrefix).watermarks, '0', '0');
+    const lb = redisKeys(world.env.redisPrefix).leaderboard('global', 'all');
+    await world.redis.del(lb, redisKeys(world.env.redisPrefix).memberIndex('global', 'all'));
 
     // when a projector starts with no events arriving
     const again = await world.startProjector();

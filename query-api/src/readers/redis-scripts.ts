@@ -1,4 +1,4 @@
-import { toRedisMember } from '@rankstream/schemas';
+import { REDIS_KEY as K, toRedisMember } from '@rankstream/schemas';
 
 /**
  * Each read is one Lua script, so that it costs one round trip and sees one snapshot: the data,
@@ -14,14 +14,14 @@ const USER_ID_FROM = toRedisMember(0, '').length + 1;
 const PRELUDE = `
 local P = ARGV[1]
 local function unavailable()
-  if redis.call('EXISTS', P .. 'ready') == 0 then return 'not_ready' end
-  if redis.call('EXISTS', P .. 'rebuilding') == 1 then return 'rebuilding' end
+  if redis.call('EXISTS', P .. '${K.ready}') == 0 then return 'not_ready' end
+  if redis.call('EXISTS', P .. '${K.rebuilding}') == 1 then return 'rebuilding' end
   return nil
 end
 local function with_state(out)
   out.status = 'ok'
-  out.wm = redis.call('HGETALL', P .. 'wm')
-  out.progress = redis.call('HGETALL', P .. 'progress')
+  out.wm = redis.call('HGETALL', P .. '${K.watermarks}')
+  out.progress = redis.call('HGETALL', P .. '${K.progress}')
   return cjson.encode(out)
 end
 local function member_of(lbu, uid)
@@ -32,7 +32,7 @@ local function member_of(lbu, uid)
   return string.sub(v, bar + 1)
 end
 local function uid_of(member) return string.sub(member, ${USER_ID_FROM}) end
-local function profile(uid) return redis.call('HMGET', P .. 'profile:' .. uid, 'username', 'imageUrl') end
+local function profile(uid) return redis.call('HMGET', P .. '${K.profile}' .. uid, 'username', 'imageUrl') end
 local function row_at(lb, rank0, member)
   local p = profile(uid_of(member))
   return { rank0 + 1, member, redis.call('ZSCORE', lb, member), p[1], p[2] }
@@ -47,7 +47,7 @@ local function rows(lb, start, stop)
   return out
 end
 local function board_def(board)
-  return redis.call('HGET', P .. 'boards', board)
+  return redis.call('HGET', P .. '${K.boards}', board)
 end
 `;
 
@@ -57,8 +57,8 @@ local st = unavailable()
 if st then return cjson.encode({ status = st }) end
 local def = board_def(ARGV[2])
 if not def then return cjson.encode({ status = 'board_missing' }) end
-local lb = P .. 'lb:' .. ARGV[2] .. ':' .. ARGV[3]
-local lbu = P .. 'lbu:' .. ARGV[2] .. ':' .. ARGV[3]
+local lb = P .. '${K.leaderboard}' .. ARGV[2] .. ':' .. ARGV[3]
+local lbu = P .. '${K.memberIndex}' .. ARGV[2] .. ':' .. ARGV[3]
 local total = redis.call('ZCARD', lb)
 `;
 
@@ -127,10 +127,10 @@ return with_state({ def = def, total = total, rows = out })
   rsBoards: `${PRELUDE}
 local st = unavailable()
 if st then return cjson.encode({ status = st }) end
-local flat = redis.call('HGETALL', P .. 'boards')
+local flat = redis.call('HGETALL', P .. '${K.boards}')
 local out = {}
 for i = 1, #flat, 2 do
-  out[#out + 1] = { flat[i], flat[i + 1], redis.call('ZCARD', P .. 'lb:' .. flat[i] .. ':all') }
+  out[#out + 1] = { flat[i], flat[i + 1], redis.call('ZCARD', P .. '${K.leaderboard}' .. flat[i] .. ':all') }
 end
 return with_state({ boards = out })
 `,
@@ -140,7 +140,7 @@ local st = unavailable()
 if st then return cjson.encode({ status = st }) end
 local uid = ARGV[2]
 local current = { daily = ARGV[3], weekly = ARGV[4], monthly = ARGV[5] }
-local flat = redis.call('HGETALL', P .. 'boards')
+local flat = redis.call('HGETALL', P .. '${K.boards}')
 local out = {}
 for i = 1, #flat, 2 do
   local board = flat[i]
@@ -154,13 +154,13 @@ for i = 1, #flat, 2 do
     end
   end
   for _, k in ipairs(keys) do
-    local lb = P .. 'lb:' .. board .. ':' .. k
-    local m = member_of(P .. 'lbu:' .. board .. ':' .. k, uid)
+    local lb = P .. '${K.leaderboard}' .. board .. ':' .. k
+    local m = member_of(P .. '${K.memberIndex}' .. board .. ':' .. k, uid)
     local r = m and redis.call('ZRANK', lb, m)
     if r then out[#out + 1] = { board, k, r + 1, redis.call('ZSCORE', lb, m), redis.call('ZCARD', lb), order } end
   end
 end
-local p = redis.call('HMGET', P .. 'profile:' .. uid, 'username', 'imageUrl', 'region')
+local p = redis.call('HMGET', P .. '${K.profile}' .. uid, 'username', 'imageUrl', 'region')
 return with_state({ boards = out, profile = p })
 `,
   /** ARGV = prefix. */

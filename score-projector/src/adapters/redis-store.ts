@@ -1,4 +1,4 @@
-import { toRedisMember } from '@rankstream/schemas';
+import { REDIS_KEY as K, redisKeys, toRedisMember } from '@rankstream/schemas';
 import type { Redis } from '@rankstream/schemas/runtime';
 import type { ProfileRow, TotalRow } from '../domain/batch-fold.js';
 import type { BoardDefinition } from '../domain/ports.js';
@@ -18,8 +18,8 @@ local n = tonumber(ARGV[i]); i = i + 1
 for _ = 1, n do
   local board, pk, user, version, rs, member = ARGV[i], ARGV[i+1], ARGV[i+2], ARGV[i+3], ARGV[i+4], ARGV[i+5]
   i = i + 6
-  local lb = p .. 'lb:' .. board .. ':' .. pk
-  local lbu = p .. 'lbu:' .. board .. ':' .. pk
+  local lb = p .. '${K.leaderboard}' .. board .. ':' .. pk
+  local lbu = p .. '${K.memberIndex}' .. board .. ':' .. pk
   local cur = redis.call('HGET', lbu, user)
   local write = true
   if cur then
@@ -46,7 +46,7 @@ local m = tonumber(ARGV[i]); i = i + 1
 for _ = 1, m do
   local user, version, username, imageUrl, region = ARGV[i], ARGV[i+1], ARGV[i+2], ARGV[i+3], ARGV[i+4]
   i = i + 5
-  local key = p .. 'profile:' .. user
+  local key = p .. '${K.profile}' .. user
   local cur = redis.call('HGET', key, 'version')
   if (not cur) or tonumber(cur) < tonumber(version) then
     redis.call('DEL', key)
@@ -57,39 +57,39 @@ for _ = 1, m do
 end
 local b = tonumber(ARGV[i]); i = i + 1
 for _ = 1, b do
-  redis.call('HSET', p .. 'boards', ARGV[i], ARGV[i+1])
+  redis.call('HSET', p .. '${K.boards}', ARGV[i], ARGV[i+1])
   i = i + 2
 end
 local w = tonumber(ARGV[i]); i = i + 1
 for _ = 1, w do
   local part, nextOffset = ARGV[i], tonumber(ARGV[i+1])
   i = i + 2
-  local cur = tonumber(redis.call('HGET', p .. 'wm', part) or '-1')
-  if cur < nextOffset then redis.call('HSET', p .. 'wm', part, ARGV[i-1]) end
+  local cur = tonumber(redis.call('HGET', p .. '${K.watermarks}', part) or '-1')
+  if cur < nextOffset then redis.call('HSET', p .. '${K.watermarks}', part, ARGV[i-1]) end
 end
 return written
 `;
 
 /** Deletes an lb/lbu pair together, so that no script ever sees one without the other. */
 const DELETE_PAIR_SCRIPT = `
-redis.call('DEL', ARGV[1] .. 'lb:' .. ARGV[2], ARGV[1] .. 'lbu:' .. ARGV[2])
+redis.call('DEL', ARGV[1] .. '${K.leaderboard}' .. ARGV[2], ARGV[1] .. '${K.memberIndex}' .. ARGV[2])
 return 1
 `;
 
 /** Ends a rebuild only if its lock survived (a flush meanwhile deletes the lock, and the rebuild must start over). */
 const FINISH_REBUILD_SCRIPT = `
 local p = ARGV[1]
-if redis.call('GET', p .. 'rebuilding') ~= ARGV[2] then return 0 end
+if redis.call('GET', p .. '${K.rebuilding}') ~= ARGV[2] then return 0 end
 local i = 3
 local w = tonumber(ARGV[i]); i = i + 1
 for _ = 1, w do
   local part, nextOffset = ARGV[i], tonumber(ARGV[i+1])
   i = i + 2
-  local cur = tonumber(redis.call('HGET', p .. 'wm', part) or '-1')
-  if cur < nextOffset then redis.call('HSET', p .. 'wm', part, ARGV[i-1]) end
+  local cur = tonumber(redis.call('HGET', p .. '${K.watermarks}', part) or '-1')
+  if cur < nextOffset then redis.call('HSET', p .. '${K.watermarks}', part, ARGV[i-1]) end
 end
-redis.call('SET', p .. 'ready', tostring(ARGV[i]))
-redis.call('DEL', p .. 'rebuilding')
+redis.call('SET', p .. '${K.ready}', tostring(ARGV[i]))
+redis.call('DEL', p .. '${K.rebuilding}')
 return 1
 `;
 
@@ -114,7 +114,7 @@ export function boardJson(b: BoardDefinition): string {
 }
 
 export function createRedisStore(redis: Redis, prefix: string) {
-  const key = (name: string) => `${prefix}${name}`;
+  const keys = redisKeys(prefix);
 
   function applyArgs(write: RedisWrite, totals: readonly TotalRow[], profiles: readonly ProfileRow[], last: boolean) {
     const args: (string | number)[] = [prefix, totals.length];
@@ -146,12 +146,12 @@ export function createRedisStore(redis: Redis, prefix: string) {
     },
 
     async watermarks(): Promise<Map<number, number>> {
-      const raw = await redis.hgetall(key('wm'));
+      const raw = await redis.hgetall(keys.watermarks);
       return new Map(Object.entries(raw).map(([p, o]) => [Number(p), Number(o)]));
     },
 
     async watermark(partition: number): Promise<number> {
-      const raw = await redis.hget(key('wm'), String(partition));
+      const raw = await redis.hget(keys.watermarks, String(partition));
       return raw === null ? -1 : Number(raw);
     },
 
@@ -160,38 +160,38 @@ export function createRedisStore(redis: Redis, prefix: string) {
      * progress cannot finish (its lock is gone), and the next check rebuilds Redis from scratch.
      */
     async discard(): Promise<void> {
-      await redis.del(key('ready'), key('rebuilding'));
+      await redis.del(keys.ready, keys.rebuilding);
     },
 
     async isReady(): Promise<boolean> {
-      return (await redis.exists(key('ready'))) === 1;
+      return (await redis.exists(keys.ready)) === 1;
     },
 
     async writeProgress(entries: ReadonlyMap<number, { logEnd: number; caughtUpAt: number; at: number }>) {
       if (entries.size === 0) return;
       const fields: string[] = [];
       for (const [partition, progress] of entries) fields.push(String(partition), JSON.stringify(progress));
-      await redis.hset(key('progress'), ...fields);
+      await redis.hset(keys.progress, ...fields);
     },
 
     async writeBoards(boards: readonly BoardDefinition[]): Promise<void> {
       if (boards.length === 0) return;
-      await redis.hset(key('boards'), ...boards.flatMap((b) => [b.board, boardJson(b)]));
+      await redis.hset(keys.boards, ...boards.flatMap((b) => [b.board, boardJson(b)]));
     },
 
     async tryLock(token: string, ttlMs: number): Promise<boolean> {
-      return (await redis.set(key('rebuilding'), token, 'PX', ttlMs, 'NX')) === 'OK';
+      return (await redis.set(keys.rebuilding, token, 'PX', ttlMs, 'NX')) === 'OK';
     },
 
     async refreshLock(token: string, ttlMs: number): Promise<boolean> {
-      return (await redis.eval(REFRESH_LOCK_SCRIPT, 1, key('rebuilding'), token, ttlMs)) === 1;
+      return (await redis.eval(REFRESH_LOCK_SCRIPT, 1, keys.rebuilding, token, ttlMs)) === 1;
     },
 
     async releaseLock(token: string): Promise<void> {
       await redis.eval(
         `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`,
         1,
-        key('rebuilding'),
+        keys.rebuilding,
         token,
       );
     },
@@ -201,16 +201,17 @@ export function createRedisStore(redis: Redis, prefix: string) {
      * that whatever a partial flush or eviction left behind cannot survive it.
      */
     async clear(): Promise<void> {
-      await redis.del(key('ready'), key('wm'), key('boards'));
-      for (const kind of ['lbu:', 'lb:']) {
+      await redis.del(keys.ready, keys.watermarks, keys.boards);
+      for (const kind of ['memberIndex', 'leaderboard'] as const) {
+        const start = keys.startOf(kind);
         const pairs = new Set<string>();
-        for await (const keys of scanKeys(redis, `${key(kind)}*`)) {
-          for (const k of keys) pairs.add(k.slice(key(kind).length));
+        for await (const found of scanKeys(redis, `${start}*`)) {
+          for (const k of found) pairs.add(k.slice(start.length));
         }
         for (const pair of pairs) await redis.eval(DELETE_PAIR_SCRIPT, 0, prefix, pair);
       }
-      for await (const keys of scanKeys(redis, `${key('profile:')}*`)) {
-        if (keys.length) await redis.unlink(...keys);
+      for await (const found of scanKeys(redis, `${keys.startOf('profile')}*`)) {
+        if (found.length) await redis.unlink(...found);
       }
     },
 

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { redisKeys } from '@rankstream/schemas';
 import type { Redis } from 'ioredis';
 import type { Admin } from 'kafkajs';
 import type pg from 'pg';
@@ -40,7 +41,10 @@ export interface ProjectionBenchResult {
 
 /** Projection lag per the shared design: per partition 0 if Redis's watermark reached logEnd, else now − caughtUpAt. */
 async function projectionLagMs(redis: Redis, prefix: string, now: number): Promise<number> {
-  const [progress, wm] = await Promise.all([redis.hgetall(`${prefix}progress`), redis.hgetall(`${prefix}wm`)]);
+  const [progress, wm] = await Promise.all([
+    redis.hgetall(redisKeys(prefix).progress),
+    redis.hgetall(redisKeys(prefix).watermarks),
+  ]);
   let lag = 0;
   for (const [partition, json] of Object.entries(progress)) {
     const p = JSON.parse(json) as { logEnd: number; caughtUpAt: number };

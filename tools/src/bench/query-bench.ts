@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { redisKeys } from '@rankstream/schemas';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { REPO_ROOT } from '../stack/stack-config.js';
@@ -75,7 +76,7 @@ export async function benchQueries(o: {
   let rebuildSeconds = Number.NaN;
   try {
     const deadline = Date.now() + 15 * 60_000;
-    while ((await redis.exists(`${env.redisPrefix}ready`)) === 0) {
+    while ((await redis.exists(redisKeys(env.redisPrefix).ready)) === 0) {
       if (Date.now() > deadline) throw new Error('Redis was not rebuilt within 15 minutes');
       await new Promise((r) => setTimeout(r, 250));
     }
@@ -140,7 +141,7 @@ export async function benchQueries(o: {
   const floor = await measure(await startFloorServer(env), 'floor');
   const postgresResults = await measure(await queryApi({ REDIS_URL: 'redis://127.0.0.1:1' }), 'postgres');
 
-  const zset = `${env.redisPrefix}lb:${BOARD}:all`;
+  const zset = redisKeys(env.redisPrefix).leaderboard(BOARD, 'all');
   const middle = (await redis.zrange(zset, Math.floor(users / 2), Math.floor(users / 2)))[0] ?? '';
   const requests = 200_000;
   const raw = {

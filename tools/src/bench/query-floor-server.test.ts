@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { toRedisMember } from '@rankstream/schemas';
+import { redisKeys, toRedisMember } from '@rankstream/schemas';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseServiceUrls } from '../testing/index.js';
@@ -18,12 +18,12 @@ describe('the query floor server', () => {
       ['b', -20, 2],
       ['c', -10, 3],
     ] as const;
-    const m = redis.multi().set(`${prefix}ready`, '1');
-    m.hset(`${prefix}boards`, 'b', JSON.stringify({ order: 'desc', periods: [] }));
-    m.hset(`${prefix}wm`, '0', '7');
+    const m = redis.multi().set(redisKeys(prefix).ready, '1');
+    m.hset(redisKeys(prefix).boards, 'b', JSON.stringify({ order: 'desc', periods: [] }));
+    m.hset(redisKeys(prefix).watermarks, '0', '7');
     for (const [user, rankScore, reachedAt] of players) {
-      m.zadd(`${prefix}lb:b:all`, rankScore, toRedisMember(reachedAt, user));
-      m.hset(`${prefix}lbu:b:all`, user, `1|${toRedisMember(reachedAt, user)}`);
+      m.zadd(redisKeys(prefix).leaderboard('b', 'all'), rankScore, toRedisMember(reachedAt, user));
+      m.hset(redisKeys(prefix).memberIndex('b', 'all'), user, `1|${toRedisMember(reachedAt, user)}`);
     }
     await m.exec();
     server = await startFloorServer({ redisUrl, redisPrefix: prefix });

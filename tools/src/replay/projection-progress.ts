@@ -1,3 +1,4 @@
+import { redisKeys } from '@rankstream/schemas';
 import type { Admin } from 'kafkajs';
 import type pg from 'pg';
 
@@ -47,8 +48,8 @@ export async function waitForCatchUp(options: {
     const pgDone = [...ends].every(([p, end]) => (now.get(p) ?? 0) >= end);
     let redisDone = true;
     if (pgDone && options.redis) {
-      const wm = await options.redis.hgetall(`${options.redisPrefix ?? 'rs:'}wm`);
-      const ready = (await options.redis.exists(`${options.redisPrefix ?? 'rs:'}ready`)) === 1;
+      const wm = await options.redis.hgetall(redisKeys(options.redisPrefix ?? 'rs:').watermarks);
+      const ready = (await options.redis.exists(redisKeys(options.redisPrefix ?? 'rs:').ready)) === 1;
       redisDone = ready && [...ends].every(([p, end]) => Number(wm[String(p)] ?? -1) >= end);
     }
     const t = performance.now();

@@ -1,0 +1,41 @@
+/**
+ * Every Redis key the projector writes and the query API reads, defined once. All live under the
+ * deployment's prefix (REDIS_PREFIX, `rs:` by default). Redis is the fast projection and can always be
+ * rebuilt from PostgreSQL, so a layout change is a rebuild, never a migration.
+ */
+export const REDIS_KEY = {
+  /** string: set when the projection is complete (its value: when the last rebuild ended). */
+  ready: 'ready',
+  /** string, with a TTL: the token of the instance rebuilding Redis (a lock). */
+  rebuilding: 'rebuilding',
+  /** hash partition → next offset whose effects Redis holds. */
+  watermarks: 'wm',
+  /** hash partition → JSON {logEnd, caughtUpAt, at}: the projector's heartbeat. */
+  progress: 'progress',
+  /** hash board → JSON definition. */
+  boards: 'boards',
+  /** sorted set per board and period key: members `<reachedAt, 13 digits>:<userId>`, scores the rank score. */
+  leaderboard: 'lb:',
+  /** hash per board and period key: userId → `<version>|<member>` (the member index). */
+  memberIndex: 'lbu:',
+  /** hash per user: username, imageUrl, region, version. */
+  profile: 'profile:',
+} as const;
+
+/** The keys under one prefix, for TypeScript callers; Lua scripts splice REDIS_KEY's parts in. */
+export function redisKeys(prefix: string) {
+  return {
+    ready: `${prefix}${REDIS_KEY.ready}`,
+    rebuilding: `${prefix}${REDIS_KEY.rebuilding}`,
+    watermarks: `${prefix}${REDIS_KEY.watermarks}`,
+    progress: `${prefix}${REDIS_KEY.progress}`,
+    boards: `${prefix}${REDIS_KEY.boards}`,
+    leaderboard: (board: string, periodKey: string) => `${prefix}${REDIS_KEY.leaderboard}${board}:${periodKey}`,
+    memberIndex: (board: string, periodKey: string) => `${prefix}${REDIS_KEY.memberIndex}${board}:${periodKey}`,
+    profile: (userId: string) => `${prefix}${REDIS_KEY.profile}${userId}`,
+    /** The common start of every key of one kind, e.g. for SCAN MATCH `${start}*`. */
+    startOf: (kind: 'leaderboard' | 'memberIndex' | 'profile') => `${prefix}${REDIS_KEY[kind]}`,
+  };
+}
+
+export type RedisKeys = ReturnType<typeof redisKeys>;
