@@ -3,14 +3,15 @@ import type { Logger } from '@rankstream/schemas/runtime';
 import { boardJson, type RedisStore } from './adapters/redis-store.js';
 import type { RedisProjectionState } from './batch-processor.js';
 import type { BoardDefinition, ProjectionStore } from './domain/ports.js';
+import { createRedisHealth, type RebuildReason, type RedisObservation } from './domain/redis-health.js';
+import { runEvery } from './periodic.js';
 import type { ProjectorMetrics } from './projector-metrics.js';
 
 const LOCK_TTL_MS = 30_000;
 const LOCK_REFRESH_MS = 5_000;
 const PAGE_SIZE = 5_000;
 
-/** `ahead`: Redis's watermark is past PostgreSQL's checkpoint, so it describes a log replaced since. */
-export type RebuildReason = 'missing' | 'behind' | 'ahead' | 'write_failed';
+export type { RebuildReason };
 
 /**
  * Keeps Redis a faithful copy of PostgreSQL. Batches write committed values straight after COMMIT;
@@ -29,46 +30,30 @@ export function createRedisSync(deps: {
   assignedPartitions(): readonly number[] | undefined;
 }) {
   const { postgres, redis, metrics, logger } = deps;
-  let writeFailed = false;
-  let discardPending = false;
+  const health = createRedisHealth();
   let rebuilding: Promise<void> | undefined;
-  let timer: NodeJS.Timeout | undefined;
+  let loop: { stop(): Promise<void> } | undefined;
   let stopped = false;
-  const inFlight = new Map<number, number>();
-  // Bumped when a batch starts: a check that saw it change cannot trust what it read meanwhile.
-  const generation = new Map<number, number>();
-  const verified = new Set<number>();
   const mirroredBoards = new Map<string, string>();
 
   const state: RedisProjectionState = {
-    batchStarted(partition) {
-      inFlight.set(partition, (inFlight.get(partition) ?? 0) + 1);
-      generation.set(partition, (generation.get(partition) ?? 0) + 1);
-    },
-    batchEnded(partition) {
-      const n = (inFlight.get(partition) ?? 1) - 1;
-      if (n <= 0) inFlight.delete(partition);
-      else inFlight.set(partition, n);
-    },
+    batchStarted: (partition) => health.batchStarted(partition),
+    batchEnded: (partition) => health.batchEnded(partition),
     writeFailed(error) {
-      if (!writeFailed) logger.warn({ err: (error as Error).message }, 'Redis write failed: Redis will be rebuilt');
-      writeFailed = true;
+      if (health.writeFailed())
+        logger.warn({ err: (error as Error).message }, 'Redis write failed: Redis will be rebuilt');
     },
     async verifyWatermark(partition, checkpoint) {
-      if (verified.has(partition)) return;
+      if (!health.needsWatermarkCheck(partition)) return;
       // A previous owner may have died between its COMMIT and its Redis write; once this batch moves
       // the watermark past that point, nothing else would notice the hole.
       const wm = await redis.watermark(partition);
-      if (Math.max(wm, 0) < checkpoint) {
+      if (health.watermarkChecked(partition, wm, checkpoint)) {
         logger.info({ partition, wm, checkpoint }, 'Redis watermark behind the checkpoint at assignment');
-        writeFailed = true;
       }
-      verified.add(partition);
     },
-    rebuildPending: () => writeFailed,
-    logRestarted() {
-      discardPending = true;
-    },
+    rebuildPending: () => health.rebuildPending(),
+    logRestarted: () => health.logRestarted(),
   };
 
   async function mirrorBoards(boards: readonly BoardDefinition[]): Promise<void> {
@@ -78,39 +63,29 @@ export function createRedisSync(deps: {
   }
 
   /**
-   * Whether a quiet partition's Redis watermark trails PostgreSQL's checkpoint, or is past it. Redis
-   * is written after PostgreSQL commits, so it is past it only when the log was replaced and the
-   * projector died before discarding Redis, or PostgreSQL was restored from an older backup. (Not
-   * checked at assignment: there a zombie's late write can be ahead of the first batch's checkpoint.)
+   * What the rebuild decision needs (redis-health.ts). A quiet partition's watermark past PostgreSQL's
+   * checkpoint happens only when the log was replaced and the projector died before discarding Redis,
+   * or PostgreSQL was restored from an older backup. (Not judged at assignment: there a zombie's late
+   * write can be ahead of the first batch's checkpoint.)
    */
-  async function outOfStep(): Promise<'behind' | 'ahead' | undefined> {
-    const assigned = deps.assignedPartitions();
-    const before = new Map(generation);
-    const offsets = await postgres.readOffsets();
-    const wms = await redis.watermarks();
-    const partitions = (assigned ?? [...offsets.keys()]).filter(
-      (p) => !inFlight.has(p) && before.get(p) === generation.get(p),
-    );
-    if (partitions.some((p) => (wms.get(p) ?? -1) > (offsets.get(p) ?? 0))) return 'ahead';
-    if (partitions.some((p) => Math.max(wms.get(p) ?? 0, 0) < (offsets.get(p) ?? 0))) return 'behind';
-    return undefined;
+  async function observe(): Promise<RedisObservation> {
+    const ready = await redis.isReady();
+    const startedBefore = health.batchesStarted();
+    const checkpoints = await postgres.readOffsets();
+    const watermarks = await redis.watermarks();
+    const partitions = deps.assignedPartitions() ?? [...checkpoints.keys()];
+    return { ready, startedBefore, checkpoints, watermarks, partitions };
   }
 
   async function reasonToRebuild(): Promise<RebuildReason | undefined> {
-    const reason = discardPending ? 'ahead' : await observedReason();
+    const reason = health.mustDiscard() ? 'ahead' : health.reasonToRebuild(await observe());
     if (reason === 'ahead') {
       // Its watermarks describe a log that is gone and no rebuild lowers them: readers must stop
       // trusting Redis now, and only a rebuild from scratch drops them.
       await redis.discard();
-      discardPending = false;
+      health.discardDone();
     }
     return reason;
-  }
-
-  async function observedReason(): Promise<RebuildReason | undefined> {
-    if (!(await redis.isReady())) return 'missing';
-    if (writeFailed) return 'write_failed';
-    return outOfStep();
   }
 
   async function rebuild(reason: RebuildReason): Promise<boolean> {
@@ -131,7 +106,7 @@ export function createRedisSync(deps: {
     }, LOCK_REFRESH_MS);
     try {
       // Failures from here on happen after the snapshot is taken, so they need another round.
-      writeFailed = false;
+      health.rebuildStarted();
       // From scratch when Redis was flushed or emptied, so nothing a partial flush left survives.
       if (reason === 'missing' || reason === 'ahead') await redis.clear();
       const done = await postgres.withRebuildSnapshot(async (snapshot) => {
@@ -152,11 +127,11 @@ export function createRedisSync(deps: {
         return finished;
       });
       if (!done)
-        writeFailed = true; // flushed or interrupted meanwhile: go again
+        health.rebuildFailed(); // flushed or interrupted meanwhile: go again
       else metrics.redisRebuilds.inc({ reason });
       return done;
     } catch (error) {
-      writeFailed = true;
+      health.rebuildFailed();
       await redis.releaseLock(token).catch(() => {});
       throw error;
     } finally {
@@ -177,29 +152,22 @@ export function createRedisSync(deps: {
     await rebuilding;
   }
 
-  function schedule(): void {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      check()
-        .catch((error) => logger.warn({ err: (error as Error).message }, 'Redis check failed'))
-        .finally(schedule);
-    }, deps.intervalMs);
-  }
+  const checkFailed = (error: unknown) => logger.warn({ err: (error as Error).message }, 'Redis check failed');
 
   return {
     state,
     /** After every assignment each partition's first batch checks the watermark again. */
     partitionsAssigned(): void {
-      verified.clear();
+      health.partitionsAssigned();
     },
     /** Checks once now (on start, before consuming), then every interval. */
     async start(): Promise<void> {
-      await check().catch((error) => logger.warn({ err: (error as Error).message }, 'Redis check failed'));
-      schedule();
+      await check().catch(checkFailed);
+      if (!stopped) loop = runEvery(deps.intervalMs, check, checkFailed);
     },
     async stop(): Promise<void> {
       stopped = true;
-      clearTimeout(timer);
+      await loop?.stop();
       await rebuilding?.catch(() => {});
     },
     checkNow: check,
