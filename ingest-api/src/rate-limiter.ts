@@ -1,4 +1,4 @@
-import cluster, { type Worker } from 'node:cluster';
+import type { Worker } from 'node:cluster';
 import { type BucketState, takeTokens } from './domain/token-bucket.js';
 
 export type RateDecision = { allowed: true } | { allowed: false; retryAfterMs: number };
@@ -61,7 +61,6 @@ export function createWorkerRateLimiter(): RateLimiter {
   });
   return {
     take(key, cost) {
-      if (!cluster.isWorker) return { allowed: true };
       return new Promise<RateDecision>((resolve) => {
         const id = nextId++;
         const timer = setTimeout(() => {
