@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
-import { createEventCodec, SCORE_EVENT_NAME, scoreEventAvsc, subjectFor } from '@rankstream/schemas';
+import {
+  createEventCodec,
+  PROFILE_EVENT_NAME,
+  SCORE_EVENT_NAME,
+  scoreEventAvsc,
+  subjectFor,
+} from '@rankstream/schemas';
 import { baseServiceUrls } from '@rankstream/tools/testing';
 import { describe, expect, it } from 'vitest';
 
@@ -52,8 +58,34 @@ describe('schema evolution on the real registry', () => {
       registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(breaking) }, { subject }),
     ).rejects.toMatchObject({ status: 409 });
 
-    for (const s of [subject, subjectFor(topic, 'dev.rankstream.events.ProfileEvent')]) {
-      await fetch(`${registryUrl}/subjects/${s}`, { method: 'DELETE' });
-    }
+    await deleteSubjects(topic);
+  });
+
+  it('lets instances that start together register the same schemas, each getting the same ids', async () => {
+    const topic = `evolution-${randomBytes(4).toString('hex')}`;
+    const codecs = Array.from({ length: 8 }, () => createEventCodec({ registryUrl, topic }));
+    const ids = await Promise.all(codecs.map((codec) => codec.register()));
+    expect(new Set(ids.map((id) => `${id.score}/${id.profile}`)).size).toBe(1);
+    await deleteSubjects(topic);
+  });
+
+  it('starts under a subject whose compatibility an operator changed, the schema already registered', async () => {
+    const topic = `evolution-${randomBytes(4).toString('hex')}`;
+    const first = await createEventCodec({ registryUrl, topic }).register();
+    const subject = subjectFor(topic, SCORE_EVENT_NAME);
+    const put = await fetch(`${registryUrl}/config/${subject}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+      body: JSON.stringify({ compatibility: 'FULL' }),
+    });
+    expect(put.ok).toBe(true);
+    expect(await createEventCodec({ registryUrl, topic }).register()).toEqual(first);
+    await deleteSubjects(topic);
   });
 });
+
+async function deleteSubjects(topic: string): Promise<void> {
+  for (const s of [subjectFor(topic, SCORE_EVENT_NAME), subjectFor(topic, PROFILE_EVENT_NAME)]) {
+    await fetch(`${registryUrl}/subjects/${s}`, { method: 'DELETE' });
+  }
+}

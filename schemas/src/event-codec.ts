@@ -53,12 +53,39 @@ export function createEventCodec(options: { registryUrl: string; topic: string }
   const registry = new SchemaRegistry({ host: options.registryUrl }, { [SchemaType.AVRO]: avroTypeOptions });
   let ids: Promise<{ score: number; profile: number }> | undefined;
 
+  /**
+   * Looks the schema up before registering it. @kafkajs/confluent-schema-registry's register()
+   * reads the subject's compatibility, registers, then sets the compatibility on a new subject:
+   * replicas starting together see a subject a peer has just created as NONE, or fail setting a
+   * rule the peer has just set. Either way the peer registered the same schema, so a second look
+   * finds it. Looking up first also lets a service restart under a subject an operator moved to FULL.
+   */
   async function registerOne(avsc: Record<string, unknown>, fullName: string): Promise<number> {
-    const { id } = await registry.register(
-      { type: SchemaType.AVRO, schema: JSON.stringify(avsc) },
-      { subject: subjectFor(options.topic, fullName) },
-    );
-    return id;
+    const subject = subjectFor(options.topic, fullName);
+    const schema = { type: SchemaType.AVRO as const, schema: JSON.stringify(avsc) };
+    const known = await lookUp(subject, schema);
+    if (known !== undefined) return known;
+    try {
+      return (await registry.register(schema, { subject })).id;
+    } catch (error) {
+      const raced = await lookUp(subject, schema).catch(() => undefined);
+      if (raced === undefined) throw error;
+      return raced;
+    }
+  }
+
+  async function lookUp(
+    subject: string,
+    schema: { type: SchemaType.AVRO; schema: string },
+  ): Promise<number | undefined> {
+    try {
+      return await registry.getRegistryIdBySchema(subject, schema);
+    } catch (error) {
+      // The library rewraps the registry's 404 (no such subject or schema) in its base class alone.
+      // The library does not export its error classes; each sets `name` to its class name.
+      if (error instanceof Error && error.name === 'ConfluentSchemaRegistryError') return undefined;
+      throw error;
+    }
   }
 
   function register(): Promise<{ score: number; profile: number }> {
