@@ -1,8 +1,7 @@
-import type { Logger } from '@rankstream/schemas/runtime';
+import { type Logger, runEvery } from '@rankstream/schemas/runtime';
 import type { RedisStore } from './adapters/redis-store.js';
 import type { ProjectionStore } from './domain/ports.js';
 import type { LogEnds } from './log-ends.js';
-import { runEvery } from './periodic.js';
 import type { ProjectorMetrics } from './projector-metrics.js';
 
 /**

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '@rankstream/schemas/runtime';
+import { type Logger, runEvery } from '@rankstream/schemas/runtime';
 import { boardJson, type RedisStore } from './adapters/redis-store.js';
 import type { RedisProjectionState } from './batch-processor.js';
 import type { BoardDefinition, ProjectionStore } from './domain/ports.js';
 import { createRedisHealth, type RebuildReason, type RedisObservation } from './domain/redis-health.js';
-import { runEvery } from './periodic.js';
 import type { ProjectorMetrics } from './projector-metrics.js';
 
 const LOCK_TTL_MS = 30_000;

@@ -4,6 +4,7 @@ export * from './http.js';
 export * from './kafka.js';
 export * from './logger.js';
 export * from './metrics.js';
+export * from './periodic.js';
 export * from './postgres.js';
 export * from './redis.js';
 export * from './shutdown.js';
