@@ -4,10 +4,12 @@ import { REDIS_KEY, redisKeys } from './redis-layout.js';
 describe('the Redis layout', () => {
   it('puts every key under the prefix, one name per kind', () => {
     const k = redisKeys('rs:');
-    expect([k.ready, k.rebuilding, k.watermarks, k.progress, k.boards]).toEqual([
+    expect([k.ready, k.rebuilding, k.watermarks, k.stateVersion, k.changes, k.progress, k.boards]).toEqual([
       'rs:ready',
       'rs:rebuilding',
       'rs:wm',
+      'rs:version',
+      'rs:changes',
       'rs:progress',
       'rs:boards',
     ]);

@@ -10,6 +10,14 @@ export const REDIS_KEY = {
   rebuilding: 'rebuilding',
   /** hash partition → next offset whose effects Redis holds. */
   watermarks: 'wm',
+  /**
+   * string: the state version, an integer bumped with every watermark, board or profile the
+   * projector writes. It starts from a random base whenever it is created, so a value never names
+   * two states, even across a flush. Readers keep the state in memory and compare versions.
+   */
+  stateVersion: 'version',
+  /** pub/sub channel: the new state version, published each time it is bumped. */
+  changes: 'changes',
   /** hash partition → JSON {logEnd, caughtUpAt, at}: the projector's heartbeat. */
   progress: 'progress',
   /** hash board → JSON definition. */
@@ -28,6 +36,8 @@ export function redisKeys(prefix: string) {
     ready: `${prefix}${REDIS_KEY.ready}`,
     rebuilding: `${prefix}${REDIS_KEY.rebuilding}`,
     watermarks: `${prefix}${REDIS_KEY.watermarks}`,
+    stateVersion: `${prefix}${REDIS_KEY.stateVersion}`,
+    changes: `${prefix}${REDIS_KEY.changes}`,
     progress: `${prefix}${REDIS_KEY.progress}`,
     boards: `${prefix}${REDIS_KEY.boards}`,
     leaderboard: (board: string, periodKey: string) => `${prefix}${REDIS_KEY.leaderboard}${board}:${periodKey}`,

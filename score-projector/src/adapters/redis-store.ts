@@ -4,6 +4,18 @@ import type { ProfileRow, TotalRow } from '../domain/batch-fold.js';
 import type { BoardDefinition } from '../domain/ports.js';
 
 /**
+ * Bumps the state version (see REDIS_KEY.stateVersion) and tells the readers. The base is random:
+ * a version created after a flush must not repeat one a reader still holds.
+ */
+const BUMP_VERSION = `
+local function bump_version(base)
+  local key = p .. '${K.stateVersion}'
+  redis.call('SET', key, base, 'NX')
+  redis.call('PUBLISH', p .. '${K.changes}', redis.call('INCR', key))
+end
+`;
+
+/**
  * Applies absolute, versioned values. A total is written only when its version (the Kafka offset of
  * the last event applied) is newer than the one in the lbu hash, so replays, retries and a rebuild
  * running next to live batches can never move a value backwards. The lb and lbu keys of a
@@ -12,6 +24,7 @@ import type { BoardDefinition } from '../domain/ports.js';
  */
 const APPLY_SCRIPT = `
 local p = ARGV[1]
+${BUMP_VERSION}
 local i = 2
 local written = 0
 local n = tonumber(ARGV[i]); i = i + 1
@@ -67,6 +80,7 @@ for _ = 1, w do
   local cur = tonumber(redis.call('HGET', p .. '${K.watermarks}', part) or '-1')
   if cur < nextOffset then redis.call('HSET', p .. '${K.watermarks}', part, ARGV[i-1]) end
 end
+if w + m + b > 0 then bump_version(ARGV[i]) end
 return written
 `;
 
@@ -79,6 +93,7 @@ return 1
 /** Ends a rebuild only if its lock survived (a flush meanwhile deletes the lock, and the rebuild must start over). */
 const FINISH_REBUILD_SCRIPT = `
 local p = ARGV[1]
+${BUMP_VERSION}
 if redis.call('GET', p .. '${K.rebuilding}') ~= ARGV[2] then return 0 end
 local i = 3
 local w = tonumber(ARGV[i]); i = i + 1
@@ -90,6 +105,7 @@ for _ = 1, w do
 end
 redis.call('SET', p .. '${K.ready}', tostring(ARGV[i]))
 redis.call('DEL', p .. '${K.rebuilding}')
+bump_version(ARGV[i + 1])
 return 1
 `;
 
@@ -107,6 +123,11 @@ export interface RedisWrite {
   boards: readonly BoardDefinition[];
   /** partition → next offset whose effects this write completes. */
   watermarks: ReadonlyMap<number, number>;
+}
+
+/** Below 2^48, so that a million bumps a second for a century stay exact JavaScript numbers. */
+function versionBase(): string {
+  return String(Math.floor(Math.random() * 2 ** 48));
 }
 
 export function boardJson(b: BoardDefinition): string {
@@ -130,6 +151,7 @@ export function createRedisStore(redis: Redis, prefix: string) {
     const wms = last ? [...write.watermarks] : [];
     args.push(wms.length);
     for (const [partition, next] of wms) args.push(partition, next);
+    args.push(versionBase());
     return args;
   }
 
@@ -201,7 +223,7 @@ export function createRedisStore(redis: Redis, prefix: string) {
      * that whatever a partial flush or eviction left behind cannot survive it.
      */
     async clear(): Promise<void> {
-      await redis.del(keys.ready, keys.watermarks, keys.boards);
+      await redis.del(keys.ready, keys.watermarks, keys.boards, keys.stateVersion);
       for (const kind of ['memberIndex', 'leaderboard'] as const) {
         const start = keys.startOf(kind);
         const pairs = new Set<string>();
@@ -218,7 +240,7 @@ export function createRedisStore(redis: Redis, prefix: string) {
     async finishRebuild(token: string, offsets: ReadonlyMap<number, number>, at: number): Promise<boolean> {
       const args: (string | number)[] = [prefix, token, offsets.size];
       for (const [p, o] of offsets) args.push(p, o);
-      args.push(at);
+      args.push(at, versionBase());
       return (await redis.eval(FINISH_REBUILD_SCRIPT, 0, ...args)) === 1;
     },
   };

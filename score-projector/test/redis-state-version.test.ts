@@ -1,0 +1,78 @@
+import { randomBytes } from 'node:crypto';
+import { redisKeys } from '@rankstream/schemas';
+import { baseServiceUrls } from '@rankstream/tools/testing';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createRedisStore } from '../src/adapters/redis-store.js';
+import type { TotalRow } from '../src/domain/batch-fold.js';
+
+/**
+ * The state version the query API keeps its in-memory state and cached pages by: bumped once per
+ * completed write (never for a chunk that leaves the watermark behind), published on the changes
+ * channel, and restarted from a new random base after a rebuild's clear.
+ */
+const prefix = `rs_version_${randomBytes(4).toString('hex')}:`;
+const keys = redisKeys(prefix);
+let redis: Redis;
+let subscriber: Redis;
+const published: string[] = [];
+
+beforeAll(async () => {
+  redis = new Redis(baseServiceUrls().redisUrl);
+  subscriber = new Redis(baseServiceUrls().redisUrl);
+  subscriber.on('message', (_channel: string, message: string) => published.push(message));
+  await subscriber.subscribe(keys.changes);
+});
+afterAll(async () => {
+  const found = await redis.keys(`${prefix}*`);
+  if (found.length) await redis.del(...found);
+  subscriber?.disconnect();
+  redis?.disconnect();
+});
+
+function totals(n: number, version: number): TotalRow[] {
+  return Array.from({ length: n }, (_, i) => ({
+    board: 'b',
+    periodKey: 'all',
+    userId: `u${i}`,
+    score: i,
+    rankScore: -i,
+    reachedAt: 1_763_000_000_000,
+    eventCount: 1,
+    version,
+  }));
+}
+
+async function version(): Promise<number> {
+  return Number(await redis.get(keys.stateVersion));
+}
+
+async function publishedNow(): Promise<string[]> {
+  await redis.ping(); // published messages reach the subscriber before a later round trip's answer
+  await subscriber.ping();
+  return [...published];
+}
+
+it('bumps the version once per completed write, however many chunks, and publishes it', async () => {
+  const store = createRedisStore(redis, prefix);
+  await store.apply({ totals: totals(3, 1), profiles: [], boards: [], watermarks: new Map([[0, 2]]) });
+  const first = await version();
+  expect(first).toBeGreaterThan(0);
+  await store.apply({ totals: totals(4_500, 2), profiles: [], boards: [], watermarks: new Map([[0, 3]]) });
+  expect(await version()).toBe(first + 1);
+  expect(await publishedNow()).toEqual([String(first), String(first + 1)]);
+  expect(await redis.zcard(keys.leaderboard('b', 'all'))).toBe(4_500);
+});
+
+it('starts from a new random base after a clear, so that no version names two states', async () => {
+  const store = createRedisStore(redis, prefix);
+  const before = await version();
+  await store.clear();
+  expect(await redis.exists(keys.stateVersion)).toBe(0);
+  expect(await store.tryLock('t', 10_000)).toBe(true);
+  expect(await store.finishRebuild('t', new Map([[0, 3]]), Date.now())).toBe(true);
+  const after = await version();
+  expect(after).not.toBe(before);
+  expect(after).not.toBe(before + 1);
+  expect((await publishedNow()).at(-1)).toBe(String(after));
+});
