@@ -20,6 +20,8 @@ export interface StoreState {
   /** partition -> next offset whose effects are in the store. */
   watermark: Record<number, number>;
   progress: Record<number, PartitionProgress>;
+  /** Redis only: the state version (REDIS_KEY.stateVersion) this state was read at, if it has one. */
+  version?: string;
 }
 
 export interface RankedRow {

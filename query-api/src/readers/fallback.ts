@@ -1,4 +1,4 @@
-import { type Logger, withTimeout } from '@rankstream/schemas/runtime';
+import { type Logger, runEvery, withTimeout } from '@rankstream/schemas/runtime';
 import CircuitBreaker from 'opossum';
 import { isAheadOf, type OffsetSample, redisBehindMs } from '../domain/projection-lag.js';
 import type { RankingReader, StoreName, StoreRead, StoreState } from '../domain/read-model.js';
@@ -40,8 +40,7 @@ export class FallbackReader {
   private readonly breaker: CircuitBreaker<[Op<unknown>], StoreRead<unknown>>;
   private pgSamples: OffsetSample[] = [];
   private redisWatermark: Record<number, number> | undefined;
-  private monitorTimer: NodeJS.Timeout | undefined;
-  private stopped = false;
+  private monitor: { stop(): Promise<void> } | undefined;
 
   constructor(
     private readonly redis: RankingReader,
@@ -93,6 +92,10 @@ export class FallbackReader {
     }
   }
 
+  prefersRedis(): boolean {
+    return !this.breaker.opened && !this.breaker.halfOpen && this.redisLagMs() <= this.options.maxRedisLagMs;
+  }
+
   breakerState(): 'closed' | 'half_open' | 'open' {
     return this.breaker.opened ? 'open' : this.breaker.halfOpen ? 'half_open' : 'closed';
   }
@@ -135,23 +138,14 @@ export class FallbackReader {
   }
 
   startMonitor(intervalMs: number): void {
-    const tick = async () => {
-      try {
-        await this.sampleWatermarks();
-      } catch (error) {
-        this.logger.debug({ err: error }, 'watermark sample failed');
-      }
-      if (this.stopped) return;
-      this.monitorTimer = setTimeout(tick, intervalMs);
-      this.monitorTimer.unref();
-    };
-    void tick();
+    const sample = () =>
+      this.sampleWatermarks().catch((error: unknown) => this.logger.debug({ err: error }, 'watermark sample failed'));
+    void sample();
+    this.monitor = runEvery(intervalMs, sample, () => {});
   }
 
   stop(): void {
-    this.stopped = true;
-    if (this.monitorTimer) clearTimeout(this.monitorTimer);
-    this.monitorTimer = undefined;
+    void this.monitor?.stop();
     this.breaker.shutdown();
   }
 }

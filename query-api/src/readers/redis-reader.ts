@@ -16,6 +16,7 @@ import type {
   StoreRead,
   StoreState,
 } from '../domain/read-model.js';
+import type { ProjectionStateCache } from './projection-state.js';
 import { SCRIPTS, type ScriptName } from './redis-scripts.js';
 
 type ScriptReply = Record<string, unknown> & { status: string };
@@ -40,7 +41,7 @@ function flatPairs(value: unknown): [string, string][] {
   return pairs;
 }
 
-function stateOf(reply: ScriptReply): StoreState {
+function parseState(reply: ScriptReply): StoreState {
   const watermark: Record<number, number> = {};
   for (const [p, off] of flatPairs(reply.wm)) watermark[Number(p)] = Number(off);
   const progress: Record<number, PartitionProgress> = {};
@@ -54,7 +55,7 @@ function stateOf(reply: ScriptReply): StoreState {
       // A malformed heartbeat only loses the lag figure for that partition.
     }
   }
-  return { watermark, progress };
+  return reply.v ? { watermark, progress, version: String(reply.v) } : { watermark, progress };
 }
 
 /** `P boards` values are JSON {"order","defaultOp","periods","createdAt"}, mirrored by the projector. */
@@ -99,8 +100,29 @@ export function scriptRunner(redis: Redis): RunScript {
   };
 }
 
-export function createRedisReader(redis: Redis, prefix: string): RankingReader {
+export function createRedisReader(redis: Redis, prefix: string, states?: ProjectionStateCache): RankingReader {
   const run = scriptRunner(redis);
+
+  /**
+   * Runs a script with the version of the state held in memory. The reply carries the state only
+   * when that copy is not current; it then replaces the copy.
+   */
+  async function read(
+    script: ScriptName,
+    extra: readonly (string | number)[],
+  ): Promise<{ no: StoreRead<never> } | { no: undefined; reply: ScriptReply; state: StoreState }> {
+    const known = states?.snapshot();
+    const reply = await run(script, [prefix, known?.version ?? '', ...extra]);
+    const no = unavailable(reply);
+    if (no) {
+      if (reply.status !== 'board_missing') states?.offer(undefined);
+      return { no };
+    }
+    if (reply.wm === undefined && known) return { no, reply, state: known.state };
+    const state = parseState(reply);
+    if (state.version) states?.offer({ version: state.version, state });
+    return { no, reply, state };
+  }
 
   /** The common path of the per-board reads: unavailable, or the def, total and state. */
   async function boardRead<T>(
@@ -110,23 +132,22 @@ export function createRedisReader(redis: Redis, prefix: string): RankingReader {
     extra: readonly (string | number)[],
     build: (def: BoardDef, total: number, reply: ScriptReply) => T,
   ): Promise<StoreRead<T>> {
-    const reply = await run(script, [prefix, board, periodKey, ...extra]);
-    const no = unavailable(reply);
-    if (no) return no;
-    const def = parseBoardDef(board, String(reply.def));
-    return { served: true, value: build(def, Number(reply.total), reply), state: stateOf(reply) };
+    const r = await read(script, [board, periodKey, ...extra]);
+    if (r.no) return r.no;
+    const def = parseBoardDef(board, String(r.reply.def));
+    return { served: true, value: build(def, Number(r.reply.total), r.reply), state: r.state };
   }
 
   return {
     async boards() {
-      const reply = await run('rsBoards', [prefix]);
-      const no = unavailable(reply);
-      if (no) return no;
+      const r = await read('rsBoards', []);
+      if (r.no) return r.no;
+      const { reply, state } = r;
       const boards = list<[string, string, number]>(reply.boards).map(([board, json, players]) => ({
         ...parseBoardDef(board, json),
         players,
       }));
-      return { served: true, value: boards, state: stateOf(reply) };
+      return { served: true, value: boards, state };
     },
 
     top(board, periodKey, page) {
@@ -174,14 +195,14 @@ export function createRedisReader(redis: Redis, prefix: string): RankingReader {
     },
 
     async userBoards(userId, current) {
-      const reply = await run('rsUserBoards', [prefix, userId, current.daily, current.weekly, current.monthly]);
-      const no = unavailable(reply);
-      if (no) return no;
+      const r = await read('rsUserBoards', [userId, current.daily, current.weekly, current.monthly]);
+      if (r.no) return r.no;
+      const { reply, state } = r;
       const profile = list<string | false>(reply.profile);
       const standings = list<[string, string, number, string, number, RankOrder]>(reply.boards);
       return {
         served: true,
-        state: stateOf(reply),
+        state,
         value: {
           profile:
             typeof profile[0] === 'string'
@@ -199,10 +220,11 @@ export function createRedisReader(redis: Redis, prefix: string): RankingReader {
     },
 
     async state() {
-      const reply = await run('rsState', [prefix]);
+      const reply = await run('rsState', [prefix, '']);
       const no = unavailable(reply);
       if (no) return no;
-      return { served: true, value: stateOf(reply), state: stateOf(reply) };
+      const state = parseState(reply);
+      return { served: true, value: state, state };
     },
   };
 }

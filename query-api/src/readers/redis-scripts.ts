@@ -2,8 +2,8 @@ import { REDIS_KEY as K, toRedisMember } from '@rankstream/schemas';
 
 /**
  * Each read is one Lua script, so that it costs one round trip and sees one snapshot: the data,
- * the watermark it corresponds to (for the ETag and consistency tokens) and the ready/rebuilding
- * flags. Keys are built inside the scripts from the prefix, which is fine on a standalone Redis
+ * the ready/rebuilding flags and the state version it corresponds to (with the watermark, for the
+ * ETag and consistency tokens, when the caller's copy of the state is older). Keys are built inside the scripts from the prefix, which is fine on a standalone Redis
  * (the product's deployment) but would need hash tags on a cluster.
  *
  * Every rank lookup is O(log N): HGET on lbu gives the member, ZRANK/ZSCORE find it, ZRANGE by rank
@@ -13,15 +13,21 @@ const USER_ID_FROM = toRedisMember(0, '').length + 1;
 
 const PRELUDE = `
 local P = ARGV[1]
+local flags = redis.call('MGET', P .. '${K.ready}', P .. '${K.rebuilding}', P .. '${K.stateVersion}')
 local function unavailable()
-  if redis.call('EXISTS', P .. '${K.ready}') == 0 then return 'not_ready' end
-  if redis.call('EXISTS', P .. '${K.rebuilding}') == 1 then return 'rebuilding' end
+  if not flags[1] then return 'not_ready' end
+  if flags[2] then return 'rebuilding' end
   return nil
 end
+-- The state travels only when the caller's copy (ARGV[2]: its version) is not current, so that a
+-- read costs the data alone. A missing version (a writer that does not keep one) never matches.
 local function with_state(out)
   out.status = 'ok'
-  out.wm = redis.call('HGETALL', P .. '${K.watermarks}')
-  out.progress = redis.call('HGETALL', P .. '${K.progress}')
+  out.v = flags[3] or ''
+  if not flags[3] or flags[3] ~= ARGV[2] then
+    out.wm = redis.call('HGETALL', P .. '${K.watermarks}')
+    out.progress = redis.call('HGETALL', P .. '${K.progress}')
+  end
   return cjson.encode(out)
 end
 local function member_of(lbu, uid)
@@ -51,19 +57,19 @@ local function board_def(board)
 end
 `;
 
-/** Shared head of the per-board scripts: ARGV = prefix, board, periodKey, ... */
+/** Shared head of the per-board scripts: ARGV = prefix, known version, board, periodKey, ... */
 const BOARD_HEAD = `${PRELUDE}
 local st = unavailable()
 if st then return cjson.encode({ status = st }) end
-local def = board_def(ARGV[2])
+local def = board_def(ARGV[3])
 if not def then return cjson.encode({ status = 'board_missing' }) end
-local lb = P .. '${K.leaderboard}' .. ARGV[2] .. ':' .. ARGV[3]
-local lbu = P .. '${K.memberIndex}' .. ARGV[2] .. ':' .. ARGV[3]
+local lb = P .. '${K.leaderboard}' .. ARGV[3] .. ':' .. ARGV[4]
+local lbu = P .. '${K.memberIndex}' .. ARGV[3] .. ':' .. ARGV[4]
 local total = redis.call('ZCARD', lb)
 `;
 
 export const SCRIPTS = {
-  /** ARGV[4] = 'offset' | 'after', [5] offset, [6] limit, [7] rankScore, [8] member. */
+  /** ARGV[5] = 'offset' | 'after', [6] offset, [7] limit, [8] rankScore, [9] member. */
   rsTop: `${BOARD_HEAD}
 -- Lua string comparison follows the server's LC_COLLATE; members must compare by bytes, as ZSETs do.
 local function bytes_le(a, b)
@@ -88,16 +94,16 @@ local function position_after(s, m)
   end
   return lo
 end
-local limit = tonumber(ARGV[6])
+local limit = tonumber(ARGV[7])
 local start
-if ARGV[4] == 'offset' then start = tonumber(ARGV[5]) else start = position_after(ARGV[7], ARGV[8]) end
+if ARGV[5] == 'offset' then start = tonumber(ARGV[6]) else start = position_after(ARGV[8], ARGV[9]) end
 local r = {}
 if start < total then r = rows(lb, start, start + limit - 1) end
 return with_state({ def = def, total = total, rows = r })
 `,
-  /** ARGV[4] = userId. */
+  /** ARGV[5] = userId. */
   rsUser: `${BOARD_HEAD}
-local m = member_of(lbu, ARGV[4])
+local m = member_of(lbu, ARGV[5])
 local row = false
 if m then
   local r = redis.call('ZRANK', lb, m)
@@ -105,25 +111,25 @@ if m then
 end
 return with_state({ def = def, total = total, row = row })
 `,
-  /** ARGV[4] = userId, [5] radius. */
+  /** ARGV[5] = userId, [6] radius. */
   rsAround: `${BOARD_HEAD}
-local m = member_of(lbu, ARGV[4])
+local m = member_of(lbu, ARGV[5])
 local r = m and redis.call('ZRANK', lb, m)
 if not r then return with_state({ def = def, total = total, found = false, rows = {} }) end
-local radius = tonumber(ARGV[5])
+local radius = tonumber(ARGV[6])
 return with_state({ def = def, total = total, found = true, rows = rows(lb, math.max(0, r - radius), r + radius) })
 `,
-  /** ARGV[4..] = userIds. */
+  /** ARGV[5..] = userIds. */
   rsRanks: `${BOARD_HEAD}
 local out = {}
-for i = 4, #ARGV do
+for i = 5, #ARGV do
   local m = member_of(lbu, ARGV[i])
   local r = m and redis.call('ZRANK', lb, m)
   if r then out[#out + 1] = row_at(lb, r, m) end
 end
 return with_state({ def = def, total = total, rows = out })
 `,
-  /** ARGV = prefix. */
+  /** ARGV = prefix, known version. */
   rsBoards: `${PRELUDE}
 local st = unavailable()
 if st then return cjson.encode({ status = st }) end
@@ -134,12 +140,12 @@ for i = 1, #flat, 2 do
 end
 return with_state({ boards = out })
 `,
-  /** ARGV = prefix, userId, daily key, weekly key, monthly key. */
+  /** ARGV = prefix, known version, userId, daily key, weekly key, monthly key. */
   rsUserBoards: `${PRELUDE}
 local st = unavailable()
 if st then return cjson.encode({ status = st }) end
-local uid = ARGV[2]
-local current = { daily = ARGV[3], weekly = ARGV[4], monthly = ARGV[5] }
+local uid = ARGV[3]
+local current = { daily = ARGV[4], weekly = ARGV[5], monthly = ARGV[6] }
 local flat = redis.call('HGETALL', P .. '${K.boards}')
 local out = {}
 for i = 1, #flat, 2 do
@@ -163,7 +169,7 @@ end
 local p = redis.call('HMGET', P .. '${K.profile}' .. uid, 'username', 'imageUrl', 'region')
 return with_state({ boards = out, profile = p })
 `,
-  /** ARGV = prefix. */
+  /** ARGV = prefix, known version ('' for the whole state). */
   rsState: `${PRELUDE}
 local st = unavailable()
 if st then return cjson.encode({ status = st }) end

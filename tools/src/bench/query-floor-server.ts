@@ -6,7 +6,8 @@ import { Redis } from 'ioredis';
  * The query bench's floor: the least a server can do to answer top-10, rank and around-me from
  * Redis with the snapshot the issue asks for. A plain node:http server, no framework, that runs the
  * query API's own Lua script once per request (one round trip, the same Redis work) and passes its
- * reply through as the body. No validation, no parsing or shaping, no headers beyond Content-Type,
+ * reply through as the body. It asks for the whole state with every read (known version ''), as
+ * the query API did before it kept the state in memory: the floor of that design. No validation, no parsing or shaping, no headers beyond Content-Type,
  * no metrics, CORS, rate limit or circuit breaker: what the query API adds on top is the gap
  * between the two. Run as its own process (`node query-floor-server.js`) so its CPU shows apart.
  *
@@ -29,9 +30,9 @@ function read(url: string): Promise<string> | undefined {
   const m = PATH.exec(url);
   if (!m) return undefined;
   const [, board, limit, userId, radius] = m as unknown as [string, string, string?, string?, string?];
-  if (limit !== undefined) return rsTop(prefix, board, 'all', 'offset', 0, Number(limit), 0, '');
-  if (radius !== undefined) return rsAround(prefix, board, 'all', userId!, Number(radius));
-  return rsUser(prefix, board, 'all', userId!);
+  if (limit !== undefined) return rsTop(prefix, '', board, 'all', 'offset', 0, Number(limit), 0, '');
+  if (radius !== undefined) return rsAround(prefix, '', board, 'all', userId!, Number(radius));
+  return rsUser(prefix, '', board, 'all', userId!);
 }
 
 createServer((req, res) => {

@@ -1,0 +1,114 @@
+import { type Logger, runEvery } from '@rankstream/schemas/runtime';
+import type { Redis } from 'ioredis';
+import type { StoreState } from '../domain/read-model.js';
+
+/** The projection's state as Redis last showed it, named by its version (REDIS_KEY.stateVersion). */
+export interface StateSnapshot {
+  version: string;
+  state: StoreState;
+}
+
+/**
+ * Keeps Redis's projection state (watermark, heartbeats) in memory, so that a read need not fetch it
+ * with its data: a read sends the version it holds and gets the state back only when that version
+ * is not current. The copy is refreshed when the projector publishes a new version, and polled as a
+ * safety net for a lost message (a resubscribe after a Redis restart, a writer that does not publish).
+ */
+export class ProjectionStateCache {
+  private current: StateSnapshot | undefined;
+  private readonly listeners = new Set<() => void>();
+  private refreshing: Promise<void> | undefined;
+  private refreshAgain = false;
+  private poll: { stop(): Promise<void> } | undefined;
+  private subscriber: Redis | undefined;
+  private stopped = false;
+
+  constructor(
+    /** The whole state from Redis; undefined while Redis is not ready or rebuilding. */
+    private readonly fetch: () => Promise<StateSnapshot | undefined>,
+    private readonly logger: Logger,
+  ) {}
+
+  /** The copy in memory; undefined while Redis is not ready, rebuilding or unreachable. */
+  snapshot(): StateSnapshot | undefined {
+    return this.current;
+  }
+
+  /** A state a read brought back (or none: Redis could not serve), newer than the copy. */
+  offer(next: StateSnapshot | undefined): void {
+    const changed = next?.version !== this.current?.version;
+    this.current = next;
+    if (!changed) return;
+    const waiting = [...this.listeners];
+    this.listeners.clear();
+    for (const wake of waiting) wake();
+  }
+
+  /** Resolves when the version changes, or after `ms` at the latest. */
+  nextChange(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.listeners.delete(done);
+        resolve();
+      }, ms);
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.listeners.add(done);
+    });
+  }
+
+  /** Fetches the state now; calls made meanwhile are folded into one more fetch after this one. */
+  refresh(): Promise<void> {
+    if (this.refreshing) {
+      this.refreshAgain = true;
+      return this.refreshing;
+    }
+    this.refreshing = (async () => {
+      do {
+        this.refreshAgain = false;
+        try {
+          this.offer(await this.fetch());
+        } catch (error) {
+          this.logger.debug({ err: error }, 'projection state fetch failed');
+          this.offer(undefined);
+        }
+      } while (this.refreshAgain && !this.stopped);
+      this.refreshing = undefined;
+    })();
+    return this.refreshing;
+  }
+
+  /** Listens on `channel` (the subscriber connection is this cache's from now on) and polls. */
+  start(options: { subscriber: Redis; channel: string; pollMs: number }): void {
+    const { subscriber, channel, pollMs } = options;
+    this.subscriber = subscriber;
+    subscriber.on('message', (ch: string, version: string) => {
+      if (ch === channel && version !== this.current?.version) void this.refresh();
+    });
+    const subscribe = () =>
+      subscriber.subscribe(channel).catch((error: unknown) => {
+        this.logger.warn({ err: error }, 'cannot subscribe to projection changes: polling only');
+      });
+    // On every (re)connection: what was published while the connection was down is lost, so look now.
+    subscriber.on('ready', () => {
+      void subscribe();
+      void this.refresh();
+    });
+    if (subscriber.status === 'ready') void subscribe();
+    void this.refresh();
+    this.poll = runEvery(
+      pollMs,
+      () => this.refresh(),
+      () => {},
+    );
+  }
+
+  stop(): void {
+    this.stopped = true;
+    void this.poll?.stop();
+    this.subscriber?.disconnect();
+    this.offer(undefined);
+  }
+}
