@@ -46,6 +46,13 @@ export const queryEnv = {
   REDIS_BREAKER_MIN_CALLS: z.coerce.number().int().min(1).default(5),
   /** How long the breaker stays open before one trial call goes to Redis again. */
   REDIS_BREAKER_RESET_MS: ms(2000, 1),
+  /** Top pages kept in memory, each until the projection's state moves (an LRU); 0 turns the cache off. */
+  QUERY_CACHE_ENTRIES: z.coerce.number().int().min(0).default(10_000),
+  /**
+   * How often the projection's state is re-read from Redis besides the projector's pushes: the
+   * longest a lost push can leave this process's copy (and its cached pages) behind.
+   */
+  QUERY_STATE_POLL_MS: ms(100, 10),
   /** SSE: how often a stream looks for a change, the least time between two pushes, and heartbeats. */
   STREAM_POLL_MS: ms(100, 10),
   STREAM_MIN_INTERVAL_MS: ms(250, 0),

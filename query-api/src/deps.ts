@@ -1,15 +1,28 @@
 import type { Logger, ReadinessCheck, Registry } from '@rankstream/schemas/runtime';
 import type { Context } from 'hono';
+import type { LRUCache } from 'lru-cache';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { QueryConfig } from './config.js';
 import type { RankingReader, StoreRead } from './domain/read-model.js';
 import type { QueryMetrics } from './query-metrics.js';
 import type { Served } from './readers/fallback.js';
+import type { ProjectionStateCache } from './readers/projection-state.js';
 
 /** Chooses the store for each read (FallbackReader in production). */
 export interface ServingReader {
   read<T>(op: (reader: RankingReader) => Promise<StoreRead<T>>): Promise<Served<T>>;
+  /** Whether a read now would go to Redis (breaker closed, not behind): cached Redis answers may serve. */
+  prefersRedis?(): boolean;
 }
+
+/** A top page's answer at one state version, kept until the version moves. */
+export interface CachedAnswer {
+  version: string;
+  etag: string;
+  body: string;
+}
+
+export type AnswerCache = Pick<LRUCache<string, CachedAnswer>, 'get' | 'set'>;
 
 export type AppConfig = Pick<
   QueryConfig,
@@ -35,6 +48,10 @@ export interface AppDeps {
   rateLimiter?: RateLimiterAbstract | null;
   /** The text GET /metrics answers (the whole cluster's in cluster mode); left out, `registry`'s. */
   metricsText?: () => Promise<string>;
+  /** Redis's projection state held in memory (ProjectionStateCache); left out, reads wait by sleeping. */
+  states?: Pick<ProjectionStateCache, 'snapshot' | 'nextChange'>;
+  /** Top pages answered per state version (QUERY_CACHE_ENTRIES); left out, every read goes to a store. */
+  answerCache?: AnswerCache;
   now: () => number;
   sleep: (ms: number) => Promise<void>;
 }

@@ -1,4 +1,5 @@
 import cluster from 'node:cluster';
+import { redisKeys } from '@rankstream/schemas';
 import {
   clusterMetricsText,
   createLogger,
@@ -11,6 +12,7 @@ import {
   onShutdown,
   runPrimary,
 } from '@rankstream/schemas/runtime';
+import { LRUCache } from 'lru-cache';
 import { RateLimiterClusterMaster } from 'rate-limiter-flexible';
 import { createApp } from './app.js';
 import { parseQueryConfig } from './config.js';
@@ -19,6 +21,7 @@ import { createRateLimiter } from './middleware/rate-limit.js';
 import { BREAKER_GAUGE, createQueryMetrics } from './query-metrics.js';
 import { FallbackReader } from './readers/fallback.js';
 import { createPostgresReader } from './readers/postgres-reader.js';
+import { ProjectionStateCache } from './readers/projection-state.js';
 import { createRedisReader } from './readers/redis-reader.js';
 
 const config = parseQueryConfig(process.env);
@@ -39,8 +42,18 @@ async function start() {
   });
   const redis = createRedis(config.REDIS_URL, logger);
   const metrics = createQueryMetrics(registry);
+  const states = new ProjectionStateCache(async () => {
+    const read = await redisReader.state();
+    return read.served && read.value.version ? { version: read.value.version, state: read.value } : undefined;
+  }, logger);
+  const redisReader = createRedisReader(redis, config.REDIS_PREFIX, states);
+  states.start({
+    subscriber: createRedis(config.REDIS_URL, logger),
+    channel: redisKeys(config.REDIS_PREFIX).changes,
+    pollMs: config.QUERY_STATE_POLL_MS,
+  });
   const reader = new FallbackReader(
-    createRedisReader(redis, config.REDIS_PREFIX),
+    redisReader,
     createPostgresReader(pool, config.EVENTS_TOPIC),
     {
       redisDeadlineMs: config.REDIS_DEADLINE_MS,
@@ -65,6 +78,8 @@ async function start() {
     clientAddress: clientAddressResolver(config.TRUST_FORWARDED_FOR),
     rateLimiter: createRateLimiter(config.QUERY_RATE_LIMIT_PER_S, cluster.isWorker),
     ...(metricsText ? { metricsText } : {}),
+    states,
+    ...(config.QUERY_CACHE_ENTRIES > 0 ? { answerCache: new LRUCache({ max: config.QUERY_CACHE_ENTRIES }) } : {}),
     now: Date.now,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   });
@@ -73,6 +88,7 @@ async function start() {
   onShutdown(logger, () => [
     { name: 'http', run: () => server.close() },
     { name: 'fallback monitor', run: async () => reader.stop() },
+    { name: 'projection state', run: async () => states.stop() },
     { name: 'redis', run: () => redis.quit() },
     { name: 'postgres', run: () => pool.end() },
   ]);

@@ -7,6 +7,7 @@ export interface QueryMetrics {
   breakerState: Gauge;
   streams: Gauge<'kind'>;
   consistencyWaits: Counter<'outcome'>;
+  answerCache: Counter<'outcome'>;
 }
 
 export function createQueryMetrics(registry: Registry): QueryMetrics {
@@ -45,6 +46,12 @@ export function createQueryMetrics(registry: Registry): QueryMetrics {
     consistencyWaits: new Counter({
       name: 'query_consistency_waits_total',
       help: 'Reads that carried a consistency token, by whether the projection covered it in time',
+      labelNames: ['outcome'],
+      registers,
+    }),
+    answerCache: new Counter({
+      name: 'query_answer_cache_total',
+      help: 'Top pages looked up in the answer cache, by hit or miss (a miss reads Redis)',
       labelNames: ['outcome'],
       registers,
     }),

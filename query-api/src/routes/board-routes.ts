@@ -22,12 +22,16 @@ import {
 } from './api-schemas.js';
 import { documentedGet } from './documented-get.js';
 import {
+  answerText,
   boardNotFound,
   type ConsistentRead,
+  cachedAnswer,
   consistencyRequirements,
   consistentRead,
   jsonAnswer,
   periodNotKept,
+  rememberAnswer,
+  sendAnswer,
   setStoreHeaders,
 } from './read-answer.js';
 
@@ -66,7 +70,8 @@ function withHeaders<T>(c: Context, deps: AppDeps, read: ConsistentRead<T>): T {
 /**
  * The path of every per-board read: read (waiting for the request's consistency tokens), set the
  * store headers, check the board and its period, shape the answer, and send it with its cache
- * headers.
+ * headers. With a `cacheKey` the answer is kept per state version and served from memory while
+ * that version is current.
  */
 async function answerBoardRead<T extends { def: BoardDef }>(
   c: Context,
@@ -74,10 +79,15 @@ async function answerBoardRead<T extends { def: BoardDef }>(
   scope: Scope,
   op: (reader: RankingReader) => Promise<StoreRead<T | null>>,
   shape: (value: T) => object,
+  cacheKey?: string,
 ): Promise<Response> {
-  const read = await consistentRead(deps, consistencyRequirements(c, deps.config.EVENTS_TOPIC), op);
-  const body = shape(checkBoard(scope, withHeaders(c, deps, read)));
-  return jsonAnswer(c, read, body, scope.periodKey);
+  const requirements = consistencyRequirements(c, deps.config.EVENTS_TOPIC);
+  const hit = cacheKey === undefined ? undefined : cachedAnswer(c, deps, cacheKey, requirements);
+  if (hit) return hit;
+  const read = await consistentRead(deps, requirements, op);
+  const answer = answerText(read, shape(checkBoard(scope, withHeaders(c, deps, read))), scope.periodKey);
+  if (cacheKey !== undefined) rememberAnswer(deps, cacheKey, read, answer);
+  return sendAnswer(c, answer, read.stale);
 }
 
 /** A user's answer, or the 404 for a user without a score on this board and period. */
@@ -141,6 +151,7 @@ export function boardRoutes(deps: AppDeps) {
         scope,
         (r) => r.top(board, scope.periodKey, page),
         (value) => shapeTop(scope, value),
+        JSON.stringify(['top', board, scope.period, scope.periodKey, page]),
       );
     }) as any,
   );

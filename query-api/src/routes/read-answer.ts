@@ -58,7 +58,9 @@ export async function consistentRead<T>(
       deps.metrics.consistencyWaits.inc({ outcome: 'stale' });
       return { served, stale: true };
     }
-    await deps.sleep(Math.min(deps.config.CONSISTENCY_POLL_MS, left));
+    // A push of the projection's next state wakes the wait at once; PostgreSQL is polled.
+    const wait = Math.min(deps.config.CONSISTENCY_POLL_MS, left);
+    await (deps.states ? deps.states.nextChange(wait) : deps.sleep(wait));
     served = await deps.reader.read(op);
   }
 }
@@ -71,17 +73,59 @@ export function setStoreHeaders(c: Context, deps: AppDeps, read: ConsistentRead<
   if (read.stale) c.header('X-Consistency', 'stale');
 }
 
+export interface AnswerText {
+  etag: string;
+  body: string;
+}
+
+/** The body and its ETag: the watermark plus the variant (what else picked the answer). */
+export function answerText(read: ConsistentRead<unknown>, body: unknown, variant: string): AnswerText {
+  return { etag: watermarkEtag(read.served.state.watermark, variant), body: JSON.stringify(body) };
+}
+
 /**
- * The JSON answer with its cache headers: a short max-age, an ETag from the watermark (plus the
- * variant: what else picked the answer), and 304 for a matching If-None-Match. A stale read after
- * a consistency wait must not be cached.
+ * The JSON answer with its cache headers: a short max-age, the ETag, and 304 for a matching
+ * If-None-Match. A stale read after a consistency wait must not be cached.
  */
+export function sendAnswer(c: Context, answer: AnswerText, stale: boolean): Response {
+  c.header('ETag', answer.etag);
+  c.header('Cache-Control', stale ? 'no-store' : 'public, max-age=1');
+  if (!stale && etagMatches(c.req.header('if-none-match'), answer.etag)) return c.body(null, 304);
+  return c.body(answer.body, 200, { 'Content-Type': 'application/json; charset=UTF-8' });
+}
+
 export function jsonAnswer(c: Context, read: ConsistentRead<unknown>, body: unknown, variant: string): Response {
-  const etag = watermarkEtag(read.served.state.watermark, variant);
-  c.header('ETag', etag);
-  c.header('Cache-Control', read.stale ? 'no-store' : 'public, max-age=1');
-  if (!read.stale && etagMatches(c.req.header('if-none-match'), etag)) return c.body(null, 304);
-  return c.body(JSON.stringify(body), 200, { 'Content-Type': 'application/json; charset=UTF-8' });
+  return sendAnswer(c, answerText(read, body, variant), read.stale);
+}
+
+/**
+ * The answer kept for `key` at the state version in memory, if Redis would serve this read and
+ * that state covers the request's tokens: the same bytes and ETag a read of Redis would give.
+ */
+export function cachedAnswer(
+  c: Context,
+  deps: AppDeps,
+  key: string,
+  requirements: readonly ConsistencyRequirement[],
+): Response | undefined {
+  const snapshot = deps.states?.snapshot();
+  if (!deps.answerCache || !snapshot || deps.reader.prefersRedis?.() !== true) return undefined;
+  if (requirements.length > 0 && !coversRequirements(snapshot.state.watermark, requirements)) return undefined;
+  const hit = deps.answerCache.get(key);
+  if (hit?.version !== snapshot.version) {
+    deps.metrics.answerCache.inc({ outcome: 'miss' });
+    return undefined;
+  }
+  deps.metrics.answerCache.inc({ outcome: 'hit' });
+  setStoreHeaders(c, deps, { served: { value: null, state: snapshot.state, servedBy: 'redis' }, stale: false });
+  return sendAnswer(c, hit, false);
+}
+
+/** Keeps a fresh Redis answer for `key` until the state version moves. */
+export function rememberAnswer(deps: AppDeps, key: string, read: ConsistentRead<unknown>, answer: AnswerText): void {
+  const version = read.served.state.version;
+  if (!deps.answerCache || read.stale || read.served.servedBy !== 'redis' || !version) return;
+  deps.answerCache.set(key, { version, ...answer });
 }
 
 export function boardNotFound(board: string): HttpError {
