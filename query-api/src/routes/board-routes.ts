@@ -142,7 +142,7 @@ export function boardRoutes(deps: AppDeps) {
           periodOfKey(cursor.periodKey) === q.period && (q.at === undefined || cursor.periodKey === scope.periodKey);
         if (!fits) throw invalidRequest([{ path: 'cursor', message: 'belongs to another period' }]);
         // The cursor's own period key: a daily page keeps paging the same day across midnight.
-        scope = { ...scope, periodKey: cursor.periodKey };
+        scope = { board: scope.board, period: scope.period, periodKey: cursor.periodKey };
         page = { after: cursor.after, limit: q.limit };
       }
       return answerBoardRead(
