@@ -78,9 +78,26 @@ export interface AnswerText {
   body: string;
 }
 
+/**
+ * ETags per watermark object: the state kept in memory hands every read the same object until it
+ * moves, so the hash is computed once per state and variant, not once per request.
+ */
+const etags = new WeakMap<object, Map<string, string>>();
+
 /** The body and its ETag: the watermark plus the variant (what else picked the answer). */
 export function answerText(read: ConsistentRead<unknown>, body: unknown, variant: string): AnswerText {
-  return { etag: watermarkEtag(read.served.state.watermark, variant), body: JSON.stringify(body) };
+  const watermark = read.served.state.watermark;
+  let byVariant = etags.get(watermark);
+  if (!byVariant) {
+    byVariant = new Map();
+    etags.set(watermark, byVariant);
+  }
+  let etag = byVariant.get(variant);
+  if (etag === undefined) {
+    etag = watermarkEtag(watermark, variant);
+    if (byVariant.size < 64) byVariant.set(variant, etag);
+  }
+  return { etag, body: JSON.stringify(body) };
 }
 
 /**
@@ -125,7 +142,7 @@ export function cachedAnswer(
 export function rememberAnswer(deps: AppDeps, key: string, read: ConsistentRead<unknown>, answer: AnswerText): void {
   const version = read.served.state.version;
   if (!deps.answerCache || read.stale || read.served.servedBy !== 'redis' || !version) return;
-  deps.answerCache.set(key, { version, ...answer });
+  deps.answerCache.set(key, { version, etag: answer.etag, body: answer.body });
 }
 
 export function boardNotFound(board: string): HttpError {
