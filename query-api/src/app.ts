@@ -22,7 +22,7 @@ const V1_PATHS = [
 ];
 
 export function createApp(deps: AppDeps) {
-  const app = new OpenAPIHono<any>();
+  const app = new OpenAPIHono();
   installErrorHandling(app, deps.logger);
   app.use('*', requestMetrics(deps.metrics));
   app.use(

@@ -149,3 +149,12 @@ export const errorAnswer = z
     }),
   })
   .openapi('Error');
+
+const jsonError = (description: string) => ({ content: { 'application/json': { schema: errorAnswer } }, description });
+
+/** The error answers the read routes document, described once. */
+export const errorResponses = {
+  400: jsonError('a parameter is invalid (details name it)'),
+  404: jsonError('unknown board or user'),
+  429: jsonError('rate limited (see Retry-After)'),
+};

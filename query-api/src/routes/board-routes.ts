@@ -12,7 +12,7 @@ import {
   boardParams,
   boardsAnswer,
   boardUserParams,
-  errorAnswer,
+  errorResponses,
   plainPeriodQuery,
   ranksAnswer,
   ranksQuery,
@@ -39,11 +39,6 @@ const json = (schema: z.ZodType, description: string) => ({
   content: { 'application/json': { schema } },
   description,
 });
-const errors = {
-  400: json(errorAnswer, 'a parameter is invalid (details name it)'),
-  404: json(errorAnswer, 'unknown board or user'),
-  429: json(errorAnswer, 'rate limited (see Retry-After)'),
-};
 const tags = ['boards'];
 
 /** The scope of a board read, and the check that the board exists and keeps that period. */
@@ -97,7 +92,7 @@ function rankedOr404<B>(body: B | undefined, scope: Scope, userId: string): B {
 }
 
 export function boardRoutes(deps: AppDeps) {
-  const app = new OpenAPIHono<any>();
+  const app = new OpenAPIHono();
   const topic = deps.config.EVENTS_TOPIC;
 
   documentedGet(
@@ -108,13 +103,13 @@ export function boardRoutes(deps: AppDeps) {
       tags,
       summary: 'Every board with its order, periods and number of players (all-time)',
       request: { query: plainPeriodQuery.pick({ after: true }) },
-      responses: { 200: json(boardsAnswer, 'the boards'), 429: errors[429] },
+      responses: { 200: json(boardsAnswer, 'the boards'), 429: errorResponses[429] },
     }),
-    (async (c: Context) => {
+    async (c) => {
       const read = await consistentRead(deps, consistencyRequirements(c, topic), (r) => r.boards());
       const body = shapeBoards(withHeaders(c, deps, read));
       return jsonAnswer(c, read, body, `boards:${JSON.stringify(body.boards.map((b) => [b.board, b.periods]))}`);
-    }) as any,
+    },
   );
 
   documentedGet(
@@ -125,11 +120,9 @@ export function boardRoutes(deps: AppDeps) {
       tags,
       summary: 'The top of a board, by offset or cursor',
       request: { params: boardParams, query: topQuery },
-      responses: { 200: json(topAnswer, 'a page of the ranking'), ...errors },
+      responses: { 200: json(topAnswer, 'a page of the ranking'), ...errorResponses },
     }),
-    (async (c: Context & { req: { valid: (t: 'param' | 'query') => any } }) => {
-      const { board } = c.req.valid('param');
-      const q = c.req.valid('query') as z.output<typeof topQuery>;
+    async (c, { params: { board }, query: q }) => {
       let scope = requestScope(deps, board, q);
       let page: TopPage = { offset: q.offset, limit: q.limit };
       if (q.cursor !== undefined) {
@@ -153,7 +146,7 @@ export function boardRoutes(deps: AppDeps) {
         (value) => shapeTop(scope, value),
         JSON.stringify(['top', board, scope.period, scope.periodKey, page]),
       );
-    }) as any,
+    },
   );
 
   documentedGet(
@@ -164,11 +157,10 @@ export function boardRoutes(deps: AppDeps) {
       tags,
       summary: "A user's rank, score and percentile",
       request: { params: boardUserParams, query: plainPeriodQuery },
-      responses: { 200: json(userAnswer, 'the standing'), ...errors },
+      responses: { 200: json(userAnswer, 'the standing'), ...errorResponses },
     }),
-    (async (c: any) => {
-      const { board, userId } = c.req.valid('param');
-      const scope = requestScope(deps, board, c.req.valid('query'));
+    async (c, { params: { board, userId }, query: q }) => {
+      const scope = requestScope(deps, board, q);
       return answerBoardRead(
         c,
         deps,
@@ -176,7 +168,7 @@ export function boardRoutes(deps: AppDeps) {
         (r) => r.user(board, scope.periodKey, userId),
         (value) => rankedOr404(shapeUser(scope, value), scope, userId),
       );
-    }) as any,
+    },
   );
 
   documentedGet(
@@ -187,11 +179,9 @@ export function boardRoutes(deps: AppDeps) {
       tags,
       summary: 'A user and up to radius entries above and below',
       request: { params: boardUserParams, query: aroundQuery },
-      responses: { 200: json(aroundAnswer, 'the neighbourhood'), ...errors },
+      responses: { 200: json(aroundAnswer, 'the neighbourhood'), ...errorResponses },
     }),
-    (async (c: any) => {
-      const { board, userId } = c.req.valid('param');
-      const q = c.req.valid('query') as z.output<typeof aroundQuery>;
+    async (c, { params: { board, userId }, query: q }) => {
       const scope = requestScope(deps, board, q);
       return answerBoardRead(
         c,
@@ -200,7 +190,7 @@ export function boardRoutes(deps: AppDeps) {
         (r) => r.around(board, scope.periodKey, userId, q.radius),
         (value) => rankedOr404(shapeAround(scope, value), scope, userId),
       );
-    }) as any,
+    },
   );
 
   documentedGet(
@@ -211,11 +201,9 @@ export function boardRoutes(deps: AppDeps) {
       tags,
       summary: "Several users' entries with their global ranks (a friends' leaderboard)",
       request: { params: boardParams, query: ranksQuery },
-      responses: { 200: json(ranksAnswer, 'the entries found, in ranking order'), ...errors },
+      responses: { 200: json(ranksAnswer, 'the entries found, in ranking order'), ...errorResponses },
     }),
-    (async (c: any) => {
-      const { board } = c.req.valid('param');
-      const q = c.req.valid('query') as z.output<typeof ranksQuery>;
+    async (c, { params: { board }, query: q }) => {
       const scope = requestScope(deps, board, q);
       return answerBoardRead(
         c,
@@ -224,7 +212,7 @@ export function boardRoutes(deps: AppDeps) {
         (r) => r.ranks(board, scope.periodKey, q.userIds),
         (value) => shapeRanks(scope, value, q.userIds),
       );
-    }) as any,
+    },
   );
 
   return app;

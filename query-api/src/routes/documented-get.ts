@@ -3,30 +3,39 @@ import { invalidRequest, issuesToDetails } from '@rankstream/schemas';
 import type { Context } from 'hono';
 import type { z } from 'zod';
 
-type GetRoute = RouteConfig & { method: 'get'; request?: { params?: z.ZodType; query?: z.ZodType } };
+type Schema = z.ZodType | undefined;
+type Parsed<S extends Schema> = S extends z.ZodType ? z.output<S> : Record<string, never>;
+
+/** The validated request: path parameters and query, typed from the route's own schemas. */
+export interface ValidInput<P extends Schema, Q extends Schema> {
+  params: Parsed<P>;
+  query: Parsed<Q>;
+}
 
 /**
  * A GET route: documented in the app's OpenAPI registry as `app.openapi()` would, and validated with
- * the same zod schemas into the same error shape, readable as before through `c.req.valid()`.
+ * the same zod schemas into the same error shape; the handler gets the parsed values, typed.
  *
  * Why not `app.openapi()`: it validates through two async middlewares per route (query, then
  * params), each awaiting zod's async parse and a hook. On the query API's hottest paths that cost
  * about 30 µs of a 150 µs request on the bench machine (2026-12-03); a synchronous parse in the
  * route itself costs about one.
  */
-export function documentedGet(
-  app: OpenAPIHono<any>,
-  route: GetRoute,
-  handler: (c: Context & { req: { valid(target: 'param' | 'query'): any } }) => Promise<Response>,
+export function documentedGet<P extends Schema = undefined, Q extends Schema = undefined>(
+  app: OpenAPIHono,
+  route: RouteConfig & { method: 'get'; request?: { params?: P; query?: Q } },
+  handler: (c: Context, input: ValidInput<P, Q>) => Promise<Response>,
 ): void {
   app.openAPIRegistry.registerPath(route);
   const { query, params } = route.request ?? {};
   app.get(route.path.replace(/\{([^}]+)\}/g, ':$1'), (c) => {
     // Query first, then params: the order app.openapi() checks them in, so a request wrong in both
     // is refused for the same field as before.
-    if (query) c.req.addValidatedData('query', parsed(query, queryValues(c)));
-    if (params) c.req.addValidatedData('param', parsed(params, c.req.param()));
-    return handler(c as Parameters<typeof handler>[0]);
+    const input = {
+      query: (query ? parsed(query, queryValues(c)) : {}) as Parsed<Q>,
+      params: (params ? parsed(params, c.req.param()) : {}) as Parsed<P>,
+    };
+    return handler(c, input);
   });
 }
 
@@ -37,8 +46,8 @@ function queryValues(c: Context): Record<string, string | string[]> {
   return values;
 }
 
-function parsed(schema: z.ZodType, value: unknown): object {
+function parsed(schema: z.ZodType, value: unknown): unknown {
   const result = schema.safeParse(value);
   if (!result.success) throw invalidRequest(issuesToDetails(result.error.issues));
-  return result.data as object;
+  return result.data;
 }

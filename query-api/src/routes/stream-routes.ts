@@ -1,4 +1,4 @@
-import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi';
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { type SSEStreamingApi, streamSSE } from 'hono/streaming';
 import type { AppDeps } from '../deps.js';
@@ -6,14 +6,13 @@ import { type Scope, shapeTop, shapeUserStream } from '../domain/answers.js';
 import { watermarkEtag } from '../domain/etag.js';
 import { projectionLagMs } from '../domain/projection-lag.js';
 import type { StoreState } from '../domain/read-model.js';
-import { boardParams, boardUserParams, errorAnswer, streamQuery, userStreamQuery } from './api-schemas.js';
+import { boardParams, boardUserParams, errorResponses, streamQuery, userStreamQuery } from './api-schemas.js';
 import { checkBoard, requestScope } from './board-routes.js';
 import { documentedGet } from './documented-get.js';
 
 const sse = (description: string) => ({
   200: { content: { 'text/event-stream': { schema: { type: 'string' as const } } }, description },
-  400: { content: { 'application/json': { schema: errorAnswer } }, description: 'invalid parameter' },
-  404: { content: { 'application/json': { schema: errorAnswer } }, description: 'unknown board' },
+  ...errorResponses,
 });
 
 /**
@@ -89,7 +88,7 @@ function openStream(
 }
 
 export function streamRoutes(deps: AppDeps) {
-  const app = new OpenAPIHono<any>();
+  const app = new OpenAPIHono();
 
   documentedGet(
     app,
@@ -101,9 +100,7 @@ export function streamRoutes(deps: AppDeps) {
       request: { params: boardParams, query: streamQuery },
       responses: sse('event stream'),
     }),
-    (async (c: Context & any) => {
-      const { board } = c.req.valid('param');
-      const q = c.req.valid('query') as z.output<typeof streamQuery>;
+    async (c, { params: { board }, query: q }) => {
       const readTop = async (scope: Scope) => {
         const read = await deps.reader.read((r) => r.top(board, scope.periodKey, { offset: 0, limit: q.limit }));
         if (!read.value) return undefined;
@@ -118,7 +115,7 @@ export function streamRoutes(deps: AppDeps) {
       const first = await readTop(scopeNow());
       if (!first) checkBoard(scopeNow(), null);
       return openStream(c, deps, 'top', first!, (stream) => pushOnChange(deps, stream, 'top', scopeNow, readTop));
-    }) as any,
+    },
   );
 
   documentedGet(
@@ -131,9 +128,7 @@ export function streamRoutes(deps: AppDeps) {
       request: { params: boardUserParams, query: userStreamQuery },
       responses: sse('event stream'),
     }),
-    (async (c: any) => {
-      const { board, userId } = c.req.valid('param');
-      const q = c.req.valid('query') as z.output<typeof userStreamQuery>;
+    async (c, { params: { board, userId }, query: q }) => {
       const readRank = async (scope: Scope) => {
         const read = await deps.reader.read((r) => r.around(board, scope.periodKey, userId, q.radius));
         if (!read.value) return undefined;
@@ -144,7 +139,7 @@ export function streamRoutes(deps: AppDeps) {
       const first = await readRank(scopeNow());
       if (!first) checkBoard(scopeNow(), null);
       return openStream(c, deps, 'user', first!, (stream) => pushOnChange(deps, stream, 'rank', scopeNow, readRank));
-    }) as any,
+    },
   );
 
   return app;

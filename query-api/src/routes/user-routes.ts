@@ -3,12 +3,12 @@ import { HttpError } from '@rankstream/schemas';
 import type { AppDeps } from '../deps.js';
 import { shapeUserBoards } from '../domain/answers.js';
 import { currentPeriodKeys } from '../domain/period-selection.js';
-import { errorAnswer, periodQuery, userBoardsAnswer, userParams } from './api-schemas.js';
+import { errorResponses, periodQuery, userBoardsAnswer, userParams } from './api-schemas.js';
 import { documentedGet } from './documented-get.js';
 import { consistencyRequirements, consistentRead, jsonAnswer, setStoreHeaders } from './read-answer.js';
 
 export function userRoutes(deps: AppDeps) {
-  const app = new OpenAPIHono<any>();
+  const app = new OpenAPIHono();
 
   documentedGet(
     app,
@@ -20,12 +20,12 @@ export function userRoutes(deps: AppDeps) {
       request: { params: userParams, query: z.object({ after: periodQuery.after }) },
       responses: {
         200: { content: { 'application/json': { schema: userBoardsAnswer } }, description: 'the user' },
-        400: { content: { 'application/json': { schema: errorAnswer } }, description: 'invalid parameter' },
-        404: { content: { 'application/json': { schema: errorAnswer } }, description: 'neither profile nor score' },
+        400: errorResponses[400],
+        404: { ...errorResponses[404], description: 'neither profile nor score' },
+        429: errorResponses[429],
       },
     }),
-    (async (c: any) => {
-      const { userId } = c.req.valid('param');
+    async (c, { params: { userId } }) => {
       const current = currentPeriodKeys(deps.now());
       const read = await consistentRead(deps, consistencyRequirements(c, deps.config.EVENTS_TOPIC), (r) =>
         r.userBoards(userId, current),
@@ -38,7 +38,7 @@ export function userRoutes(deps: AppDeps) {
         ]);
       }
       return jsonAnswer(c, read, body, `${current.daily}|${current.weekly}|${current.monthly}`);
-    }) as any,
+    },
   );
 
   return app;
