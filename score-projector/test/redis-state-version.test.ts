@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createRedisStore } from '../src/adapters/redis-store.js';
 import type { TotalRow } from '../src/domain/batch-fold.js';
+import type { BoardDefinition } from '../src/domain/ports.js';
 
 /**
  * The state version the query API keeps its in-memory state and cached pages by: bumped once per
@@ -62,6 +63,16 @@ it('bumps the version once per completed write, however many chunks, and publish
   expect(await version()).toBe(first + 1);
   expect(await publishedNow()).toEqual([String(first), String(first + 1)]);
   expect(await redis.zcard(keys.leaderboard('b', 'all'))).toBe(4_500);
+});
+
+it('bumps the version when it mirrors a changed board definition', async () => {
+  const store = createRedisStore(redis, prefix);
+  const before = await version();
+  const def: BoardDefinition = { board: 'b', order: 'asc', defaultOp: 'add', periods: ['daily'], createdAt: 1 };
+  await store.writeBoards([def, { ...def, board: 'c' }]);
+  expect(await version()).toBe(before + 1);
+  expect(await redis.hkeys(keys.boards)).toEqual(expect.arrayContaining(['b', 'c']));
+  expect((await publishedNow()).at(-1)).toBe(String(before + 1));
 });
 
 it('starts from a new random base after a clear, so that no version names two states', async () => {

@@ -109,6 +109,15 @@ bump_version(ARGV[i + 1])
 return 1
 `;
 
+const WRITE_BOARDS_SCRIPT = `
+local p = ARGV[1]
+${BUMP_VERSION}
+local n = tonumber(ARGV[2])
+for i = 3, 2 + 2 * n, 2 do redis.call('HSET', p .. '${K.boards}', ARGV[i], ARGV[i + 1]) end
+bump_version(ARGV[3 + 2 * n])
+return 1
+`;
+
 const REFRESH_LOCK_SCRIPT = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0
@@ -196,9 +205,13 @@ export function createRedisStore(redis: Redis, prefix: string) {
       await redis.hset(keys.progress, ...fields);
     },
 
+    /** Mirrors changed board definitions; a new version, as cached answers depend on them. */
     async writeBoards(boards: readonly BoardDefinition[]): Promise<void> {
       if (boards.length === 0) return;
-      await redis.hset(keys.boards, ...boards.flatMap((b) => [b.board, boardJson(b)]));
+      const args: (string | number)[] = [prefix, boards.length];
+      for (const b of boards) args.push(b.board, boardJson(b));
+      args.push(versionBase());
+      await redis.eval(WRITE_BOARDS_SCRIPT, 0, ...args);
     },
 
     async tryLock(token: string, ttlMs: number): Promise<boolean> {
