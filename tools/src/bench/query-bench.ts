@@ -5,7 +5,7 @@ import pg from 'pg';
 import { REPO_ROOT } from '../stack/stack-config.js';
 import { freePort, recountRankAids, startNodeProcess, startService, type TestEnv } from '../testing/index.js';
 import { redisBenchmark } from './baselines.js';
-import type { CpuShare } from './cpu-share.js';
+import { BENCH_LABEL, type CpuShare, FLOOR_LABEL } from './cpu-share.js';
 import { type LoadResult, runLoad } from './http-load.js';
 import { cpuWindow } from './proc-sampler.js';
 import { ensureWrk, expandPath, type LoadPath, runWrkLoad } from './wrk-load.js';
@@ -21,10 +21,27 @@ export interface QueryBenchResult {
   floor: Record<string, LoadResult>;
   postgres: Record<string, LoadResult>;
   raw: Record<string, { requestsPerSecond: number; p50: number; p99: number }>;
+  /** Per run and call: what one request cost, measured over that call's load alone. */
+  costs: Record<string, Record<string, CallCost>>;
+  /** Redis's used_memory per player after the rebuild, and per key family (MEMORY USAGE). */
+  redisBytesPerPlayer: { total: number; families: Record<string, number> };
   /** Cores used per process group during each store's load (all three calls, warm-ups included). */
   cpu: Record<string, CpuShare[]>;
   /** What generated the HTTP load: `wrk` or the Node closed loop of http-load.ts. */
   loadGenerator: 'wrk' | 'node';
+}
+
+/** CPU µs per request, by who spent them, over one call's load (warm-up excluded). */
+export interface CallCost {
+  /** The serving process(es): the query API, or the floor server. */
+  serverUs: number;
+  /** The redis-server process, networking included. */
+  redisUs: number;
+  /** Redis's own accounting of the read scripts (INFO commandstats: eval + evalsha usec). */
+  redisScriptUs: number;
+  /** The PostgreSQL backends (for the PostgreSQL-path run). */
+  postgresUs: number;
+  loadGeneratorUs: number;
 }
 
 const BOARD = 'bench';
@@ -42,6 +59,8 @@ export async function benchQueries(o: {
   users: number;
   seconds: number;
   connections: number;
+  /** Node flags for the single-process query API of the Redis run (e.g. --cpu-prof). */
+  nodeArgs?: readonly string[];
   log: (line: string) => void;
 }): Promise<QueryBenchResult> {
   const { env, users, log } = o;
@@ -64,6 +83,7 @@ export async function benchQueries(o: {
   log(`  built ${users.toLocaleString('en')} rows in PostgreSQL in ${buildSeconds.toFixed(1)} s`);
 
   const redis = new Redis(env.redisUrl);
+  const usedBefore = await usedMemory(redis);
   const t1 = performance.now();
   const projector = await startService(
     'score-projector',
@@ -85,12 +105,30 @@ export async function benchQueries(o: {
   } finally {
     await projector.stop('SIGTERM');
   }
+  const redisBytesPerPlayer = await redisMemoryPerPlayer(redis, env.redisPrefix, users, usedBefore);
+  log(
+    `  Redis memory: ${redisBytesPerPlayer.total.toFixed(0)} B per player (${Object.entries(
+      redisBytesPerPlayer.families,
+    )
+      .map(([k, v]) => `${k} ${v.toFixed(0)}`)
+      .join(', ')})`,
+  );
 
   // `{n}` is a random player, drawn for every request (the rows above are player-<7 digits>).
-  const paths: Record<string, LoadPath> = {
-    'top-10': { template: `/v1/boards/${BOARD}/top?limit=10` },
-    rank: { template: `/v1/boards/${BOARD}/users/player-{n}`, randomUpTo: users },
-    'around-me (radius 5)': { template: `/v1/boards/${BOARD}/users/player-{n}/around?radius=5`, randomUpTo: users },
+  const paths: Record<string, LoadPath & { floor: boolean }> = {
+    'top-10': { template: `/v1/boards/${BOARD}/top?limit=10`, floor: true },
+    'top-100 by cursor (page 2)': { template: '', floor: false },
+    rank: { template: `/v1/boards/${BOARD}/users/player-{n}`, randomUpTo: users, floor: true },
+    'around-me (radius 5)': {
+      template: `/v1/boards/${BOARD}/users/player-{n}/around?radius=5`,
+      randomUpTo: users,
+      floor: true,
+    },
+    'ranks of 50 users': {
+      template: `/v1/boards/${BOARD}/ranks?userIds=${Array(50).fill('player-{n}').join(',')}`,
+      randomUpTo: users,
+      floor: false,
+    },
   };
   const loadGenerator = ensureWrk(log) ? 'wrk' : 'node';
   const load = async (server: RunningServer, path: LoadPath, seconds: number): Promise<LoadResult> => {
@@ -108,18 +146,37 @@ export async function benchQueries(o: {
     return result;
   };
   const cpu: Record<string, CpuShare[]> = {};
+  const costs: Record<string, Record<string, CallCost>> = {};
   const measure = async (server: RunningServer, label: string) => {
     const results: Record<string, LoadResult> = {};
+    costs[label] = {};
     // The server is stopped after the window closes, so the bench's exited children are the wrk runs.
     const window = await cpuWindow(WRK_LABEL);
     try {
-      for (const [name, path] of Object.entries(paths)) {
+      for (const [name, call] of Object.entries(paths)) {
+        if (!server.countsServedBy && !call.floor) continue;
+        const path = call.template ? call : await secondPageByCursor(server.url);
         await load(server, path, 2); // warm-up
+        await redis.config('RESETSTAT');
+        const callWindow = await cpuWindow(WRK_LABEL);
         results[name] = await load(server, path, o.seconds);
+        const shares = await callWindow.stop();
         const r = results[name];
+        const us = (labels: string[]) =>
+          (shares.filter((x) => labels.includes(x.label)).reduce((a, x) => a + x.cores, 0) * 1e6) / r.requestsPerSecond;
+        costs[label][name] = {
+          serverUs: us(['query-api', FLOOR_LABEL]),
+          redisUs: us(['redis']),
+          redisScriptUs: (await scriptMicros(redis)) / r.requests,
+          postgresUs: us(['postgres']),
+          loadGeneratorUs: us([WRK_LABEL, BENCH_LABEL]),
+        };
+        const c = costs[label][name];
         log(
           `  ${label} ${name}: ${Math.round(r.requestsPerSecond)} req/s, p50 ${r.latencyMs.p50.toFixed(2)} ms, ` +
-            `p99 ${r.latencyMs.p99.toFixed(2)} ms, errors ${r.errors}, served by ${JSON.stringify(r.servedBy)}`,
+            `p99 ${r.latencyMs.p99.toFixed(2)} ms, errors ${r.errors}, served by ${JSON.stringify(r.servedBy)}; ` +
+            `CPU µs/req: server ${c.serverUs.toFixed(0)}, redis ${c.redisUs.toFixed(0)} ` +
+            `(scripts ${c.redisScriptUs.toFixed(1)}), load generator ${c.loadGeneratorUs.toFixed(0)}`,
         );
       }
       cpu[label] = await window.stop();
@@ -128,15 +185,15 @@ export async function benchQueries(o: {
     }
     return results;
   };
-  const queryApi = async (queryEnv: Record<string, string>): Promise<RunningServer> => {
+  const queryApi = async (queryEnv: Record<string, string>, nodeArgs?: readonly string[]): Promise<RunningServer> => {
     const query = await startService(
       'query-api',
       { ...env.env, QUERY_RATE_LIMIT_PER_S: '0', ...queryEnv },
-      { port: await freePort() },
+      { port: await freePort(), ...(nodeArgs ? { nodeArgs } : {}) },
     );
     return { url: query.url, countsServedBy: true, stop: () => query.stop('SIGTERM') };
   };
-  const redisResults = await measure(await queryApi({}), 'redis');
+  const redisResults = await measure(await queryApi({}, o.nodeArgs), 'redis');
   const redisTwoWorkers = await measure(await queryApi({ QUERY_WORKERS: '2' }), 'redis-2-workers');
   const floor = await measure(await startFloorServer(env), 'floor');
   const postgresResults = await measure(await queryApi({ REDIS_URL: 'redis://127.0.0.1:1' }), 'postgres');
@@ -179,8 +236,53 @@ export async function benchQueries(o: {
     postgres: postgresResults,
     raw,
     cpu,
+    costs,
+    redisBytesPerPlayer,
     loadGenerator,
   };
+}
+
+/** A cursor path to the second page of top-100, from the server itself (the same for every request). */
+async function secondPageByCursor(baseUrl: string): Promise<LoadPath> {
+  const first = (await (await fetch(new URL(`/v1/boards/${BOARD}/top?limit=100`, baseUrl))).json()) as {
+    nextCursor?: string;
+  };
+  if (!first.nextCursor) throw new Error('the first page of top-100 has no nextCursor');
+  return { template: `/v1/boards/${BOARD}/top?limit=100&cursor=${first.nextCursor}` };
+}
+
+/** µs Redis spent in read scripts since the last RESETSTAT (their inner commands are inside them). */
+async function scriptMicros(redis: Redis): Promise<number> {
+  const info = await redis.info('commandstats');
+  let usec = 0;
+  for (const m of info.matchAll(/^cmdstat_(eval|evalsha|evalsha_ro|eval_ro):calls=\d+,usec=(\d+)/gm)) {
+    usec += Number(m[2]);
+  }
+  return usec;
+}
+
+/** Redis's used_memory per player, and MEMORY USAGE of each key family of one board. */
+async function redisMemoryPerPlayer(
+  redis: Redis,
+  prefix: string,
+  users: number,
+  usedBefore: number,
+): Promise<{ total: number; families: Record<string, number> }> {
+  const keys = redisKeys(prefix);
+  const used = await usedMemory(redis);
+  const usage = async (key: string) => Number((await redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0')) ?? 0);
+  return {
+    total: (used - usedBefore) / users,
+    families: {
+      'sorted set (lb)': (await usage(keys.leaderboard(BOARD, 'all'))) / users,
+      'member index (lbu)': (await usage(keys.memberIndex(BOARD, 'all'))) / users,
+    },
+  };
+}
+
+async function usedMemory(redis: Redis): Promise<number> {
+  const m = /^used_memory:(\d+)/m.exec(await redis.info('memory'));
+  return Number(m?.[1] ?? 0);
 }
 
 export interface RunningServer {

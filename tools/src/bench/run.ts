@@ -19,7 +19,7 @@ import { benchEndToEnd } from './e2e-bench.js';
 import type { LoadResult } from './http-load.js';
 import { benchIngest, type IngestResult } from './ingest-bench.js';
 import { benchProjection } from './projection-bench.js';
-import { benchQueries, WRK_LABEL } from './query-bench.js';
+import { benchQueries, type CallCost, WRK_LABEL } from './query-bench.js';
 import { fmt, ratio } from './stats.js';
 
 /**
@@ -36,7 +36,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '10' },
     'e2e-seconds': { type: 'string', default: '30' },
     'no-write': { type: 'boolean', default: false },
-    /** A folder: the projector and the ingest API run under --cpu-prof and leave their profiles there. */
+    /** A folder: the projector, the ingest API and the query API (Redis run) leave --cpu-prof profiles there. */
     'cpu-prof': { type: 'string' },
   },
 });
@@ -178,47 +178,79 @@ async function querySection(): Promise<void> {
   log(`queries: ${users} users on one board`);
   const env = await createTestEnv({ name: 'benchq', partitions: 6 });
   try {
-    const r = await benchQueries({ env, users, seconds: Number(values.seconds), connections: 16, log });
+    const r = await benchQueries({ env, users, seconds: Number(values.seconds), connections: 16, nodeArgs, log });
     out(`### Queries, ${fmt(users)} players on one board, 16 keep-alive connections, ${values.seconds} s per call`);
     out();
     out(
       `State built with generate_series in PostgreSQL (${r.buildSeconds.toFixed(1)} s); Redis filled by the projector's rebuild from PostgreSQL in ${r.rebuildSeconds.toFixed(1)} s (${fmt(users / r.rebuildSeconds)} rows/s).`,
     );
     out();
-    out(
-      '| Call | From Redis, 1 process: req/s | p50 ms | p99 ms | `QUERY_WORKERS=2`: req/s | p50 ms | p99 ms | Floor server: req/s | p50 ms | p99 ms | redis-benchmark of the raw command (16 clients) | Ratio (best req/s to raw) |',
-    );
-    out('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     const rawFor: Record<string, string> = {
       'top-10': 'ZRANGE 0 9 WITHSCORES',
       rank: 'ZRANK (middle member)',
       'around-me (radius 5)': 'ZRANGE mid-5 mid+5 WITHSCORES',
     };
-    const cells = (x: LoadResult) =>
-      `${fmt(x.requestsPerSecond)} | ${fmt(x.latencyMs.p50, 2)} | ${fmt(x.latencyMs.p99, 2)}`;
+    const cells = (x: LoadResult | undefined) =>
+      x ? `${fmt(x.requestsPerSecond)} | ${fmt(x.latencyMs.p50, 2)} | ${fmt(x.latencyMs.p99, 2)}` : '— | — | —';
+    out(
+      '| Call | From Redis, 1 process: req/s | p50 ms | p99 ms | `QUERY_WORKERS=2`: req/s | p50 ms | p99 ms | Floor server: req/s | p50 ms | p99 ms | Best ÷ floor | redis-benchmark of the raw command (16 clients) |',
+    );
+    out('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const name of Object.keys(r.redis)) {
       const a = r.redis[name]!;
-      const w = r.redisTwoWorkers[name]!;
-      const raw = r.raw[rawFor[name]!]!;
-      const best = Math.max(a.requestsPerSecond, w.requestsPerSecond);
+      const w = r.redisTwoWorkers[name];
+      const floor = r.floor[name];
+      const best = Math.max(a.requestsPerSecond, w?.requestsPerSecond ?? 0);
+      const rawName = rawFor[name];
+      const raw = rawName ? r.raw[rawName] : undefined;
+      const rawCell = raw
+        ? `${rawName}: ${fmt(raw.requestsPerSecond)} req/s, p99 ${raw.p99} ms (best ÷ raw ${ratio(best, raw.requestsPerSecond)})`
+        : '—';
       out(
-        `| ${name} | ${cells(a)} | ${cells(w)} | ${cells(r.floor[name]!)} | ${rawFor[name]}: ${fmt(raw.requestsPerSecond)} req/s, p99 ${raw.p99} ms | ${ratio(best, raw.requestsPerSecond)} |`,
+        `| ${name} | ${cells(a)} | ${cells(w)} | ${cells(floor)} | ${floor ? ratio(best, floor.requestsPerSecond) : '—'} | ${rawCell} |`,
       );
     }
     out();
     out(
-      "The floor server (`tools/src/bench/query-floor-server.ts`) is the least a server can do for these calls: plain node:http, one run of the query API's own Lua script per request, its reply passed through. No framework, validation, shaping, headers, metrics, CORS, rate limit or breaker.",
+      "The floor server (`tools/src/bench/query-floor-server.ts`) is the least a server can do for these calls in the design before the state was kept in memory: plain node:http, one run of the query API's own Lua script per request asking for the whole state, its reply passed through. No framework, validation, shaping, headers, metrics, CORS, rate limit or breaker; it serves top-10, rank and around-me only.",
     );
     out();
-    out('| Call | From PostgreSQL alone (Redis unreachable): req/s | p50 ms | p99 ms |');
-    out('| --- | --- | --- | --- |');
-    for (const name of Object.keys(r.postgres)) out(`| ${name} | ${cells(r.postgres[name]!)} |`);
+    out(
+      "**CPU µs per request**, over each call's own load (warm-up excluded): the serving process(es), the Redis process (networking included), what Redis itself counts for the read scripts (`INFO commandstats`, eval + evalsha), and the load generator.",
+    );
     out();
-    const meets = (x: { latencyMs: { p99: number }; requestsPerSecond: number }) =>
-      x.latencyMs.p99 < 5 && x.requestsPerSecond >= 10_000;
-    const redisOk = Object.values(r.redis).every(meets) || Object.values(r.redisTwoWorkers).every(meets);
-    const floorOk = Object.values(r.floor).every(meets);
-    const pgOk = Object.values(r.postgres).every((x) => x.latencyMs.p99 < 50);
+    out(
+      '| Call | query API, 1 process | its Redis | of which scripts | load generator | query API, 2 workers | their Redis | floor server | its Redis | of which scripts |',
+    );
+    out('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    const us = (c: CallCost | undefined, k: keyof CallCost) => (c ? fmt(c[k], k === 'redisScriptUs' ? 1 : 0) : '—');
+    for (const name of Object.keys(r.redis)) {
+      const one = r.costs.redis?.[name];
+      const two = r.costs['redis-2-workers']?.[name];
+      const floor = r.costs.floor?.[name];
+      out(
+        `| ${name} | ${us(one, 'serverUs')} | ${us(one, 'redisUs')} | ${us(one, 'redisScriptUs')} | ${us(one, 'loadGeneratorUs')} | ${us(two, 'serverUs')} | ${us(two, 'redisUs')} | ${us(floor, 'serverUs')} | ${us(floor, 'redisUs')} | ${us(floor, 'redisScriptUs')} |`,
+      );
+    }
+    out();
+    const families = Object.entries(r.redisBytesPerPlayer.families)
+      .map(([k, v]) => `${k} ${fmt(v)} B`)
+      .join(', ');
+    out(
+      `Redis memory after the rebuild: **${fmt(r.redisBytesPerPlayer.total)} B per player** (\`used_memory\` growth ÷ players); by key family (\`MEMORY USAGE\`): ${families}.`,
+    );
+    out();
+    out(
+      '| Call | From PostgreSQL alone (Redis unreachable): req/s | p50 ms | p99 ms | CPU µs/req: query API | PostgreSQL | load generator |',
+    );
+    out('| --- | --- | --- | --- | --- | --- | --- |');
+    for (const name of Object.keys(r.postgres)) {
+      const c = r.costs.postgres?.[name];
+      out(
+        `| ${name} | ${cells(r.postgres[name])} | ${us(c, 'serverUs')} | ${us(c, 'postgresUs')} | ${us(c, 'loadGeneratorUs')} |`,
+      );
+    }
+    out();
     out(
       `CPU (cores of 2) during the Redis-path load: ${formatShares(r.cpu.redis ?? [])}; with two workers: ${formatShares(r.cpu['redis-2-workers'] ?? [])}; the floor server: ${formatShares(r.cpu.floor ?? [])}. During the PostgreSQL-path load: ${formatShares(r.cpu.postgres ?? [])}. ${
         r.loadGenerator === 'wrk'
@@ -233,8 +265,21 @@ async function querySection(): Promise<void> {
       ...Object.values(r.floor),
       ...Object.values(r.postgres),
     ].reduce((a, x) => a + x.errors, 0);
+    // The issue's targets: each of top-10, rank and around-me at ≥ 10,000 req/s with p99 < 5 ms from
+    // Redis (one process or two workers), top-10 at ≥ 25,000, at least the floor on every call, and
+    // p99 < 50 ms on every call from PostgreSQL alone.
+    const best = (name: string) =>
+      [r.redis[name], r.redisTwoWorkers[name]].filter((x): x is LoadResult => x !== undefined && x.latencyMs.p99 < 5);
+    const reaches = (name: string, perSecond: number) => best(name).some((x) => x.requestsPerSecond >= perSecond);
+    const verdict = (ok: boolean) => (ok ? 'met' : 'missed');
+    const redisOk = ['top-10', 'rank', 'around-me (radius 5)'].every((n) => reaches(n, 10_000));
+    const floorOk = Object.entries(r.floor).every(
+      ([n, f]) =>
+        Math.max(r.redis[n]!.requestsPerSecond, r.redisTwoWorkers[n]?.requestsPerSecond ?? 0) >= f.requestsPerSecond,
+    );
+    const pgOk = Object.values(r.postgres).every((x) => x.latencyMs.p99 < 50);
     out(
-      `Targets: Redis p99 < 5 ms and ≥ 10,000 req/s for each call: ${redisOk ? 'met' : 'missed'} (by the floor server: ${floorOk ? 'met' : 'missed'}); PostgreSQL p99 < 50 ms: ${pgOk ? 'met' : 'missed'}. Non-200 answers: ${errors}.`,
+      `Targets: top-10, rank and around-me ≥ 10,000 req/s at p99 < 5 ms from Redis: ${verdict(redisOk)}; top-10 ≥ 25,000 req/s: ${verdict(reaches('top-10', 25_000))}; at least the floor server on every call: ${verdict(floorOk)}; PostgreSQL alone p99 < 50 ms on every call: ${verdict(pgOk)}. Non-200 answers: ${errors}.`,
     );
     out();
   } finally {

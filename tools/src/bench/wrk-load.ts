@@ -8,8 +8,8 @@ import type { LoadResult } from './http-load.js';
 const run = promisify(execFile);
 
 /**
- * A path to load: `{n}` stands for a random integer in [0, randomUpTo), zero-padded to 7 digits
- * (the bench's userIds), drawn afresh for every request.
+ * A path to load: each `{n}` stands for a random integer in [0, randomUpTo), zero-padded to 7
+ * digits (the bench's userIds), drawn afresh for every occurrence in every request.
  */
 export interface LoadPath {
   template: string;
@@ -17,19 +17,19 @@ export interface LoadPath {
 }
 
 export function expandPath(path: LoadPath, random: () => number = Math.random): string {
-  if (!path.template.includes('{n}')) return path.template;
-  const n = Math.floor(random() * (path.randomUpTo ?? 1));
-  return path.template.replace('{n}', String(n).padStart(7, '0'));
+  return path.template.replaceAll('{n}', () => String(Math.floor(random() * (path.randomUpTo ?? 1))).padStart(7, '0'));
 }
 
 /** wrk's Lua script for one path: random paths per request, and a JSON summary printed by `done`. */
 export function wrkScript(path: LoadPath): string {
-  const [before, after = ''] = path.template.split('{n}');
-  const request = path.template.includes('{n}')
-    ? `request = function()
-  return wrk.format('GET', ${luaString(before!)} .. string.format('%07d', math.random(0, ${(path.randomUpTo ?? 1) - 1})) .. ${luaString(after)})
+  const parts = path.template.split('{n}');
+  const draw = `string.format('%07d', math.random(0, ${(path.randomUpTo ?? 1) - 1}))`;
+  const request =
+    parts.length > 1
+      ? `request = function()
+  return wrk.format('GET', ${parts.map(luaString).join(` .. ${draw} .. `)})
 end`
-    : `wrk.path = ${luaString(path.template)}`;
+      : `wrk.path = ${luaString(path.template)}`;
   return `${request}
 done = function(summary, latency, requests)
   local e = summary.errors
