@@ -100,12 +100,22 @@ SELECT (SELECT o FROM off) AS off, (SELECT d FROM def) AS def, ${TOTAL} AS total
   (SELECT coalesce(${AGG_DESC}, '[]'::json) FROM above) AS above,
   (SELECT coalesce(${AGG_ASC}, '[]'::json) FROM below) AS below`;
 
+// Many users at once: the players of the buckets before each user's bucket come from one pass of
+// running sums over the board's buckets (up to the last user's bucket), not one sum per user.
 const RANKS = `WITH ${OFFSETS}, ${DEF},
-me AS (SELECT t.*, p.username, p.image_url FROM totals t LEFT JOIN profiles p ON p.user_id = t.user_id
-  WHERE t.board = $2 AND t.period_key = $3 AND t.user_id = ANY($4::text[]))
+me AS (SELECT t.*, p.username, p.image_url, rank_bucket_start(t.rank_score) AS bs
+  FROM totals t LEFT JOIN profiles p ON p.user_id = t.user_id
+  WHERE t.board = $2 AND t.period_key = $3 AND t.user_id = ANY($4::text[])),
+b AS (SELECT bucket_start, sum(players) AS players FROM rank_buckets WHERE board = $2 AND period_key = $3
+  AND bucket_start <= (SELECT max(bs) FROM me) GROUP BY bucket_start),
+before AS (SELECT bucket_start, (sum(players) OVER (ORDER BY bucket_start) - players)::bigint AS n FROM b)
 SELECT (SELECT o FROM off) AS off, (SELECT d FROM def) AS def, ${TOTAL} AS total,
-  (SELECT coalesce(json_agg(json_build_array(${RANK_AHEAD('t')} + 1, t.user_id, t.score, t.reached_at,
-    t.username, t.image_url)), '[]'::json) FROM me t) AS rows`;
+  (SELECT coalesce(json_agg(json_build_array(
+    coalesce(c.n, (SELECT coalesce(sum(x.players), 0) FROM b x WHERE x.bucket_start < t.bs))::bigint
+    + (SELECT count(*) FROM totals a WHERE a.board = t.board AND a.period_key = t.period_key AND a.rank_score >= t.bs
+      AND (a.rank_score, a.reached_at, a.user_id) < (t.rank_score, t.reached_at, t.user_id)) + 1,
+    t.user_id, t.score, t.reached_at, t.username, t.image_url)), '[]'::json)
+   FROM me t LEFT JOIN before c ON c.bucket_start = t.bs) AS rows`;
 
 const BOARDS = `WITH ${OFFSETS}
 SELECT (SELECT o FROM off) AS off,
