@@ -8,6 +8,7 @@ import type { ProjectorMetrics } from './projector-metrics.js';
  * About every second, per owned partition: how far the log reaches, and when the projection was last
  * caught up, in PostgreSQL (projector_offsets) and Redis (`progress`). The query API derives the
  * projection lag from these even when no events arrive, which the batches alone cannot tell it.
+ * When every owned partition has caught up, the store is told (it vacuums after a backlog).
  */
 export function startHeartbeat(deps: {
   postgres: ProjectionStore;
@@ -25,16 +26,20 @@ export function startHeartbeat(deps: {
     const ends = await deps.logEndOffsets();
     const now = Date.now();
     const progress = new Map<number, { logEnd: number; caughtUpAt: number; at: number }>();
+    let allCaughtUp = true;
     for (const partition of partitions) {
       const logEnd = ends.get(partition);
       if (logEnd === undefined) continue;
       deps.logEnds.record(partition, logEnd);
       const { caughtUpAt, nextOffset } = await deps.postgres.recordProgress(partition, logEnd);
       progress.set(partition, { logEnd, caughtUpAt, at: now });
+      if (nextOffset < logEnd) allCaughtUp = false;
       const label = { partition: String(partition) };
       deps.metrics.consumerLag.set(label, Math.max(0, logEnd - nextOffset));
       deps.metrics.projectionLag.set(label, nextOffset >= logEnd ? 0 : Math.max(0, now - caughtUpAt) / 1000);
     }
+    // In the background: a vacuum after a backlog takes seconds, and the beats must go on.
+    if (allCaughtUp && progress.size === partitions.length) void deps.postgres.caughtUp();
     await deps.redis
       .writeProgress(progress)
       .catch((error) => deps.logger.debug({ err: (error as Error).message }, 'progress not written to Redis'));

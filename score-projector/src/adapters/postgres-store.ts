@@ -11,6 +11,7 @@ import {
   type RebuildSnapshot,
   TotalsConflictError,
 } from '../domain/ports.js';
+import { tableMaintenance } from './table-maintenance.js';
 
 export { TotalsConflictError };
 
@@ -185,7 +186,7 @@ async function writeBatch(client: pg.PoolClient, topic: string, partition: numbe
 
 /** The durable projection: totals, processed eventIds, profiles, boards and per-partition checkpoints. */
 export function createPostgresStore(pool: Pool, topic: string): ProjectionStore {
-  const statistics = plannerStatistics(pool);
+  const statistics = tableMaintenance(pool);
 
   /** BEGIN … COMMIT on one pooled client, ROLLBACK on failure. */
   async function inTransaction<T>(begin: string, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
@@ -344,7 +345,7 @@ export function createPostgresStore(pool: Pool, topic: string): ProjectionStore 
         const result = await writeBatch(client, topic, partition, batch);
         const written = result.updated + result.inserted;
         if (written !== batch.totals.length) throw new TotalsConflictError(batch.totals.length, written);
-        statistics.inserted(result.inserted);
+        statistics.written(result.inserted, result.updated);
         if (!result.advanced) throw new Error(`no checkpoint row for ${topic}/${partition}`);
         // Every profile event reaching here applies (the ledger let it through, in log order), so it
         // always replaced the stored profile. Its version is the offset, or one more than the stored
@@ -384,6 +385,8 @@ export function createPostgresStore(pool: Pool, topic: string): ProjectionStore 
       const { rows } = await pool.query(`SELECT ${BOARD_COLUMNS} FROM boards`);
       return rows.map(boardFromRow);
     },
+
+    caughtUp: () => statistics.caughtUp(),
 
     /**
      * The heartbeat: how far the log reaches and when this partition was last caught up. Never
@@ -471,61 +474,6 @@ export function createPostgresStore(pool: Pool, topic: string): ProjectionStore 
 }
 
 export type PostgresStore = ProjectionStore;
-
-/**
- * Keeps the planner's statistics of the projection tables current while a backlog fills them.
- * Autovacuum analyzes only after a minute's nap and 10 % of changes; until then a table that a
- * replay emptied, or a new one, has no statistics, and the planner took the rank index over the
- * primary key for the batch's key lookups, scanning a whole board per key (a 5,000-key totals load
- * held a backend for 35 s at 77,000 rows). So before a batch, once this process has inserted more
- * than a fifth of the table's rows (at least 10,000) since the last analyze, or on its first batch,
- * the tables are analyzed; concurrent batches wait for the same ANALYZE.
- */
-function plannerStatistics(pool: Pool) {
-  let knownRows = -1;
-  let pendingInserts = 0;
-  let analyzing: Promise<void> | undefined;
-
-  async function analyze(): Promise<void> {
-    const counted = pendingInserts;
-    const client = await pool.connect();
-    try {
-      // Never behind another ANALYZE or an anti-wraparound vacuum for long: this is an aid, not a step
-      // a batch depends on, so a busy table is analyzed at a later batch instead.
-      await client.query('BEGIN');
-      await client.query(`SET LOCAL lock_timeout = '500ms'`);
-      await client.query('ANALYZE totals, rank_buckets, period_counts');
-      const { rows } = await client.query<{ reltuples: number }>(
-        `SELECT reltuples::float8 AS reltuples FROM pg_class WHERE oid = 'totals'::regclass`,
-      );
-      await client.query('COMMIT');
-      knownRows = Math.max(0, rows[0]?.reltuples ?? 0);
-      pendingInserts -= counted;
-    } catch {
-      await client.query('ROLLBACK').catch(() => {});
-    } finally {
-      client.release();
-    }
-  }
-
-  return {
-    beforeBatch(): Promise<void> {
-      if (analyzing) return analyzing;
-      if (knownRows >= 0 && pendingInserts <= Math.max(10_000, knownRows / 5)) return Promise.resolve();
-      analyzing = analyze().finally(() => {
-        analyzing = undefined;
-      });
-      return analyzing;
-    },
-    inserted(rows: number): void {
-      pendingInserts += rows;
-    },
-    /** The tables were emptied (or are new) since the last analyze: analyze before the next batch. */
-    tablesEmptied(): void {
-      knownRows = -1;
-    },
-  };
-}
 
 /** Pages through a table in primary key order; keyset paging keeps each page an index range scan. */
 async function* keysetPages<T>(

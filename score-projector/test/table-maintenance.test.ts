@@ -1,0 +1,80 @@
+import { createLogger, createPool } from '@rankstream/schemas/runtime';
+import { createTestEnv, type TestEnv } from '@rankstream/tools/testing';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { tableMaintenance } from '../src/adapters/table-maintenance.js';
+
+/**
+ * Given totals just written (no vacuum yet, so the visibility map is unset), when the projector is
+ * caught up, then it vacuums once enough was written: the rank count's index-only scan stops reading
+ * the heap.
+ */
+let env: TestEnv;
+let pool: ReturnType<typeof createPool>;
+
+beforeAll(async () => {
+  env = await createTestEnv({ name: 'proj_maintenance', partitions: 1 });
+  pool = createPool(env.databaseUrl, 3, createLogger('test', 'silent'));
+  await pool.query('ALTER TABLE totals SET (autovacuum_enabled = false)');
+});
+afterAll(async () => {
+  await pool?.end();
+  await env?.cleanup();
+});
+
+async function fill(board: string, rows: number): Promise<void> {
+  await pool.query(
+    `INSERT INTO totals (board, period_key, user_id, score, rank_score, reached_at, event_count, version)
+     SELECT $1, 'all', 'u' || i, i % 500, -(i % 500), i, 1, 0 FROM generate_series(1, $2::int) AS i`,
+    [board, rows],
+  );
+}
+
+/** Heap pages an index-only count over one board had to visit. */
+async function heapFetches(board: string): Promise<number> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SET LOCAL enable_seqscan = off');
+    await client.query('SET LOCAL enable_bitmapscan = off');
+    const { rows } = await client.query<{ 'QUERY PLAN': string }>(
+      `EXPLAIN (ANALYZE, FORMAT TEXT) SELECT count(*) FROM totals
+       WHERE board = '${board}' AND period_key = 'all' AND rank_score >= -250`,
+    );
+    await client.query('COMMIT');
+    const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+    expect(plan).toContain('Index Only Scan');
+    return Number(/Heap Fetches: (\d+)/.exec(plan)?.[1]);
+  } finally {
+    client.release();
+  }
+}
+
+it('leaves the tables alone after a little writing', async () => {
+  await fill('small', 2_000);
+  const maintenance = tableMaintenance(pool);
+  maintenance.written(2_000, 0);
+  await maintenance.caughtUp();
+  expect(await heapFetches('small')).toBeGreaterThan(0);
+});
+
+it('vacuums during a backlog once a fifth of the table (at least 50,000 rows) was written', async () => {
+  await fill('growing', 60_000);
+  const maintenance = tableMaintenance(pool);
+  maintenance.written(60_000, 0);
+  await maintenance.caughtUp(); // the vacuum the batch started, not a second one
+  expect(await heapFetches('growing')).toBe(0);
+});
+
+it('vacuums when caught up after a backlog, so that rank counts read the index alone', async () => {
+  await fill('backlog', 30_000);
+  expect(await heapFetches('backlog')).toBeGreaterThan(0);
+  const maintenance = tableMaintenance(pool);
+  maintenance.written(20_000, 10_000);
+  await maintenance.caughtUp();
+  expect(await heapFetches('backlog')).toBe(0);
+  // What was written is now accounted for: the next catch-up has nothing to do.
+  await fill('later', 100);
+  maintenance.written(100, 0);
+  await maintenance.caughtUp();
+  expect(await heapFetches('later')).toBeGreaterThan(0);
+});
