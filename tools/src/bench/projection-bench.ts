@@ -9,7 +9,9 @@ import { waitForCatchUp } from '../replay/projection-progress.js';
 import { withSeededWorld } from '../replay/seeded-world.js';
 import { freePort, startService, type TestEnv } from '../testing/index.js';
 import type { CpuShare } from './cpu-share.js';
+import type { LoadResult } from './http-load.js';
 import { cpuWindow } from './proc-sampler.js';
+import { benchJustFilled } from './query-bench.js';
 import { type ProgressSample, sustainedRate } from './stats.js';
 
 const run = promisify(execFile);
@@ -37,6 +39,8 @@ export interface ProjectionBenchResult {
   seedEventsPerSecond: number;
   projection: ProjectionRun;
   replay: ProjectionRun;
+  /** Rank and around-me from PostgreSQL alone right after the first projection caught up. */
+  justFilled: Record<string, LoadResult>;
 }
 
 /** Projection lag per the shared design: per partition 0 if Redis's watermark reached logEnd, else now − caughtUpAt. */
@@ -63,6 +67,8 @@ async function projectOnce(
   events: number,
   nodeArgs: readonly string[],
   log: (line: string) => void,
+  /** Runs once both stores have caught up, while the projector still runs. */
+  whileCaughtUp?: () => Promise<void>,
 ): Promise<ProjectionRun> {
   const ends = new Map((await admin.fetchTopicOffsets(env.eventsTopic)).map((o) => [o.partition, Number(o.high)]));
   const total = [...ends.values()].reduce((a, b) => a + b, 0);
@@ -103,6 +109,7 @@ async function projectOnce(
     const shares = await cpu.stop();
     sampling = false;
     await sampler;
+    await whileCaughtUp?.();
     const { rows: ledger } = await db.query<{ entries: string; total: string }>(
       `SELECT coalesce(sum(octet_length(entries)), 0) AS entries, pg_total_relation_size('event_ledger') AS total
        FROM event_ledger`,
@@ -140,7 +147,10 @@ export async function benchProjection(o: {
   const world = { name: 'benchproj', partitions: o.partitions, events: o.events, users: o.users };
   return withSeededWorld(world, async ({ env, db, redis, admin, seeded }) => {
     o.log(`  seeded ${o.events} events in ${seeded.seconds.toFixed(1)} s (${Math.round(seeded.eventsPerSecond)}/s)`);
-    const projection = await projectOnce(env, admin, db, redis, o.events, o.nodeArgs ?? [], o.log);
+    let justFilled: Record<string, LoadResult> = {};
+    const projection = await projectOnce(env, admin, db, redis, o.events, o.nodeArgs ?? [], o.log, async () => {
+      justFilled = await benchJustFilled({ env, board: 'global', users: o.users, seconds: 5, log: o.log });
+    });
     o.log(`  projected in ${projection.seconds.toFixed(1)} s (${Math.round(projection.eventsPerSecond)} events/s)`);
     await run(process.execPath, [REPLAY_JS, '--from-start'], {
       env: { ...process.env, ...env.env, PROJECTOR_GROUP_ID: `bench-${env.id}` },
@@ -155,6 +165,7 @@ export async function benchProjection(o: {
       seedEventsPerSecond: seeded.eventsPerSecond,
       projection,
       replay,
+      justFilled,
     };
   });
 }

@@ -317,3 +317,46 @@ async function servedByCounts(baseUrl: string): Promise<Record<string, number>> 
   }
   return counts;
 }
+
+/**
+ * Rank and around-me from PostgreSQL alone (Redis unreachable) on tables the projector has just
+ * filled, while it still runs: no vacuum yet but its own, statistics and rank aids fresh. Players are
+ * `player-<n>` (unpadded) on `board`.
+ */
+export async function benchJustFilled(o: {
+  env: TestEnv;
+  board: string;
+  users: number;
+  seconds: number;
+  log: (line: string) => void;
+}): Promise<Record<string, LoadResult>> {
+  const query = await startService(
+    'query-api',
+    { ...o.env.env, QUERY_RATE_LIMIT_PER_S: '0', REDIS_URL: 'redis://127.0.0.1:1' },
+    { port: await freePort() },
+  );
+  const results: Record<string, LoadResult> = {};
+  try {
+    const paths: Record<string, LoadPath> = {
+      rank: { template: `/v1/boards/${o.board}/users/player-{n}`, randomUpTo: o.users, digits: 0 },
+      'around-me (radius 5)': {
+        template: `/v1/boards/${o.board}/users/player-{n}/around?radius=5`,
+        randomUpTo: o.users,
+        digits: 0,
+      },
+    };
+    const wrk = ensureWrk(o.log);
+    for (const [name, path] of Object.entries(paths)) {
+      const r = wrk
+        ? await runWrkLoad({ baseUrl: query.url, path, connections: 16, seconds: o.seconds })
+        : await runLoad({ baseUrl: query.url, path: () => expandPath(path), connections: 16, seconds: o.seconds });
+      results[name] = r;
+      o.log(
+        `  PostgreSQL just filled, ${name}: ${Math.round(r.requestsPerSecond)} req/s, p50 ${r.latencyMs.p50.toFixed(2)} ms, p99 ${r.latencyMs.p99.toFixed(2)} ms (non-2xx: ${r.errors}, players without a score)`,
+      );
+    }
+  } finally {
+    await query.stop('SIGTERM');
+  }
+  return results;
+}

@@ -144,6 +144,15 @@ async function projectionSection(): Promise<void> {
   out(
     `| Replay (reset + re-project ${fmt(events)} events) | ${fmt(r.eventsPerSecond)} events/s, ${r.seconds.toFixed(1)} s (sustained ${fmt(r.sustainedEventsPerSecond)}/s; PostgreSQL complete after ${r.postgresSeconds.toFixed(1)} s) | Kafka ConsumerPerformance ${fmt(consumer.recordsPerSecond)} records/s | ${ratio(r.eventsPerSecond, consumer.recordsPerSecond)} |`,
   );
+  const filled = (name: string) => {
+    const x = m.justFilled[name];
+    return x
+      ? `${name} ${fmt(x.requestsPerSecond)} req/s, p50 ${fmt(x.latencyMs.p50, 2)} ms, p99 ${fmt(x.latencyMs.p99, 2)} ms`
+      : `${name} —`;
+  };
+  out(
+    `| PostgreSQL alone (Redis unreachable) right after the projection caught up, the projector still running (board \`global\`, 16 connections, 5 s per call) | ${filled('rank')}; ${filled('around-me (radius 5)')} | the query table's state built in one statement: see Queries | — |`,
+  );
   out(
     `| Seeding through the registry (tools/src/seed) | ${fmt(m.seedEventsPerSecond)} events/s | Kafka ProducerPerformance (acks=all, idempotent, 100 B) ${fmt(producer.recordsPerSecond)} records/s | ${ratio(m.seedEventsPerSecond, producer.recordsPerSecond)} |`,
   );

@@ -10,6 +10,7 @@ describe('load paths', () => {
     expect(expandPath(path, () => 0.4999999)).toBe('/v1/boards/b/users/player-0499999/around?radius=5');
     expect(expandPath(path, () => 0.9999999)).toBe('/v1/boards/b/users/player-0999999/around?radius=5');
     expect(expandPath({ template: '/v1/boards/b/top?limit=10' }, () => 0.5)).toBe('/v1/boards/b/top?limit=10');
+    expect(expandPath({ template: '/u/player-{n}', randomUpTo: 100, digits: 0 }, () => 0.05)).toBe('/u/player-5');
     const draws = [0.1, 0.2];
     expect(expandPath({ template: '/r?u={n},{n}', randomUpTo: 10 }, () => draws.shift()!)).toBe('/r?u=0000001,0000002');
   });
@@ -18,6 +19,9 @@ describe('load paths', () => {
     const script = wrkScript({ template: "/x/player-{n}?q='a'", randomUpTo: 50 });
     expect(script).toContain("'/x/player-' .. string.format('%07d', math.random(0, 49)) .. '?q=\\'a\\''");
     expect(wrkScript({ template: '/top' })).toContain("wrk.path = '/top'");
+    expect(wrkScript({ template: '/u/{n}', randomUpTo: 5, digits: 0 })).toContain(
+      "string.format('%d', math.random(0, 4))",
+    );
     const draw = "string.format('%07d', math.random(0, 9))";
     expect(wrkScript({ template: '/r?u={n},{n}', randomUpTo: 10 })).toContain(
       `'/r?u=' .. ${draw} .. ',' .. ${draw} .. ''`,

@@ -8,22 +8,26 @@ import type { LoadResult } from './http-load.js';
 const run = promisify(execFile);
 
 /**
- * A path to load: each `{n}` stands for a random integer in [0, randomUpTo), zero-padded to 7
- * digits (the bench's userIds), drawn afresh for every occurrence in every request.
+ * A path to load: each `{n}` stands for a random integer in [0, randomUpTo), zero-padded to `digits`
+ * (default 7, the query bench's userIds; 0 for none), drawn afresh for every occurrence in every request.
  */
 export interface LoadPath {
   template: string;
   randomUpTo?: number;
+  digits?: number;
 }
 
 export function expandPath(path: LoadPath, random: () => number = Math.random): string {
-  return path.template.replaceAll('{n}', () => String(Math.floor(random() * (path.randomUpTo ?? 1))).padStart(7, '0'));
+  return path.template.replaceAll('{n}', () =>
+    String(Math.floor(random() * (path.randomUpTo ?? 1))).padStart(path.digits ?? 7, '0'),
+  );
 }
 
 /** wrk's Lua script for one path: random paths per request, and a JSON summary printed by `done`. */
 export function wrkScript(path: LoadPath): string {
   const parts = path.template.split('{n}');
-  const draw = `string.format('%07d', math.random(0, ${(path.randomUpTo ?? 1) - 1}))`;
+  const digits = path.digits ?? 7;
+  const draw = `string.format('${digits > 0 ? `%0${digits}d` : '%d'}', math.random(0, ${(path.randomUpTo ?? 1) - 1}))`;
   const request =
     parts.length > 1
       ? `request = function()
