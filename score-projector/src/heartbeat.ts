@@ -8,7 +8,7 @@ import type { ProjectorMetrics } from './projector-metrics.js';
  * About every second, per owned partition: how far the log reaches, and when the projection was last
  * caught up, in PostgreSQL (projector_offsets) and Redis (`progress`). The query API derives the
  * projection lag from these even when no events arrive, which the batches alone cannot tell it.
- * When every owned partition has caught up, the store is told (it vacuums after a backlog).
+ * The store is told how far behind the owned partitions are (it vacuums when a backlog ends).
  */
 export function startHeartbeat(deps: {
   postgres: ProjectionStore;
@@ -26,20 +26,20 @@ export function startHeartbeat(deps: {
     const ends = await deps.logEndOffsets();
     const now = Date.now();
     const progress = new Map<number, { logEnd: number; caughtUpAt: number; at: number }>();
-    let allCaughtUp = true;
+    let behind = 0;
     for (const partition of partitions) {
       const logEnd = ends.get(partition);
       if (logEnd === undefined) continue;
       deps.logEnds.record(partition, logEnd);
       const { caughtUpAt, nextOffset } = await deps.postgres.recordProgress(partition, logEnd);
       progress.set(partition, { logEnd, caughtUpAt, at: now });
-      if (nextOffset < logEnd) allCaughtUp = false;
+      behind += Math.max(0, logEnd - nextOffset);
       const label = { partition: String(partition) };
       deps.metrics.consumerLag.set(label, Math.max(0, logEnd - nextOffset));
       deps.metrics.projectionLag.set(label, nextOffset >= logEnd ? 0 : Math.max(0, now - caughtUpAt) / 1000);
     }
     // In the background: a vacuum after a backlog takes seconds, and the beats must go on.
-    if (allCaughtUp && progress.size === partitions.length) void deps.postgres.caughtUp();
+    if (progress.size === partitions.length) void deps.postgres.behind(behind);
     await deps.redis
       .writeProgress(progress)
       .catch((error) => deps.logger.debug({ err: (error as Error).message }, 'progress not written to Redis'));

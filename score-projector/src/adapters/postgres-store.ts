@@ -386,7 +386,7 @@ export function createPostgresStore(pool: Pool, topic: string): ProjectionStore 
       return rows.map(boardFromRow);
     },
 
-    caughtUp: () => statistics.caughtUp(),
+    behind: (events) => statistics.behind(events),
 
     /**
      * The heartbeat: how far the log reaches and when this partition was last caught up. Never

@@ -1,6 +1,9 @@
 import type { Pool } from '@rankstream/schemas/runtime';
 
 const TABLES = 'totals, rank_buckets, period_counts';
+/** Events behind the log end that make a backlog, and how close to the end it ends. */
+const BACKLOG_EVENTS = 100_000;
+const CAUGHT_UP_EVENTS = 1_000;
 
 /**
  * Keeps the projection tables fit for the batches and for the query API's reads while a backlog
@@ -15,11 +18,12 @@ const TABLES = 'totals, rank_buckets, period_counts';
  * Visibility: a rank from PostgreSQL counts the rows ahead of the user in their rank bucket with an
  * index-only scan, which reads the heap for every row of a page the visibility map does not mark
  * all-visible. On 1M rows the projector had just written, one rank took 530 ms instead of 6 ms until
- * a vacuum. So the tables are vacuumed in the background (about 2 s for 2M rows on the reference
- * machine; pages already all-visible are skipped) when this process has written more than 10,000 rows
- * since its last vacuum and every partition it owns has caught up with the log, and during a backlog
- * each time it has written more than a fifth of the table's rows (at least 50,000), so that the pages
- * left to vacuum when the backlog ends are few.
+ * a vacuum. So after a backlog (at least BACKLOG_EVENTS behind the log), the tables are vacuumed in
+ * the background once the projector is back within CAUGHT_UP_EVENTS of the log end, if it wrote more
+ * than 10,000 rows meanwhile (about 2 s for 2M rows on the reference machine; all-visible pages are
+ * skipped); and while the backlog lasts, each time it wrote a fifth of the table's rows (at least
+ * 50,000), so that the pages left when it ends are fewer. Live traffic, never that far behind, is
+ * left to autovacuum: vacuuming every few seconds under load cost the ingest API's p99 seconds.
  */
 export function tableMaintenance(pool: Pool) {
   let knownRows = -1;
@@ -27,6 +31,7 @@ export function tableMaintenance(pool: Pool) {
   let writtenSinceVacuum = 0;
   let analyzing: Promise<void> | undefined;
   let vacuuming: Promise<void> | undefined;
+  let inBacklog = false;
 
   async function tableRows(client: { query: Pool['query'] }): Promise<number> {
     const { rows } = await client.query<{ reltuples: number }>(
@@ -94,16 +99,18 @@ export function tableMaintenance(pool: Pool) {
     written(inserted: number, updated: number): void {
       pendingInserts += inserted;
       writtenSinceVacuum += inserted + updated;
-      if (writtenSinceVacuum > Math.max(50_000, knownRows / 5)) void startVacuum();
+      if (inBacklog && writtenSinceVacuum > Math.max(50_000, knownRows / 5)) void startVacuum();
     },
     /** The tables were emptied (or are new) since the last analyze: analyze before the next batch. */
     tablesEmptied(): void {
       knownRows = -1;
     },
-    /** Every partition this process owns has caught up: vacuum if enough was written since the last. */
-    caughtUp(): Promise<void> {
-      if (vacuuming) return vacuuming;
-      if (writtenSinceVacuum <= 10_000) return Promise.resolve();
+    /** How far behind the log end this process's partitions are, in events (from the heartbeat). */
+    behind(events: number): Promise<void> {
+      if (events >= BACKLOG_EVENTS) inBacklog = true;
+      if (!inBacklog || events >= CAUGHT_UP_EVENTS) return vacuuming ?? Promise.resolve();
+      inBacklog = false;
+      if (writtenSinceVacuum <= 10_000) return vacuuming ?? Promise.resolve();
       return startVacuum();
     },
   };

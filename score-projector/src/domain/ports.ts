@@ -108,7 +108,7 @@ export interface ProjectionStore {
   readOffsets(): Promise<Map<number, number>>;
   readBoards(): Promise<BoardDefinition[]>;
   recordProgress(partition: number, logEndOffset: number): Promise<{ caughtUpAt: number; nextOffset: number }>;
-  /** Every partition this process owns has reached the log end: a moment to tidy the tables for readers. */
-  caughtUp(): Promise<void>;
+  /** How far behind the log end this process's partitions are (events): the end of a backlog is a moment to tidy the tables for readers. */
+  behind(events: number): Promise<void>;
   withRebuildSnapshot<T>(work: (snapshot: RebuildSnapshot) => Promise<T>): Promise<T>;
 }
