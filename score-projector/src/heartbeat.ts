@@ -39,7 +39,7 @@ export function startHeartbeat(deps: {
       deps.metrics.projectionLag.set(label, nextOffset >= logEnd ? 0 : Math.max(0, now - caughtUpAt) / 1000);
     }
     // In the background: a vacuum after a backlog takes seconds, and the beats must go on.
-    if (progress.size === partitions.length) void deps.postgres.behind(behind);
+    if (progress.size === partitions.length) void deps.postgres.behind(behind).catch(() => {});
     await deps.redis
       .writeProgress(progress)
       .catch((error) => deps.logger.debug({ err: (error as Error).message }, 'progress not written to Redis'));

@@ -1,4 +1,5 @@
 import type { Pool } from '@rankstream/schemas/runtime';
+import type pg from 'pg';
 
 const TABLES = 'totals, rank_buckets, period_counts';
 /** Events behind the log end that make a backlog, and how close to the end it ends. */
@@ -32,6 +33,8 @@ export function tableMaintenance(pool: Pool) {
   let analyzing: Promise<void> | undefined;
   let vacuuming: Promise<void> | undefined;
   let inBacklog = false;
+  /** A backlog ended and its vacuum has not succeeded yet: retried at the next beat. */
+  let vacuumDue = false;
 
   async function tableRows(client: { query: Pool['query'] }): Promise<number> {
     const { rows } = await client.query<{ reltuples: number }>(
@@ -59,11 +62,14 @@ export function tableMaintenance(pool: Pool) {
     }
   }
 
-  async function vacuum(): Promise<void> {
+  /** Vacuums; true when it did. Never throws: the callers run it in the background. */
+  async function vacuum(): Promise<boolean> {
     const written = writtenSinceVacuum;
     const inserted = pendingInserts;
-    const client = await pool.connect();
+    let client: pg.PoolClient | undefined;
+    let clean = true;
     try {
+      client = await pool.connect();
       // VACUUM runs outside a transaction, so the lock timeout is the session's until reset; another
       // instance vacuuming the same tables makes this one give up, not wait.
       await client.query(`SET lock_timeout = '500ms'`);
@@ -71,16 +77,26 @@ export function tableMaintenance(pool: Pool) {
       knownRows = await tableRows(client);
       writtenSinceVacuum -= written;
       pendingInserts -= inserted;
+      return true;
     } catch {
-      // A vacuum that did not happen is retried the next time the partitions are caught up.
+      return false;
     } finally {
-      await client.query('RESET lock_timeout').catch(() => {});
-      client.release();
+      if (client) {
+        await client.query('RESET lock_timeout').catch(() => {
+          clean = false;
+        });
+        // A session that kept the short lock timeout must not serve a batch.
+        client.release(clean ? undefined : true);
+      }
     }
   }
 
+  /** One vacuum at a time, after any ANALYZE in progress (the two take the same lock). */
   function startVacuum(): Promise<void> {
-    vacuuming ??= vacuum().finally(() => {
+    vacuuming ??= (async () => {
+      await analyzing;
+      if (await vacuum()) vacuumDue = false;
+    })().finally(() => {
       vacuuming = undefined;
     });
     return vacuuming;
@@ -89,6 +105,8 @@ export function tableMaintenance(pool: Pool) {
   return {
     beforeBatch(): Promise<void> {
       if (analyzing) return analyzing;
+      // A vacuum in progress analyzes too; an ANALYZE now would wait on its lock and give up.
+      if (vacuuming) return Promise.resolve();
       if (knownRows >= 0 && pendingInserts <= Math.max(10_000, knownRows / 5)) return Promise.resolve();
       analyzing = analyze().finally(() => {
         analyzing = undefined;
@@ -108,10 +126,12 @@ export function tableMaintenance(pool: Pool) {
     /** How far behind the log end this process's partitions are, in events (from the heartbeat). */
     behind(events: number): Promise<void> {
       if (events >= BACKLOG_EVENTS) inBacklog = true;
-      if (!inBacklog || events >= CAUGHT_UP_EVENTS) return vacuuming ?? Promise.resolve();
-      inBacklog = false;
-      if (writtenSinceVacuum <= 10_000) return vacuuming ?? Promise.resolve();
-      return startVacuum();
+      if (inBacklog && events < CAUGHT_UP_EVENTS) {
+        inBacklog = false;
+        vacuumDue = writtenSinceVacuum > 10_000;
+      }
+      if (vacuumDue && events < CAUGHT_UP_EVENTS) return startVacuum();
+      return vacuuming ?? Promise.resolve();
     },
   };
 }
