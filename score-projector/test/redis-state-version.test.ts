@@ -87,3 +87,11 @@ it('starts from a new random base after a clear, so that no version names two st
   expect(after).not.toBe(before + 1);
   expect((await publishedNow()).at(-1)).toBe(String(after));
 });
+
+it('tells the readers at once when it discards the projection', async () => {
+  const store = createRedisStore(redis, prefix);
+  await redis.set(keys.ready, '1');
+  await store.discard();
+  expect(await redis.exists(keys.ready)).toBe(0);
+  expect((await publishedNow()).at(-1)).toBe('discarded');
+});

@@ -191,7 +191,8 @@ export function createRedisStore(redis: Redis, prefix: string) {
      * progress cannot finish (its lock is gone), and the next check rebuilds Redis from scratch.
      */
     async discard(): Promise<void> {
-      await redis.del(keys.ready, keys.rebuilding);
+      // Told at once, so that readers stop serving what they hold in memory before their next poll.
+      await redis.multi().del(keys.ready, keys.rebuilding).publish(keys.changes, 'discarded').exec();
     },
 
     async isReady(): Promise<boolean> {
