@@ -126,3 +126,17 @@ it('leaves the cache while Redis is not ready, and reads PostgreSQL', async () =
   const answer = await get(cached.app, TOP);
   expect(answer.headers.get('x-served-by')).toBe('postgres');
 });
+
+it('does not pass off a cached page as the state of a version that came back with another watermark', async () => {
+  const before = await get(cached.app, TOP);
+  const version = cached.states.snapshot()!.version;
+  // Redis restored from an older snapshot, or a writer that does not bump: same version, new data.
+  await w.writer.totals([{ board: 'b', periodKey: 'all', userId: 'cid', score: 40, reachedAt: T + 1 }]);
+  await w.writer.watermark({ 0: 6 }, { store: 'redis' });
+  await w.redis.set(`${w.env.redisPrefix}version`, version);
+  await cached.states.refresh();
+  expect(cached.states.snapshot()?.version).toBe(version);
+  const after = await get(cached.app, TOP);
+  expect(after.headers.get('etag')).not.toBe(before.headers.get('etag'));
+  expect(names(after.body)).toEqual(['cid:null', 'ann:null', 'bob:Bob']);
+});

@@ -1,4 +1,4 @@
-import { type Logger, runEvery } from '@rankstream/schemas/runtime';
+import { type Logger, runEvery, withTimeout } from '@rankstream/schemas/runtime';
 import type { Redis } from 'ioredis';
 import type { StoreState } from '../domain/read-model.js';
 
@@ -16,12 +16,18 @@ export interface StateSnapshot {
  */
 export class ProjectionStateCache {
   private current: StateSnapshot | undefined;
+  /** Tickets order the replies: a state fetched before another must never replace it. */
+  private issued = 0;
+  private applied = 0;
+  private refreshedAt = 0;
+  private staleAfterMs = Number.POSITIVE_INFINITY;
   private readonly listeners = new Set<() => void>();
   private refreshing: Promise<void> | undefined;
   private refreshAgain = false;
   private poll: { stop(): Promise<void> } | undefined;
   private subscriber: Redis | undefined;
   private stopped = false;
+  private fetchTimeoutMs = 1_000;
 
   constructor(
     /** The whole state from Redis; undefined while Redis is not ready or rebuilding. */
@@ -29,13 +35,26 @@ export class ProjectionStateCache {
     private readonly logger: Logger,
   ) {}
 
-  /** The copy in memory; undefined while Redis is not ready, rebuilding or unreachable. */
+  /**
+   * The copy in memory; undefined while Redis is not ready, rebuilding or unreachable, and when no
+   * fetch has succeeded for a while (a hung connection must not freeze cached pages).
+   */
   snapshot(): StateSnapshot | undefined {
+    if (this.current && Date.now() - this.refreshedAt > this.staleAfterMs) return undefined;
     return this.current;
   }
 
-  /** A state a read brought back (or none: Redis could not serve), newer than the copy. */
-  offer(next: StateSnapshot | undefined): void {
+  /** Taken just before a command whose reply may carry the state: see offer(). */
+  ticket(): number {
+    this.issued += 1;
+    return this.issued;
+  }
+
+  /** The state a reply brought (none: Redis could not serve), unless a later-sent reply was applied. */
+  offer(next: StateSnapshot | undefined, ticket: number = this.ticket()): void {
+    if (ticket < this.applied) return;
+    this.applied = ticket;
+    this.refreshedAt = Date.now();
     const changed = next?.version !== this.current?.version;
     this.current = next;
     if (!changed) return;
@@ -68,11 +87,12 @@ export class ProjectionStateCache {
     this.refreshing = (async () => {
       do {
         this.refreshAgain = false;
+        const ticket = this.ticket();
         try {
-          this.offer(await this.fetch());
+          this.offer(await withTimeout(this.fetch(), this.fetchTimeoutMs), ticket);
         } catch (error) {
           this.logger.debug({ err: error }, 'projection state fetch failed');
-          this.offer(undefined);
+          this.offer(undefined, ticket);
         }
       } while (this.refreshAgain && !this.stopped);
       this.refreshing = undefined;
@@ -84,6 +104,8 @@ export class ProjectionStateCache {
   start(options: { subscriber: Redis; channel: string; pollMs: number }): void {
     const { subscriber, channel, pollMs } = options;
     this.subscriber = subscriber;
+    this.fetchTimeoutMs = Math.max(1_000, 5 * pollMs);
+    this.staleAfterMs = 3 * this.fetchTimeoutMs;
     subscriber.on('message', (ch: string, version: string) => {
       if (ch === channel && version !== this.current?.version) void this.refresh();
     });

@@ -112,15 +112,16 @@ export function createRedisReader(redis: Redis, prefix: string, states?: Project
     extra: readonly (string | number)[],
   ): Promise<{ no: StoreRead<never> } | { no: undefined; reply: ScriptReply; state: StoreState }> {
     const known = states?.snapshot();
+    const ticket = states?.ticket() ?? 0;
     const reply = await run(script, [prefix, known?.version ?? '', ...extra]);
     const no = unavailable(reply);
     if (no) {
-      if (reply.status !== 'board_missing') states?.offer(undefined);
+      if (reply.status !== 'board_missing') states?.offer(undefined, ticket);
       return { no };
     }
     if (reply.wm === undefined && known) return { no, reply, state: known.state };
     const state = parseState(reply);
-    if (state.version) states?.offer({ version: state.version, state });
+    if (state.version) states?.offer({ version: state.version, state }, ticket);
     return { no, reply, state };
   }
 

@@ -77,7 +77,7 @@ async function answerBoardRead<T extends { def: BoardDef }>(
   cacheKey?: string,
 ): Promise<Response> {
   const requirements = consistencyRequirements(c, deps.config.EVENTS_TOPIC);
-  const hit = cacheKey === undefined ? undefined : cachedAnswer(c, deps, cacheKey, requirements);
+  const hit = cacheKey === undefined ? undefined : cachedAnswer(c, deps, cacheKey, scope.periodKey, requirements);
   if (hit) return hit;
   const read = await consistentRead(deps, requirements, op);
   const answer = answerText(read, shape(checkBoard(scope, withHeaders(c, deps, read))), scope.periodKey);

@@ -84,9 +84,8 @@ export interface AnswerText {
  */
 const etags = new WeakMap<object, Map<string, string>>();
 
-/** The body and its ETag: the watermark plus the variant (what else picked the answer). */
-export function answerText(read: ConsistentRead<unknown>, body: unknown, variant: string): AnswerText {
-  const watermark = read.served.state.watermark;
+/** The ETag of a watermark and variant (what else picked the answer), computed once per pair. */
+function etagFor(watermark: Record<number, number>, variant: string): string {
   let byVariant = etags.get(watermark);
   if (!byVariant) {
     byVariant = new Map();
@@ -97,7 +96,12 @@ export function answerText(read: ConsistentRead<unknown>, body: unknown, variant
     etag = watermarkEtag(watermark, variant);
     if (byVariant.size < 64) byVariant.set(variant, etag);
   }
-  return { etag, body: JSON.stringify(body) };
+  return etag;
+}
+
+/** The body and its ETag. */
+export function answerText(read: ConsistentRead<unknown>, body: unknown, variant: string): AnswerText {
+  return { etag: etagFor(read.served.state.watermark, variant), body: JSON.stringify(body) };
 }
 
 /**
@@ -123,13 +127,16 @@ export function cachedAnswer(
   c: Context,
   deps: AppDeps,
   key: string,
+  variant: string,
   requirements: readonly ConsistencyRequirement[],
 ): Response | undefined {
   const snapshot = deps.states?.snapshot();
   if (!deps.answerCache || !snapshot || deps.reader.prefersRedis?.() !== true) return undefined;
   if (requirements.length > 0 && !coversRequirements(snapshot.state.watermark, requirements)) return undefined;
   const hit = deps.answerCache.get(key);
-  if (hit?.version !== snapshot.version) {
+  // The ETag too: a version that came back (Redis restored from a snapshot, a writer that does not
+  // bump it) must not pass off a page of another watermark as this one.
+  if (hit?.version !== snapshot.version || hit.etag !== etagFor(snapshot.state.watermark, variant)) {
     deps.metrics.answerCache.inc({ outcome: 'miss' });
     return undefined;
   }
