@@ -125,6 +125,19 @@ export function createRedisReader(redis: Redis, prefix: string, states?: Project
     return { no, reply, state };
   }
 
+  // Definitions change rarely and every read brings one: parse each text once.
+  const defs = new Map<string, BoardDef>();
+  function boardDef(board: string, json: string): BoardDef {
+    const key = `${board}\n${json}`;
+    let def = defs.get(key);
+    if (!def) {
+      if (defs.size >= 1_000) defs.clear();
+      def = parseBoardDef(board, json);
+      defs.set(key, def);
+    }
+    return def;
+  }
+
   /** The common path of the per-board reads: unavailable, or the def, total and state. */
   async function boardRead<T>(
     script: ScriptName,
@@ -135,7 +148,7 @@ export function createRedisReader(redis: Redis, prefix: string, states?: Project
   ): Promise<StoreRead<T>> {
     const r = await read(script, [board, periodKey, ...extra]);
     if (r.no) return r.no;
-    const def = parseBoardDef(board, String(r.reply.def));
+    const def = boardDef(board, String(r.reply.def));
     return { served: true, value: build(def, Number(r.reply.total), r.reply), state: r.state };
   }
 
