@@ -52,9 +52,35 @@ describe('the query-api process', () => {
       const proc = await startService('query-api', env.env, { port: await freePort() });
       expect((await fetchJson(`${proc.url}/healthz`)).status).toBe(200);
       expect((await fetchJson(`${proc.url}/readyz`)).body.status).toBe('ready');
-      const top = await fetchJson(`${proc.url}/v1/boards/svc/top`);
-      expect(top.headers.get('x-served-by')).toBe('redis');
+      const top = await fetchJson(`${proc.url}/v1/boards/svc/top`, { origin: 'https://game.example' });
       expect(top.body.entries).toEqual([{ rank: 1, userId: 'x', username: null, imageUrl: null, score: 1 }]);
+      // Through @hono/node-server, whose plain header records the answers use (read-answer.ts).
+      expect(
+        Object.fromEntries(
+          [...top.headers].filter(([name]) => !['date', 'connection', 'keep-alive', 'content-length'].includes(name)),
+        ),
+      ).toEqual({
+        'access-control-allow-origin': '*',
+        'access-control-expose-headers': 'ETag,X-Served-By,X-Projection-Lag-Ms,X-Consistency,Retry-After',
+        'cache-control': 'public, max-age=1',
+        'content-type': 'application/json; charset=UTF-8',
+        etag: expect.stringMatching(/^"[\w-]{22}"$/),
+        vary: 'X-Consistency-Token',
+        'x-projection-lag-ms': '0',
+        'x-served-by': 'redis',
+      });
+      const again = await fetch(`${proc.url}/v1/boards/svc/top`, {
+        headers: { 'if-none-match': top.headers.get('etag')! },
+      });
+      expect(again.status).toBe(304);
+      expect(again.headers.get('x-served-by')).toBe('redis');
+      const metrics = await (await fetch(`${proc.url}/metrics`)).text();
+      expect(metrics).toMatch(
+        /query_http_requests_total\{[^}]*route="\/v1\/boards\/:board\/top"[^}]*status="200",served_by="redis"[^}]*\} 1/,
+      );
+      expect(metrics).toMatch(
+        /query_http_requests_total\{[^}]*route="\/v1\/boards\/:board\/top"[^}]*status="304",served_by="redis"[^}]*\} 1/,
+      );
       const doc = await fetchJson(`${proc.url}/openapi.json`);
       expect(doc.body.info.title).toBe('Rankstream query API');
       expect(await proc.stop('SIGTERM')).toBe(0);

@@ -27,14 +27,19 @@ export function corsHeaders(options: CorsOptions): MiddlewareHandler {
     maxAge: options.maxAgeSeconds,
   });
   const expose = options.exposeHeaders.join(',');
+  const forAnyOrigin = { 'Access-Control-Allow-Origin': '*', 'Access-Control-Expose-Headers': expose };
   return async (c, next) => {
     if (c.req.method === 'OPTIONS') return preflight(c, next);
-    const origin = c.req.header('origin') ?? '';
-    if (anyOrigin) c.header('Access-Control-Allow-Origin', '*');
-    else if (options.origins.includes(origin)) c.header('Access-Control-Allow-Origin', origin);
-    c.header('Access-Control-Expose-Headers', expose);
-    // The answer depends on the Origin header unless every origin gets the same one.
-    if (!anyOrigin) c.header('Vary', 'Origin', { append: true });
+    let headers: Record<string, string> = forAnyOrigin;
+    if (!anyOrigin) {
+      const origin = c.req.header('origin') ?? '';
+      // The answer depends on the Origin header unless every origin gets the same one.
+      headers = { 'Access-Control-Expose-Headers': expose, Vary: 'Origin' };
+      if (options.origins.includes(origin)) headers['Access-Control-Allow-Origin'] = origin;
+    }
+    for (const [name, value] of Object.entries(headers)) c.header(name, value, { append: name === 'Vary' });
+    // The answers a handler builds itself (read-answer.ts, storeAnswer) take them from here.
+    c.set('corsHeaders', headers);
     await next();
   };
 }

@@ -7,7 +7,9 @@ export function requestMetrics(metrics: QueryMetrics): MiddlewareHandler {
     const started = performance.now();
     await next();
     const route = c.req.routePath === '/*' || !c.req.routePath ? 'unmatched' : c.req.routePath;
-    const servedBy = c.res.headers.get('X-Served-By') ?? 'none';
+    // From the context, not c.res.headers: reading those would turn a plain header record into a
+    // WHATWG Headers object, the cost the answers avoid (read-answer.ts, storeAnswer).
+    const servedBy = c.get('servedBy') ?? 'none';
     metrics.requests.inc({ route, method: c.req.method, status: String(c.res.status), served_by: servedBy });
     if (!route.endsWith('/stream')) {
       metrics.latency.observe({ route, served_by: servedBy }, (performance.now() - started) / 1000);

@@ -24,15 +24,14 @@ import { documentedGet } from './documented-get.js';
 import {
   answerText,
   boardNotFound,
-  type ConsistentRead,
   cachedAnswer,
   consistencyRequirements,
   consistentRead,
   jsonAnswer,
   periodNotKept,
   rememberAnswer,
-  sendAnswer,
   setStoreHeaders,
+  storeAnswer,
 } from './read-answer.js';
 
 const json = (schema: z.ZodType, description: string) => ({
@@ -57,11 +56,6 @@ export function checkBoard<T extends { def: BoardDef }>(scope: Scope, value: T |
   return value;
 }
 
-function withHeaders<T>(c: Context, deps: AppDeps, read: ConsistentRead<T>): T {
-  setStoreHeaders(c, deps, read);
-  return read.served.value;
-}
-
 /**
  * The path of every per-board read: read (waiting for the request's consistency tokens), set the
  * store headers, check the board and its period, shape the answer, and send it with its cache
@@ -80,9 +74,17 @@ async function answerBoardRead<T extends { def: BoardDef }>(
   const hit = cacheKey === undefined ? undefined : cachedAnswer(c, deps, cacheKey, scope.periodKey, requirements);
   if (hit) return hit;
   const read = await consistentRead(deps, requirements, op);
-  const answer = answerText(read, shape(checkBoard(scope, withHeaders(c, deps, read))), scope.periodKey);
+  let body: object;
+  try {
+    body = shape(checkBoard(scope, read.served.value));
+  } catch (error) {
+    // A 404 or 400 found in the data still names the store that was read.
+    setStoreHeaders(c, deps, read);
+    throw error;
+  }
+  const answer = answerText(read, body, scope.periodKey);
   if (cacheKey !== undefined) rememberAnswer(deps, cacheKey, read, answer);
-  return sendAnswer(c, answer, read.stale);
+  return storeAnswer(c, deps, read, answer);
 }
 
 /** A user's answer, or the 404 for a user without a score on this board and period. */
@@ -107,8 +109,9 @@ export function boardRoutes(deps: AppDeps) {
     }),
     async (c) => {
       const read = await consistentRead(deps, consistencyRequirements(c, topic), (r) => r.boards());
-      const body = shapeBoards(withHeaders(c, deps, read));
-      return jsonAnswer(c, read, body, `boards:${JSON.stringify(body.boards.map((b) => [b.board, b.periods]))}`);
+      const body = shapeBoards(read.served.value);
+      const variant = `boards:${JSON.stringify(body.boards.map((b) => [b.board, b.periods]))}`;
+      return jsonAnswer(c, deps, read, body, variant);
     },
   );
 

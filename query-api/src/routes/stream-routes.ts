@@ -5,7 +5,7 @@ import type { AppDeps } from '../deps.js';
 import { type Scope, shapeTop, shapeUserStream } from '../domain/answers.js';
 import { watermarkEtag } from '../domain/etag.js';
 import { projectionLagMs } from '../domain/projection-lag.js';
-import type { StoreState } from '../domain/read-model.js';
+import type { StoreName, StoreState } from '../domain/read-model.js';
 import { boardParams, boardUserParams, errorResponses, streamQuery, userStreamQuery } from './api-schemas.js';
 import { checkBoard, requestScope } from './board-routes.js';
 import { documentedGet } from './documented-get.js';
@@ -66,9 +66,10 @@ function openStream(
   c: Context,
   deps: AppDeps,
   kind: 'top' | 'user',
-  first: { servedBy: string; state: StoreState },
+  first: { servedBy: StoreName; state: StoreState },
   run: (stream: SSEStreamingApi) => Promise<void>,
 ): Response {
+  c.set('servedBy', first.servedBy);
   c.header('X-Served-By', first.servedBy);
   c.header('X-Projection-Lag-Ms', String(projectionLagMs(first.state, deps.now())));
   c.header('Cache-Control', 'no-store');

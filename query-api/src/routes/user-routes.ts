@@ -30,14 +30,14 @@ export function userRoutes(deps: AppDeps) {
       const read = await consistentRead(deps, consistencyRequirements(c, deps.config.EVENTS_TOPIC), (r) =>
         r.userBoards(userId, current),
       );
-      setStoreHeaders(c, deps, read);
       const body = shapeUserBoards(userId, read.served.value);
       if (!body) {
+        setStoreHeaders(c, deps, read);
         throw new HttpError(404, 'user_not_found', `no profile and no score for user ${userId}`, [
           { path: 'userId', message: 'unknown user' },
         ]);
       }
-      return jsonAnswer(c, read, body, `${current.daily}|${current.weekly}|${current.monthly}`);
+      return jsonAnswer(c, deps, read, body, `${current.daily}|${current.weekly}|${current.monthly}`);
     },
   );
 

@@ -1,0 +1,11 @@
+import type { StoreName } from './domain/read-model.js';
+
+/** What middlewares and handlers hand each other through Hono's context (c.set / c.get). */
+declare module 'hono' {
+  interface ContextVariableMap {
+    /** The store that answered, for the request metrics. */
+    servedBy: StoreName;
+    /** The CORS headers of this request, for answers a handler builds as a Response itself. */
+    corsHeaders: Record<string, string>;
+  }
+}
