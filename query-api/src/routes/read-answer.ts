@@ -65,13 +65,23 @@ export async function consistentRead<T>(
   }
 }
 
-/** The headers every /v1 answer carries once a store has been read (for answers Hono builds). */
+/**
+ * The headers every /v1 answer carries once a store has been read, added to `into`. `Vary` extends
+ * what is there (the CORS middleware's `Origin`).
+ */
+function addStoreHeaders(into: Record<string, string>, deps: AppDeps, read: ConsistentRead<unknown>): void {
+  into['X-Served-By'] = read.served.servedBy;
+  into['X-Projection-Lag-Ms'] = String(projectionLagMs(read.served.state, deps.now()));
+  into.Vary = into.Vary ? `${into.Vary}, X-Consistency-Token` : 'X-Consistency-Token';
+  if (read.stale) into['X-Consistency'] = 'stale';
+}
+
+/** The store headers on an answer Hono builds (errors found in the data, the user route's 404). */
 export function setStoreHeaders(c: Context, deps: AppDeps, read: ConsistentRead<unknown>): void {
   c.set('servedBy', read.served.servedBy);
-  c.header('X-Served-By', read.served.servedBy);
-  c.header('X-Projection-Lag-Ms', String(projectionLagMs(read.served.state, deps.now())));
-  c.header('Vary', 'X-Consistency-Token', { append: true });
-  if (read.stale) c.header('X-Consistency', 'stale');
+  const headers: Record<string, string> = {};
+  addStoreHeaders(headers, deps, read);
+  for (const [name, value] of Object.entries(headers)) c.header(name, value, { append: name === 'Vary' });
 }
 
 export interface AnswerText {
@@ -116,10 +126,7 @@ export function answerText(read: ConsistentRead<unknown>, body: unknown, variant
 export function storeAnswer(c: Context, deps: AppDeps, read: ConsistentRead<unknown>, answer: AnswerText): Response {
   c.set('servedBy', read.served.servedBy);
   const headers: Record<string, string> = Object.assign({}, c.get('corsHeaders'));
-  headers['X-Served-By'] = read.served.servedBy;
-  headers['X-Projection-Lag-Ms'] = String(projectionLagMs(read.served.state, deps.now()));
-  headers.Vary = headers.Vary ? `${headers.Vary}, X-Consistency-Token` : 'X-Consistency-Token';
-  if (read.stale) headers['X-Consistency'] = 'stale';
+  addStoreHeaders(headers, deps, read);
   headers.ETag = answer.etag;
   headers['Cache-Control'] = read.stale ? 'no-store' : 'public, max-age=1';
   if (!read.stale && etagMatches(c.req.header('if-none-match'), answer.etag)) {
