@@ -64,7 +64,11 @@ export function createEventCodec(options: { registryUrl: string; topic: string }
     const subject = subjectFor(options.topic, fullName);
     const schema = { type: SchemaType.AVRO as const, schema: JSON.stringify(avsc) };
     const known = await lookUp(subject, schema);
-    if (known !== undefined) return known;
+    if (known !== undefined) {
+      // As register() would: the schema in the client's cache, so that encoding needs no request.
+      await registry.getSchema(known);
+      return known;
+    }
     try {
       return (await registry.register(schema, { subject })).id;
     } catch (error) {
