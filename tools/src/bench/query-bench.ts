@@ -132,13 +132,12 @@ export async function benchQueries(o: {
   };
   const loadGenerator = ensureWrk(log) ? 'wrk' : 'node';
   const load = async (server: RunningServer, path: LoadPath, seconds: number): Promise<LoadResult> => {
-    const connections = o.connections;
-    const baseUrl = server.url;
-    if (loadGenerator === 'node') return runLoad({ baseUrl, path: () => expandPath(path), connections, seconds });
-    if (!server.countsServedBy) return runWrkLoad({ baseUrl, path, connections, seconds });
+    const run = { baseUrl: server.url, path, connections: o.connections, seconds };
+    if (loadGenerator === 'node' || !server.countsServedBy) return loadPath(loadGenerator === 'wrk', run);
     // wrk reads no headers, so which store answered comes from the service's own counters.
+    const baseUrl = server.url;
     const before = await servedByCounts(baseUrl);
-    const result = await runWrkLoad({ baseUrl, path, connections, seconds });
+    const result = await loadPath(true, run);
     const after = await servedByCounts(baseUrl);
     for (const [store, n] of Object.entries(after)) {
       if (n > (before[store] ?? 0)) result.servedBy[store] = n - (before[store] ?? 0);
@@ -240,6 +239,20 @@ export async function benchQueries(o: {
     redisBytesPerPlayer,
     loadGenerator,
   };
+}
+
+/** A bounded load on one path with wrk, or with the Node load generator where wrk is missing. */
+function loadPath(
+  wrk: boolean,
+  o: { baseUrl: string; path: LoadPath; connections: number; seconds: number },
+): Promise<LoadResult> {
+  if (wrk) return runWrkLoad(o);
+  return runLoad({
+    baseUrl: o.baseUrl,
+    path: () => expandPath(o.path),
+    connections: o.connections,
+    seconds: o.seconds,
+  });
 }
 
 /** A cursor path to the second page of top-100, from the server itself (the same for every request). */
@@ -347,9 +360,7 @@ export async function benchJustFilled(o: {
     };
     const wrk = ensureWrk(o.log);
     for (const [name, path] of Object.entries(paths)) {
-      const r = wrk
-        ? await runWrkLoad({ baseUrl: query.url, path, connections: 16, seconds: o.seconds })
-        : await runLoad({ baseUrl: query.url, path: () => expandPath(path), connections: 16, seconds: o.seconds });
+      const r = await loadPath(wrk, { baseUrl: query.url, path, connections: 16, seconds: o.seconds });
       results[name] = r;
       o.log(
         `  PostgreSQL just filled, ${name}: ${Math.round(r.requestsPerSecond)} req/s, p50 ${r.latencyMs.p50.toFixed(2)} ms, p99 ${r.latencyMs.p99.toFixed(2)} ms (non-2xx: ${r.errors}, players without a score)`,
