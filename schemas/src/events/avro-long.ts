@@ -1,8 +1,6 @@
 import avro from 'avsc';
 import { MAX_ABS_VALUE } from './limits.js';
 
-const MAX = BigInt(MAX_ABS_VALUE);
-
 /**
  * avsc's built-in long zigzag-encodes with float arithmetic: values below -2^52 decode to a different
  * number and ±(2^53-1) is refused outright. The contract allows |v| <= 2^53-1 (and a Java producer may
@@ -11,9 +9,11 @@ const MAX = BigInt(MAX_ABS_VALUE);
  */
 export const exactLongType = avro.types.LongType.__with({
   fromBuffer(buf: Buffer): number {
-    const n = buf.readBigInt64LE();
-    if (n > MAX || n < -MAX) throw new Error(`long ${n} is outside ±(2^53-1)`);
-    return Number(n);
+    // In doubles, without a BigInt per value (the projector decodes two longs per event): the sum is
+    // exact whenever |n| <= 2^53, and beyond that it rounds to a value past ±MAX all the same.
+    const n = buf.readInt32LE(4) * 2 ** 32 + buf.readUInt32LE(0);
+    if (n > MAX_ABS_VALUE || n < -MAX_ABS_VALUE) throw new Error(`long ${buf.readBigInt64LE()} is outside ±(2^53-1)`);
+    return n;
   },
   toBuffer(n: number): Buffer {
     const buf = Buffer.alloc(8);
