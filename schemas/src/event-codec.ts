@@ -1,8 +1,15 @@
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import type { Type } from 'avsc';
 import type { z } from 'zod';
 import { avroTypeOptions } from './events/avro-long.js';
 import { PROFILE_EVENT_NAME, type ProfileEvent, profileEventAvsc, profileEventSchema } from './events/profile-event.js';
-import { SCORE_EVENT_NAME, type ScoreEvent, scoreEventAvsc, scoreEventSchema } from './events/score-event.js';
+import {
+  SCORE_EVENT_NAME,
+  type ScoreEvent,
+  scoreEventAvsc,
+  scoreEventFromRecord,
+  scoreEventSchema,
+} from './events/score-event.js';
 import { type ErrorDetail, issuesToDetails } from './http-error.js';
 
 /**
@@ -34,14 +41,34 @@ export interface EventCodec {
   encodeProfile(event: ProfileEvent): Promise<Buffer>;
   /** Throws PoisonMessageError for a message that will never decode; other errors are transient. */
   decode(message: Buffer | null): Promise<DecodedEvent>;
+  /**
+   * Decodes a batch: each message's event, or the PoisonMessageError it would throw, in order. Other
+   * errors (the registry unreachable) reject the whole call. Asks the registry only for schema ids it
+   * has not seen; the rest is synchronous.
+   */
+  decodeMany(messages: readonly (Buffer | null)[]): Promise<(DecodedEvent | PoisonMessageError)[]>;
   /** Registers both schemas now (otherwise on first encode). Returns their ids. */
   register(): Promise<{ score: number; profile: number }>;
 }
 
-const KINDS = {
-  [SCORE_EVENT_NAME]: { kind: 'score', schema: scoreEventSchema },
+interface EventKind {
+  kind: DecodedEvent['kind'];
+  schema: z.ZodType;
+  /** A cheaper check giving what `schema` would, or undefined to let `schema` decide (and explain). */
+  fastPath?: (record: Record<string, unknown>) => unknown;
+}
+
+const KINDS: Record<string, EventKind> = {
+  [SCORE_EVENT_NAME]: { kind: 'score', schema: scoreEventSchema, fastPath: scoreEventFromRecord },
   [PROFILE_EVENT_NAME]: { kind: 'profile', schema: profileEventSchema },
-} as const;
+};
+
+/** What decoding needs of one schema id, once the registry has answered for it. */
+interface Reader {
+  id: number;
+  kind: EventKind;
+  type: Type;
+}
 
 function statusOf(error: unknown): number | undefined {
   const status = (error as { status?: unknown } | null)?.status;
@@ -104,37 +131,80 @@ export function createEventCodec(options: { registryUrl: string; topic: string }
     return ids;
   }
 
-  async function decode(message: Buffer | null): Promise<DecodedEvent> {
-    if (!message || message.length < 5 || message[0] !== 0) {
-      throw new PoisonMessageError('not_wire_format', 'not in the Confluent wire format (magic byte + schema id)');
-    }
-    const id = message.readInt32BE(1);
-    let schema: { name?: string };
+  /** Per schema id, once the registry knew it; a poison answer (not an event schema) is kept too. */
+  const readers = new Map<number, Reader | PoisonMessageError>();
+
+  async function readerFor(id: number): Promise<Reader | PoisonMessageError> {
+    const known = readers.get(id);
+    if (known !== undefined) return known;
+    let type: Type;
     try {
-      schema = (await registry.getSchema(id)) as { name?: string };
+      type = (await registry.getSchema(id)) as Type;
     } catch (error) {
       const status = statusOf(error);
-      if (status === 404 || status === 422) throw new PoisonMessageError('unknown_schema', `unknown schema id ${id}`);
+      // Not kept: a schema registered a moment later is a schema like any other.
+      if (status === 404 || status === 422) return new PoisonMessageError('unknown_schema', `unknown schema id ${id}`);
       throw error;
     }
-    const kind = schema.name ? KINDS[schema.name as keyof typeof KINDS] : undefined;
-    if (!kind)
-      throw new PoisonMessageError('unknown_record', `schema id ${id} is not a Rankstream event (${schema.name})`);
-    let raw: unknown;
-    try {
-      raw = await registry.decode(message);
-    } catch (error) {
-      throw new PoisonMessageError('undecodable', `cannot decode with schema id ${id}: ${(error as Error).message}`);
+    const name = (type as { name?: string }).name;
+    const kind = name === undefined ? undefined : KINDS[name];
+    const reader =
+      kind === undefined
+        ? new PoisonMessageError('unknown_record', `schema id ${id} is not a Rankstream event (${name})`)
+        : { id, kind, type };
+    readers.set(id, reader);
+    return reader;
+  }
+
+  function schemaIdOf(message: Buffer | null): number | PoisonMessageError {
+    if (!message || message.length < 5 || message[0] !== 0) {
+      return new PoisonMessageError('not_wire_format', 'not in the Confluent wire format (magic byte + schema id)');
     }
-    const parsed = (kind.schema as z.ZodType).safeParse(raw);
+    return message.readInt32BE(1);
+  }
+
+  function decodeWith(reader: Reader, message: Buffer): DecodedEvent | PoisonMessageError {
+    let record: Record<string, unknown>;
+    try {
+      record = reader.type.fromBuffer(message.subarray(5)) as Record<string, unknown>;
+    } catch (error) {
+      return new PoisonMessageError(
+        'undecodable',
+        `cannot decode with schema id ${reader.id}: ${(error as Error).message}`,
+      );
+    }
+    const { kind } = reader;
+    const fast = kind.fastPath?.(record);
+    if (fast !== undefined) return { kind: kind.kind, event: fast } as DecodedEvent;
+    const parsed = kind.schema.safeParse(record);
     if (!parsed.success) {
-      throw new PoisonMessageError(
+      return new PoisonMessageError(
         'invalid_event',
         'the event breaks the contract',
         issuesToDetails(parsed.error.issues),
       );
     }
     return { kind: kind.kind, event: parsed.data } as DecodedEvent;
+  }
+
+  async function decodeMany(messages: readonly (Buffer | null)[]): Promise<(DecodedEvent | PoisonMessageError)[]> {
+    const ids = messages.map(schemaIdOf);
+    const unseen = new Set<number>();
+    for (const id of ids) if (typeof id === 'number' && !readers.has(id)) unseen.add(id);
+    const fetched = new Map<number, Reader | PoisonMessageError>();
+    await Promise.all([...unseen].map(async (id) => fetched.set(id, await readerFor(id))));
+    return messages.map((message, i) => {
+      const id = ids[i] as number | PoisonMessageError;
+      if (typeof id !== 'number') return id;
+      const reader = (readers.get(id) ?? fetched.get(id)) as Reader | PoisonMessageError;
+      return reader instanceof PoisonMessageError ? reader : decodeWith(reader, message as Buffer);
+    });
+  }
+
+  async function decode(message: Buffer | null): Promise<DecodedEvent> {
+    const [result] = await decodeMany([message]);
+    if (result instanceof PoisonMessageError) throw result;
+    return result as DecodedEvent;
   }
 
   return {
@@ -146,5 +216,6 @@ export function createEventCodec(options: { registryUrl: string; topic: string }
       return registry.encode((await register()).profile, event);
     },
     decode,
+    decodeMany,
   };
 }

@@ -1,4 +1,4 @@
-import { type EventCodec, PoisonMessageError, type RankOrder } from '@rankstream/schemas';
+import { type DecodedEvent, type EventCodec, PoisonMessageError, type RankOrder } from '@rankstream/schemas';
 import type { Logger } from '@rankstream/schemas/runtime';
 import type { DeadLetterPublisher } from './adapters/kafka-dead-letters.js';
 import type { RedisStore } from './adapters/redis-store.js';
@@ -105,24 +105,30 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
   const orders = new Map<string, RankOrder>();
 
   async function decodeAll(messages: readonly IncomingMessage[]): Promise<DecodedMessage[]> {
-    const decoded: DecodedMessage[] = [];
-    for (const m of messages) {
+    // Anything but a poison message (registry unreachable) rejects: the batch is retried whole.
+    const results = await codec.decodeMany(messages.map((m) => m.value));
+    let registryKnowsEvents: boolean | undefined;
+    const decoded: DecodedMessage[] = new Array(messages.length);
+    for (let i = 0; i < messages.length; i++) {
+      const m = messages[i] as IncomingMessage;
+      const result = results[i] as DecodedEvent | PoisonMessageError;
       const key = m.key === null ? null : m.key.toString('utf8');
-      try {
-        decoded.push({ offset: m.offset, timestamp: m.timestamp, key, decoded: await codec.decode(m.value) });
-      } catch (error) {
-        // Anything else (registry unreachable) is transient: the batch fails and is retried whole.
-        if (!(error instanceof PoisonMessageError)) throw error;
-        if (error.reason === 'unknown_schema' && !(await deps.registry.knowsEventSubjects())) {
-          throw new Error(`${error.message}, and the registry does not know the events subjects: not dead-lettering`);
-        }
-        decoded.push({
-          offset: m.offset,
-          timestamp: m.timestamp,
-          key,
-          poison: { reason: error.reason, message: error.message, details: error.details },
-        });
+      if (!(result instanceof PoisonMessageError)) {
+        decoded[i] = { offset: m.offset, timestamp: m.timestamp, key, decoded: result };
+        continue;
       }
+      if (result.reason === 'unknown_schema') {
+        registryKnowsEvents ??= await deps.registry.knowsEventSubjects();
+        if (!registryKnowsEvents) {
+          throw new Error(`${result.message}, and the registry does not know the events subjects: not dead-lettering`);
+        }
+      }
+      decoded[i] = {
+        offset: m.offset,
+        timestamp: m.timestamp,
+        key,
+        poison: { reason: result.reason, message: result.message, details: result.details },
+      };
     }
     return decoded;
   }

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { avroTypeOptions } from './avro-long.js';
 import { MAX_ABS_VALUE, MAX_OCCURRED_AT, MIN_OCCURRED_AT, PERIODS, SCORE_OPS } from './limits.js';
-import { scoreEventAvsc, scoreEventSchema } from './score-event.js';
+import { scoreEventAvsc, scoreEventFromRecord, scoreEventSchema } from './score-event.js';
 
 const avsc = avro.Type.forSchema(scoreEventAvsc as avro.Schema, avroTypeOptions);
 
@@ -114,5 +114,93 @@ describe('score event: zod against Avro', () => {
     expect(scoreEventSchema.safeParse({ ...base, value: MAX_ABS_VALUE + 1 }).success).toBe(false);
     expect(scoreEventSchema.safeParse({ ...base, value: 1.5 }).success).toBe(false);
     expect(scoreEventSchema.safeParse({ ...base, value: 1, metadata: 'x'.repeat(1025) }).success).toBe(false);
+  });
+});
+
+/** Mostly valid; otherwise at an edge, of the wrong type or missing, so both answers of the fast path are exercised. */
+const edgy = <T>(valid: fc.Arbitrary<T>, ...edges: unknown[]) =>
+  fc.oneof({ arbitrary: valid, weight: 6 }, { arbitrary: fc.constantFrom(...edges), weight: 1 });
+const anyRecord = fc.record({
+  eventId: edgy(fc.string({ maxLength: 130, unit: 'binary' }), '', 'x'.repeat(128), 'x'.repeat(129)),
+  userId: edgy(fc.string({ unit: userIdChar, maxLength: 66 }), 'a b', 'ü', 'a\n'),
+  board: edgy(fc.string({ unit: boardChar, maxLength: 66 }), 'Global', undefined, 7),
+  op: edgy(fc.constantFrom(...SCORE_OPS), 'best', undefined),
+  value: edgy(
+    fc.integer({ min: -MAX_ABS_VALUE, max: MAX_ABS_VALUE }),
+    MAX_ABS_VALUE,
+    -MAX_ABS_VALUE,
+    MAX_ABS_VALUE + 1,
+    -MAX_ABS_VALUE - 1,
+    1.5,
+    -0,
+    Number.NaN,
+    '1',
+  ),
+  occurredAt: edgy(
+    fc.integer({ min: MIN_OCCURRED_AT - 2, max: MAX_OCCURRED_AT + 2 }),
+    MIN_OCCURRED_AT,
+    MIN_OCCURRED_AT + 1,
+    MAX_OCCURRED_AT,
+    MAX_OCCURRED_AT + 1,
+    2e12 + 0.5,
+  ),
+  periods: edgy(
+    fc.subarray([...PERIODS]).chain((ps) => fc.shuffledSubarray(ps, { minLength: ps.length, maxLength: ps.length })),
+    ['daily', 'daily'],
+    ['hourly'],
+    'daily',
+    undefined,
+    ['daily', 'weekly', 'monthly', 'daily'],
+  ),
+  source: edgy(
+    fc.oneof(fc.constant(null), fc.string({ maxLength: 130, unit: 'binary' })),
+    undefined,
+    'x'.repeat(128),
+    'x'.repeat(129),
+  ),
+  metadata: edgy(
+    fc.oneof(fc.constant(null), json),
+    '{not json',
+    `"${'é'.repeat(511)}"`,
+    `"${'é'.repeat(512)}"`,
+    `"${'x'.repeat(1022)}"`,
+    3,
+  ),
+});
+
+describe('score event: the fast path for decoded records', () => {
+  it('gives exactly what zod gives whenever it answers, and answers for every valid record', () => {
+    let answered = 0;
+    fc.assert(
+      fc.property(anyRecord, (record) => {
+        const fast = scoreEventFromRecord(record);
+        const parsed = scoreEventSchema.safeParse(record);
+        if (fast === undefined) {
+          // A record with every field present and zod's approval must take the fast path.
+          const complete = Object.values(record).every((v) => v !== undefined);
+          if (complete) expect(parsed.success).toBe(false);
+          return;
+        }
+        answered++;
+        expect(parsed.success).toBe(true);
+        expect(JSON.stringify(fast)).toBe(JSON.stringify(parsed.data));
+        expect(fast).toStrictEqual(parsed.data);
+      }),
+      { numRuns: 3000 },
+    );
+    expect(answered).toBeGreaterThan(100);
+  });
+
+  it('answers for what Avro decodes', () => {
+    const event = scoreEventSchema.parse({
+      eventId: 'e1',
+      userId: 'u1',
+      board: 'b',
+      value: -(2 ** 52) - 1,
+      occurredAt: MIN_OCCURRED_AT + 1,
+      periods: ['weekly', 'daily'],
+      metadata: '{"a":1}',
+    });
+    expect(scoreEventFromRecord(avsc.fromBuffer(avsc.toBuffer(event)))).toStrictEqual(event);
   });
 });
