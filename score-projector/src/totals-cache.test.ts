@@ -1,18 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import type { TotalRow } from './domain/batch-fold.js';
+import { type FoldedTotal, totalKey } from './domain/batch-fold.js';
 import { createTotalsCache } from './totals-cache.js';
 
-function row(userId: string, score: number, version = 1): TotalRow {
-  return { board: 'b', periodKey: 'all', userId, score, rankScore: -score, reachedAt: 1, eventCount: 1, version };
+function row(userId: string, score: number, version = 1): FoldedTotal {
+  const key = totalKey(id(userId));
+  return { ...id(userId), score, rankScore: -score, reachedAt: 1, eventCount: 1, version, baseVersion: -1, key };
 }
 const id = (userId: string) => ({ board: 'b', periodKey: 'all', userId });
+/** What touchedTotals hands over: the ids by key. */
+const ids = (...users: string[]) => new Map(users.map((u) => [totalKey(id(u)), id(u)]));
 
 describe('totals cache', () => {
   it('knows the totals it committed while the checkpoint is the one it left', () => {
     const cache = createTotalsCache(100);
-    expect(cache.lookup(0, 0, [id('u1')]).missing).toEqual([id('u1')]);
+    expect(cache.lookup(0, 0, ids('u1')).missing).toEqual([id('u1')]);
     cache.committed(0, 0, 10, [row('u1', 5)]);
-    const { known, missing } = cache.lookup(0, 10, [id('u1'), id('u2')]);
+    const { known, missing } = cache.lookup(0, 10, ids('u1', 'u2'));
     expect([...known.values()].map((t) => t.score)).toEqual([5]);
     expect(missing).toEqual([id('u2')]);
   });
@@ -20,11 +23,11 @@ describe('totals cache', () => {
   it('forgets a partition whose checkpoint moved elsewhere (another instance, a replay)', () => {
     const cache = createTotalsCache(100);
     cache.committed(0, 0, 10, [row('u1', 5)]);
-    expect(cache.lookup(0, 25, [id('u1')]).missing).toEqual([id('u1')]);
+    expect(cache.lookup(0, 25, ids('u1')).missing).toEqual([id('u1')]);
     expect(cache.size).toBe(0);
     // A commit from the old tag after the reset does not resurrect stale entries as valid.
     cache.committed(0, 10, 20, [row('u1', 6)]);
-    expect(cache.lookup(0, 25, [id('u1')]).missing).toEqual([id('u1')]);
+    expect(cache.lookup(0, 25, ids('u1')).missing).toEqual([id('u1')]);
   });
 
   it('forgets the partitions a rebalance took away, and keeps the ones still owned', () => {
@@ -33,8 +36,8 @@ describe('totals cache', () => {
     cache.committed(1, 0, 10, [row('u2', 7), row('u3', 1)]);
     cache.retainOnly([1, 2]);
     expect(cache.size).toBe(2);
-    expect(cache.lookup(0, 10, [id('u1')]).missing).toEqual([id('u1')]);
-    expect([...cache.lookup(1, 10, [id('u2')]).known.values()].map((t) => t.score)).toEqual([7]);
+    expect(cache.lookup(0, 10, ids('u1')).missing).toEqual([id('u1')]);
+    expect([...cache.lookup(1, 10, ids('u2')).known.values()].map((t) => t.score)).toEqual([7]);
   });
 
   it('forgets one partition on demand (a conflict showed an entry stale) and keeps the others', () => {
@@ -43,23 +46,23 @@ describe('totals cache', () => {
     cache.committed(1, 0, 10, [row('u2', 7)]);
     cache.forget(0);
     expect(cache.size).toBe(1);
-    expect(cache.lookup(0, 10, [id('u1')]).missing).toEqual([id('u1')]);
-    expect(cache.lookup(1, 10, [id('u2')]).missing).toEqual([]);
+    expect(cache.lookup(0, 10, ids('u1')).missing).toEqual([id('u1')]);
+    expect(cache.lookup(1, 10, ids('u2')).missing).toEqual([]);
   });
 
   it('keeps a rolled-back batch out: nothing changes until committed', () => {
     const cache = createTotalsCache(100);
     cache.committed(0, 0, 10, [row('u1', 5)]);
-    cache.lookup(0, 10, [id('u1')]); // a batch that then fails
-    expect([...cache.lookup(0, 10, [id('u1')]).known.values()].map((t) => t.score)).toEqual([5]);
+    cache.lookup(0, 10, ids('u1')); // a batch that then fails
+    expect([...cache.lookup(0, 10, ids('u1')).known.values()].map((t) => t.score)).toEqual([5]);
   });
 
   it('keeps partitions apart', () => {
     const cache = createTotalsCache(100);
     cache.committed(0, 0, 10, [row('u1', 5)]);
     cache.committed(1, 0, 3, [row('u2', 7)]);
-    expect(cache.lookup(1, 3, [id('u1')]).missing).toEqual([id('u1')]);
-    expect(cache.lookup(0, 10, [id('u1')]).missing).toEqual([]);
+    expect(cache.lookup(1, 3, ids('u1')).missing).toEqual([id('u1')]);
+    expect(cache.lookup(0, 10, ids('u1')).missing).toEqual([]);
   });
 
   it('evicts the least recently written entries beyond its bound', () => {
@@ -67,7 +70,7 @@ describe('totals cache', () => {
     cache.committed(0, 0, 1, [row('u1', 1), row('u2', 2)]);
     cache.committed(0, 1, 2, [row('u1', 3), row('u3', 4)]);
     expect(cache.size).toBe(2);
-    const { known, missing } = cache.lookup(0, 2, [id('u1'), id('u2'), id('u3')]);
+    const { known, missing } = cache.lookup(0, 2, ids('u1', 'u2', 'u3'));
     expect(missing).toEqual([id('u2')]);
     expect([...known.values()].map((t) => t.score)).toEqual([3, 4]);
   });
@@ -75,6 +78,6 @@ describe('totals cache', () => {
   it('holds nothing when disabled', () => {
     const cache = createTotalsCache(0);
     cache.committed(0, 0, 1, [row('u1', 1)]);
-    expect(cache.lookup(0, 1, [id('u1')]).missing).toEqual([id('u1')]);
+    expect(cache.lookup(0, 1, ids('u1')).missing).toEqual([id('u1')]);
   });
 });

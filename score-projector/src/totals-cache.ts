@@ -1,4 +1,4 @@
-import { type StoredTotal, type TotalId, type TotalRow, totalKey } from './domain/batch-fold.js';
+import type { FoldedTotal, StoredTotal, TotalId } from './domain/batch-fold.js';
 
 /**
  * The committed totals of the partitions this instance projects, so that a batch loads from
@@ -35,14 +35,13 @@ export function createTotalsCache(maxEntries: number) {
     lookup(
       partition: number,
       checkpoint: number,
-      ids: readonly TotalId[],
+      ids: ReadonlyMap<string, TotalId>,
     ): { known: Map<string, StoredTotal>; missing: TotalId[] } {
       let entry = partitions.get(partition);
       if (entry === undefined || entry.checkpoint !== checkpoint) entry = reset(partition, checkpoint);
       const known = new Map<string, StoredTotal>();
       const missing: TotalId[] = [];
-      for (const id of ids) {
-        const key = totalKey(id);
+      for (const [key, id] of ids) {
         const total = entry.totals.get(key);
         if (total === undefined) missing.push(id);
         else known.set(key, total);
@@ -51,12 +50,12 @@ export function createTotalsCache(maxEntries: number) {
     },
 
     /** After COMMIT of the batch that started at `checkpoint` and moved the partition to `nextOffset`. */
-    committed(partition: number, checkpoint: number, nextOffset: number, rows: readonly TotalRow[]): void {
+    committed(partition: number, checkpoint: number, nextOffset: number, rows: readonly FoldedTotal[]): void {
       if (maxEntries === 0) return;
       let entry = partitions.get(partition);
       if (entry === undefined || entry.checkpoint !== checkpoint) entry = reset(partition, checkpoint);
       for (const row of rows) {
-        const key = totalKey(row);
+        const key = row.key;
         // Delete first so that Map order stays "least recently written first" for eviction.
         if (entry.totals.delete(key)) size--;
         entry.totals.set(key, row);

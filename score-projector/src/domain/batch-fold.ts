@@ -34,6 +34,8 @@ export interface TotalRow extends TotalId, StoredTotal {
 export interface FoldedTotal extends TotalRow {
   /** The version of the stored total this row was folded from; -1: the total did not exist. */
   baseVersion: number;
+  /** totalKey of this row, built once: the caches and the rank buckets look rows up by it. */
+  key: string;
 }
 
 /** The version a write gives a total: an offset in the normal case, and always above the last one. */
@@ -80,20 +82,24 @@ export function createPeriodKeyCache(): (occurredAt: number, periods: readonly P
 }
 
 export function totalKey(id: TotalId): string {
-  // \u0000 cannot occur in board ids, period keys or user ids, so the key is unambiguous.
-  return `${id.board}\u0000${id.periodKey}\u0000${id.userId}`;
+  return totalKeyOf(id.board, id.periodKey, id.userId);
 }
 
-/** The totals a set of score events touches, for loading them before the fold. */
-export function touchedTotals(events: readonly ScoreEvent[], keysOf = createPeriodKeyCache()): TotalId[] {
+export function totalKeyOf(board: string, periodKey: string, userId: string): string {
+  // \u0000 cannot occur in board ids, period keys or user ids, so the key is unambiguous.
+  return `${board}\u0000${periodKey}\u0000${userId}`;
+}
+
+/** The totals a set of score events touches, by totalKey, for loading them before the fold. */
+export function touchedTotals(events: readonly ScoreEvent[], keysOf = createPeriodKeyCache()): Map<string, TotalId> {
   const ids = new Map<string, TotalId>();
   for (const e of events) {
     for (const periodKey of keysOf(e.occurredAt, e.periods)) {
-      const id = { board: e.board, periodKey, userId: e.userId };
-      ids.set(totalKey(id), id);
+      const key = totalKeyOf(e.board, periodKey, e.userId);
+      if (!ids.has(key)) ids.set(key, { board: e.board, periodKey, userId: e.userId });
     }
   }
-  return [...ids.values()];
+  return ids;
 }
 
 /**
@@ -128,7 +134,7 @@ export function foldBatch(input: {
     const rows: FoldedTotal[] = [];
     let overflow = false;
     for (const periodKey of keysOf(event.occurredAt, event.periods)) {
-      const key = totalKey({ board: event.board, periodKey, userId: event.userId });
+      const key = totalKeyOf(event.board, periodKey, event.userId);
       const stored = input.current.get(key);
       const before = working.get(key) ?? stored;
       const result = applyEvent(before, event);
@@ -148,6 +154,7 @@ export function foldBatch(input: {
         version: nextVersion(before?.version, offset),
         rankScore: toRankScore(order, score),
         baseVersion: stored?.version ?? -1,
+        key,
       });
     }
     if (overflow) {

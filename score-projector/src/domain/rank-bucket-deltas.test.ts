@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { StoredTotal, TotalRow } from './batch-fold.js';
+import { type FoldedTotal, type StoredTotal, totalKey } from './batch-fold.js';
 import { rankBucketDeltas } from './rank-bucket-deltas.js';
 
 const orders = new Map([
@@ -7,9 +7,10 @@ const orders = new Map([
   ['speedrun', 'asc' as const],
 ]);
 
-function row(board: string, userId: string, score: number, periodKey = 'all'): TotalRow {
+function row(board: string, userId: string, score: number, periodKey = 'all'): FoldedTotal {
   const rankScore = orders.get(board) === 'asc' || score === 0 ? score : -score;
-  return { board, periodKey, userId, score, rankScore, reachedAt: 1, eventCount: 1, version: 1 };
+  const key = totalKey({ board, periodKey, userId });
+  return { board, periodKey, userId, score, rankScore, reachedAt: 1, eventCount: 1, version: 1, baseVersion: -1, key };
 }
 
 function stored(score: number): StoredTotal {

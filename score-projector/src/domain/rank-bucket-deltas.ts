@@ -1,5 +1,5 @@
 import { compareIds, type RankOrder, rankBucketStart, toRankScore } from '@rankstream/schemas';
-import { type StoredTotal, type TotalRow, totalKey } from './batch-fold.js';
+import type { FoldedTotal, StoredTotal } from './batch-fold.js';
 
 /** A change to the number of players in one rank bucket (see schemas/src/rank-buckets.ts). */
 export interface RankBucketDelta {
@@ -15,7 +15,7 @@ export interface RankBucketDelta {
  * (loaded under the partition lock, so exact). Sorted by key, zero sums dropped.
  */
 export function rankBucketDeltas(
-  written: readonly TotalRow[],
+  written: readonly FoldedTotal[],
   before: ReadonlyMap<string, StoredTotal>,
   orders: ReadonlyMap<string, RankOrder>,
 ): RankBucketDelta[] {
@@ -29,7 +29,7 @@ export function rankBucketDeltas(
   };
   for (const row of written) {
     const to = rankBucketStart(row.rankScore);
-    const previous = before.get(totalKey(row));
+    const previous = before.get(row.key);
     if (previous === undefined) {
       add(row.board, row.periodKey, to, 1);
       continue;
