@@ -47,7 +47,8 @@ export function fromRankScore(order: RankOrder, rankScore: number): number {
   return toRankScore(order, rankScore);
 }
 
-const REACHED_AT_DIGITS = String(MAX_OCCURRED_AT).length;
+/** A member is these many digits of reachedAt, ':', then the userId. */
+export const REACHED_AT_DIGITS = String(MAX_OCCURRED_AT).length;
 
 export function toRedisMember(reachedAt: number, userId: string): string {
   return `${String(reachedAt).padStart(REACHED_AT_DIGITS, '0')}:${userId}`;

@@ -1,4 +1,4 @@
-import { REDIS_KEY as K, redisKeys, toRedisMember } from '@rankstream/schemas';
+import { REDIS_KEY as K, REACHED_AT_DIGITS, redisKeys, toRedisMember } from '@rankstream/schemas';
 import type { Redis } from '@rankstream/schemas/runtime';
 import type { ProfileRow, TotalRow } from '../domain/batch-fold.js';
 import type { BoardDefinition } from '../domain/ports.js';
@@ -21,38 +21,47 @@ end
  * running next to live batches can never move a value backwards. The lb and lbu keys of a
  * (board, period) are always changed together inside one script, so they stay consistent.
  * Keys are built inside the script from the prefix (single Redis node; not Redis Cluster safe).
+ *
+ * Totals come grouped by (board, period key), three arguments each (the member, which ends with the
+ * userId, the version and the rank score): half the arguments of one field each, which ioredis and
+ * Redis both pay for per argument.
  */
 const APPLY_SCRIPT = `
 local p = ARGV[1]
 ${BUMP_VERSION}
 local i = 2
 local written = 0
-local n = tonumber(ARGV[i]); i = i + 1
-for _ = 1, n do
-  local board, pk, user, version, rs, member = ARGV[i], ARGV[i+1], ARGV[i+2], ARGV[i+3], ARGV[i+4], ARGV[i+5]
-  i = i + 6
-  local lb = p .. '${K.leaderboard}' .. board .. ':' .. pk
-  local lbu = p .. '${K.memberIndex}' .. board .. ':' .. pk
-  local cur = redis.call('HGET', lbu, user)
-  local write = true
-  if cur then
-    local bar = string.find(cur, '|', 1, true)
-    local curVersion = tonumber(string.sub(cur, 1, bar - 1))
-    local curMember = string.sub(cur, bar + 1)
-    if curVersion > tonumber(version) then
-      write = false
-    elseif curVersion == tonumber(version) then
-      -- Same value already there; heal a sorted set that lost the member.
-      write = false
-      if not redis.call('ZSCORE', lb, curMember) then redis.call('ZADD', lb, rs, member) end
-    else
-      redis.call('ZREM', lb, curMember)
+local groups = tonumber(ARGV[i]); i = i + 1
+for _ = 1, groups do
+  local lb = p .. '${K.leaderboard}' .. ARGV[i] .. ':' .. ARGV[i+1]
+  local lbu = p .. '${K.memberIndex}' .. ARGV[i] .. ':' .. ARGV[i+1]
+  local n = tonumber(ARGV[i+2])
+  i = i + 3
+  for _ = 1, n do
+    local member, version, rs = ARGV[i], ARGV[i+1], ARGV[i+2]
+    i = i + 3
+    local user = string.sub(member, ${REACHED_AT_DIGITS + 2})
+    local cur = redis.call('HGET', lbu, user)
+    local write = true
+    if cur then
+      local bar = string.find(cur, '|', 1, true)
+      local curVersion = tonumber(string.sub(cur, 1, bar - 1))
+      local curMember = string.sub(cur, bar + 1)
+      if curVersion > tonumber(version) then
+        write = false
+      elseif curVersion == tonumber(version) then
+        -- Same value already there; heal a sorted set that lost the member.
+        write = false
+        if not redis.call('ZSCORE', lb, curMember) then redis.call('ZADD', lb, rs, member) end
+      else
+        redis.call('ZREM', lb, curMember)
+      end
     end
-  end
-  if write then
-    redis.call('ZADD', lb, rs, member)
-    redis.call('HSET', lbu, user, version .. '|' .. member)
-    written = written + 1
+    if write then
+      redis.call('ZADD', lb, rs, member)
+      redis.call('HSET', lbu, user, version .. '|' .. member)
+      written = written + 1
+    end
   end
 end
 local m = tonumber(ARGV[i]); i = i + 1
@@ -139,6 +148,24 @@ function versionBase(): string {
   return String(Math.floor(Math.random() * 2 ** 48));
 }
 
+/** Rows of one (board, period key), in the order they came; nested maps, so no key is built per row. */
+function groupByBoardPeriod(totals: readonly TotalRow[]) {
+  const boards = new Map<string, Map<string, TotalRow[]>>();
+  const groups: { board: string; periodKey: string; rows: TotalRow[] }[] = [];
+  for (const t of totals) {
+    let periods = boards.get(t.board);
+    if (periods === undefined) boards.set(t.board, (periods = new Map()));
+    let rows = periods.get(t.periodKey);
+    if (rows === undefined) {
+      rows = [];
+      periods.set(t.periodKey, rows);
+      groups.push({ board: t.board, periodKey: t.periodKey, rows });
+    }
+    rows.push(t);
+  }
+  return groups;
+}
+
 export function boardJson(b: BoardDefinition): string {
   return JSON.stringify({ order: b.order, defaultOp: b.defaultOp, periods: b.periods, createdAt: b.createdAt });
 }
@@ -147,9 +174,11 @@ export function createRedisStore(redis: Redis, prefix: string) {
   const keys = redisKeys(prefix);
 
   function applyArgs(write: RedisWrite, totals: readonly TotalRow[], profiles: readonly ProfileRow[], last: boolean) {
-    const args: (string | number)[] = [prefix, totals.length];
-    for (const t of totals) {
-      args.push(t.board, t.periodKey, t.userId, t.version, t.rankScore, toRedisMember(t.reachedAt, t.userId));
+    const groups = groupByBoardPeriod(totals);
+    const args: (string | number)[] = [prefix, groups.length];
+    for (const g of groups) {
+      args.push(g.board, g.periodKey, g.rows.length);
+      for (const t of g.rows) args.push(toRedisMember(t.reachedAt, t.userId), t.version, t.rankScore);
     }
     args.push(profiles.length);
     for (const pr of profiles) args.push(pr.userId, pr.version, pr.username, pr.imageUrl ?? '', pr.region ?? '');
