@@ -62,13 +62,17 @@ function identifierArray(values: readonly string[]): string | readonly string[] 
  * ledger rows and the checkpoint go in the same statement. Per-partition count rows: batches of
  * other partitions never wait on these locks.
  *
+ * A batch's totals name a few (board, period key) pairs thousands of times: each pair is sent once
+ * and each row gives its number, which spares building and parsing two long text arrays.
+ *
  * The checkpoint UPDATE covers the partition's own row and the ledger head of every shard the batch
  * added a row to, in one pass (two UPDATEs of one row in one statement would not both apply).
  */
 const WRITE_BATCH = `WITH input AS (
-    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[],
-                         $7::bigint[], $8::bigint[], $9::bigint[])
-      AS i(board, period_key, user_id, score, rank_score, reached_at, event_count, version, base_version)),
+    SELECT ($1::text[])[i.pair] AS board, ($2::text[])[i.pair] AS period_key, i.*
+    FROM unnest($32::int[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[],
+                $9::bigint[])
+      AS i(pair, user_id, score, rank_score, reached_at, event_count, version, base_version)),
   updated AS (
     UPDATE totals t SET
       score = i.score, rank_score = i.rank_score, reached_at = i.reached_at,
@@ -133,11 +137,34 @@ interface WriteBatchResult {
   profile_versions: number[] | null;
 }
 
+/** The distinct (board, period key) pairs of the rows, and each row's pair as a 1-based number. */
+function boardPeriodPairs(rows: readonly { board: string; periodKey: string }[]) {
+  const numbered = new Map<string, Map<string, number>>();
+  const boards: string[] = [];
+  const periodKeys: string[] = [];
+  const pairOfRow = new Array<number>(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const { board, periodKey } = rows[i] as { board: string; periodKey: string };
+    let periods = numbered.get(board);
+    if (periods === undefined) numbered.set(board, (periods = new Map()));
+    let pair = periods.get(periodKey);
+    if (pair === undefined) {
+      boards.push(board);
+      periodKeys.push(periodKey);
+      pair = boards.length;
+      periods.set(periodKey, pair);
+    }
+    pairOfRow[i] = pair;
+  }
+  return { boards, periodKeys, pairOfRow };
+}
+
 function writeBatchParams(topic: string, partition: number, b: BatchWrite): unknown[] {
   const { totals, rankBuckets, profiles, ledger, prune, checkpoint } = b;
+  const pairs = boardPeriodPairs(totals);
   return [
-    identifierArray(totals.map((r) => r.board)),
-    identifierArray(totals.map((r) => r.periodKey)),
+    identifierArray(pairs.boards),
+    identifierArray(pairs.periodKeys),
     identifierArray(totals.map((r) => r.userId)),
     numberArray(totals.map((r) => r.score)),
     numberArray(totals.map((r) => r.rankScore)),
@@ -167,6 +194,7 @@ function writeBatchParams(topic: string, partition: number, b: BatchWrite): unkn
     checkpoint.logEndOffset,
     checkpoint.caughtUp,
     checkpoint.logRestarted ?? false,
+    numberArray(pairs.pairOfRow),
   ];
 }
 
