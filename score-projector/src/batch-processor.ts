@@ -214,7 +214,8 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
     const newBoards = await tx.ensureBoards(unknownBoards);
     for (const board of newBoards) batchOrders.set(board.board, board.order);
 
-    const { known: current, missing } = totalsCache.lookup(partition, checkpoint, touchedTotals(scoreEvents));
+    const touched = touchedTotals(scoreEvents);
+    const { known: current, missing } = totalsCache.lookup(partition, checkpoint, touched, tx.nextOffset === 0);
     const cachedTotals = current.size;
     for (const [key, total] of await tx.loadTotals(missing)) current.set(key, total);
     const fold = foldBatch({ events, current, orders: batchOrders });

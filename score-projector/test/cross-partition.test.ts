@@ -103,3 +103,48 @@ describe('one user on several partitions', () => {
     await projector.stop('SIGTERM');
   });
 });
+
+/**
+ * A partition that starts with nothing committed takes the totals of users it has not written for
+ * new, without loading them (see totals-cache.ts). A user whose events another partition projected
+ * first breaks that assumption; the write's compare-and-set must catch it, not double the total.
+ */
+describe('a partition that starts empty meets a user another partition wrote', () => {
+  let world: ProjectorWorld;
+  beforeAll(async () => {
+    world = await createProjectorWorld('proj_xfirst', 2);
+  });
+  afterAll(async () => {
+    await world?.close();
+  });
+
+  it('adds to the total the other partition wrote, after one refused write', async () => {
+    const event = (eventId: string, value: number) =>
+      scoreEventSchema.parse({ eventId, userId: 'wanderer', value, occurredAt: DAY });
+    const send = async (e: ScoreEvent, partition: number) =>
+      world.producer.send({
+        topic: world.env.eventsTopic,
+        acks: -1,
+        messages: [{ key: e.userId, value: await world.codec.encodeScore(e), partition }],
+      });
+
+    // given the user's first event projected from partition 0, partition 1 still empty
+    const projector = await world.startProjector();
+    await send(event('w-1', 5), 0);
+    await world.waitForProjection(30_000);
+    // when the user's next event arrives on partition 1
+    await send(event('w-2', 7), 1);
+    await world.waitForProjection(30_000);
+
+    // then it adds to the total, in PostgreSQL and in Redis, after one write the compare-and-set refused
+    const stored = await postgresTotals(world.db);
+    expect(stored.get('global/all/wanderer')).toMatchObject({ score: 12, eventCount: 2 });
+    expect(await postgresPeriodCounts(world.db)).toEqual(new Map([['global/all', 1]]));
+    const orders = new Map([['global', 'desc' as const]]);
+    const boards = await redisBoards(world.redis, world.env.redisPrefix, orders);
+    expect(boards.get('global:all')?.map((e) => [e.userId, e.score])).toEqual([['wanderer', 12]]);
+    expect(await counterValue(projector.url, 'rankstream_projector_totals_conflicts_total')).toBe(1);
+    await projector.stop('SIGTERM');
+  });
+});
+
