@@ -198,6 +198,12 @@ function writeBatchParams(topic: string, partition: number, b: BatchWrite): unkn
   ];
 }
 
+/**
+ * The batch statement materialises its input (~300 B per total, tens of thousands of totals): with
+ * the default 4 MB of work_mem it went through temporary files on every batch.
+ */
+const BEGIN_BATCH = "BEGIN; SET LOCAL work_mem = '64MB'";
+
 /** A new total that another partition's batch created first: the same conflict as a changed one. */
 async function writeBatch(client: pg.PoolClient, topic: string, partition: number, batch: BatchWrite) {
   try {
@@ -242,7 +248,7 @@ export function createPostgresStore(pool: Pool, topic: string): ProjectionStore 
     work: (tx: PartitionTransaction) => Promise<T>,
   ): Promise<T> {
     await statistics.beforeBatch();
-    return inTransaction('BEGIN', async (client) => {
+    return inTransaction(BEGIN_BATCH, async (client) => {
       const locked = await lockCheckpoints(
         client,
         [...new Set([partition, ...shards])].sort((x, y) => x - y),
