@@ -147,4 +147,3 @@ describe('a partition that starts empty meets a user another partition wrote', (
     await projector.stop('SIGTERM');
   });
 });
-

@@ -2,6 +2,7 @@ import type { RankOrder } from '@rankstream/schemas';
 import type { Pool } from '@rankstream/schemas/runtime';
 import type pg from 'pg';
 import { type StoredTotal, totalKey } from '../domain/batch-fold.js';
+import { groupByBoardPeriod } from '../domain/board-period-groups.js';
 import {
   type BatchWrite,
   type BoardDefinition,
@@ -137,34 +138,15 @@ interface WriteBatchResult {
   profile_versions: number[] | null;
 }
 
-/** The distinct (board, period key) pairs of the rows, and each row's pair as a 1-based number. */
-function boardPeriodPairs(rows: readonly { board: string; periodKey: string }[]) {
-  const numbered = new Map<string, Map<string, number>>();
-  const boards: string[] = [];
-  const periodKeys: string[] = [];
-  const pairOfRow = new Array<number>(rows.length);
-  for (let i = 0; i < rows.length; i++) {
-    const { board, periodKey } = rows[i] as { board: string; periodKey: string };
-    let periods = numbered.get(board);
-    if (periods === undefined) numbered.set(board, (periods = new Map()));
-    let pair = periods.get(periodKey);
-    if (pair === undefined) {
-      boards.push(board);
-      periodKeys.push(periodKey);
-      pair = boards.length;
-      periods.set(periodKey, pair);
-    }
-    pairOfRow[i] = pair;
-  }
-  return { boards, periodKeys, pairOfRow };
-}
-
 function writeBatchParams(topic: string, partition: number, b: BatchWrite): unknown[] {
-  const { totals, rankBuckets, profiles, ledger, prune, checkpoint } = b;
-  const pairs = boardPeriodPairs(totals);
+  const { rankBuckets, profiles, ledger, prune, checkpoint } = b;
+  // Rows in group order, each naming its group by number (1-based, as SQL arrays are).
+  const groups = groupByBoardPeriod(b.totals);
+  const totals = groups.flatMap((g) => g.rows);
+  const groupOfRow = groups.flatMap((g, i) => g.rows.map(() => i + 1));
   return [
-    identifierArray(pairs.boards),
-    identifierArray(pairs.periodKeys),
+    identifierArray(groups.map((g) => g.board)),
+    identifierArray(groups.map((g) => g.periodKey)),
     identifierArray(totals.map((r) => r.userId)),
     numberArray(totals.map((r) => r.score)),
     numberArray(totals.map((r) => r.rankScore)),
@@ -194,7 +176,7 @@ function writeBatchParams(topic: string, partition: number, b: BatchWrite): unkn
     checkpoint.logEndOffset,
     checkpoint.caughtUp,
     checkpoint.logRestarted ?? false,
-    numberArray(pairs.pairOfRow),
+    numberArray(groupOfRow),
   ];
 }
 

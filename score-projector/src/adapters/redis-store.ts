@@ -1,6 +1,7 @@
 import { REDIS_KEY as K, REACHED_AT_DIGITS, redisKeys, toRedisMember } from '@rankstream/schemas';
 import type { Redis } from '@rankstream/schemas/runtime';
 import type { ProfileRow, TotalRow } from '../domain/batch-fold.js';
+import { groupByBoardPeriod } from '../domain/board-period-groups.js';
 import type { BoardDefinition } from '../domain/ports.js';
 
 /**
@@ -146,24 +147,6 @@ export interface RedisWrite {
 /** Below 2^48, so that a million bumps a second for a century stay exact JavaScript numbers. */
 function versionBase(): string {
   return String(Math.floor(Math.random() * 2 ** 48));
-}
-
-/** Rows of one (board, period key), in the order they came; nested maps, so no key is built per row. */
-function groupByBoardPeriod(totals: readonly TotalRow[]) {
-  const boards = new Map<string, Map<string, TotalRow[]>>();
-  const groups: { board: string; periodKey: string; rows: TotalRow[] }[] = [];
-  for (const t of totals) {
-    let periods = boards.get(t.board);
-    if (periods === undefined) boards.set(t.board, (periods = new Map()));
-    let rows = periods.get(t.periodKey);
-    if (rows === undefined) {
-      rows = [];
-      periods.set(t.periodKey, rows);
-      groups.push({ board: t.board, periodKey: t.periodKey, rows });
-    }
-    rows.push(t);
-  }
-  return groups;
 }
 
 export function boardJson(b: BoardDefinition): string {
