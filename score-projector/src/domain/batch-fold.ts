@@ -119,6 +119,9 @@ export function foldBatch(input: {
   const profiles = new Map<string, ProfileRow>();
   const overflowed: Candidate[] = [];
   let applied = 0;
+  // One event's results, kept until all of its totals are known not to overflow; reused per event.
+  const keys: string[] = [];
+  const rows: FoldedTotal[] = [];
 
   for (const candidate of input.events) {
     const { offset, decoded } = candidate;
@@ -130,8 +133,8 @@ export function foldBatch(input: {
     const event = decoded.event;
     const order = input.orders.get(event.board);
     if (order === undefined) throw new Error(`board ${event.board} has no known order`);
-    const keys: string[] = [];
-    const rows: FoldedTotal[] = [];
+    keys.length = 0;
+    rows.length = 0;
     let overflow = false;
     for (const periodKey of keysOf(event.occurredAt, event.periods)) {
       const key = totalKeyOf(event.board, periodKey, event.userId);

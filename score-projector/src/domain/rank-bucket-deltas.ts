@@ -19,13 +19,22 @@ export function rankBucketDeltas(
   before: ReadonlyMap<string, StoredTotal>,
   orders: ReadonlyMap<string, RankOrder>,
 ): RankBucketDelta[] {
-  const sums = new Map<string, RankBucketDelta>();
+  // By board, period key and bucket: nested maps with a number at the end, so no key string per row.
+  const sums = new Map<string, Map<string, Map<number, RankBucketDelta>>>();
   const add = (board: string, periodKey: string, bucketStart: number, delta: number) => {
-    // \u0000 cannot occur in board ids or period keys (see totalKey).
-    const key = `${board}\u0000${periodKey}\u0000${bucketStart}`;
-    const entry = sums.get(key);
+    let periods = sums.get(board);
+    if (periods === undefined) {
+      periods = new Map();
+      sums.set(board, periods);
+    }
+    let buckets = periods.get(periodKey);
+    if (buckets === undefined) {
+      buckets = new Map();
+      periods.set(periodKey, buckets);
+    }
+    const entry = buckets.get(bucketStart);
     if (entry) entry.delta += delta;
-    else sums.set(key, { board, periodKey, bucketStart, delta });
+    else buckets.set(bucketStart, { board, periodKey, bucketStart, delta });
   };
   for (const row of written) {
     const to = rankBucketStart(row.rankScore);
@@ -41,9 +50,11 @@ export function rankBucketDeltas(
     add(row.board, row.periodKey, from, -1);
     add(row.board, row.periodKey, to, 1);
   }
-  return [...sums.values()]
-    .filter((d) => d.delta !== 0)
-    .sort(
-      (a, b) => compareIds(a.board, b.board) || compareIds(a.periodKey, b.periodKey) || a.bucketStart - b.bucketStart,
-    );
+  const deltas: RankBucketDelta[] = [];
+  for (const periods of sums.values()) {
+    for (const buckets of periods.values()) for (const d of buckets.values()) if (d.delta !== 0) deltas.push(d);
+  }
+  return deltas.sort(
+    (a, b) => compareIds(a.board, b.board) || compareIds(a.periodKey, b.periodKey) || a.bucketStart - b.bucketStart,
+  );
 }
