@@ -2,7 +2,7 @@ import { createLogger, createPool } from '@rankstream/schemas/runtime';
 import { createTestEnv, type TestEnv } from '@rankstream/tools/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresStore, TotalsConflictError } from '../src/adapters/postgres-store.js';
-import type { FoldedTotal } from '../src/domain/batch-fold.js';
+import { type FoldedTotal, totalKey } from '../src/domain/batch-fold.js';
 import type { PartitionTransaction } from '../src/domain/ports.js';
 import { batchWrite } from './batch-write.js';
 import { postgresPeriodCounts, postgresTotals } from './projection-state.js';
@@ -22,6 +22,7 @@ function folded(userId: string, score: number, version: number, baseVersion: num
     eventCount: 1,
     version,
     baseVersion,
+    key: totalKey({ board: 'cas', periodKey: 'all', userId }),
   };
 }
 
