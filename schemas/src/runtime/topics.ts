@@ -42,9 +42,34 @@ export async function ensureTopics(admin: Admin, plan: TopicPlan): Promise<void>
   const missing = wanted.filter((t) => !existing.has(t.topic));
   if (missing.length === 0) return;
   try {
-    await admin.createTopics({ topics: missing, waitForLeaders: true });
+    await admin.createTopics({ topics: missing, waitForLeaders: false });
   } catch (error) {
     // Another process may have created them between the list and the create.
     if ((error as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS') throw error;
+  }
+  await waitForLeaders(
+    admin,
+    missing.map((t) => t.topic),
+  );
+}
+
+const NOT_YET = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
+
+/**
+ * Until every partition of the new topics has a leader. kafkajs's own wait (`waitForLeaders`) gives
+ * up on the first broker that has not heard of the topic yet, which in a cluster of several brokers
+ * is the common case for a moment after the create.
+ */
+async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const { topics: found } = await admin.fetchTopicMetadata({ topics });
+      if (found.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+    } catch (error) {
+      if (!NOT_YET.has((error as { type?: string }).type ?? '')) throw error;
+    }
+    if (Date.now() > deadline) throw new Error(`no leader for every partition of ${topics.join(', ')} in time`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
