@@ -10,9 +10,14 @@ import type { ProcessSpec } from './supervised-process.js';
 
 /** True once the broker answers metadata requests with itself registered (topics can be created). */
 export async function kafkaReady(brokers: string): Promise<boolean> {
+  return ((await liveBrokerIds(brokers.split(','))) ?? []).length > 0;
+}
+
+/** The node ids the cluster lists as live brokers, or undefined when it does not answer (or has no controller). */
+export async function liveBrokerIds(brokers: readonly string[]): Promise<number[] | undefined> {
   const kafka = new Kafka({
     clientId: 'rankstream-stack-probe',
-    brokers: brokers.split(','),
+    brokers: [...brokers],
     logLevel: logLevel.NOTHING,
     connectionTimeout: 1_000,
     requestTimeout: 2_000,
@@ -22,9 +27,9 @@ export async function kafkaReady(brokers: string): Promise<boolean> {
   try {
     await admin.connect();
     const cluster = await admin.describeCluster();
-    return cluster.brokers.length > 0 && cluster.controller !== null;
+    return cluster.controller === null ? undefined : cluster.brokers.map((b) => b.nodeId);
   } catch {
-    return false;
+    return undefined;
   } finally {
     await admin.disconnect().catch(() => {});
   }
@@ -36,28 +41,38 @@ export interface KraftNode {
   dataDir: string;
   /** Threads and internal partitions: a throwaway test broker gets by on fewer. */
   small?: boolean;
+  /** In a cluster: this node's id (1-based) and every node's controller port, in id order. */
+  cluster?: { nodeId: number; controllerPorts: readonly number[] };
 }
 
-/** The single-node KRaft configuration, shared by the local stack and the tests' throwaway brokers. */
-export function kraftServerProperties({ port, controllerPort, dataDir, small = false }: KraftNode): string {
+/**
+ * A KRaft node's configuration, shared by the local stack and the tests' throwaway brokers: one
+ * process that is both broker and controller, alone or one of a cluster whose every node is a voter.
+ * A cluster of three or more replicates every topic three times and acknowledges a write (acks=all)
+ * once two replicas have it, so one node may die without losing an acknowledged event.
+ */
+export function kraftServerProperties({ port, controllerPort, dataDir, small = false, cluster }: KraftNode): string {
+  const nodeId = cluster?.nodeId ?? 1;
+  const voters = (cluster?.controllerPorts ?? [controllerPort]).map((p, i) => `${i + 1}@127.0.0.1:${p}`).join(',');
+  const replicas = Math.min(3, cluster?.controllerPorts.length ?? 1);
+  const minInSync = Math.max(1, replicas - 1);
   return `# Written by tools/src/stack/kafka-broker.ts on every start; edit that file, not this one.
-# Single-node KRaft: this one process is both broker and controller.
 process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@127.0.0.1:${controllerPort}
+node.id=${nodeId}
+controller.quorum.voters=${voters}
 listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}
 advertised.listeners=PLAINTEXT://127.0.0.1:${port}
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
 log.dirs=${dataDir}
-# One broker: every internal topic has a single replica.
-offsets.topic.replication.factor=1
+offsets.topic.replication.factor=${replicas}
 offsets.topic.num.partitions=${small ? 1 : 10}
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-default.replication.factor=1
-min.insync.replicas=1
+transaction.state.log.replication.factor=${replicas}
+transaction.state.log.min.isr=${minInSync}
+default.replication.factor=${replicas}
+min.insync.replicas=${minInSync}
+unclean.leader.election.enable=false
 # Consumers in tests and in dev join at once instead of waiting 3 s for more members.
 group.initial.rebalance.delay.ms=0
 # Topics are created by the project with explicit settings (schemas/src/runtime/topics.ts); a typo

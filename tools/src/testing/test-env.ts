@@ -39,9 +39,15 @@ export function testKafka(brokers = baseServiceUrls().kafkaBrokers): Kafka {
 }
 
 export async function createTestEnv(
-  options: { partitions?: number; name?: string; producerTimestamps?: boolean } = {},
+  options: {
+    partitions?: number;
+    name?: string;
+    producerTimestamps?: boolean;
+    /** A private Kafka (a throwaway cluster) instead of the shared one. */
+    kafkaBrokers?: string[];
+  } = {},
 ): Promise<TestEnv> {
-  const base = baseServiceUrls();
+  const base = { ...baseServiceUrls(), ...(options.kafkaBrokers ? { kafkaBrokers: options.kafkaBrokers } : {}) };
   const id = `${options.name ?? 't'}_${randomBytes(4).toString('hex')}`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
   const partitions = options.partitions ?? 3;
 

@@ -1,30 +1,34 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { kafkaReady, kraftServerProperties } from '../stack/kafka-broker.js';
+import { kraftServerProperties, liveBrokerIds } from '../stack/kafka-broker.js';
 import { freePort } from './service-process.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /**
- * A private single-node KRaft Kafka for a test that must stop and restart a broker, which the shared
- * one must never be. It keeps its ports and data across stop()/start(), so clients configured with its
- * address see the same broker come back.
+ * A private KRaft Kafka, one node or a cluster, for a test that must stop, kill and restart brokers,
+ * which the shared one must never be. Nodes keep their ports and data across stop and start, so
+ * clients configured with the addresses see the same brokers come back.
  */
 export interface ThrowawayKafka {
   brokers: string[];
-  /** Stops the broker (SIGTERM, waiting for exit). Data and ports are kept for start(). */
+  /** Stops every node (SIGTERM, waiting for exit). Data and ports are kept for start(). */
   stop(): Promise<void>;
-  /** Starts it again on the same ports and data, resolving once it serves metadata. */
+  /** Starts every node again on the same ports and data, resolving once all serve metadata. */
   start(): Promise<void>;
-  /** Stops it for good and deletes its data. */
+  /** SIGKILLs one node (0-based), as a crashed machine would go. */
+  kill(node: number): Promise<void>;
+  /** Starts one node again, resolving once the cluster lists it. */
+  startNode(node: number): Promise<void>;
+  /** Stops every node for good and deletes their data. */
   destroy(): Promise<void>;
-  /** The broker's own log, for a failing test's message. */
-  logFile: string;
+  /** The nodes' own logs, for a failing test's message. */
+  logFiles: string[];
 }
 
 /** KAFKA_JARS_DIR (set by `npm test`'s stack wrapper), else `<repo>/.stack/kafka/lib`, where `npm start` puts them. */
@@ -33,80 +37,127 @@ export function defaultKafkaJarsDir(): string {
 }
 
 export async function startThrowawayKafka(
-  options: { jarsDir?: string; readyTimeoutMs?: number; heapMb?: number } = {},
+  options: { jarsDir?: string; readyTimeoutMs?: number; heapMb?: number; nodes?: number } = {},
 ): Promise<ThrowawayKafka> {
   const jarsDir = options.jarsDir ?? defaultKafkaJarsDir();
   if (!existsSync(jarsDir)) throw new Error(`no Kafka jars in ${jarsDir}`);
   const java = process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
   const home = await mkdtemp(join(tmpdir(), 'rankstream-kafka-'));
-  const port = await freePort();
-  const controllerPort = await freePort();
-  const propsFile = join(home, 'server.properties');
-  const log4jFile = join(home, 'log4j.properties');
-  const logFile = join(home, 'server.log');
-  await writeFile(propsFile, kraftServerProperties({ port, controllerPort, dataDir: join(home, 'data'), small: true }));
-  await writeFile(
-    log4jFile,
-    [
-      'log4j.rootLogger=WARN, file',
-      'log4j.appender.file=org.apache.log4j.FileAppender',
-      `log4j.appender.file.File=${logFile}`,
-      'log4j.appender.file.layout=org.apache.log4j.PatternLayout',
-      'log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n',
-      '',
-    ].join('\n'),
-  );
-  const jvm = [`-Xmx${options.heapMb ?? 256}m`, `-Dlog4j.configuration=file:${log4jFile}`, '-cp', `${jarsDir}/*`];
+  const count = options.nodes ?? 1;
+  const ports = await Promise.all(Array.from({ length: count }, () => freePort()));
+  const controllerPorts = await Promise.all(Array.from({ length: count }, () => freePort()));
+  const brokers = ports.map((p) => `127.0.0.1:${p}`);
   const run = promisify(execFile);
-  const { stdout } = await run(java, [...jvm, 'kafka.tools.StorageTool', 'random-uuid']);
-  const clusterId = stdout.trim().split('\n').pop()!.trim();
-  await run(java, [
-    ...jvm,
-    'kafka.tools.StorageTool',
-    'format',
-    '-t',
-    clusterId,
-    '-c',
-    propsFile,
-    '--ignore-formatted',
-  ]);
 
-  const brokers = [`127.0.0.1:${port}`];
-  let child: ChildProcess | undefined;
+  const nodes = await Promise.all(
+    ports.map(async (port, i) => {
+      const dir = join(home, `node-${i + 1}`);
+      const propsFile = join(dir, 'server.properties');
+      const log4jFile = join(dir, 'log4j.properties');
+      const logFile = join(dir, 'server.log');
+      await mkdir(dir, { recursive: true });
+      const cluster = count > 1 ? { nodeId: i + 1, controllerPorts } : undefined;
+      const controllerPort = controllerPorts[i] as number;
+      await writeFile(
+        propsFile,
+        kraftServerProperties({ port, controllerPort, dataDir: join(dir, 'data'), small: true, cluster }),
+      );
+      await writeFile(
+        log4jFile,
+        [
+          'log4j.rootLogger=WARN, file',
+          'log4j.appender.file=org.apache.log4j.FileAppender',
+          `log4j.appender.file.File=${logFile}`,
+          'log4j.appender.file.layout=org.apache.log4j.PatternLayout',
+          'log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n',
+          '',
+        ].join('\n'),
+      );
+      const jvm = [`-Xmx${options.heapMb ?? 256}m`, `-Dlog4j.configuration=file:${log4jFile}`, '-cp', `${jarsDir}/*`];
+      return { id: i + 1, propsFile, logFile, jvm, child: undefined as ChildProcess | undefined };
+    }),
+  );
 
-  async function start(): Promise<void> {
-    if (child) return;
-    const proc = spawn(java, [...jvm, 'kafka.Kafka', propsFile], { stdio: 'ignore' });
-    child = proc;
+  const first = nodes[0];
+  if (!first) throw new Error('a Kafka needs a node');
+  const { stdout } = await run(java, [...first.jvm, 'kafka.tools.StorageTool', 'random-uuid']);
+  const clusterId = stdout.trim().split('\n').pop()?.trim() ?? '';
+  // One cluster id for every node: they form one quorum.
+  for (const node of nodes) {
+    await run(java, [
+      ...node.jvm,
+      'kafka.tools.StorageTool',
+      'format',
+      '-t',
+      clusterId,
+      '-c',
+      node.propsFile,
+      '--ignore-formatted',
+    ]);
+  }
+
+  function spawnNode(node: (typeof nodes)[number]): ChildProcess {
+    const proc = spawn(java, [...node.jvm, 'kafka.Kafka', node.propsFile], { stdio: 'ignore' });
+    node.child = proc;
     proc.once('exit', () => {
-      if (child === proc) child = undefined;
+      if (node.child === proc) node.child = undefined;
     });
-    const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
-    while (!(await kafkaReady(brokers.join(',')))) {
-      if (child !== proc) throw new Error(`the throwaway Kafka exited while starting; see ${logFile}`);
-      if (Date.now() > deadline) throw new Error(`the throwaway Kafka was not ready in time; see ${logFile}`);
+    return proc;
+  }
+
+  async function waitFor(ids: readonly number[], procs: readonly ChildProcess[]): Promise<void> {
+    const deadline = Date.now() + (options.readyTimeoutMs ?? 90_000);
+    for (;;) {
+      const live = await liveBrokerIds(brokers);
+      if (live && ids.every((id) => live.includes(id))) return;
+      const gone = procs.find((p) => p.exitCode !== null || p.signalCode !== null);
+      const logs = nodes.map((n) => n.logFile).join(', ');
+      if (gone) throw new Error(`a throwaway Kafka node exited while starting; see ${logs}`);
+      if (Date.now() > deadline) throw new Error(`the throwaway Kafka was not ready in time; see ${logs}`);
       await new Promise((r) => setTimeout(r, 250));
     }
   }
 
-  async function stop(): Promise<void> {
-    const proc = child;
+  async function stopNode(node: (typeof nodes)[number], signal: NodeJS.Signals): Promise<void> {
+    const proc = node.child;
     if (!proc) return;
     const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-    proc.kill('SIGTERM');
+    proc.kill(signal);
     const timer = setTimeout(() => proc.kill('SIGKILL'), 30_000);
     await exited;
     clearTimeout(timer);
   }
 
+  const nodeAt = (i: number) => {
+    const node = nodes[i];
+    if (!node) throw new Error(`no Kafka node ${i}`);
+    return node;
+  };
+
+  async function start(): Promise<void> {
+    const procs = nodes.filter((n) => !n.child).map(spawnNode);
+    await waitFor(
+      nodes.map((n) => n.id),
+      procs,
+    );
+  }
+
   await start();
   return {
     brokers,
-    logFile,
+    logFiles: nodes.map((n) => n.logFile),
     start,
-    stop,
+    async stop() {
+      await Promise.all(nodes.map((n) => stopNode(n, 'SIGTERM')));
+    },
+    kill: (i) => stopNode(nodeAt(i), 'SIGKILL'),
+    async startNode(i) {
+      const node = nodeAt(i);
+      if (node.child) return;
+      await waitFor([node.id], [spawnNode(node)]);
+    },
     async destroy() {
-      await stop();
+      await Promise.all(nodes.map((n) => stopNode(n, 'SIGTERM')));
       await rm(home, { recursive: true, force: true });
     },
   };
