@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '@rankstream/schemas/runtime';
 import { Kafka, logLevel } from 'kafkajs';
@@ -101,60 +101,82 @@ log4j.logger.org.apache.kafka.controller=INFO
 `;
 }
 
-/**
- * Fetches the jars (first time only), writes the broker's config and formats its storage (first
- * time only: a formatted log dir is kept, so topics and offsets survive restarts).
- */
-export async function prepareKafka(cfg: StackConfig, logger: Logger): Promise<ProcessSpec & { logFile: string }> {
-  const libDir = await fetchKafkaJars(cfg.stackDir, logger);
-  const home = join(cfg.stackDir, 'kafka');
-  const dataDir = join(home, 'data');
-  const logDir = join(home, 'logs');
-  mkdirSync(dataDir, { recursive: true });
-  mkdirSync(logDir, { recursive: true });
-  const propsFile = join(home, 'server.properties');
-  const log4jFile = join(home, 'log4j.properties');
-  const logFile = join(logDir, 'server.log');
-  writeFileSync(
-    propsFile,
-    kraftServerProperties({ port: cfg.LOCAL_KAFKA_PORT, controllerPort: cfg.LOCAL_KAFKA_CONTROLLER_PORT, dataDir }),
-  );
-  writeFileSync(log4jFile, log4jProperties(logFile));
+/** Kafka's StorageTool formatting a node's log dirs as one of cluster `clusterId` (once; kept after). */
+export function formatStorage(clusterId: string, propsFile: string): string[] {
+  return ['kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsFile, '--ignore-formatted'];
+}
 
+/** Where node i (from 0) of the local Kafka listens. */
+export function localKafkaPorts(cfg: StackConfig, node: number): { port: number; controllerPort: number } {
+  return { port: cfg.LOCAL_KAFKA_PORT + 2 * node, controllerPort: cfg.LOCAL_KAFKA_CONTROLLER_PORT + 2 * node };
+}
+
+/**
+ * Fetches the jars (first time only), writes each node's config and formats its storage (first time
+ * only: a formatted log dir is kept, so topics and offsets survive restarts). One node lives in
+ * STACK_DIR/kafka; a cluster of N in STACK_DIR/kafka-cluster-N/node-i, all formatted with one
+ * cluster id.
+ */
+export async function prepareKafka(cfg: StackConfig, logger: Logger): Promise<(ProcessSpec & { logFile: string })[]> {
+  const libDir = await fetchKafkaJars(cfg.stackDir, logger);
+  const count = cfg.LOCAL_KAFKA_BROKERS;
   const java = javaCommand();
   const classpath = `${libDir}/*`;
-  const log4j = `-Dlog4j.configuration=file:${log4jFile}`;
-  if (!existsSync(join(dataDir, 'meta.properties'))) {
-    const clusterId = (
-      await mustRun('creating a Kafka cluster id', java, [
-        log4j,
+  const nodes = Array.from({ length: count }, (_, i) => {
+    const home =
+      count === 1 ? join(cfg.stackDir, 'kafka') : join(cfg.stackDir, `kafka-cluster-${count}`, `node-${i + 1}`);
+    const dataDir = join(home, 'data');
+    const logDir = join(home, 'logs');
+    mkdirSync(dataDir, { recursive: true });
+    mkdirSync(logDir, { recursive: true });
+    const propsFile = join(home, 'server.properties');
+    const log4jFile = join(home, 'log4j.properties');
+    const logFile = join(logDir, 'server.log');
+    const cluster =
+      count === 1
+        ? undefined
+        : {
+            nodeId: i + 1,
+            controllerPorts: Array.from({ length: count }, (_, j) => localKafkaPorts(cfg, j).controllerPort),
+          };
+    writeFileSync(propsFile, kraftServerProperties({ ...localKafkaPorts(cfg, i), dataDir, cluster }));
+    writeFileSync(log4jFile, log4jProperties(logFile));
+    return { name: count === 1 ? 'kafka' : `kafka-${i + 1}`, home, dataDir, logDir, propsFile, logFile, log4jFile };
+  });
+
+  const unformatted = nodes.filter((n) => !existsSync(join(n.dataDir, 'meta.properties')));
+  if (unformatted.length > 0) {
+    const formatted = nodes.find((n) => !unformatted.includes(n));
+    const clusterId =
+      formatted === undefined
+        ? (
+            await mustRun('creating a Kafka cluster id', java, [
+              `-Dlog4j.configuration=file:${nodes[0]?.log4jFile}`,
+              '-cp',
+              classpath,
+              'kafka.tools.StorageTool',
+              'random-uuid',
+            ])
+          )
+            .trim()
+            .split('\n')
+            .pop()
+            ?.trim()
+        : /cluster\.id=(\S+)/.exec(readFileSync(join(formatted.dataDir, 'meta.properties'), 'utf8'))?.[1];
+    if (!clusterId) throw new Error('no Kafka cluster id to format the storage with');
+    for (const node of unformatted) {
+      await mustRun('formatting the Kafka storage', java, [
+        `-Dlog4j.configuration=file:${node.log4jFile}`,
         '-cp',
         classpath,
-        'kafka.tools.StorageTool',
-        'random-uuid',
-      ])
-    )
-      .trim()
-      .split('\n')
-      .pop()!
-      .trim();
-    await mustRun('formatting the Kafka storage', java, [
-      log4j,
-      '-cp',
-      classpath,
-      'kafka.tools.StorageTool',
-      'format',
-      '-t',
-      clusterId,
-      '-c',
-      propsFile,
-      '--ignore-formatted',
-    ]);
-    logger.info({ clusterId, dataDir }, 'formatted the Kafka storage');
+        ...formatStorage(clusterId, node.propsFile),
+      ]);
+      logger.info({ clusterId, dataDir: node.dataDir }, 'formatted the Kafka storage');
+    }
   }
 
-  return {
-    name: 'kafka',
+  return nodes.map((node) => ({
+    name: node.name,
     command: java,
     args: [
       `-Xmx${cfg.LOCAL_KAFKA_HEAP}`,
@@ -162,14 +184,14 @@ export async function prepareKafka(cfg: StackConfig, logger: Logger): Promise<Pr
       '-XX:+UseG1GC',
       '-XX:MaxGCPauseMillis=20',
       '-Djava.awt.headless=true',
-      log4j,
+      `-Dlog4j.configuration=file:${node.log4jFile}`,
       '-cp',
       classpath,
       'kafka.Kafka',
-      propsFile,
+      node.propsFile,
     ],
-    cwd: home,
-    output: { file: join(logDir, 'stdout.log') },
-    logFile,
-  };
+    cwd: node.home,
+    output: { file: join(node.logDir, 'stdout.log') },
+    logFile: node.logFile,
+  }));
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from '@rankstream/schemas/runtime';
 import { requireJava17 } from './java-runtime.js';
-import { kafkaReady, prepareKafka } from './kafka-broker.js';
+import { kafkaReady, liveBrokerIds, localKafkaPorts, prepareKafka } from './kafka-broker.js';
 import { firstBroker, portAnswers, waitUntil } from './port-probe.js';
 import { confluentApiUrl, prepareRegistry, registryReady, setGlobalCompatibility } from './schema-registry.js';
 import { DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL, type StackConfig } from './stack-config.js';
@@ -36,49 +36,61 @@ function tail(file: string, lines = 25): string {
   }
 }
 
+/**
+ * Starts the processes together (a KRaft quorum elects its controller only once a majority runs)
+ * and waits until `ready`; stops them all again if that fails.
+ */
 async function startSupervised(
-  spec: Awaited<ReturnType<typeof prepareKafka>>,
+  specs: readonly Awaited<ReturnType<typeof prepareRegistry>>[],
   ready: () => Promise<boolean>,
   logger: Logger,
   stopTimeoutMs: number,
   readyTimeoutMs: number,
-): Promise<SupervisedProcess> {
-  const proc = new SupervisedProcess({ ...spec, ready }, logger, { restart: true, stopTimeoutMs });
-  proc.start();
+): Promise<SupervisedProcess[]> {
+  const procs = specs.map(
+    (spec) => new SupervisedProcess({ ...spec, ready }, logger, { restart: true, stopTimeoutMs }),
+  );
+  for (const proc of procs) proc.start();
   try {
-    await waitUntil(spec.name, ready, {
+    await waitUntil(specs.map((s) => s.name).join(', '), ready, {
       timeoutMs: readyTimeoutMs,
       intervalMs: 500,
-      alive: () =>
-        proc.starts > 1 || !proc.running
-          ? `exited during start; last lines of ${spec.logFile}:\n${tail(spec.logFile)}`
-          : undefined,
+      alive: () => {
+        const i = procs.findIndex((proc) => proc.starts > 1 || !proc.running);
+        const spec = specs[i];
+        return spec
+          ? `${spec.name} exited during start; last lines of ${spec.logFile}:\n${tail(spec.logFile)}`
+          : undefined;
+      },
     });
   } catch (error) {
-    await proc.stop();
+    await Promise.all(procs.map((proc) => proc.stop()));
     throw error;
   }
-  return proc;
+  return procs;
 }
 
-async function ensureKafka(cfg: StackConfig, logger: Logger): Promise<{ brokers: string; proc?: SupervisedProcess }> {
+async function ensureKafka(cfg: StackConfig, logger: Logger): Promise<{ brokers: string; procs: SupervisedProcess[] }> {
   if (cfg.KAFKA_BROKERS) {
     logger.info({ brokers: cfg.KAFKA_BROKERS }, 'using the Kafka configured by KAFKA_BROKERS');
-    return { brokers: cfg.KAFKA_BROKERS };
+    return { brokers: cfg.KAFKA_BROKERS, procs: [] };
   }
-  const brokers = `127.0.0.1:${cfg.LOCAL_KAFKA_PORT}`;
+  const nodes = Array.from({ length: cfg.LOCAL_KAFKA_BROKERS }, (_, i) => localKafkaPorts(cfg, i));
+  const brokers = nodes.map((n) => `127.0.0.1:${n.port}`).join(',');
   const { host, port } = firstBroker(brokers);
   if (await portAnswers(host, port)) {
     await waitUntil(`something answers on ${brokers} but it is not a Kafka broker`, () => kafkaReady(brokers), {
       timeoutMs: 30_000,
     });
     logger.info({ brokers }, 'reusing the Kafka already running (it is left running afterwards)');
-    return { brokers };
+    return { brokers, procs: [] };
   }
-  const spec = await prepareKafka(cfg, logger);
-  const proc = await startSupervised(spec, () => kafkaReady(brokers), logger, STOP_TIMEOUT_MS.kafka, 120_000);
-  logger.info({ brokers, log: spec.logFile }, 'local Kafka ready');
-  return { brokers, proc };
+  const specs = await prepareKafka(cfg, logger);
+  // Ready once the cluster lists every node as a live broker.
+  const allLive = async () => ((await liveBrokerIds(brokers.split(','))) ?? []).length === nodes.length;
+  const procs = await startSupervised(specs, allLive, logger, STOP_TIMEOUT_MS.kafka, 120_000);
+  logger.info({ brokers, logs: specs.map((s) => s.logFile) }, 'local Kafka ready');
+  return { brokers, procs };
 }
 
 async function ensureRegistry(cfg: StackConfig, logger: Logger): Promise<{ url: string; proc?: SupervisedProcess }> {
@@ -97,7 +109,7 @@ async function ensureRegistry(cfg: StackConfig, logger: Logger): Promise<{ url: 
     return { url };
   }
   const spec = await prepareRegistry(cfg, logger);
-  const proc = await startSupervised(spec, () => registryReady(base), logger, STOP_TIMEOUT_MS.registry, 240_000);
+  const [proc] = await startSupervised([spec], () => registryReady(base), logger, STOP_TIMEOUT_MS.registry, 240_000);
   await setGlobalCompatibility(url, cfg.REGISTRY_COMPATIBILITY, logger);
   logger.info({ url, log: spec.logFile }, 'local schema registry ready');
   return { url, proc };
@@ -125,7 +137,8 @@ export async function bringUpStack(cfg: StackConfig, logger: Logger): Promise<St
     if (!cfg.KAFKA_BROKERS || !cfg.SCHEMA_REGISTRY_URL) await requireJava17();
     // Both JVMs start at once: the registry keeps its schemas in H2, not in Kafka.
     const [kafka, registry] = await Promise.allSettled([ensureKafka(cfg, logger), ensureRegistry(cfg, logger)]);
-    for (const r of [kafka, registry]) if (r.status === 'fulfilled' && r.value.proc) processes.push(r.value.proc);
+    if (kafka.status === 'fulfilled') processes.push(...kafka.value.procs);
+    if (registry.status === 'fulfilled' && registry.value.proc) processes.push(registry.value.proc);
     if (kafka.status === 'rejected') throw kafka.reason;
     if (registry.status === 'rejected') throw registry.reason;
     return {

@@ -20,6 +20,12 @@ export const stackEnv = {
   STACK_DIR: z.string().optional(),
   LOCAL_KAFKA_PORT: port(9092),
   LOCAL_KAFKA_CONTROLLER_PORT: port(9093),
+  /**
+   * Nodes of the local Kafka: 1, or a KRaft cluster (3 replicates every topic three times with
+   * min.insync.replicas 2). Node i (from 0) listens on LOCAL_KAFKA_PORT + 2i, its controller on
+   * LOCAL_KAFKA_CONTROLLER_PORT + 2i.
+   */
+  LOCAL_KAFKA_BROKERS: z.coerce.number().int().min(1).max(5).default(1),
   LOCAL_REGISTRY_PORT: port(8181),
   KAFKA_BROKERS: optionalUrl,
   SCHEMA_REGISTRY_URL: optionalUrl,

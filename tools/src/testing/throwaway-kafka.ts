@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { kraftServerProperties, liveBrokerIds } from '../stack/kafka-broker.js';
+import { formatStorage, kraftServerProperties, liveBrokerIds } from '../stack/kafka-broker.js';
 import { freePort } from './service-process.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -84,16 +84,7 @@ export async function startThrowawayKafka(
   const clusterId = stdout.trim().split('\n').pop()?.trim() ?? '';
   // One cluster id for every node: they form one quorum.
   for (const node of nodes) {
-    await run(java, [
-      ...node.jvm,
-      'kafka.tools.StorageTool',
-      'format',
-      '-t',
-      clusterId,
-      '-c',
-      node.propsFile,
-      '--ignore-formatted',
-    ]);
+    await run(java, [...node.jvm, ...formatStorage(clusterId, node.propsFile)]);
   }
 
   function spawnNode(node: (typeof nodes)[number]): ChildProcess {
