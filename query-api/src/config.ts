@@ -17,6 +17,12 @@ export const queryEnv = {
   QUERY_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   /** Requests per second per client address; 0 turns the limit off. */
   QUERY_RATE_LIMIT_PER_S: z.coerce.number().int().min(0).default(1000),
+  /**
+   * instance: each process (or each service with QUERY_WORKERS) counts on its own; shared: every
+   * instance counts in Redis (one more Redis call per request), falling back to instance while
+   * Redis does not answer.
+   */
+  QUERY_RATE_LIMIT_SCOPE: z.enum(['instance', 'shared']).default('instance'),
   /** Take the client address from the first X-Forwarded-For hop (only behind a trusted proxy). */
   TRUST_FORWARDED_FOR: z
     .enum(['true', 'false', '1', '0', ''])

@@ -76,7 +76,13 @@ async function start() {
     // Ready when PostgreSQL answers: it can serve everything alone while Redis is away.
     readiness: { postgres: () => pool.query('SELECT 1') },
     clientAddress: clientAddressResolver(config.TRUST_FORWARDED_FOR),
-    rateLimiter: createRateLimiter(config.QUERY_RATE_LIMIT_PER_S, cluster.isWorker),
+    rateLimiter: createRateLimiter(
+      config.QUERY_RATE_LIMIT_PER_S,
+      cluster.isWorker,
+      config.QUERY_RATE_LIMIT_SCOPE === 'shared'
+        ? { redis, keyPrefix: redisKeys(config.REDIS_PREFIX).rateLimit('query-api') }
+        : undefined,
+    ),
     ...(metricsText ? { metricsText } : {}),
     states,
     ...(config.QUERY_CACHE_ENTRIES > 0 ? { answerCache: new LRUCache({ max: config.QUERY_CACHE_ENTRIES }) } : {}),

@@ -28,6 +28,8 @@ export const REDIS_KEY = {
   memberIndex: 'lbu:',
   /** hash per user: username, imageUrl, region, version. */
   profile: 'profile:',
+  /** rate-limiter-flexible's counters for limits shared by every instance of a service. */
+  rateLimit: 'ratelimit:',
 } as const;
 
 /** The keys under one prefix, for TypeScript callers; Lua scripts splice REDIS_KEY's parts in. */
@@ -43,6 +45,8 @@ export function redisKeys(prefix: string) {
     leaderboard: (board: string, periodKey: string) => `${prefix}${REDIS_KEY.leaderboard}${board}:${periodKey}`,
     memberIndex: (board: string, periodKey: string) => `${prefix}${REDIS_KEY.memberIndex}${board}:${periodKey}`,
     profile: (userId: string) => `${prefix}${REDIS_KEY.profile}${userId}`,
+    /** The key prefix of one service's shared rate limit counters. */
+    rateLimit: (service: string) => `${prefix}${REDIS_KEY.rateLimit}${service}`,
     /** The common start of every key of one kind, e.g. for SCAN MATCH `${start}*`. */
     startOf: (kind: 'leaderboard' | 'memberIndex' | 'profile') => `${prefix}${REDIS_KEY[kind]}`,
   };
