@@ -1,4 +1,4 @@
-import { kafkaEnv, logEnv, parseEnv, port, postgresEnv, registryEnv } from '@rankstream/schemas/runtime';
+import { kafkaEnv, logEnv, parseEnv, port, postgresEnv, redisEnv, registryEnv } from '@rankstream/schemas/runtime';
 import { z } from 'zod';
 
 const bool = z
@@ -21,6 +21,8 @@ export const ingestEnv = {
   ...kafkaEnv,
   ...registryEnv,
   ...postgresEnv,
+  /** Only for RATE_LIMIT_SCOPE=shared. */
+  ...redisEnv,
   INGEST_PORT: port(8080),
   /**
    * Processes serving the port (node:cluster); 1 = a single process. More use more cores; the rate
@@ -44,6 +46,11 @@ export const ingestEnv = {
     (n) => n * 2 >= 1000,
     'must be at least 500, so that a legal 1,000-event batch fits the burst',
   ),
+  /**
+   * instance: each instance (with INGEST_WORKERS, each service) keeps its own buckets; shared: every
+   * instance counts a key's events in Redis (REDIS_URL), per instance again while Redis is away.
+   */
+  RATE_LIMIT_SCOPE: z.enum(['instance', 'shared']).default('instance'),
   /** How long the broker may wait for all in-sync replicas (acks=all) before failing a produce. */
   KAFKA_ACK_TIMEOUT_MS: positiveInt(5_000),
   /** A request whose events are not all acknowledged within this gets a 503 (client-side deadline). */

@@ -1,12 +1,13 @@
 import cluster from 'node:cluster';
 import { fileURLToPath } from 'node:url';
-import { createEventCodec, createEventProducer } from '@rankstream/schemas';
+import { createEventCodec, createEventProducer, redisKeys } from '@rankstream/schemas';
 import {
   clusterMetricsText,
   createKafka,
   createLogger,
   createMetricsRegistry,
   createPool,
+  createRedis,
   dlqTopic,
   ensureTopics,
   exitOnStartupFailure,
@@ -23,6 +24,7 @@ import { loadOrCreateDevKey } from './adapters/dev-key-file.js';
 import { createKafkaPublisher } from './adapters/kafka-publisher.js';
 import { createPostgresBoardStore } from './adapters/postgres-board-store.js';
 import { createPostgresProfileStore } from './adapters/postgres-profile-store.js';
+import { createRedisRateLimiter } from './adapters/redis-rate-limiter.js';
 import { createRenewingProducer } from './adapters/renewing-producer.js';
 import { createApp } from './app.js';
 import { parseApiKeys, sha256Hex } from './auth/api-keys.js';
@@ -98,14 +100,23 @@ async function main() {
   });
 
   const now = () => Date.now();
+  const ownRates = cluster.isWorker
+    ? createWorkerRateLimiter()
+    : createRateLimiter({ ratePerS: config.RATE_LIMIT_EVENTS_PER_S, now });
+  const redis = config.RATE_LIMIT_SCOPE === 'shared' ? createRedis(config.REDIS_URL, logger) : undefined;
   const app = createApp({
     publisher: createKafkaPublisher({ producer: eventProducer, deadlineMs: config.PRODUCE_DEADLINE_MS, logger }),
     boards: createCachedBoardStore(createPostgresBoardStore(pool), { ttlMs: config.BOARD_CACHE_TTL_MS, now }),
     profiles: createPostgresProfileStore(pool),
     apiKeys,
-    rateLimiter: cluster.isWorker
-      ? createWorkerRateLimiter()
-      : createRateLimiter({ ratePerS: config.RATE_LIMIT_EVENTS_PER_S, now }),
+    rateLimiter: redis
+      ? createRedisRateLimiter({
+          redis,
+          keyPrefix: redisKeys(config.REDIS_PREFIX).rateLimit('ingest-api'),
+          ratePerS: config.RATE_LIMIT_EVENTS_PER_S,
+          fallback: ownRates,
+        })
+      : ownRates,
     now,
     newId: () => uuidv7(),
     topic: config.EVENTS_TOPIC,
@@ -136,6 +147,7 @@ async function main() {
     { name: 'producer', run: () => producer.disconnect() },
     { name: 'admin', run: () => admin.disconnect() },
     { name: 'postgres', run: () => pool.end() },
+    ...(redis ? [{ name: 'redis', run: () => redis.quit() }] : []),
   ]);
 }
 
