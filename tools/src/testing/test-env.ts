@@ -59,9 +59,13 @@ export async function createTestEnv(
   const eventsTopic = `test-${id}-events`;
   const dlqTopic = `test-${id}-dlq`;
   const admin = testKafka(base.kafkaBrokers).admin();
-  await admin.connect();
   try {
+    await admin.connect();
     await ensureTopics(admin, { eventsTopic, dlqTopic, partitions, producerTimestamps: options.producerTimestamps });
+  } catch (error) {
+    // No cleanup() reaches a caller whose environment failed to start: the database goes now.
+    await dropDatabase(base.postgresBaseUrl, `rs_test_${id}`).catch(() => {});
+    throw error;
   } finally {
     await admin.disconnect();
   }
