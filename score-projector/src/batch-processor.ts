@@ -3,7 +3,13 @@ import type { Logger } from '@rankstream/schemas/runtime';
 import type { DeadLetterPublisher } from './adapters/kafka-dead-letters.js';
 import type { RedisStore } from './adapters/redis-store.js';
 import type { RegistryProbe } from './adapters/registry-probe.js';
-import { type BatchFold, foldBatch, type ProfileRow, touchedTotals } from './domain/batch-fold.js';
+import {
+  type BatchFold,
+  createPeriodKeyCache,
+  foldBatch,
+  type ProfileRow,
+  touchedTotals,
+} from './domain/batch-fold.js';
 import { type DeadLetter, type DecodedMessage, planBatch } from './domain/batch-plan.js';
 import {
   type BoardDefinition,
@@ -214,11 +220,13 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
     const newBoards = await tx.ensureBoards(unknownBoards);
     for (const board of newBoards) batchOrders.set(board.board, board.order);
 
-    const touched = touchedTotals(scoreEvents);
+    // One period-key memo for the load and the fold.
+    const keysOf = createPeriodKeyCache();
+    const touched = touchedTotals(scoreEvents, keysOf);
     const { known: current, missing } = totalsCache.lookup(partition, checkpoint, touched, tx.nextOffset === 0);
     const cachedTotals = current.size;
     for (const [key, total] of await tx.loadTotals(missing)) current.set(key, total);
-    const fold = foldBatch({ events, current, orders: batchOrders });
+    const fold = foldBatch({ events, current, orders: batchOrders, keysOf });
 
     const letters: DeadLetter[] = [
       ...plan.deadLetters,

@@ -19,7 +19,8 @@ import type { FoldedTotal, StoredTotal, TotalId } from './domain/batch-fold.js';
  * partition, and a total of a user it never wrote is new: nothing to load, which spares a backlog
  * one fruitless index probe per new total. Should another partition have written it after all (a
  * producer that keys by something else), the write's compare-and-set refuses it, and the partition
- * loads like any other from then on. Up to 4 × `maxEntries` users per partition.
+ * loads like any other from then on. Up to 4 × `maxEntries` users per partition are kept (user ids
+only, shared with the cached rows); past that, the partition loads every miss.
  */
 export function createTotalsCache(maxEntries: number) {
   interface Entry {

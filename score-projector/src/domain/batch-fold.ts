@@ -120,7 +120,6 @@ export function foldBatch(input: {
   const overflowed: Candidate[] = [];
   let applied = 0;
   // One event's results, kept until all of its totals are known not to overflow; reused per event.
-  const keys: string[] = [];
   const rows: FoldedTotal[] = [];
 
   for (const candidate of input.events) {
@@ -133,7 +132,6 @@ export function foldBatch(input: {
     const event = decoded.event;
     const order = input.orders.get(event.board);
     if (order === undefined) throw new Error(`board ${event.board} has no known order`);
-    keys.length = 0;
     rows.length = 0;
     let overflow = false;
     for (const periodKey of keysOf(event.occurredAt, event.periods)) {
@@ -146,7 +144,6 @@ export function foldBatch(input: {
         break;
       }
       const { score, reachedAt, eventCount } = result.total;
-      keys.push(key);
       rows.push({
         board: event.board,
         periodKey,
@@ -164,7 +161,7 @@ export function foldBatch(input: {
       overflowed.push(candidate);
       continue;
     }
-    for (let i = 0; i < rows.length; i++) working.set(keys[i] as string, rows[i] as FoldedTotal);
+    for (const row of rows) working.set(row.key, row);
     applied++;
   }
   return { totals: [...working.values()], profiles: [...profiles.values()], overflowed, applied };
