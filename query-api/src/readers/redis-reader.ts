@@ -19,13 +19,16 @@ import type {
 import type { ProjectionStateCache } from './projection-state.js';
 import { SCRIPTS, type ScriptName } from './redis-scripts.js';
 
-type ScriptReply = Record<string, unknown> & { status: string };
+/**
+ * A script's reply (redis-scripts.ts): [status] when Redis cannot serve, else ['ok', version or
+ * null, state or null (null: the caller's copy is current), ...the script's own fields].
+ */
+type ScriptReply = [status: string, version?: string | null, state?: [string[], string[]] | null, ...rest: unknown[]];
 type RunScript = (name: ScriptName, args: readonly (string | number)[]) => Promise<ScriptReply>;
 
-/** A row as the scripts send it: [rank, member, rankScore, username|false, imageUrl|false]. */
-type RawRow = [number, string, string, string | false, string | false];
+/** A row as the scripts send it: [rank, member, rankScore, username|null, imageUrl|null]. */
+type RawRow = [number, string, string, string | null, string | null];
 
-/** cjson encodes an empty Lua table as an object. */
 function list<T>(value: unknown): T[] {
   return Array.isArray(value) ? (value as T[]) : [];
 }
@@ -34,28 +37,22 @@ function orNull(v: unknown): string | null {
   return typeof v === 'string' ? v : null;
 }
 
-function flatPairs(value: unknown): [string, string][] {
-  const flat = list<string>(value);
-  const pairs: [string, string][] = [];
-  for (let i = 0; i + 1 < flat.length; i += 2) pairs.push([flat[i]!, flat[i + 1]!]);
-  return pairs;
-}
-
-function parseState(reply: ScriptReply): StoreState {
+function parseState(version: string | null | undefined, raw: [string[], string[]]): StoreState {
+  const [wm, beats] = raw;
   const watermark: Record<number, number> = {};
-  for (const [p, off] of flatPairs(reply.wm)) watermark[Number(p)] = Number(off);
+  for (let i = 0; i + 1 < wm.length; i += 2) watermark[Number(wm[i])] = Number(wm[i + 1]);
   const progress: Record<number, PartitionProgress> = {};
-  for (const [p, json] of flatPairs(reply.progress)) {
+  for (let i = 0; i + 1 < beats.length; i += 2) {
     try {
-      const parsed = JSON.parse(json) as { logEnd?: unknown; caughtUpAt?: unknown };
+      const parsed = JSON.parse(beats[i + 1]!) as { logEnd?: unknown; caughtUpAt?: unknown };
       if (typeof parsed.logEnd === 'number' && typeof parsed.caughtUpAt === 'number') {
-        progress[Number(p)] = { logEnd: parsed.logEnd, caughtUpAt: parsed.caughtUpAt };
+        progress[Number(beats[i])] = { logEnd: parsed.logEnd, caughtUpAt: parsed.caughtUpAt };
       }
     } catch {
       // A malformed heartbeat only loses the lag figure for that partition.
     }
   }
-  return reply.v ? { watermark, progress, version: String(reply.v) } : { watermark, progress };
+  return version ? { watermark, progress, version } : { watermark, progress };
 }
 
 /** `P boards` values are JSON {"order","defaultOp","periods","createdAt"}, mirrored by the projector. */
@@ -82,10 +79,11 @@ function toRow(order: RankOrder, raw: RawRow): RankedRow {
 }
 
 function unavailable(reply: ScriptReply): StoreRead<never> | undefined {
-  if (reply.status === 'not_ready' || reply.status === 'rebuilding' || reply.status === 'board_missing') {
-    return { served: false, reason: reply.status };
+  const [status] = reply;
+  if (status === 'not_ready' || status === 'rebuilding' || status === 'board_missing') {
+    return { served: false, reason: status };
   }
-  if (reply.status !== 'ok') throw new Error(`unexpected Redis script status ${reply.status}`);
+  if (status !== 'ok') throw new Error(`unexpected Redis script status ${status}`);
   return undefined;
 }
 
@@ -95,8 +93,8 @@ export function scriptRunner(redis: Redis): RunScript {
     if (!(name in redis)) redis.defineCommand(name, { numberOfKeys: 0, lua });
   }
   return async (name, args) => {
-    const fn = (redis as unknown as Record<ScriptName, (...a: (string | number)[]) => Promise<string>>)[name];
-    return JSON.parse(await fn.apply(redis, [...args])) as ScriptReply;
+    const fn = (redis as unknown as Record<ScriptName, (...a: (string | number)[]) => Promise<ScriptReply>>)[name];
+    return fn.apply(redis, args as (string | number)[]);
   };
 }
 
@@ -110,30 +108,33 @@ export function createRedisReader(redis: Redis, prefix: string, states?: Project
   async function read(
     script: ScriptName,
     extra: readonly (string | number)[],
+    known = states?.snapshot(),
   ): Promise<{ no: StoreRead<never> } | { no: undefined; reply: ScriptReply; state: StoreState }> {
-    const known = states?.snapshot();
     const ticket = states?.ticket() ?? 0;
     const reply = await run(script, [prefix, known?.version ?? '', ...extra]);
     const no = unavailable(reply);
     if (no) {
-      if (reply.status !== 'board_missing') states?.offer(undefined, ticket);
+      if (reply[0] !== 'board_missing') states?.offer(undefined, ticket);
       return { no };
     }
-    if (reply.wm === undefined && known) return { no, reply, state: known.state };
-    const state = parseState(reply);
+    const [, version, raw] = reply;
+    if (!raw && known) return { no, reply, state: known.state };
+    const state = parseState(version, raw ?? [[], []]);
     if (state.version) states?.offer({ version: state.version, state }, ticket);
     return { no, reply, state };
   }
 
-  // Definitions change rarely and every read brings one: parse each text once.
-  const defs = new Map<string, BoardDef>();
+  // A board's definition travels only when this process holds none read at its current state
+  // version; each text is parsed once.
+  const defs = new Map<string, { version: string; def: BoardDef }>();
+  const parsedDefs = new Map<string, BoardDef>();
   function boardDef(board: string, json: string): BoardDef {
     const key = `${board}\n${json}`;
-    let def = defs.get(key);
+    let def = parsedDefs.get(key);
     if (!def) {
-      if (defs.size >= 1_000) defs.clear();
+      if (parsedDefs.size >= 1_000) parsedDefs.clear();
       def = parseBoardDef(board, json);
-      defs.set(key, def);
+      parsedDefs.set(key, def);
     }
     return def;
   }
@@ -144,12 +145,24 @@ export function createRedisReader(redis: Redis, prefix: string, states?: Project
     board: string,
     periodKey: string,
     extra: readonly (string | number)[],
-    build: (def: BoardDef, total: number, reply: ScriptReply) => T,
+    build: (def: BoardDef, total: number, fields: unknown[]) => T,
   ): Promise<StoreRead<T>> {
-    const r = await read(script, [board, periodKey, ...extra]);
+    const known = states?.snapshot();
+    const held = known ? defs.get(board) : undefined;
+    const current = held && held.version === known?.version ? held.def : undefined;
+    const r = await read(script, [board, periodKey, current ? '0' : '1', ...extra], known);
     if (r.no) return r.no;
-    const def = boardDef(board, String(r.reply.def));
-    return { served: true, value: build(def, Number(r.reply.total), r.reply), state: r.state };
+    const [, version, , json, total, ...fields] = r.reply;
+    let def = current;
+    if (typeof json === 'string') {
+      def = boardDef(board, json);
+      if (version) {
+        if (defs.size >= 1_000 && !defs.has(board)) defs.clear();
+        defs.set(board, { version, def });
+      }
+    }
+    if (!def) throw new Error('Redis sent no board definition to a reader that holds none');
+    return { served: true, value: build(def, Number(total), fields), state: r.state };
   }
 
   return {
@@ -157,7 +170,7 @@ export function createRedisReader(redis: Redis, prefix: string, states?: Project
       const r = await read('rsBoards', []);
       if (r.no) return r.no;
       const { reply, state } = r;
-      const boards = list<[string, string, number]>(reply.boards).map(([board, json, players]) => ({
+      const boards = list<[string, string, number]>(reply[3]).map(([board, json, players]) => ({
         ...parseBoardDef(board, json),
         players,
       }));
@@ -176,35 +189,35 @@ export function createRedisReader(redis: Redis, prefix: string, states?: Project
               // Rebuilt from the cursor's parts: a user who has moved since is still placed by position.
               toRedisMember(page.after.reachedAt, page.after.userId),
             ];
-      return boardRead('rsTop', board, periodKey, args, (def, total, reply) => ({
+      return boardRead('rsTop', board, periodKey, args, (def, total, [rows]) => ({
         def,
         total,
-        entries: list<RawRow>(reply.rows).map((r) => toRow(def.order, r)),
+        entries: list<RawRow>(rows).map((r) => toRow(def.order, r)),
       }));
     },
 
     user(board, periodKey, userId) {
-      return boardRead('rsUser', board, periodKey, [userId], (def, total, reply) => ({
+      return boardRead('rsUser', board, periodKey, [userId], (def, total, [row]) => ({
         def,
         total,
-        entry: Array.isArray(reply.row) ? toRow(def.order, reply.row as RawRow) : null,
+        entry: Array.isArray(row) ? toRow(def.order, row as RawRow) : null,
       }));
     },
 
     around(board, periodKey, userId, radius) {
-      return boardRead('rsAround', board, periodKey, [userId, radius], (def, total, reply) => ({
+      return boardRead('rsAround', board, periodKey, [userId, radius], (def, total, [found, rows]) => ({
         def,
         total,
-        found: reply.found === true,
-        entries: list<RawRow>(reply.rows).map((r) => toRow(def.order, r)),
+        found: found === 1,
+        entries: list<RawRow>(rows).map((r) => toRow(def.order, r)),
       }));
     },
 
     ranks(board, periodKey, userIds) {
-      return boardRead('rsRanks', board, periodKey, userIds, (def, total, reply) => ({
+      return boardRead('rsRanks', board, periodKey, userIds, (def, total, [rows]) => ({
         def,
         total,
-        entries: list<RawRow>(reply.rows).map((r) => toRow(def.order, r)),
+        entries: list<RawRow>(rows).map((r) => toRow(def.order, r)),
       }));
     },
 
@@ -212,8 +225,8 @@ export function createRedisReader(redis: Redis, prefix: string, states?: Project
       const r = await read('rsUserBoards', [userId, current.daily, current.weekly, current.monthly]);
       if (r.no) return r.no;
       const { reply, state } = r;
-      const profile = list<string | false>(reply.profile);
-      const standings = list<[string, string, number, string, number, RankOrder]>(reply.boards);
+      const standings = list<[string, string, number, string, number, RankOrder]>(reply[3]);
+      const profile = list<string | null>(reply[4]);
       return {
         served: true,
         state,
@@ -237,7 +250,7 @@ export function createRedisReader(redis: Redis, prefix: string, states?: Project
       const reply = await run('rsState', [prefix, '']);
       const no = unavailable(reply);
       if (no) return no;
-      const state = parseState(reply);
+      const state = parseState(reply[1], reply[2] ?? [[], []]);
       return { served: true, value: state, state };
     },
   };

@@ -3,11 +3,12 @@ import { REDIS_KEY as K, toRedisMember } from '@rankstream/schemas';
 /**
  * Each read is one Lua script, so that it costs one round trip and sees one snapshot: the data,
  * the ready/rebuilding flags and the state version it corresponds to (with the watermark, for the
- * ETag and consistency tokens, when the caller's copy of the state is older). Keys are built inside the scripts from the prefix, which is fine on a standalone Redis
- * (the product's deployment) but would need hash tags on a cluster.
+ * ETag and consistency tokens, and the board's definition, only when the caller's copy is older).
+ * Keys are built inside the scripts from the prefix, which is fine on a standalone Redis (the
+ * product's deployment) but would need hash tags on a cluster.
  *
  * Every rank lookup is O(log N): HGET on lbu gives the member, ZRANK/ZSCORE find it, ZRANGE by rank
- * reads a window. Results travel as cjson text; scores stay strings so that no precision is lost.
+ * reads a window. Scores travel as strings so that no precision is lost.
  */
 const USER_ID_FROM = toRedisMember(0, '').length + 1;
 
@@ -19,16 +20,17 @@ local function unavailable()
   if flags[2] then return 'rebuilding' end
   return nil
 end
--- The state travels only when the caller's copy (ARGV[2]: its version) is not current, so that a
--- read costs the data alone. A missing version (a writer that does not keep one) never matches.
-local function with_state(out)
-  out.status = 'ok'
-  out.v = flags[3] or ''
-  if not flags[3] or flags[3] ~= ARGV[2] then
-    out.wm = redis.call('HGETALL', P .. '${K.watermarks}')
-    out.progress = redis.call('HGETALL', P .. '${K.progress}')
+-- The caller's copy of the state (ARGV[2]: its version) is current: the state need not travel. A
+-- missing version (a writer that does not keep one) never matches.
+local up_to_date = flags[3] and flags[3] == ARGV[2]
+-- Every reply is an array that starts { status, version, state }, state false when the caller's
+-- copy is current. Plain arrays, not JSON: encoding and parsing them cost both sides more than the data.
+local function ok(...)
+  local state = false
+  if not up_to_date then
+    state = { redis.call('HGETALL', P .. '${K.watermarks}'), redis.call('HGETALL', P .. '${K.progress}') }
   end
-  return cjson.encode(out)
+  return { 'ok', flags[3] or false, state, ... }
 end
 local function member_of(lbu, uid)
   local v = redis.call('HGET', lbu, uid)
@@ -39,6 +41,7 @@ local function member_of(lbu, uid)
 end
 local function uid_of(member) return string.sub(member, ${USER_ID_FROM}) end
 local function profile(uid) return redis.call('HMGET', P .. '${K.profile}' .. uid, 'username', 'imageUrl') end
+-- A row: { rank, member, rank score, username or false, imageUrl or false }.
 local function row_at(lb, rank0, member)
   local p = profile(uid_of(member))
   return { rank0 + 1, member, redis.call('ZSCORE', lb, member), p[1], p[2] }
@@ -52,24 +55,28 @@ local function rows(lb, start, stop)
   end
   return out
 end
-local function board_def(board)
-  return redis.call('HGET', P .. '${K.boards}', board)
-end
 `;
 
-/** Shared head of the per-board scripts: ARGV = prefix, known version, board, periodKey, ... */
+/**
+ * Shared head of the per-board scripts: ARGV = prefix, known version, board, periodKey, whether the
+ * caller needs the board's definition ('1': it holds none read at its version), ... Their replies go
+ * on { ..., definition or false, players, ... }.
+ */
 const BOARD_HEAD = `${PRELUDE}
 local st = unavailable()
-if st then return cjson.encode({ status = st }) end
-local def = board_def(ARGV[3])
-if not def then return cjson.encode({ status = 'board_missing' }) end
+if st then return { st } end
+local def = false
+if ARGV[5] == '1' or not up_to_date then
+  def = redis.call('HGET', P .. '${K.boards}', ARGV[3])
+  if not def then return { 'board_missing' } end
+end
 local lb = P .. '${K.leaderboard}' .. ARGV[3] .. ':' .. ARGV[4]
 local lbu = P .. '${K.memberIndex}' .. ARGV[3] .. ':' .. ARGV[4]
 local total = redis.call('ZCARD', lb)
 `;
 
 export const SCRIPTS = {
-  /** ARGV[5] = 'offset' | 'after', [6] offset, [7] limit, [8] rankScore, [9] member. */
+  /** ARGV[6] = 'offset' | 'after', [7] offset, [8] limit, [9] rankScore, [10] member. Reply: ..., rows. */
   rsTop: `${BOARD_HEAD}
 -- Lua string comparison follows the server's LC_COLLATE; members must compare by bytes, as ZSETs do.
 local function bytes_le(a, b)
@@ -83,8 +90,8 @@ end
 -- The number of entries at or before (score, member) in the ranking, whether or not it is present:
 -- the equal-score run is binary-searched by rank, so this stays O(log^2 N) however many ties there are.
 local function position_after(s, m)
-  local current = redis.call('ZSCORE', lb, m)
-  if current and tonumber(current) == tonumber(s) then return redis.call('ZRANK', lb, m) + 1 end
+  local now = redis.call('ZSCORE', lb, m)
+  if now and tonumber(now) == tonumber(s) then return redis.call('ZRANK', lb, m) + 1 end
   local lo = redis.call('ZCOUNT', lb, '-inf', '(' .. s)
   local hi = redis.call('ZCOUNT', lb, '-inf', s)
   while lo < hi do
@@ -94,67 +101,70 @@ local function position_after(s, m)
   end
   return lo
 end
-local limit = tonumber(ARGV[7])
+local limit = tonumber(ARGV[8])
 local start
-if ARGV[5] == 'offset' then start = tonumber(ARGV[6]) else start = position_after(ARGV[8], ARGV[9]) end
+if ARGV[6] == 'offset' then start = tonumber(ARGV[7]) else start = position_after(ARGV[9], ARGV[10]) end
 local r = {}
 if start < total then r = rows(lb, start, start + limit - 1) end
-return with_state({ def = def, total = total, rows = r })
+return ok(def, total, r)
 `,
-  /** ARGV[5] = userId. */
+  /** ARGV[6] = userId. Reply: ..., the row or false. */
   rsUser: `${BOARD_HEAD}
-local m = member_of(lbu, ARGV[5])
+local m = member_of(lbu, ARGV[6])
 local row = false
 if m then
   local r = redis.call('ZRANK', lb, m)
   if r then row = row_at(lb, r, m) end
 end
-return with_state({ def = def, total = total, row = row })
+return ok(def, total, row)
 `,
-  /** ARGV[5] = userId, [6] radius. */
+  /** ARGV[6] = userId, [7] radius. Reply: ..., whether the user is ranked (1 or 0), rows. */
   rsAround: `${BOARD_HEAD}
-local m = member_of(lbu, ARGV[5])
+local m = member_of(lbu, ARGV[6])
 local r = m and redis.call('ZRANK', lb, m)
-if not r then return with_state({ def = def, total = total, found = false, rows = {} }) end
-local radius = tonumber(ARGV[6])
-return with_state({ def = def, total = total, found = true, rows = rows(lb, math.max(0, r - radius), r + radius) })
+if not r then return ok(def, total, 0, {}) end
+local radius = tonumber(ARGV[7])
+return ok(def, total, 1, rows(lb, math.max(0, r - radius), r + radius))
 `,
-  /** ARGV[5..] = userIds. */
+  /** ARGV[6..] = userIds. Reply: ..., rows of the ranked ones. */
   rsRanks: `${BOARD_HEAD}
 local out = {}
-for i = 5, #ARGV do
+for i = 6, #ARGV do
   local m = member_of(lbu, ARGV[i])
   local r = m and redis.call('ZRANK', lb, m)
   if r then out[#out + 1] = row_at(lb, r, m) end
 end
-return with_state({ def = def, total = total, rows = out })
+return ok(def, total, out)
 `,
-  /** ARGV = prefix, known version. */
+  /** ARGV = prefix, known version. Reply: ..., { board, definition, players of 'all' } per board. */
   rsBoards: `${PRELUDE}
 local st = unavailable()
-if st then return cjson.encode({ status = st }) end
+if st then return { st } end
 local flat = redis.call('HGETALL', P .. '${K.boards}')
 local out = {}
 for i = 1, #flat, 2 do
   out[#out + 1] = { flat[i], flat[i + 1], redis.call('ZCARD', P .. '${K.leaderboard}' .. flat[i] .. ':all') }
 end
-return with_state({ boards = out })
+return ok(out)
 `,
-  /** ARGV = prefix, known version, userId, daily key, weekly key, monthly key. */
+  /**
+   * ARGV = prefix, known version, userId, daily key, weekly key, monthly key. Reply: ..., standings
+   * { board, period key, rank, rank score, players, order }, profile { username, imageUrl, region }.
+   */
   rsUserBoards: `${PRELUDE}
 local st = unavailable()
-if st then return cjson.encode({ status = st }) end
+if st then return { st } end
 local uid = ARGV[3]
 local current = { daily = ARGV[4], weekly = ARGV[5], monthly = ARGV[6] }
 local flat = redis.call('HGETALL', P .. '${K.boards}')
 local out = {}
 for i = 1, #flat, 2 do
   local board = flat[i]
-  local ok, def = pcall(cjson.decode, flat[i + 1])
+  local parsed, def = pcall(cjson.decode, flat[i + 1])
   local keys = { 'all' }
   local order = 'desc'
-  if ok and type(def) == 'table' and def.order == 'asc' then order = 'asc' end
-  if ok and type(def) == 'table' and type(def.periods) == 'table' then
+  if parsed and type(def) == 'table' and def.order == 'asc' then order = 'asc' end
+  if parsed and type(def) == 'table' and type(def.periods) == 'table' then
     for _, p in ipairs(def.periods) do
       if current[p] then keys[#keys + 1] = current[p] end
     end
@@ -166,14 +176,13 @@ for i = 1, #flat, 2 do
     if r then out[#out + 1] = { board, k, r + 1, redis.call('ZSCORE', lb, m), redis.call('ZCARD', lb), order } end
   end
 end
-local p = redis.call('HMGET', P .. '${K.profile}' .. uid, 'username', 'imageUrl', 'region')
-return with_state({ boards = out, profile = p })
+return ok(out, redis.call('HMGET', P .. '${K.profile}' .. uid, 'username', 'imageUrl', 'region'))
 `,
   /** ARGV = prefix, known version ('' for the whole state). */
   rsState: `${PRELUDE}
 local st = unavailable()
-if st then return cjson.encode({ status = st }) end
-return with_state({})
+if st then return { st } end
+return ok()
 `,
 } as const;
 

@@ -42,19 +42,19 @@ describe('the query floor server', () => {
   };
 
   it("passes the query API's own script replies through for top, rank and around-me", async () => {
+    // [status, version, [watermarks, heartbeats], definition, players, ...the call's own fields]
     const top = await get('/v1/boards/b/top?limit=2');
     expect(top.status).toBe(200);
-    expect(top.body.status).toBe('ok');
-    expect(top.body.total).toBe(3);
-    expect(top.body.rows.map((r: unknown[]) => [r[0], r[2]])).toEqual([
+    expect(top.body.slice(0, 5)).toEqual(['ok', null, [['0', '7'], []], '{"order":"desc","periods":[]}', 3]);
+    expect(top.body[5].map((r: unknown[]) => [r[0], r[2]])).toEqual([
       [1, '-30'],
       [2, '-20'],
     ]);
-    expect(top.body.wm).toEqual(['0', '7']);
     const rank = await get('/v1/boards/b/users/c');
-    expect(rank.body.row.slice(0, 1)).toEqual([3]);
+    expect(rank.body[5].slice(0, 3)).toEqual([3, toRedisMember(3, 'c'), '-10']);
     const around = await get('/v1/boards/b/users/b/around?radius=1');
-    expect(around.body.rows.map((r: unknown[]) => r[0])).toEqual([1, 2, 3]);
+    expect(around.body[5]).toBe(1);
+    expect(around.body[6].map((r: unknown[]) => r[0])).toEqual([1, 2, 3]);
   });
 
   it('answers 404 to any other path', async () => {
