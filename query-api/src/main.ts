@@ -40,7 +40,7 @@ async function start() {
     plan_cache_mode: 'force_generic_plan',
     jit: 'off',
   });
-  const redis = createRedis(config.REDIS_URL, logger);
+  const redis = createRedis(config.REDIS_URL, logger, { autoPipelining: true });
   const metrics = createQueryMetrics(registry);
   const states = new ProjectionStateCache(async () => {
     const read = await redisReader.state();
