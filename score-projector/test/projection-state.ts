@@ -23,24 +23,31 @@ export async function postgresPeriodCounts(db: pg.Pool): Promise<Map<string, num
   return new Map(rows.map((r) => [`${r.board}/${r.period_key}`, Number(r.players)]));
 }
 
-/** rank_buckets summed over partitions, as board/periodKey/bucketStart → players (empty buckets left out). */
+/**
+ * rank_buckets and rank_bucket_groups summed over partitions, as bucket|group/board/periodKey/start
+ * → players (empty ones left out).
+ */
 export async function postgresRankBuckets(db: pg.Pool): Promise<Map<string, number>> {
   const { rows } = await db.query(
-    'SELECT board, period_key, bucket_start, sum(players) AS players FROM rank_buckets GROUP BY 1, 2, 3',
+    `SELECT 'bucket' AS kind, board, period_key, bucket_start AS start, sum(players) AS players FROM rank_buckets
+     GROUP BY 1, 2, 3, 4
+     UNION ALL SELECT 'group', board, period_key, group_start, sum(players) FROM rank_bucket_groups GROUP BY 1, 2, 3, 4`,
   );
   return new Map(
     rows
       .filter((r) => Number(r.players) !== 0)
-      .map((r) => [`${r.board}/${r.period_key}/${r.bucket_start}`, Number(r.players)]),
+      .map((r) => [`${r.kind}/${r.board}/${r.period_key}/${r.start}`, Number(r.players)]),
   );
 }
 
-/** What rank_buckets should hold: the totals rows counted per bucket by the SQL definition. */
+/** What postgresRankBuckets should find: the totals rows counted per bucket and group by the SQL definitions. */
 export async function recountedRankBuckets(db: pg.Pool): Promise<Map<string, number>> {
   const { rows } = await db.query(
-    'SELECT board, period_key, rank_bucket_start(rank_score) AS bucket_start, count(*) AS players FROM totals GROUP BY 1, 2, 3',
+    `SELECT 'bucket' AS kind, board, period_key, rank_bucket_start(rank_score) AS start, count(*) AS players
+     FROM totals GROUP BY 1, 2, 3, 4
+     UNION ALL SELECT 'group', board, period_key, rank_group_start(rank_score), count(*) FROM totals GROUP BY 1, 2, 3, 4`,
   );
-  return new Map(rows.map((r) => [`${r.board}/${r.period_key}/${r.bucket_start}`, Number(r.players)]));
+  return new Map(rows.map((r) => [`${r.kind}/${r.board}/${r.period_key}/${r.start}`, Number(r.players)]));
 }
 
 export async function postgresProfiles(db: pg.Pool): Promise<Map<string, ExpectedProfile>> {

@@ -5,7 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // The projector buckets in TypeScript, the query API and back-fills in SQL: they must agree.
-describe('rank_bucket_start() in PostgreSQL', () => {
+describe('rank_bucket_start() and rank_group_start() in PostgreSQL', () => {
   let env: TestEnv;
   let db: pg.Pool;
   beforeAll(async () => {
@@ -29,5 +29,41 @@ describe('rank_bucket_start() in PostgreSQL', () => {
       [values.map(String)],
     );
     expect(rows.map((r) => Number(r.start))).toEqual(values.map(rankBucketStart));
+  });
+
+  it('puts every bucket inside one group of 16 buckets, in the same order', async () => {
+    const MAX = Number.MAX_SAFE_INTEGER;
+    const edges = [0, 15, 16, -15, -16, -17, 255, 256, -256, 287, 288, -287, -288, MAX, -MAX];
+    const random = fc.sample(fc.integer({ min: -MAX, max: MAX }), { numRuns: 2000, seed: 9 });
+    const small = fc.sample(fc.integer({ min: -100_000, max: 100_000 }), { numRuns: 2000, seed: 10 });
+    const values = [...edges, ...random, ...small].sort((a, b) => a - b);
+    const { rows } = await db.query<{ bucket: string; group: string; group_of_bucket: string }>(
+      `SELECT rank_bucket_start(x)::text AS bucket, rank_group_start(x)::text AS group,
+         rank_group_start(rank_bucket_start(x))::text AS group_of_bucket
+       FROM unnest($1::bigint[]) WITH ORDINALITY AS v(x, i) ORDER BY i`,
+      [values.map(String)],
+    );
+    const buckets = rows.map((r) => Number(r.bucket));
+    const groups = rows.map((r) => Number(r.group));
+    // Each group is where its buckets are, starts at or before each of them, and groups keep the order.
+    expect(rows.map((r) => Number(r.group_of_bucket))).toEqual(groups);
+    for (let i = 0; i < values.length; i++) {
+      expect(groups[i]).toBeLessThanOrEqual(buckets[i]!);
+      if (i > 0) expect(groups[i]).toBeGreaterThanOrEqual(groups[i - 1]!);
+    }
+    // A group holds 16 buckets: the distinct bucket starts of the small values, per group, are at most 16.
+    const perGroup = new Map<number, Set<number>>();
+    for (let i = 0; i < values.length; i++) {
+      const set = perGroup.get(groups[i]!) ?? new Set<number>();
+      set.add(buckets[i]!);
+      perGroup.set(groups[i]!, set);
+    }
+    expect(Math.max(...[...perGroup.values()].map((s) => s.size))).toBeLessThanOrEqual(16);
+    // 0..1023: 256 exact buckets, then 128 per power of two; groups of 16 of them.
+    const counted = await db.query<{ buckets: number; groups: number }>(
+      `SELECT count(DISTINCT rank_bucket_start(x)) AS buckets, count(DISTINCT rank_group_start(x)) AS groups
+       FROM generate_series(-1023, 1023) x`,
+    );
+    expect(counted.rows[0]).toEqual({ buckets: 2 * 512 - 1, groups: 2 * 32 });
   });
 });

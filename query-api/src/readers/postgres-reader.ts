@@ -7,9 +7,10 @@ import type { BoardDef, RankedRow, RankingReader, StoreRead, StoreState } from '
  * projector_offsets they come with belong to one snapshot (the projector commits both in one
  * transaction) without the round trips of an explicit transaction.
  *
- * A rank is 1 + the rows ahead in (rank_score, reached_at, user_id) order, counted in two parts: the
- * players of the rank buckets before the user's bucket (rank_buckets, kept by the projector in the
- * batch transaction; see schemas/src/rank-buckets.ts) and the rows ahead inside the user's bucket, a
+ * A rank is 1 + the rows ahead in (rank_score, reached_at, user_id) order, counted in three parts:
+ * the players of the groups of 16 rank buckets before the user's group (rank_bucket_groups), those of
+ * the buckets of that group before the user's bucket (rank_buckets; both kept by the projector in the
+ * batch transaction; see schemas/src/rank-buckets.ts), and the rows ahead inside the user's bucket, a
  * short range of the composite index totals_rank_order. Pages and neighbours are index range scans.
  */
 
@@ -33,11 +34,18 @@ const AGG_ASC = `json_agg(r ORDER BY rank_score, reached_at, user_id)`;
 const AGG_DESC = `json_agg(r ORDER BY rank_score DESC, reached_at DESC, user_id DESC)`;
 const ORDER = RANK_ORDER_SQL.replaceAll(/(rank_score|reached_at|user_id)/g, 't.$1');
 const ORDER_DESC = ORDER.replaceAll('ASC', 'DESC');
-/** Rows strictly before (or, with `<=`, up to and including) a position in the ranking order. */
+/**
+ * Rows strictly before (or, with `<=`, up to and including) a position in the ranking order: the
+ * groups of buckets before its group, the buckets of its group before its bucket, the rows ahead in
+ * its bucket.
+ */
 const COUNT_BEFORE = (board: string, periodKey: string, position: [string, string, string], cmp: '<' | '<=') => {
   const [rankScore, reachedAt, userId] = position;
-  return `((SELECT coalesce(sum(b.players), 0) FROM rank_buckets b WHERE b.board = ${board}
-    AND b.period_key = ${periodKey} AND b.bucket_start < rank_bucket_start(${rankScore}))::bigint
+  return `((SELECT coalesce(sum(g.players), 0) FROM rank_bucket_groups g WHERE g.board = ${board}
+    AND g.period_key = ${periodKey} AND g.group_start < rank_group_start(${rankScore}))::bigint
+  + (SELECT coalesce(sum(b.players), 0) FROM rank_buckets b WHERE b.board = ${board}
+    AND b.period_key = ${periodKey} AND b.bucket_start >= rank_group_start(${rankScore})
+    AND b.bucket_start < rank_bucket_start(${rankScore}))::bigint
   + (SELECT count(*) FROM totals a WHERE a.board = ${board} AND a.period_key = ${periodKey}
     AND a.rank_score >= rank_bucket_start(${rankScore})
     AND (a.rank_score, a.reached_at, a.user_id) ${cmp} (${rankScore}, ${reachedAt}, ${userId})))`;

@@ -59,7 +59,7 @@ function identifierArray(values: readonly string[]): string | readonly string[] 
  * created meanwhile. Under READ COMMITTED a concurrent writer's row is waited for and re-checked,
  * never overwritten. (INSERT … ON CONFLICT DO NOTHING would report that case by the count too, but its
  * speculative insertion made inserting new totals ~1.5× dearer, and a replay inserts nearly every
- * row.) The rows inserted are added to this partition's period_counts rows; rank buckets, profiles,
+ * row.) The rows inserted are added to this partition's period_counts rows; rank buckets (and their groups, summed here from the same deltas), profiles,
  * ledger rows and the checkpoint go in the same statement. Per-partition count rows: batches of
  * other partitions never wait on these locks.
  *
@@ -98,6 +98,13 @@ const WRITE_BATCH = `WITH input AS (
     FROM unnest($11::text[], $12::text[], $13::bigint[], $14::bigint[]) AS d(board, period_key, bucket_start, players)
     ON CONFLICT (board, period_key, bucket_start, partition)
     DO UPDATE SET players = rank_buckets.players + excluded.players),
+  grouped AS (
+    INSERT INTO rank_bucket_groups (board, period_key, group_start, partition, players)
+    SELECT board, period_key, rank_group_start(bucket_start), $10, sum(players)
+    FROM unnest($11::text[], $12::text[], $13::bigint[], $14::bigint[]) AS d(board, period_key, bucket_start, players)
+    GROUP BY 1, 2, 3 HAVING sum(players) <> 0 ORDER BY 1, 2, 3
+    ON CONFLICT (board, period_key, group_start, partition)
+    DO UPDATE SET players = rank_bucket_groups.players + excluded.players),
   profiled AS (
     INSERT INTO profiles (user_id, username, image_url, region, occurred_at, version)
     SELECT * FROM unnest($15::text[], $16::text[], $17::text[], $18::text[], $19::bigint[], $20::bigint[])

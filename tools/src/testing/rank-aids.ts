@@ -1,7 +1,7 @@
 import pg from 'pg';
 
 /**
- * Recounts period_counts and rank_buckets from totals, for states written straight into PostgreSQL
+ * Recounts period_counts, rank_buckets and rank_bucket_groups from totals, for states written straight into PostgreSQL
  * (test fixtures, the query bench) rather than by the projector, which keeps both incrementally.
  * Rows are spread over three pseudo partitions, as the projector's would be, so that readers' sums
  * over partitions are exercised.
@@ -11,7 +11,7 @@ export async function recountRankAids(pool: pg.Pool | pg.Client): Promise<void> 
   await db.query('BEGIN');
   try {
     await db.query('LOCK TABLE totals IN SHARE MODE');
-    await db.query('TRUNCATE period_counts, rank_buckets');
+    await db.query('TRUNCATE period_counts, rank_buckets, rank_bucket_groups');
     await db.query(
       `INSERT INTO period_counts (board, period_key, partition, players)
        SELECT board, period_key, abs(hashtext(user_id)) % 3, count(*) FROM totals GROUP BY 1, 2, 3`,
@@ -20,6 +20,11 @@ export async function recountRankAids(pool: pg.Pool | pg.Client): Promise<void> 
       `INSERT INTO rank_buckets (board, period_key, bucket_start, partition, players)
        SELECT board, period_key, rank_bucket_start(rank_score), abs(hashtext(user_id)) % 3, count(*)
        FROM totals GROUP BY 1, 2, 3, 4`,
+    );
+    await db.query(
+      `INSERT INTO rank_bucket_groups (board, period_key, group_start, partition, players)
+       SELECT board, period_key, rank_group_start(bucket_start), partition, sum(players)
+       FROM rank_buckets GROUP BY 1, 2, 3, 4`,
     );
     await db.query('COMMIT');
   } catch (error) {
