@@ -26,8 +26,6 @@ export const occurredAtSchema = z
   .int()
   .gt(MIN_OCCURRED_AT, 'must be after 2000-01-01T00:00:00Z')
   .max(MAX_OCCURRED_AT);
+export const hasNoRepeats = (items: readonly unknown[]) => new Set(items).size === items.length;
 /** Periods are a set: duplicates would count an event twice toward one period. */
-export const periodsSchema = z
-  .array(periodSchema)
-  .max(PERIODS.length)
-  .refine((ps) => new Set(ps).size === ps.length, 'must not repeat a period');
+export const periodsSchema = z.array(periodSchema).max(PERIODS.length).refine(hasNoRepeats, 'must not repeat a period');

@@ -4,6 +4,7 @@ import {
   BOARD_ID_PATTERN,
   boardIdSchema,
   eventIdSchema,
+  hasNoRepeats,
   MAX_METADATA_BYTES,
   MAX_OCCURRED_AT,
   MIN_OCCURRED_AT,
@@ -22,18 +23,22 @@ export const scoreEventAvsc: Record<string, unknown> = JSON.parse(
 );
 export const SCORE_EVENT_NAME = 'dev.rankstream.events.ScoreEvent';
 
+const fitsMetadataBytes = (s: string) => Buffer.byteLength(s, 'utf8') <= MAX_METADATA_BYTES;
+
+function isJsonText(s: string): boolean {
+  try {
+    JSON.parse(s);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Metadata travels as JSON text; it must parse and stay small. */
 export const metadataTextSchema = z
   .string()
-  .refine((s) => Buffer.byteLength(s, 'utf8') <= MAX_METADATA_BYTES, `must be at most ${MAX_METADATA_BYTES} bytes`)
-  .refine((s) => {
-    try {
-      JSON.parse(s);
-      return true;
-    } catch {
-      return false;
-    }
-  }, 'must be JSON text');
+  .refine(fitsMetadataBytes, `must be at most ${MAX_METADATA_BYTES} bytes`)
+  .refine(isJsonText, 'must be JSON text');
 
 /**
  * A score event as it travels on Kafka. Unknown fields are stripped, not refused, so that a newer
@@ -91,18 +96,10 @@ export function scoreEventFromRecord(r: Record<string, unknown>): ScoreEvent | u
 
 function isPeriodSet(periods: unknown): periods is Period[] {
   if (!Array.isArray(periods) || periods.length > PERIODS.length) return false;
-  for (let i = 0; i < periods.length; i++) {
-    if (!PERIOD_NAMES.has(periods[i]) || periods.indexOf(periods[i]) !== i) return false;
-  }
-  return true;
+  for (const p of periods) if (!PERIOD_NAMES.has(p)) return false;
+  return hasNoRepeats(periods);
 }
 
 function isMetadataText(metadata: unknown): metadata is string {
-  if (typeof metadata !== 'string' || Buffer.byteLength(metadata, 'utf8') > MAX_METADATA_BYTES) return false;
-  try {
-    JSON.parse(metadata);
-    return true;
-  } catch {
-    return false;
-  }
+  return typeof metadata === 'string' && fitsMetadataBytes(metadata) && isJsonText(metadata);
 }
