@@ -52,7 +52,8 @@ beforeAll(async () => {
   const target = new URL(w.env.redisUrl);
   proxy = new TcpProxy(target.hostname, Number(target.port || 6379));
   await proxy.start();
-  proxied = createRedis(`redis://127.0.0.1:${proxy.port}`, silentLogger);
+  // As main.ts connects the reader.
+  proxied = createRedis(`redis://127.0.0.1:${proxy.port}`, silentLogger, { autoPipelining: true });
   await new Promise((r) => proxied.once('ready', r));
 });
 afterAll(async () => {
