@@ -140,3 +140,18 @@ it('does not pass off a cached page as the state of a version that came back wit
   expect(after.headers.get('etag')).not.toBe(before.headers.get('etag'));
   expect(names(after.body)).toEqual(['cid:null', 'ann:null', 'bob:Bob']);
 });
+
+it('holds a board definition per state version, and reads it again when the version moves', async () => {
+  const DAILY = '/v1/boards/b/users/bob?period=daily';
+  await get(cached.app, '/v1/boards/b/users/bob');
+  // The definition now in memory keeps no daily period.
+  expect((await get(cached.app, DAILY)).status).toBe(400);
+  await w.writer.board({ board: 'b', order: 'desc', periods: ['daily'] });
+  const version = await w.writer.bumpVersion();
+  await until(() => cached.states.snapshot()?.version === version, 500);
+  // A daily total is not written, so the board keeps the period but bob has no score in it yet.
+  const answer = await get(cached.app, DAILY);
+  expect(answer.status).toBe(404);
+  expect(answer.body.error.code).toBe('user_not_found');
+  expect(answer.headers.get('x-served-by')).toBe('redis');
+});
