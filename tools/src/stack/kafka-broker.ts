@@ -101,6 +101,14 @@ log4j.logger.org.apache.kafka.controller=INFO
 `;
 }
 
+/** Kafka's StorageTool printing a new cluster id (its last line of output; see clusterIdFrom). */
+export const NEW_CLUSTER_ID = ['kafka.tools.StorageTool', 'random-uuid'];
+
+/** The cluster id in what NEW_CLUSTER_ID printed (a JVM may print warnings before it). */
+export function clusterIdFrom(stdout: string): string | undefined {
+  return stdout.trim().split('\n').pop()?.trim() || undefined;
+}
+
 /** Kafka's StorageTool formatting a node's log dirs as one of cluster `clusterId` (once; kept after). */
 export function formatStorage(clusterId: string, propsFile: string): string[] {
   return ['kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsFile, '--ignore-formatted'];
@@ -149,19 +157,14 @@ export async function prepareKafka(cfg: StackConfig, logger: Logger): Promise<(P
     const formatted = nodes.find((n) => !unformatted.includes(n));
     const clusterId =
       formatted === undefined
-        ? (
+        ? clusterIdFrom(
             await mustRun('creating a Kafka cluster id', java, [
               `-Dlog4j.configuration=file:${nodes[0]?.log4jFile}`,
               '-cp',
               classpath,
-              'kafka.tools.StorageTool',
-              'random-uuid',
-            ])
+              ...NEW_CLUSTER_ID,
+            ]),
           )
-            .trim()
-            .split('\n')
-            .pop()
-            ?.trim()
         : /cluster\.id=(\S+)/.exec(readFileSync(join(formatted.dataDir, 'meta.properties'), 'utf8'))?.[1];
     if (!clusterId) throw new Error('no Kafka cluster id to format the storage with');
     for (const node of unformatted) {

@@ -5,7 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { formatStorage, kraftServerProperties, liveBrokerIds } from '../stack/kafka-broker.js';
+import {
+  clusterIdFrom,
+  formatStorage,
+  kraftServerProperties,
+  liveBrokerIds,
+  NEW_CLUSTER_ID,
+} from '../stack/kafka-broker.js';
 import { freePort } from './service-process.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -80,8 +86,9 @@ export async function startThrowawayKafka(
 
   const first = nodes[0];
   if (!first) throw new Error('a Kafka needs a node');
-  const { stdout } = await run(java, [...first.jvm, 'kafka.tools.StorageTool', 'random-uuid']);
-  const clusterId = stdout.trim().split('\n').pop()?.trim() ?? '';
+  const { stdout } = await run(java, [...first.jvm, ...NEW_CLUSTER_ID]);
+  const clusterId = clusterIdFrom(stdout);
+  if (!clusterId) throw new Error(`no Kafka cluster id in: ${stdout}`);
   // One cluster id for every node: they form one quorum.
   for (const node of nodes) {
     await run(java, [...node.jvm, ...formatStorage(clusterId, node.propsFile)]);
