@@ -155,3 +155,13 @@ it('holds a board definition per state version, and reads it again when the vers
   expect(answer.body.error.code).toBe('user_not_found');
   expect(answer.headers.get('x-served-by')).toBe('redis');
 });
+
+it('reads PostgreSQL while Redis holds a projection in another layout', async () => {
+  expect((await get(cached.app, TOP)).headers.get('x-served-by')).toBe('redis');
+  await w.redis.set(`${w.env.redisPrefix}layout`, '1');
+  await w.redis.publish(`${w.env.redisPrefix}changes`, 'not-a-version');
+  await until(() => cached.states.snapshot() === undefined, 500);
+  const answer = await get(cached.app, TOP);
+  expect(answer.headers.get('x-served-by')).toBe('postgres');
+  expect(names(answer.body)).toEqual(['ann:null', 'bob:Bob', 'cid:null']);
+});

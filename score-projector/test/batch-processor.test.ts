@@ -1,4 +1,4 @@
-import { createEventCodec, redisKeys, type ScoreEventInput, scoreEventSchema } from '@rankstream/schemas';
+import { createEventCodec, REDIS_LAYOUT, redisKeys, type ScoreEventInput, scoreEventSchema } from '@rankstream/schemas';
 import { createLogger, createPool, Registry } from '@rankstream/schemas/runtime';
 import { createTestEnv, type TestEnv, testKafka } from '@rankstream/tools/testing';
 import { Redis } from 'ioredis';
@@ -227,7 +227,7 @@ describe('batch processor', () => {
   it('projects a log that ends before the checkpoint (topic recreated) from its start, each eventId once', async () => {
     const old = [event('r1', 'r-u1', 1), event('r2', 'r-u1', 2), event('r3', 'r-u2', 3), event('r4', 'r-u2', 4)];
     await processor().processor.process(await batchOf(0, old));
-    await redis.set(redisKeys(env.redisPrefix).ready, '1');
+    await redis.mset(redisKeys(env.redisPrefix).ready, '1', redisKeys(env.redisPrefix).layout, REDIS_LAYOUT);
 
     // the new log holds a retry of r1 (already counted) and one new event, at offsets 0 and 1
     const fresh = [event('r1', 'r-u1', 1), event('r9', 'r-u2', 90)];

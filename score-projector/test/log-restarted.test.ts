@@ -1,5 +1,5 @@
 import type { AnyEventInput } from '@rankstream/schemas';
-import { redisKeys } from '@rankstream/schemas';
+import { fromProfileValue, redisKeys } from '@rankstream/schemas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { counterValue } from './metrics-scrape.js';
 import { postgresRankBuckets, recountedRankBuckets } from './projection-state.js';
@@ -126,6 +126,7 @@ describe('the events topic deleted and created again while PostgreSQL keeps its 
     // the profile update of the new log wins, at an offset far below the old one's
     const { rows: profiles } = await world.db.query(`SELECT username FROM profiles WHERE user_id = 'user-1'`);
     expect(profiles.map((p) => p.username)).toEqual(['New Name']);
-    expect(await world.redis.hget(redisKeys(world.env.redisPrefix).profile('user-1'), 'username')).toBe('New Name');
+    const inRedis = await world.redis.hget(redisKeys(world.env.redisPrefix).profiles, 'user-1');
+    expect(fromProfileValue(inRedis)?.username).toBe('New Name');
   });
 });

@@ -1,8 +1,9 @@
-import { fromRankScore, fromRedisMember, type RankOrder, redisKeys } from '@rankstream/schemas';
+import { fromProfileValue, fromRankScore, fromRedisMember, type RankOrder, redisKeys } from '@rankstream/schemas';
 import type { TestEnv } from '@rankstream/tools/testing';
 import type { Redis } from 'ioredis';
 import type { Admin } from 'kafkajs';
 import type pg from 'pg';
+import { expect } from 'vitest';
 import type { ExpectedProfile, ExpectedTotal, RankedUser } from './oracle.js';
 
 export async function postgresTotals(db: pg.Pool): Promise<Map<string, ExpectedTotal>> {
@@ -107,16 +108,13 @@ export async function redisVersions(redis: Redis, prefix: string): Promise<Map<s
 
 export async function redisProfiles(redis: Redis, prefix: string): Promise<Map<string, ExpectedProfile>> {
   const result = new Map<string, ExpectedProfile>();
-  const start = redisKeys(prefix).startOf('profile');
-  for (const key of await keys(redis, `${start}*`)) {
-    const h = await redis.hgetall(key);
-    result.set(key.slice(start.length), {
-      username: h.username ?? '',
-      imageUrl: h.imageUrl ?? null,
-      region: h.region ?? null,
-      version: Number(h.version),
-    });
+  for (const [userId, value] of Object.entries(await redis.hgetall(redisKeys(prefix).profiles))) {
+    const p = fromProfileValue(value);
+    if (!p) throw new Error(`not a profile value for ${userId}: ${value}`);
+    result.set(userId, p);
   }
+  // Nothing may be left in layout 1's keys.
+  expect(await keys(redis, `${redisKeys(prefix).startOf('layout1Profile')}*`)).toEqual([]);
   return result;
 }
 

@@ -1,4 +1,4 @@
-import { redisKeys } from '@rankstream/schemas';
+import { REDIS_LAYOUT, redisKeys } from '@rankstream/schemas';
 import { deleteRedisPrefix } from '@rankstream/tools/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { counterValue } from './metrics-scrape.js';
@@ -59,5 +59,31 @@ describe('Redis flushed while the projector runs', () => {
     await world.waitForProjection(20_000);
     expect(await counterValue(again.url, 'rankstream_projector_redis_rebuilds_total', 'behind')).toBe(1);
     await world.expectProjectionEqualsOracle();
+  });
+
+  it('rebuilds a Redis built in the previous layout, and leaves none of its profile keys', async () => {
+    // given a projected stream whose Redis then looks like layout 1's: no layout mark, a hash per profile
+    const first = await world.startProjector();
+    await world.produce(randomStream(9, 500, 20));
+    await world.waitForProjection();
+    await first.stop('SIGKILL');
+    const keys = redisKeys(world.env.redisPrefix);
+    await world.redis.del(keys.layout, keys.profiles);
+    await world.redis.hset(`${keys.startOf('layout1Profile')}someone`, 'username', 'Old', 'version', '0');
+
+    // when a projector starts
+    const again = await world.startProjector();
+
+    // then Redis is rebuilt (as one without data) and marked with the layout, and ends equal to the
+    // oracle, profiles included, with no key of the old layout left
+    const started = Date.now();
+    while ((await world.redis.get(keys.layout)) !== REDIS_LAYOUT) {
+      expect(Date.now() - started).toBeLessThan(20_000);
+      await sleep(100);
+    }
+    await world.waitForProjection(20_000);
+    expect(await world.redis.exists(`${keys.startOf('layout1Profile')}someone`)).toBe(0);
+    await world.expectProjectionEqualsOracle();
+    await again.stop('SIGKILL');
   });
 });

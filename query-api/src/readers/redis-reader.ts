@@ -1,4 +1,5 @@
 import {
+  fromProfileValue,
   fromRankScore,
   fromRedisMember,
   PERIODS,
@@ -26,15 +27,11 @@ import { SCRIPTS, type ScriptName } from './redis-scripts.js';
 type ScriptReply = [status: string, version?: string | null, state?: [string[], string[]] | null, ...rest: unknown[]];
 type RunScript = (name: ScriptName, args: readonly (string | number)[]) => Promise<ScriptReply>;
 
-/** A row as the scripts send it: [rank, member, rankScore, username|null, imageUrl|null]. */
-type RawRow = [number, string, string, string | null, string | null];
+/** A row as the scripts send it: [rank, member, rankScore, profile value (profileValue()) or null]. */
+type RawRow = [number, string, string, string | null];
 
 function list<T>(value: unknown): T[] {
   return Array.isArray(value) ? (value as T[]) : [];
-}
-
-function orNull(v: unknown): string | null {
-  return typeof v === 'string' ? v : null;
 }
 
 function parseState(version: string | null | undefined, raw: [string[], string[]]): StoreState {
@@ -66,15 +63,16 @@ export function parseBoardDef(board: string, json: string): BoardDef {
 }
 
 function toRow(order: RankOrder, raw: RawRow): RankedRow {
-  const [rank, member, rankScore, username, imageUrl] = raw;
+  const [rank, member, rankScore, value] = raw;
   const { reachedAt, userId } = fromRedisMember(member);
+  const profile = fromProfileValue(value);
   return {
     rank,
     userId,
     score: fromRankScore(order, Number(rankScore)),
     reachedAt,
-    username: orNull(username),
-    imageUrl: orNull(imageUrl),
+    username: profile?.username ?? null,
+    imageUrl: profile?.imageUrl ?? null,
   };
 }
 
@@ -226,15 +224,12 @@ export function createRedisReader(redis: Redis, prefix: string, states?: Project
       if (r.no) return r.no;
       const { reply, state } = r;
       const standings = list<[string, string, number, string, number, RankOrder]>(reply[3]);
-      const profile = list<string | null>(reply[4]);
+      const profile = fromProfileValue(reply[4] as string | null);
       return {
         served: true,
         state,
         value: {
-          profile:
-            typeof profile[0] === 'string'
-              ? { username: profile[0], imageUrl: orNull(profile[1]), region: orNull(profile[2]) }
-              : null,
+          profile: profile ? { username: profile.username, imageUrl: profile.imageUrl, region: profile.region } : null,
           boards: standings.map(([board, periodKey, rank, rankScore, total, order]) => ({
             board,
             periodKey,

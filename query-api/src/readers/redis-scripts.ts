@@ -1,4 +1,4 @@
-import { REDIS_KEY as K, toRedisMember } from '@rankstream/schemas';
+import { REDIS_KEY as K, REDIS_LAYOUT, toRedisMember } from '@rankstream/schemas';
 
 /**
  * Each read is one Lua script, so that it costs one round trip and sees one snapshot: the data,
@@ -14,9 +14,9 @@ const USER_ID_FROM = toRedisMember(0, '').length + 1;
 
 const PRELUDE = `
 local P = ARGV[1]
-local flags = redis.call('MGET', P .. '${K.ready}', P .. '${K.rebuilding}', P .. '${K.stateVersion}')
+local flags = redis.call('MGET', P .. '${K.ready}', P .. '${K.rebuilding}', P .. '${K.stateVersion}', P .. '${K.layout}')
 local function unavailable()
-  if not flags[1] then return 'not_ready' end
+  if not flags[1] or flags[4] ~= '${REDIS_LAYOUT}' then return 'not_ready' end
   if flags[2] then return 'rebuilding' end
   return nil
 end
@@ -40,18 +40,22 @@ local function member_of(lbu, uid)
   return string.sub(v, bar + 1)
 end
 local function uid_of(member) return string.sub(member, ${USER_ID_FROM}) end
-local function profile(uid) return redis.call('HMGET', P .. '${K.profile}' .. uid, 'username', 'imageUrl') end
--- A row: { rank, member, rank score, username or false, imageUrl or false }.
+local profiles = P .. '${K.profiles}'
+-- A row: { rank, member, rank score, profile value (profileValue()) or false }.
 local function row_at(lb, rank0, member)
-  local p = profile(uid_of(member))
-  return { rank0 + 1, member, redis.call('ZSCORE', lb, member), p[1], p[2] }
+  return { rank0 + 1, member, redis.call('ZSCORE', lb, member), redis.call('HGET', profiles, uid_of(member)) }
 end
+-- A page's profiles are one HMGET.
 local function rows(lb, start, stop)
   local flat = redis.call('ZRANGE', lb, start, stop, 'WITHSCORES')
   local out = {}
+  if #flat == 0 then return out end
+  local uids = {}
+  for i = 1, #flat, 2 do uids[#uids + 1] = uid_of(flat[i]) end
+  local found = redis.call('HMGET', profiles, unpack(uids))
   for i = 1, #flat, 2 do
-    local p = profile(uid_of(flat[i]))
-    out[#out + 1] = { start + (i - 1) / 2 + 1, flat[i], flat[i + 1], p[1], p[2] }
+    local n = (i + 1) / 2
+    out[n] = { start + n, flat[i], flat[i + 1], found[n] }
   end
   return out
 end
@@ -149,7 +153,7 @@ return ok(out)
 `,
   /**
    * ARGV = prefix, known version, userId, daily key, weekly key, monthly key. Reply: ..., standings
-   * { board, period key, rank, rank score, players, order }, profile { username, imageUrl, region }.
+   * { board, period key, rank, rank score, players, order }, the profile value or false.
    */
   rsUserBoards: `${PRELUDE}
 local st = unavailable()
@@ -176,7 +180,7 @@ for i = 1, #flat, 2 do
     if r then out[#out + 1] = { board, k, r + 1, redis.call('ZSCORE', lb, m), redis.call('ZCARD', lb), order } end
   end
 end
-return ok(out, redis.call('HMGET', P .. '${K.profile}' .. uid, 'username', 'imageUrl', 'region'))
+return ok(out, redis.call('HGET', profiles, uid))
 `,
   /** ARGV = prefix, known version ('' for the whole state). */
   rsState: `${PRELUDE}

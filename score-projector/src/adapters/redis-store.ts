@@ -1,4 +1,11 @@
-import { REDIS_KEY as K, REACHED_AT_DIGITS, redisKeys, toRedisMember } from '@rankstream/schemas';
+import {
+  REDIS_KEY as K,
+  profileValue,
+  REACHED_AT_DIGITS,
+  REDIS_LAYOUT,
+  redisKeys,
+  toRedisMember,
+} from '@rankstream/schemas';
 import type { Redis } from '@rankstream/schemas/runtime';
 import type { ProfileRow, TotalRow } from '../domain/batch-fold.js';
 import { groupByBoardPeriod } from '../domain/board-period-groups.js';
@@ -66,17 +73,14 @@ for _ = 1, groups do
   end
 end
 local m = tonumber(ARGV[i]); i = i + 1
+local profiles = p .. '${K.profiles}'
 for _ = 1, m do
-  local user, version, username, imageUrl, region = ARGV[i], ARGV[i+1], ARGV[i+2], ARGV[i+3], ARGV[i+4]
-  i = i + 5
-  local key = p .. '${K.profile}' .. user
-  local cur = redis.call('HGET', key, 'version')
-  if (not cur) or tonumber(cur) < tonumber(version) then
-    redis.call('DEL', key)
-    redis.call('HSET', key, 'username', username, 'version', version)
-    if imageUrl ~= '' then redis.call('HSET', key, 'imageUrl', imageUrl) end
-    if region ~= '' then redis.call('HSET', key, 'region', region) end
-  end
+  local user, version, value = ARGV[i], tonumber(ARGV[i+1]), ARGV[i+2]
+  i = i + 3
+  -- The stored value starts with its version (profileValue()).
+  local cur = redis.call('HGET', profiles, user)
+  local curVersion = cur and tonumber(string.match(cur, '^%[(%d+)'))
+  if (not curVersion) or curVersion < version then redis.call('HSET', profiles, user, value) end
 end
 local b = tonumber(ARGV[i]); i = i + 1
 for _ = 1, b do
@@ -114,6 +118,7 @@ for _ = 1, w do
   if cur < nextOffset then redis.call('HSET', p .. '${K.watermarks}', part, ARGV[i-1]) end
 end
 redis.call('SET', p .. '${K.ready}', tostring(ARGV[i]))
+redis.call('SET', p .. '${K.layout}', '${REDIS_LAYOUT}')
 redis.call('DEL', p .. '${K.rebuilding}')
 bump_version(ARGV[i + 1])
 return 1
@@ -164,7 +169,7 @@ export function createRedisStore(redis: Redis, prefix: string) {
       for (const t of g.rows) args.push(toRedisMember(t.reachedAt, t.userId), t.version, t.rankScore);
     }
     args.push(profiles.length);
-    for (const pr of profiles) args.push(pr.userId, pr.version, pr.username, pr.imageUrl ?? '', pr.region ?? '');
+    for (const pr of profiles) args.push(pr.userId, pr.version, profileValue(pr));
     const boards = last ? write.boards : [];
     args.push(boards.length);
     for (const b of boards) args.push(b.board, boardJson(b));
@@ -207,8 +212,10 @@ export function createRedisStore(redis: Redis, prefix: string) {
       await redis.multi().del(keys.ready, keys.rebuilding).publish(keys.changes, 'discarded').exec();
     },
 
+    /** Complete, and in this code's layout: a projection in another one is rebuilt. */
     async isReady(): Promise<boolean> {
-      return (await redis.exists(keys.ready)) === 1;
+      const [ready, layout] = await redis.mget(keys.ready, keys.layout);
+      return ready !== null && layout === REDIS_LAYOUT;
     },
 
     async writeProgress(entries: ReadonlyMap<number, { logEnd: number; caughtUpAt: number; at: number }>) {
@@ -249,7 +256,8 @@ export function createRedisStore(redis: Redis, prefix: string) {
      * that whatever a partial flush or eviction left behind cannot survive it.
      */
     async clear(): Promise<void> {
-      await redis.del(keys.ready, keys.watermarks, keys.boards, keys.stateVersion);
+      // UNLINK: the profiles hash holds a field per player, and Redis frees it in the background.
+      await redis.unlink(keys.ready, keys.layout, keys.watermarks, keys.boards, keys.stateVersion, keys.profiles);
       for (const kind of ['memberIndex', 'leaderboard'] as const) {
         const start = keys.startOf(kind);
         const pairs = new Set<string>();
@@ -258,7 +266,8 @@ export function createRedisStore(redis: Redis, prefix: string) {
         }
         for (const pair of pairs) await redis.eval(DELETE_PAIR_SCRIPT, 0, prefix, pair);
       }
-      for await (const found of scanKeys(redis, `${keys.startOf('profile')}*`)) {
+      // Left by layout 1, if Redis was last built in it.
+      for await (const found of scanKeys(redis, `${keys.startOf('layout1Profile')}*`)) {
         if (found.length) await redis.unlink(...found);
       }
     },

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { redisKeys, toRedisMember } from '@rankstream/schemas';
+import { REDIS_LAYOUT, redisKeys, toRedisMember } from '@rankstream/schemas';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseServiceUrls } from '../testing/index.js';
@@ -18,7 +18,7 @@ describe('the query floor server', () => {
       ['b', -20, 2],
       ['c', -10, 3],
     ] as const;
-    const m = redis.multi().set(redisKeys(prefix).ready, '1');
+    const m = redis.multi().mset(redisKeys(prefix).ready, '1', redisKeys(prefix).layout, REDIS_LAYOUT);
     m.hset(redisKeys(prefix).boards, 'b', JSON.stringify({ order: 'desc', periods: [] }));
     m.hset(redisKeys(prefix).watermarks, '0', '7');
     for (const [user, rankScore, reachedAt] of players) {
