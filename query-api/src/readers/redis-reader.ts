@@ -123,19 +123,8 @@ export function createRedisReader(redis: Redis, prefix: string, states?: Project
   }
 
   // A board's definition travels only when this process holds none read at its current state
-  // version; each text is parsed once.
+  // version, so it is parsed once per board and version.
   const defs = new Map<string, { version: string; def: BoardDef }>();
-  const parsedDefs = new Map<string, BoardDef>();
-  function boardDef(board: string, json: string): BoardDef {
-    const key = `${board}\n${json}`;
-    let def = parsedDefs.get(key);
-    if (!def) {
-      if (parsedDefs.size >= 1_000) parsedDefs.clear();
-      def = parseBoardDef(board, json);
-      parsedDefs.set(key, def);
-    }
-    return def;
-  }
 
   /** The common path of the per-board reads: unavailable, or the def, total and state. */
   async function boardRead<T>(
@@ -153,7 +142,7 @@ export function createRedisReader(redis: Redis, prefix: string, states?: Project
     const [, version, , json, total, ...fields] = r.reply;
     let def = current;
     if (typeof json === 'string') {
-      def = boardDef(board, json);
+      def = parseBoardDef(board, json);
       if (version) {
         if (defs.size >= 1_000 && !defs.has(board)) defs.clear();
         defs.set(board, { version, def });
