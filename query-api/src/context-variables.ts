@@ -7,5 +7,9 @@ declare module 'hono' {
     servedBy: StoreName;
     /** The CORS headers of this request, for answers a handler builds as a Response itself. */
     corsHeaders: Record<string, string>;
+    /** Set by an answer that carries corsHeaders already. */
+    corsApplied: true;
+    /** The query string's values by name, parsed once per request (documented-get.ts). */
+    queryValues: Record<string, string[]>;
   }
 }

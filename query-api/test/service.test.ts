@@ -91,6 +91,64 @@ describe('the query-api process', () => {
   });
 });
 
+describe('request headers through @hono/node-server', () => {
+  // The answers read these from Node's parsed headers (requestHeader), not from a WHATWG Headers
+  // object: app.request() in the other tests never takes that path.
+  it('honours Origin, If-None-Match and X-Consistency-Token, and puts CORS on every kind of answer', async () => {
+    const pool = createPool(env.databaseUrl, 2, silentLogger);
+    const redis = new Redis(env.redisUrl);
+    const origin = 'https://game.example';
+    const corsEnv = { ...env.env, CORS_ORIGINS: `${origin},https://other.example` };
+    const proc = await startService('query-api', corsEnv, { port: await freePort() });
+    try {
+      const writer = new ProjectionWriter(pool, redis, env.redisPrefix, env.eventsTopic);
+      await writer.writeState({
+        boards: [{ board: 'hdr', order: 'desc' }],
+        totals: [{ board: 'hdr', periodKey: 'all', userId: 'x', score: 1, reachedAt: T }],
+        watermark: { 0: 1, 1: 0, 2: 0 },
+      });
+      const covered = encodeConsistencyToken({ topic: env.eventsTopic, offsets: { 0: 1 } });
+      const top = await fetchJson(`${proc.url}/v1/boards/hdr/top`, { origin, 'x-consistency-token': covered });
+      expect(top.status).toBe(200);
+      expect(top.headers.get('access-control-allow-origin')).toBe(origin);
+      expect(top.headers.get('vary')).toBe('Origin, X-Consistency-Token');
+      expect(top.headers.get('x-consistency')).toBeNull();
+      expect(top.body.entries).toHaveLength(1);
+
+      const notModified = await fetch(`${proc.url}/v1/boards/hdr/top`, {
+        headers: { origin, 'if-none-match': `"other", ${top.headers.get('etag')}` },
+      });
+      expect(notModified.status).toBe(304);
+      expect(notModified.headers.get('access-control-allow-origin')).toBe(origin);
+
+      const foreign = encodeConsistencyToken({ topic: 'another-topic', offsets: { 0: 1 } });
+      const badHeader = await fetchJson(`${proc.url}/v1/boards/hdr/top`, { origin, 'x-consistency-token': foreign });
+      expect(badHeader.status).toBe(400);
+      expect(badHeader.body.error.details).toEqual([
+        { path: 'X-Consistency-Token', message: `is for topic another-topic, not ${env.eventsTopic}` },
+      ]);
+      expect(badHeader.headers.get('access-control-allow-origin')).toBe(origin);
+      expect(badHeader.headers.get('vary')).toBe('Origin');
+
+      const badQuery = await fetchJson(`${proc.url}/v1/boards/hdr/top?limit=10&after=${foreign}&after=nope`);
+      expect(badQuery.status).toBe(400);
+      expect(badQuery.body.error.details.map((d: { path: string }) => d.path)).toEqual(['after', 'after']);
+      expect(badQuery.headers.get('access-control-allow-origin')).toBeNull();
+
+      const missing = await fetchJson(`${proc.url}/v1/boards/nope/top`, { origin: 'https://other.example' });
+      expect(missing.status).toBe(404);
+      expect(missing.headers.get('access-control-allow-origin')).toBe('https://other.example');
+      expect(missing.headers.get('vary')).toBe('Origin, X-Consistency-Token');
+      // A board Redis does not know is looked for in PostgreSQL before the 404.
+      expect(missing.headers.get('x-served-by')).toBe('postgres');
+    } finally {
+      await proc.stop();
+      redis.disconnect();
+      await pool.end();
+    }
+  });
+});
+
 describe.skipIf(!PROJECTOR_BUILT)('end to end behind the real projector', () => {
   it('answers events produced to Kafka once the projector has applied them, reading its own writes', async () => {
     const kafka = testKafka(env.kafkaBrokers);

@@ -1,4 +1,5 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
+import { requestHeader } from '@rankstream/schemas/runtime';
 import type { Context } from 'hono';
 
 /**
@@ -8,7 +9,7 @@ import type { Context } from 'hono';
 export function clientAddressResolver(trustForwardedFor: boolean): (c: Context) => string {
   return (c) => {
     if (trustForwardedFor) {
-      const first = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
+      const first = requestHeader(c, 'x-forwarded-for')?.split(',')[0]?.trim();
       if (first) return first;
     }
     try {

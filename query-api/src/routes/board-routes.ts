@@ -20,7 +20,7 @@ import {
   topQuery,
   userAnswer,
 } from './api-schemas.js';
-import { documentedGet } from './documented-get.js';
+import { documentedGet, queryValuesOf } from './documented-get.js';
 import {
   answerText,
   boardNotFound,
@@ -131,7 +131,7 @@ export function boardRoutes(deps: AppDeps) {
       if (q.cursor !== undefined) {
         const cursor = decodeCursor(q.cursor);
         if (!cursor) throw invalidRequest([{ path: 'cursor', message: 'is not a cursor from this API' }]);
-        if (c.req.query('offset') !== undefined) {
+        if (queryValuesOf(c, 'offset').length > 0) {
           throw invalidRequest([{ path: 'offset', message: 'cannot be combined with cursor' }]);
         }
         const fits =

@@ -42,7 +42,24 @@ export function documentedGet<P extends Schema = undefined, Q extends Schema = u
 /** The query as Hono's validator shapes it: a repeated parameter becomes an array. */
 function queryValues(c: Context): Record<string, string | string[]> {
   const values: Record<string, string | string[]> = {};
-  for (const [name, all] of Object.entries(c.req.queries())) values[name] = all.length === 1 ? all[0]! : all;
+  for (const [name, all] of Object.entries(allQueryValues(c))) values[name] = all.length === 1 ? all[0]! : all;
+  return values;
+}
+
+/**
+ * Every value of one query parameter, in order. Hono parses the whole query string again on each
+ * `c.req.queries()` call; this parses it once per request.
+ */
+export function queryValuesOf(c: Context, name: string): string[] {
+  return allQueryValues(c)[name] ?? [];
+}
+
+function allQueryValues(c: Context): Record<string, string[]> {
+  let values = c.get('queryValues');
+  if (values === undefined) {
+    values = c.req.queries();
+    c.set('queryValues', values);
+  }
   return values;
 }
 

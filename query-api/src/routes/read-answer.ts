@@ -6,20 +6,22 @@ import {
   invalidRequest,
   mergeConsistencyRequirements,
 } from '@rankstream/schemas';
+import { requestHeader } from '@rankstream/schemas/runtime';
 import type { Context } from 'hono';
 import type { AppDeps } from '../deps.js';
 import { etagMatches, watermarkEtag } from '../domain/etag.js';
 import { coversRequirements, projectionLagMs } from '../domain/projection-lag.js';
 import type { RankingReader, StoreRead } from '../domain/read-model.js';
 import type { Served } from '../readers/fallback.js';
+import { queryValuesOf } from './documented-get.js';
 
 /**
  * The consistency tokens of a request: every `after` query value and the X-Consistency-Token
  * header (comma-separated allowed), merged to the highest offset per partition.
  */
 export function consistencyRequirements(c: Context, topic: string): ConsistencyRequirement[] {
-  const fromQuery = (c.req.queries('after') ?? []).map((t) => ({ t, path: 'after' }));
-  const header = c.req.header('x-consistency-token');
+  const fromQuery = queryValuesOf(c, 'after').map((t) => ({ t, path: 'after' }));
+  const header = requestHeader(c, 'x-consistency-token');
   const fromHeader = (header ? header.split(',') : []).map((t) => ({ t: t.trim(), path: 'X-Consistency-Token' }));
   const details: ErrorDetail[] = [];
   const reqs: ConsistencyRequirement[] = [];
@@ -125,11 +127,12 @@ export function answerText(read: ConsistentRead<unknown>, body: unknown, variant
  */
 export function storeAnswer(c: Context, deps: AppDeps, read: ConsistentRead<unknown>, answer: AnswerText): Response {
   c.set('servedBy', read.served.servedBy);
+  c.set('corsApplied', true);
   const headers: Record<string, string> = Object.assign({}, c.get('corsHeaders'));
   addStoreHeaders(headers, deps, read);
   headers.ETag = answer.etag;
   headers['Cache-Control'] = read.stale ? 'no-store' : 'public, max-age=1';
-  if (!read.stale && etagMatches(c.req.header('if-none-match'), answer.etag)) {
+  if (!read.stale && etagMatches(requestHeader(c, 'if-none-match'), answer.etag)) {
     return new Response(null, { status: 304, headers });
   }
   headers['Content-Type'] = 'application/json; charset=UTF-8';
