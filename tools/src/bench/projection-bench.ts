@@ -10,6 +10,7 @@ import { withSeededWorld } from '../replay/seeded-world.js';
 import { freePort, startService, type TestEnv } from '../testing/index.js';
 import type { CpuShare } from './cpu-share.js';
 import type { LoadResult } from './http-load.js';
+import { type WalCounters, walCounters, walSettings, walSince } from './postgres-wal.js';
 import { cpuWindow } from './proc-sampler.js';
 import { benchJustFilled } from './query-bench.js';
 import { type ProgressSample, sustainedRate } from './stats.js';
@@ -29,6 +30,8 @@ export interface ProjectionRun {
   maxProjectionLagMs: number;
   /** The eventId ledger on disk after the run: its entries alone, and the table with TOAST and index. */
   ledgerBytes: { entries: number; table: number };
+  /** What PostgreSQL wrote to its log over the run (the whole server; nothing else runs). */
+  wal: WalCounters;
   cpu: CpuShare[];
 }
 
@@ -41,6 +44,8 @@ export interface ProjectionBenchResult {
   replay: ProjectionRun;
   /** Rank and around-me from PostgreSQL alone right after the first projection caught up. */
   justFilled: Record<string, LoadResult>;
+  /** The server's settings that decide its log volume (walSettings). */
+  walSettings: string;
 }
 
 /** Projection lag per the shared design: per partition 0 if Redis's watermark reached logEnd, else now − caughtUpAt. */
@@ -75,6 +80,7 @@ async function projectOnce(
   const samples: ProgressSample[] = [];
   let maxLagEvents = 0;
   let maxProjectionLagMs = 0;
+  const walBefore = await walCounters(db);
   const cpu = await cpuWindow();
   const started = performance.now();
   const projector = await startService(
@@ -107,6 +113,7 @@ async function projectOnce(
     await waitForCatchUp({ admin, db, topic: env.eventsTopic, redis, redisPrefix: env.redisPrefix });
     const seconds = (performance.now() - started) / 1000;
     const shares = await cpu.stop();
+    const wal = walSince(walBefore, await walCounters(db));
     sampling = false;
     await sampler;
     await whileCaughtUp?.();
@@ -122,6 +129,7 @@ async function projectOnce(
       maxLagEvents,
       maxProjectionLagMs,
       ledgerBytes: { entries: Number(ledger[0]?.entries ?? 0), table: Number(ledger[0]?.total ?? 0) },
+      wal,
       cpu: shares,
     };
   } finally {
@@ -166,6 +174,7 @@ export async function benchProjection(o: {
       projection,
       replay,
       justFilled,
+      walSettings: await walSettings(db),
     };
   });
 }
