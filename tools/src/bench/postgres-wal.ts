@@ -1,39 +1,43 @@
 import type pg from 'pg';
 
-/** PostgreSQL's write-ahead log counters (pg_stat_wal, the whole server). */
-export interface WalCounters {
-  records: number;
-  /** Full-page images: whole 8 KB pages logged on their first change after a checkpoint. */
+/** Where PostgreSQL's write-ahead log stands, and its counters (the whole server). */
+export interface WalPosition {
+  /** The log's insert position (an LSN), exact at any moment. */
+  lsn: string;
+  /** Full-page images so far: pages logged whole on their first change after a checkpoint (their
+   * empty middle left out). From pg_stat_wal, which backends flush about once a second. */
   fullPageImages: number;
+}
+
+export interface WalWritten {
   bytes: number;
+  fullPageImages: number;
 }
 
-export async function walCounters(db: pg.Pool | pg.Client): Promise<WalCounters> {
-  const { rows } = await db.query<{ wal_records: string; wal_fpi: string; wal_bytes: string }>(
-    'SELECT wal_records, wal_fpi, wal_bytes FROM pg_stat_wal',
+export async function walPosition(db: pg.Pool | pg.Client): Promise<WalPosition> {
+  const { rows } = await db.query<{ lsn: string; wal_fpi: string }>(
+    'SELECT pg_current_wal_insert_lsn()::text AS lsn, wal_fpi FROM pg_stat_wal',
   );
-  const row = rows[0];
+  return { lsn: rows[0]?.lsn ?? '0/0', fullPageImages: Number(rows[0]?.wal_fpi ?? 0) };
+}
+
+export async function walWrittenSince(db: pg.Pool | pg.Client, before: WalPosition): Promise<WalWritten> {
+  const { rows } = await db.query<{ bytes: string; wal_fpi: string }>(
+    'SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), $1::pg_lsn) AS bytes, wal_fpi FROM pg_stat_wal',
+    [before.lsn],
+  );
   return {
-    records: Number(row?.wal_records ?? 0),
-    fullPageImages: Number(row?.wal_fpi ?? 0),
-    bytes: Number(row?.wal_bytes ?? 0),
+    bytes: Number(rows[0]?.bytes ?? 0),
+    fullPageImages: Number(rows[0]?.wal_fpi ?? 0) - before.fullPageImages,
   };
 }
 
-export function walSince(before: WalCounters, after: WalCounters): WalCounters {
-  return {
-    records: after.records - before.records,
-    fullPageImages: after.fullPageImages - before.fullPageImages,
-    bytes: after.bytes - before.bytes,
-  };
-}
-
-/** The server settings that decide how much WAL a write-heavy load makes, as `name=value` text. */
+/** The server settings that decide how much log a write-heavy load makes, as `name=value` text. */
 export async function walSettings(db: pg.Pool | pg.Client): Promise<string> {
-  const { rows } = await db.query<{ name: string; setting: string; unit: string | null }>(
-    `SELECT name, setting, unit FROM pg_settings
-     WHERE name IN ('shared_buffers', 'max_wal_size', 'checkpoint_timeout', 'wal_compression', 'full_page_writes')
-     ORDER BY name`,
+  const names = ['shared_buffers', 'max_wal_size', 'checkpoint_timeout', 'wal_compression', 'full_page_writes'];
+  const { rows } = await db.query<{ name: string; value: string }>(
+    'SELECT name, current_setting(name) AS value FROM unnest($1::text[]) AS name',
+    [names],
   );
-  return rows.map((r) => `${r.name}=${r.setting}${r.unit ? ` ${r.unit}` : ''}`).join(', ');
+  return rows.map((r) => `${r.name}=${r.value}`).join(', ');
 }

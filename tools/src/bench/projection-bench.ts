@@ -10,7 +10,7 @@ import { withSeededWorld } from '../replay/seeded-world.js';
 import { freePort, startService, type TestEnv } from '../testing/index.js';
 import type { CpuShare } from './cpu-share.js';
 import type { LoadResult } from './http-load.js';
-import { type WalCounters, walCounters, walSettings, walSince } from './postgres-wal.js';
+import { type WalWritten, walPosition, walSettings, walWrittenSince } from './postgres-wal.js';
 import { cpuWindow } from './proc-sampler.js';
 import { benchJustFilled } from './query-bench.js';
 import { type ProgressSample, sustainedRate } from './stats.js';
@@ -31,7 +31,7 @@ export interface ProjectionRun {
   /** The eventId ledger on disk after the run: its entries alone, and the table with TOAST and index. */
   ledgerBytes: { entries: number; table: number };
   /** What PostgreSQL wrote to its log over the run (the whole server; nothing else runs). */
-  wal: WalCounters;
+  wal: WalWritten;
   cpu: CpuShare[];
 }
 
@@ -80,7 +80,7 @@ async function projectOnce(
   const samples: ProgressSample[] = [];
   let maxLagEvents = 0;
   let maxProjectionLagMs = 0;
-  const walBefore = await walCounters(db);
+  const walBefore = await walPosition(db);
   const cpu = await cpuWindow();
   const started = performance.now();
   const projector = await startService(
@@ -113,7 +113,7 @@ async function projectOnce(
     await waitForCatchUp({ admin, db, topic: env.eventsTopic, redis, redisPrefix: env.redisPrefix });
     const seconds = (performance.now() - started) / 1000;
     const shares = await cpu.stop();
-    const wal = walSince(walBefore, await walCounters(db));
+    const wal = await walWrittenSince(db, walBefore);
     sampling = false;
     await sampler;
     await whileCaughtUp?.();

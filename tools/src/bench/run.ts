@@ -141,7 +141,7 @@ async function projectionSection(): Promise<void> {
     `| The eventId ledger on disk (\`event_ledger\`) | ${fmt(p.ledgerBytes.entries / events, 1)} B per event of entries; ${fmt(p.ledgerBytes.table / events, 1)} B per event with TOAST and index | the per-event B-tree ledger it replaced: ~145 B per event | ${ratio(p.ledgerBytes.table / events, 145)} |`,
   );
   const walText = (run: typeof p) =>
-    `${fmt(run.wal.bytes / events / 1024, 1)} KB per event, ${fmt((100 * run.wal.fullPageImages) / run.wal.records, 1)} % of its records full-page images`;
+    `${fmt(run.wal.bytes / events / 1024, 1)} KB per event, ${fmt(run.wal.fullPageImages / events, 2)} full-page images per event`;
   out(
     `| PostgreSQL's write-ahead log (\`pg_stat_wal\`; settings: ${m.walSettings}) | projection ${walText(p)}; replay ${walText(r)} | — | — |`,
   );
