@@ -94,7 +94,7 @@ describe('the query-api process', () => {
 describe('request headers through @hono/node-server', () => {
   // The answers read these from Node's parsed headers (requestHeader), not from a WHATWG Headers
   // object: app.request() in the other tests never takes that path.
-  it('honours Origin, If-None-Match and X-Consistency-Token, and puts CORS on every kind of answer', async () => {
+  it('honours Origin, If-None-Match and X-Consistency-Token, and puts CORS on answers, errors and streams', async () => {
     const pool = createPool(env.databaseUrl, 2, silentLogger);
     const redis = new Redis(env.redisUrl);
     const origin = 'https://game.example';
@@ -130,10 +130,27 @@ describe('request headers through @hono/node-server', () => {
       expect(badHeader.headers.get('access-control-allow-origin')).toBe(origin);
       expect(badHeader.headers.get('vary')).toBe('Origin');
 
-      const badQuery = await fetchJson(`${proc.url}/v1/boards/hdr/top?limit=10&after=${foreign}&after=nope`);
+      const badQuery = await fetchJson(`${proc.url}/v1/boards/hdr/top?limit=10&after=${foreign}&after=nope`, {
+        origin,
+      });
       expect(badQuery.status).toBe(400);
       expect(badQuery.body.error.details.map((d: { path: string }) => d.path)).toEqual(['after', 'after']);
-      expect(badQuery.headers.get('access-control-allow-origin')).toBeNull();
+      expect(badQuery.headers.get('access-control-allow-origin')).toBe(origin);
+      // An origin not on the list gets no grant, on any answer.
+      const stranger = await fetchJson(`${proc.url}/v1/boards/hdr/top`, { origin: 'https://evil.example' });
+      expect(stranger.status).toBe(200);
+      expect(stranger.headers.get('access-control-allow-origin')).toBeNull();
+
+      const post = await fetch(`${proc.url}/v1/boards/hdr/top`, { method: 'POST', headers: { origin } });
+      expect(post.status).toBe(405);
+      expect(post.headers.get('access-control-allow-origin')).toBe(origin);
+
+      const stream = new AbortController();
+      const sse = await fetch(`${proc.url}/v1/boards/hdr/stream`, { headers: { origin }, signal: stream.signal });
+      expect(sse.status).toBe(200);
+      expect(sse.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      expect(sse.headers.get('access-control-allow-origin')).toBe(origin);
+      stream.abort();
 
       const missing = await fetchJson(`${proc.url}/v1/boards/nope/top`, { origin: 'https://other.example' });
       expect(missing.status).toBe(404);

@@ -32,7 +32,7 @@ export function documentedGet<P extends Schema = undefined, Q extends Schema = u
     // Query first, then params: the order app.openapi() checks them in, so a request wrong in both
     // is refused for the same field as before.
     const input = {
-      query: (query ? parsed(query, queryValues(c)) : {}) as Parsed<Q>,
+      query: (query ? parsed(query, validatorQuery(c)) : {}) as Parsed<Q>,
       params: (params ? parsed(params, c.req.param()) : {}) as Parsed<P>,
     };
     return handler(c, input);
@@ -40,9 +40,9 @@ export function documentedGet<P extends Schema = undefined, Q extends Schema = u
 }
 
 /** The query as Hono's validator shapes it: a repeated parameter becomes an array. */
-function queryValues(c: Context): Record<string, string | string[]> {
+function validatorQuery(c: Context): Record<string, string | string[]> {
   const values: Record<string, string | string[]> = {};
-  for (const [name, all] of Object.entries(allQueryValues(c))) values[name] = all.length === 1 ? all[0]! : all;
+  for (const [name, all] of Object.entries(parsedQuery(c))) values[name] = all.length === 1 ? all[0]! : all;
   return values;
 }
 
@@ -51,14 +51,14 @@ function queryValues(c: Context): Record<string, string | string[]> {
  * `c.req.queries()` call; this parses it once per request.
  */
 export function queryValuesOf(c: Context, name: string): string[] {
-  return allQueryValues(c)[name] ?? [];
+  return parsedQuery(c)[name] ?? [];
 }
 
-function allQueryValues(c: Context): Record<string, string[]> {
-  let values = c.get('queryValues');
+function parsedQuery(c: Context): Record<string, string[]> {
+  let values = c.get('parsedQuery');
   if (values === undefined) {
     values = c.req.queries();
-    c.set('queryValues', values);
+    c.set('parsedQuery', values);
   }
   return values;
 }

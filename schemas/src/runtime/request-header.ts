@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { HttpBindings } from '@hono/node-server';
 import type { Context } from 'hono';
 
 /**
@@ -7,11 +7,12 @@ import type { Context } from 'hono';
  * first, validating each, which cost more than the rest of a cached answer on the query API's
  * hottest path. Without a Node request (tests' `app.request()`), Hono answers.
  *
- * Node joins a repeated header with ", " as WHATWG does, except for a few it keeps only the first of
- * (Authorization, Content-Type, Host, User-Agent and the like): do not read those through this.
+ * Node joins a repeated header with ", " as WHATWG does, but Cookie with "; ", and keeps only the
+ * first of a few (Authorization, Content-Type, Host, User-Agent and the like): do not read those
+ * through this.
  */
 export function requestHeader(c: Context, name: string): string | undefined {
-  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  const incoming = (c.env as Partial<HttpBindings> | undefined)?.incoming;
   if (incoming === undefined) return c.req.header(name);
   const value = incoming.headers[name.toLowerCase()];
   return Array.isArray(value) ? value.join(', ') : value;
