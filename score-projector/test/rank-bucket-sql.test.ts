@@ -5,7 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // The projector buckets in TypeScript, the query API and back-fills in SQL: they must agree.
-describe('rank_bucket_start() and rank_group_start() in PostgreSQL', () => {
+describe('rank_bucket_start(), rank_bucket_end() and rank_group_start() in PostgreSQL', () => {
   let env: TestEnv;
   let db: pg.Pool;
   beforeAll(async () => {
@@ -29,6 +29,26 @@ describe('rank_bucket_start() and rank_group_start() in PostgreSQL', () => {
       [values.map(String)],
     );
     expect(rows.map((r) => Number(r.start))).toEqual(values.map(rankBucketStart));
+  });
+
+  it('ends each bucket right before the next one starts', async () => {
+    const MAX = Number.MAX_SAFE_INTEGER - 1;
+    const edges = [0, 1, -1, 255, -255, 256, -256, 257, -257, 300, -300, 301, -301, 511, 512, -512, MAX, -MAX];
+    for (let e = 8; e < 53; e++) edges.push(2 ** e, 2 ** e - 1, 2 ** e + 1, -(2 ** e), -(2 ** e - 1), -(2 ** e + 1));
+    const random = fc.sample(fc.integer({ min: -MAX, max: MAX }), { numRuns: 2000, seed: 11 });
+    const small = fc.sample(fc.integer({ min: -100_000, max: 100_000 }), { numRuns: 2000, seed: 12 });
+    const values = [...edges, ...random, ...small];
+    const { rows } = await db.query<{ end: string }>(
+      'SELECT rank_bucket_end(x)::text AS end FROM unnest($1::bigint[]) WITH ORDINALITY AS v(x, i) ORDER BY i',
+      [values.map(String)],
+    );
+    values.forEach((x, i) => {
+      const end = Number(rows[i]!.end);
+      // The end is past x, starts a bucket of its own, and the value before it is in x's bucket.
+      expect(end).toBeGreaterThan(x);
+      expect(rankBucketStart(end)).toBe(end);
+      expect(rankBucketStart(end - 1)).toBe(rankBucketStart(x));
+    });
   });
 
   it('puts every bucket inside one group of 16 buckets, in the same order', async () => {
