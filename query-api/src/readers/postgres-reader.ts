@@ -35,28 +35,51 @@ const AGG_DESC = `json_agg(r ORDER BY rank_score DESC, reached_at DESC, user_id 
 const ORDER = RANK_ORDER_SQL.replaceAll(/(rank_score|reached_at|user_id)/g, 't.$1');
 const ORDER_DESC = ORDER.replaceAll('ASC', 'DESC');
 /**
+ * The rows of a position's rank bucket [s, e) ahead of it (strictly, or with `<=` up to and
+ * including it), counted from the bucket's nearer end: from its start, or, for a position in its
+ * second half, the bucket's players (`bucketPlayers`, from rank_buckets) less the rows from the
+ * position to its end. A bucket holds ~4,000 players at 1M, so this halves the rows an average rank
+ * reads. `s` and `e` are SQL expressions for rank_bucket_start() and rank_bucket_end() of the position.
+ */
+const AHEAD_IN_BUCKET = (o: {
+  board: string;
+  periodKey: string;
+  position: [string, string, string];
+  cmp: '<' | '<=';
+  s: string;
+  e: string;
+  bucketPlayers: string;
+}) => {
+  const [rankScore, reachedAt, userId] = o.position;
+  const rows = (bound: string, cmp: string) =>
+    `(SELECT count(*) FROM totals a WHERE a.board = ${o.board} AND a.period_key = ${o.periodKey} AND ${bound}
+      AND (a.rank_score, a.reached_at, a.user_id) ${cmp} (${rankScore}, ${reachedAt}, ${userId}))`;
+  return `CASE WHEN 2 * (${rankScore} - ${o.s}) < ${o.e} - ${o.s} THEN ${rows(`a.rank_score >= ${o.s}`, o.cmp)}
+    ELSE (${o.bucketPlayers})::bigint - ${rows(`a.rank_score < ${o.e}`, o.cmp === '<' ? '>=' : '>')} END`;
+};
+
+/**
  * Rows strictly before (or, with `<=`, up to and including) a position in the ranking order: the
  * groups of buckets before its group, the buckets of its group before its bucket, and the rows ahead
- * in its bucket. Those are counted from the nearer end of the bucket: from its start, or, for a
- * position in its second half, the bucket's players (rank_buckets) less the rows from the position
- * to its end. A bucket holds ~4,000 players at 1M, so this halves the rows an average rank reads.
+ * in its bucket (AHEAD_IN_BUCKET).
  */
 const COUNT_BEFORE = (board: string, periodKey: string, position: [string, string, string], cmp: '<' | '<=') => {
-  const [rankScore, reachedAt, userId] = position;
-  const rest = cmp === '<' ? '>=' : '>';
+  const rankScore = position[0];
   const inBoard = (alias: string) => `${alias}.board = ${board} AND ${alias}.period_key = ${periodKey}`;
+  const ahead = AHEAD_IN_BUCKET({
+    board,
+    periodKey,
+    position,
+    cmp,
+    s: 'k.s',
+    e: 'k.e',
+    bucketPlayers: `SELECT coalesce(sum(b.players), 0) FROM rank_buckets b WHERE ${inBoard('b')} AND b.bucket_start = k.s`,
+  });
   return `((SELECT coalesce(sum(g.players), 0) FROM rank_bucket_groups g WHERE ${inBoard('g')}
     AND g.group_start < rank_group_start(${rankScore}))::bigint
   + (SELECT coalesce(sum(b.players), 0) FROM rank_buckets b WHERE ${inBoard('b')}
     AND b.bucket_start >= rank_group_start(${rankScore}) AND b.bucket_start < rank_bucket_start(${rankScore}))::bigint
-  + (SELECT CASE WHEN 2 * (${rankScore} - k.s) < k.e - k.s THEN
-      (SELECT count(*) FROM totals a WHERE ${inBoard('a')} AND a.rank_score >= k.s
-        AND (a.rank_score, a.reached_at, a.user_id) ${cmp} (${rankScore}, ${reachedAt}, ${userId}))
-    ELSE
-      (SELECT coalesce(sum(b.players), 0) FROM rank_buckets b WHERE ${inBoard('b')} AND b.bucket_start = k.s)::bigint
-      - (SELECT count(*) FROM totals a WHERE ${inBoard('a')} AND a.rank_score < k.e
-        AND (a.rank_score, a.reached_at, a.user_id) ${rest} (${rankScore}, ${reachedAt}, ${userId}))
-    END FROM (SELECT rank_bucket_start(${rankScore}) AS s, rank_bucket_end(${rankScore}) AS e) k))`;
+  + (SELECT ${ahead} FROM (SELECT rank_bucket_start(${rankScore}) AS s, rank_bucket_end(${rankScore}) AS e) k))`;
 };
 const RANK_AHEAD = (of: string) =>
   COUNT_BEFORE(`${of}.board`, `${of}.period_key`, [`${of}.rank_score`, `${of}.reached_at`, `${of}.user_id`], '<');
@@ -117,8 +140,7 @@ SELECT (SELECT o FROM off) AS off, (SELECT d FROM def) AS def, ${TOTAL} AS total
   (SELECT coalesce(${AGG_ASC}, '[]'::json) FROM below) AS below`;
 
 // Many users at once: the players of the buckets before each user's bucket come from one pass of
-// running sums over the board's buckets (up to the last user's bucket), not one sum per user; the
-// rows ahead inside the bucket are counted from its nearer end, as in COUNT_BEFORE.
+// running sums over the board's buckets (up to the last user's bucket), not one sum per user.
 const RANKS = `WITH ${OFFSETS}, ${DEF},
 me AS (SELECT t.*, p.username, p.image_url, rank_bucket_start(t.rank_score) AS bs, rank_bucket_end(t.rank_score) AS be
   FROM totals t LEFT JOIN profiles p ON p.user_id = t.user_id
@@ -129,13 +151,15 @@ before AS (SELECT bucket_start, (sum(players) OVER (ORDER BY bucket_start) - pla
 SELECT (SELECT o FROM off) AS off, (SELECT d FROM def) AS def, ${TOTAL} AS total,
   (SELECT coalesce(json_agg(json_build_array(
     coalesce(c.n, (SELECT coalesce(sum(x.players), 0) FROM b x WHERE x.bucket_start < t.bs))::bigint
-    + CASE WHEN 2 * (t.rank_score - t.bs) < t.be - t.bs THEN
-        (SELECT count(*) FROM totals a WHERE a.board = t.board AND a.period_key = t.period_key AND a.rank_score >= t.bs
-          AND (a.rank_score, a.reached_at, a.user_id) < (t.rank_score, t.reached_at, t.user_id))
-      ELSE (SELECT x.players FROM b x WHERE x.bucket_start = t.bs)::bigint
-        - (SELECT count(*) FROM totals a WHERE a.board = t.board AND a.period_key = t.period_key AND a.rank_score < t.be
-          AND (a.rank_score, a.reached_at, a.user_id) >= (t.rank_score, t.reached_at, t.user_id))
-      END + 1,
+    + ${AHEAD_IN_BUCKET({
+      board: 't.board',
+      periodKey: 't.period_key',
+      position: ['t.rank_score', 't.reached_at', 't.user_id'],
+      cmp: '<',
+      s: 't.bs',
+      e: 't.be',
+      bucketPlayers: 'SELECT x.players FROM b x WHERE x.bucket_start = t.bs',
+    })} + 1,
     t.user_id, t.score, t.reached_at, t.username, t.image_url)), '[]'::json)
    FROM me t LEFT JOIN before c ON c.bucket_start = t.bs) AS rows`;
 
