@@ -19,11 +19,7 @@ describe('rank_bucket_start(), rank_bucket_end() and rank_group_start() in Postg
 
   it('equals rankBucketStart() for edge and random rank scores', async () => {
     const MAX = Number.MAX_SAFE_INTEGER;
-    const edges = [0, 1, -1, 255, -255, 256, -256, 257, -257, 511, 512, -512, MAX, -MAX];
-    for (let e = 8; e < 53; e++) edges.push(2 ** e, 2 ** e - 1, 2 ** e + 1, -(2 ** e), -(2 ** e - 1), -(2 ** e + 1));
-    const random = fc.sample(fc.integer({ min: -MAX, max: MAX }), { numRuns: 3000, seed: 7 });
-    const small = fc.sample(fc.integer({ min: -100_000, max: 100_000 }), { numRuns: 3000, seed: 8 });
-    const values = [...edges, ...random, ...small];
+    const values = rankScores([0, 1, -1, 255, -255, 256, -256, 257, -257, 511, 512, -512, MAX, -MAX], MAX, 3000, 7);
     const { rows } = await db.query<{ start: string }>(
       'SELECT rank_bucket_start(x)::text AS start FROM unnest($1::bigint[]) WITH ORDINALITY AS v(x, i) ORDER BY i',
       [values.map(String)],
@@ -32,12 +28,10 @@ describe('rank_bucket_start(), rank_bucket_end() and rank_group_start() in Postg
   });
 
   it('ends each bucket right before the next one starts', async () => {
+    // One below the largest, so that every end is still a safe integer.
     const MAX = Number.MAX_SAFE_INTEGER - 1;
     const edges = [0, 1, -1, 255, -255, 256, -256, 257, -257, 300, -300, 301, -301, 511, 512, -512, MAX, -MAX];
-    for (let e = 8; e < 53; e++) edges.push(2 ** e, 2 ** e - 1, 2 ** e + 1, -(2 ** e), -(2 ** e - 1), -(2 ** e + 1));
-    const random = fc.sample(fc.integer({ min: -MAX, max: MAX }), { numRuns: 2000, seed: 11 });
-    const small = fc.sample(fc.integer({ min: -100_000, max: 100_000 }), { numRuns: 2000, seed: 12 });
-    const values = [...edges, ...random, ...small];
+    const values = rankScores(edges, MAX, 2000, 11);
     const { rows } = await db.query<{ end: string }>(
       'SELECT rank_bucket_end(x)::text AS end FROM unnest($1::bigint[]) WITH ORDINALITY AS v(x, i) ORDER BY i',
       [values.map(String)],
@@ -87,3 +81,15 @@ describe('rank_bucket_start(), rank_bucket_end() and rank_group_start() in Postg
     expect(counted.rows[0]).toEqual({ buckets: 2 * 512 - 1, groups: 2 * 32 });
   });
 });
+
+/**
+ * The given edges, both sides of every power of two from 2^8 (where buckets widen), and `runs` random
+ * scores up to ±max and as many small ones (seeds `seed` and `seed + 1`).
+ */
+function rankScores(edges: number[], max: number, runs: number, seed: number): number[] {
+  const values = [...edges];
+  for (let e = 8; e < 53; e++) values.push(2 ** e, 2 ** e - 1, 2 ** e + 1, -(2 ** e), -(2 ** e - 1), -(2 ** e + 1));
+  values.push(...fc.sample(fc.integer({ min: -max, max }), { numRuns: runs, seed }));
+  values.push(...fc.sample(fc.integer({ min: -100_000, max: 100_000 }), { numRuns: runs, seed: seed + 1 }));
+  return values;
+}
