@@ -103,7 +103,7 @@ async function main() {
   const ownRates = cluster.isWorker
     ? createWorkerRateLimiter()
     : createRateLimiter({ ratePerS: config.RATE_LIMIT_EVENTS_PER_S, now });
-  const redis = config.RATE_LIMIT_SCOPE === 'shared' ? createRedis(config.REDIS_URL, logger) : undefined;
+  const redis = config.RATE_LIMIT_SCOPE === 'shared' ? createRedis(config, logger) : undefined;
   const app = createApp({
     publisher: createKafkaPublisher({ producer: eventProducer, deadlineMs: config.PRODUCE_DEADLINE_MS, logger }),
     boards: createCachedBoardStore(createPostgresBoardStore(pool), { ttlMs: config.BOARD_CACHE_TTL_MS, now }),

@@ -40,15 +40,12 @@ async function start() {
     plan_cache_mode: 'force_generic_plan',
     jit: 'off',
   });
-  const redis = createRedis(config.REDIS_URL, logger, { autoPipelining: true });
+  const redis = createRedis(config, logger, { autoPipelining: true });
   const metrics = createQueryMetrics(registry);
-  const states = new ProjectionStateCache(async () => {
-    const read = await redisReader.state();
-    return read.served && read.value.version ? { version: read.value.version, state: read.value } : undefined;
-  }, logger);
+  const states = new ProjectionStateCache(() => redisReader.snapshot(), logger);
   const redisReader = createRedisReader(redis, config.REDIS_PREFIX, states);
   states.start({
-    subscriber: createRedis(config.REDIS_URL, logger),
+    subscriber: createRedis(config, logger),
     channel: redisKeys(config.REDIS_PREFIX).changes,
     pollMs: config.QUERY_STATE_POLL_MS,
   });

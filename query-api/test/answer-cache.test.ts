@@ -1,4 +1,4 @@
-import { encodeConsistencyToken } from '@rankstream/schemas';
+import { encodeConsistencyToken, redisKeys } from '@rankstream/schemas';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { get } from './fixtures/http.js';
 import type { ProjectionState } from './fixtures/projection-writer.js';
@@ -121,7 +121,7 @@ it('catches up by polling when the push is lost', async () => {
 it('leaves the cache while Redis is not ready, and reads PostgreSQL', async () => {
   await get(cached.app, TOP);
   await w.writer.setReady(false);
-  await w.redis.publish(`${w.env.redisPrefix}changes`, 'not-a-version');
+  await w.redis.publish(redisKeys(w.env.redisPrefix).changes, 'not-a-version');
   await until(() => cached.states.snapshot() === undefined, 500);
   const answer = await get(cached.app, TOP);
   expect(answer.headers.get('x-served-by')).toBe('postgres');
@@ -133,7 +133,7 @@ it('does not pass off a cached page as the state of a version that came back wit
   // Redis restored from an older snapshot, or a writer that does not bump: same version, new data.
   await w.writer.totals([{ board: 'b', periodKey: 'all', userId: 'cid', score: 40, reachedAt: T + 1 }]);
   await w.writer.watermark({ 0: 6 }, { store: 'redis' });
-  await w.redis.set(`${w.env.redisPrefix}version`, version);
+  await w.redis.set(redisKeys(w.env.redisPrefix).stateVersion, version);
   await cached.states.refresh();
   expect(cached.states.snapshot()?.version).toBe(version);
   const after = await get(cached.app, TOP);
@@ -158,8 +158,8 @@ it('holds a board definition per state version, and reads it again when the vers
 
 it('reads PostgreSQL while Redis holds a projection in another layout', async () => {
   expect((await get(cached.app, TOP)).headers.get('x-served-by')).toBe('redis');
-  await w.redis.set(`${w.env.redisPrefix}layout`, '1');
-  await w.redis.publish(`${w.env.redisPrefix}changes`, 'not-a-version');
+  await w.redis.set(redisKeys(w.env.redisPrefix).layout, '1');
+  await w.redis.publish(redisKeys(w.env.redisPrefix).changes, 'not-a-version');
   await until(() => cached.states.snapshot() === undefined, 500);
   const answer = await get(cached.app, TOP);
   expect(answer.headers.get('x-served-by')).toBe('postgres');

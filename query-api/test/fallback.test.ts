@@ -1,5 +1,5 @@
+import type { Redis } from '@rankstream/schemas/runtime';
 import { createRedis } from '@rankstream/schemas/runtime';
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
 import type { FallbackReason } from '../src/readers/fallback.js';
@@ -53,7 +53,9 @@ beforeAll(async () => {
   proxy = new TcpProxy(target.hostname, Number(target.port || 6379));
   await proxy.start();
   // As main.ts connects the reader.
-  proxied = createRedis(`redis://127.0.0.1:${proxy.port}`, silentLogger, { autoPipelining: true });
+  proxied = createRedis({ REDIS_URL: `redis://127.0.0.1:${proxy.port}`, REDIS_CLUSTER: false }, silentLogger, {
+    autoPipelining: true,
+  });
   await new Promise((r) => proxied.once('ready', r));
 });
 afterAll(async () => {

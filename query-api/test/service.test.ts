@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { createEventCodec, createEventProducer, encodeConsistencyToken } from '@rankstream/schemas';
 import { createPool } from '@rankstream/schemas/runtime';
 import {
+  connectTestRedis,
   createTestEnv,
   freePort,
   type ServiceProcess,
@@ -11,7 +12,6 @@ import {
   testKafka,
 } from '@rankstream/tools/testing';
 import { EventSource } from 'eventsource';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProjectionWriter } from './fixtures/projection-writer.js';
 import { silentLogger } from './fixtures/query-world.js';
@@ -41,7 +41,7 @@ async function fetchJson(url: string, headers: Record<string, string> = {}) {
 describe('the query-api process', () => {
   it('starts, serves /v1 from the stores, and stops cleanly on SIGTERM', async () => {
     const pool = createPool(env.databaseUrl, 2, silentLogger);
-    const redis = new Redis(env.redisUrl);
+    const redis = connectTestRedis(env.redisUrl);
     try {
       const writer = new ProjectionWriter(pool, redis, env.redisPrefix, env.eventsTopic);
       await writer.writeState({
@@ -96,7 +96,7 @@ describe('request headers through @hono/node-server', () => {
   // object: app.request() in the other tests never takes that path.
   it('honours Origin, If-None-Match and X-Consistency-Token, and puts CORS on answers, errors and streams', async () => {
     const pool = createPool(env.databaseUrl, 2, silentLogger);
-    const redis = new Redis(env.redisUrl);
+    const redis = connectTestRedis(env.redisUrl);
     const origin = 'https://game.example';
     const corsEnv = { ...env.env, CORS_ORIGINS: `${origin},https://other.example` };
     const proc = await startService('query-api', corsEnv, { port: await freePort() });
@@ -175,7 +175,7 @@ describe.skipIf(!PROJECTOR_BUILT)('end to end behind the real projector', () => 
     try {
       // The fixture wrote state for the process test: start this world from empty stores.
       const pool = createPool(env.databaseUrl, 2, silentLogger);
-      const redis = new Redis(env.redisUrl);
+      const redis = connectTestRedis(env.redisUrl);
       await new ProjectionWriter(pool, redis, env.redisPrefix, env.eventsTopic).reset();
       redis.disconnect();
       await pool.end();

@@ -1,46 +1,60 @@
+import { slotOf, slotTags } from './redis-slots.js';
+
 /**
  * Every Redis key the projector writes and the query API reads, defined once. All live under the
  * deployment's prefix (REDIS_PREFIX, `rs:` by default). Redis is the fast projection and can always be
  * rebuilt from PostgreSQL, so a layout change is a rebuild, never a migration.
  */
 export const REDIS_KEY = {
-  /** string: set when the projection is complete (its value: when the last rebuild ended). */
-  ready: 'ready',
+  /** string: set when the projection is complete; its value is the epoch (see epochMarkers()). */
+  ready: '{s}ready',
   /**
    * string: the layout the projection was built in (REDIS_LAYOUT). A projection in another layout is
    * not ready: readers fall back to PostgreSQL and the projector rebuilds it.
    */
-  layout: 'layout',
+  layout: '{s}layout',
   /** string, with a TTL: the token of the instance rebuilding Redis (a lock). */
-  rebuilding: 'rebuilding',
+  rebuilding: '{s}rebuilding',
   /** hash partition → next offset whose effects Redis holds. */
-  watermarks: 'wm',
+  watermarks: '{s}wm',
   /**
    * string: the state version, an integer bumped with every watermark, board or profile the
    * projector writes. It starts from a random base whenever it is created, so a value never names
    * two states, even across a flush. Readers keep the state in memory and compare versions.
    */
-  stateVersion: 'version',
+  stateVersion: '{s}version',
   /** pub/sub channel: the new state version, published each time it is bumped. */
   changes: 'changes',
   /** hash partition → JSON {logEnd, caughtUpAt, at}: the projector's heartbeat. */
-  progress: 'progress',
+  progress: '{s}progress',
   /** hash board → JSON definition. */
-  boards: 'boards',
-  /** sorted set per board and period key: members `<reachedAt, 13 digits>:<userId>`, scores the rank score. */
+  boards: '{s}boards',
+  /**
+   * sorted set per board instance, `lb:{board:periodKey}`: members `<reachedAt, 13 digits>:<userId>`,
+   * scores the rank score.
+   */
   leaderboard: 'lb:',
-  /** hash per board and period key: userId → `<version>|<member>` (the member index). */
+  /** hash per board instance, `lbu:{board:periodKey}`: userId → `<version>|<member>` (the member index). */
   memberIndex: 'lbu:',
   /** hash userId → the profile as profileValue() writes it. */
-  profiles: 'profiles',
-  /** Layout 1's hash per user (username, imageUrl, region, version): deleted by the rebuild. */
-  layout1Profile: 'profile:',
+  profiles: '{p}profiles',
+  /** string per cluster slot, `{tag}epoch`: the epoch of the projection the slot's data belongs to. */
+  epoch: 'epoch',
   /** rate-limiter-flexible's counters for limits shared by every instance of a service. */
   rateLimit: 'ratelimit:',
 } as const;
 
-/** The layout this code reads and writes; a change of layout is a rebuild (see REDIS_KEY.layout). */
-export const REDIS_LAYOUT = '2';
+/**
+ * The layout this code reads and writes; a change of layout is a rebuild (see REDIS_KEY.layout).
+ * Layout 3 puts the keys each script touches in one Redis Cluster slot with hash tags: the projection
+ * state under `{s}`, each board instance under `{board:periodKey}`, the profiles under `{p}`.
+ */
+export const REDIS_LAYOUT = '3';
+
+/** What earlier layouts kept under other names; the rebuild from scratch deletes them. */
+export const EARLIER_LAYOUT_KEYS = ['ready', 'layout', 'wm', 'version', 'progress', 'boards', 'profiles'] as const;
+/** Layout 1's hash per user (username, imageUrl, region, version). */
+export const LAYOUT1_PROFILE = 'profile:';
 
 export interface RedisProfile {
   version: number;
@@ -76,9 +90,12 @@ export function fromProfileValue(value: string | null | undefined): RedisProfile
   }
 }
 
-/** The keys under one prefix, for TypeScript callers; Lua scripts splice REDIS_KEY's parts in. */
+/** The keys under one prefix, for TypeScript callers; Lua scripts get theirs as KEYS. */
 export function redisKeys(prefix: string) {
+  if (/[{}]/.test(prefix)) throw new Error(`the Redis prefix must not contain { or }: ${prefix}`);
+  const instance = (board: string, periodKey: string) => `{${board}:${periodKey}}`;
   return {
+    prefix,
     ready: `${prefix}${REDIS_KEY.ready}`,
     layout: `${prefix}${REDIS_KEY.layout}`,
     rebuilding: `${prefix}${REDIS_KEY.rebuilding}`,
@@ -87,14 +104,35 @@ export function redisKeys(prefix: string) {
     changes: `${prefix}${REDIS_KEY.changes}`,
     progress: `${prefix}${REDIS_KEY.progress}`,
     boards: `${prefix}${REDIS_KEY.boards}`,
-    leaderboard: (board: string, periodKey: string) => `${prefix}${REDIS_KEY.leaderboard}${board}:${periodKey}`,
-    memberIndex: (board: string, periodKey: string) => `${prefix}${REDIS_KEY.memberIndex}${board}:${periodKey}`,
+    leaderboard: (board: string, periodKey: string) => `${prefix}${REDIS_KEY.leaderboard}${instance(board, periodKey)}`,
+    memberIndex: (board: string, periodKey: string) => `${prefix}${REDIS_KEY.memberIndex}${instance(board, periodKey)}`,
     profiles: `${prefix}${REDIS_KEY.profiles}`,
+    /** The epoch marker of one cluster slot. */
+    epoch: (slot: number) => `${prefix}{${slotTags()[slot]}}${REDIS_KEY.epoch}`,
     /** The key prefix of one service's shared rate limit counters. */
     rateLimit: (service: string) => `${prefix}${REDIS_KEY.rateLimit}${service}`,
-    /** The common start of every key of one kind, e.g. for SCAN MATCH `${start}*`. */
-    startOf: (kind: 'leaderboard' | 'memberIndex' | 'layout1Profile') => `${prefix}${REDIS_KEY[kind]}`,
+    /** The common start of every key of one kind, in this layout and earlier ones, for SCAN MATCH `${start}*`. */
+    startOf: (kind: 'leaderboard' | 'memberIndex' | 'layout1Profile') =>
+      `${prefix}${kind === 'layout1Profile' ? LAYOUT1_PROFILE : REDIS_KEY[kind]}`,
   };
 }
 
 export type RedisKeys = ReturnType<typeof redisKeys>;
+
+/**
+ * Where a script checks that the data it reads or writes belongs to the current projection: the
+ * epoch, a value each rebuild sets in `ready`. On a standalone server the marker is `ready` itself.
+ * On a cluster every slot has its own, beside the data, because a script sees one slot only and a
+ * master restarted without persistence loses its slots' data while `ready`, on another master, stays.
+ */
+export function epochMarkers(keys: RedisKeys, cluster: boolean) {
+  return {
+    cluster,
+    /** The marker a script touching `key` checks. */
+    of: (key: string): string => (cluster ? keys.epoch(slotOf(key)) : keys.ready),
+    /** Every marker a rebuild sets besides `ready` (none on a standalone server). */
+    all: (): string[] => (cluster ? slotTags().map((_, slot) => keys.epoch(slot)) : []),
+  };
+}
+
+export type EpochMarkers = ReturnType<typeof epochMarkers>;

@@ -44,7 +44,7 @@ async function main(): Promise<void> {
     enable_mergejoin: 'off',
     jit: 'off',
   });
-  const redisClient = createRedis(config.REDIS_URL, logger, { commandTimeoutMs: 10_000 });
+  const redisClient = createRedis(config, logger, { commandTimeoutMs: 10_000 });
   // Commands fail fast while disconnected (no offline queue): give the connection a moment, but a
   // Redis that is down must not stop PostgreSQL from advancing.
   if (redisClient.status !== 'ready') await withTimeout(once(redisClient, 'ready'), 5_000).catch(() => {});

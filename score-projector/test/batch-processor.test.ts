@@ -1,7 +1,7 @@
 import { createEventCodec, REDIS_LAYOUT, redisKeys, type ScoreEventInput, scoreEventSchema } from '@rankstream/schemas';
+import type { Redis } from '@rankstream/schemas/runtime';
 import { createLogger, createPool, Registry } from '@rankstream/schemas/runtime';
-import { createTestEnv, type TestEnv, testKafka } from '@rankstream/tools/testing';
-import { Redis } from 'ioredis';
+import { connectTestRedis, createTestEnv, type TestEnv, testKafka } from '@rankstream/tools/testing';
 import type { Producer } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createDeadLetterPublisher } from '../src/adapters/kafka-dead-letters.js';
@@ -35,7 +35,7 @@ describe('batch processor', () => {
   beforeAll(async () => {
     env = await createTestEnv({ name: 'proj_batch', partitions: 1 });
     pool = createPool(env.databaseUrl, 6, logger);
-    redis = new Redis(env.redisUrl);
+    redis = connectTestRedis(env.redisUrl);
     producer = testKafka(env.kafkaBrokers).producer();
     await producer.connect();
     codec = createEventCodec({ registryUrl: env.registryUrl, topic: env.eventsTopic });

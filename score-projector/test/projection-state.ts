@@ -1,6 +1,6 @@
 import { fromProfileValue, fromRankScore, fromRedisMember, type RankOrder, redisKeys } from '@rankstream/schemas';
+import { type Redis, scanKeys } from '@rankstream/schemas/runtime';
 import type { TestEnv } from '@rankstream/tools/testing';
-import type { Redis } from 'ioredis';
 import type { Admin } from 'kafkajs';
 import type pg from 'pg';
 import { expect } from 'vitest';
@@ -65,13 +65,13 @@ export async function postgresOffsets(db: pg.Pool, topic: string): Promise<Map<n
 
 async function keys(redis: Redis, pattern: string): Promise<string[]> {
   const found: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    found.push(...batch);
-  } while (cursor !== '0');
+  for await (const batch of scanKeys(redis, pattern)) found.push(...batch);
   return found.sort();
+}
+
+/** `board:periodKey` from the `{board:periodKey}` a board instance's keys end with. */
+function instanceName(tagged: string): string {
+  return tagged.replace(/^\{(.*)\}$/, '$1');
 }
 
 /** Every sorted set under the prefix, decoded back to (userId, score, reachedAt) in ZRANGE order. */
@@ -83,7 +83,7 @@ export async function redisBoards(
   const boards = new Map<string, RankedUser[]>();
   const start = redisKeys(prefix).startOf('leaderboard');
   for (const key of await keys(redis, `${start}*`)) {
-    const name = key.slice(start.length);
+    const name = instanceName(key.slice(start.length));
     const board = name.slice(0, name.indexOf(':'));
     const flat = await redis.zrange(key, 0, -1, 'WITHSCORES');
     const list: RankedUser[] = [];
@@ -101,7 +101,7 @@ export async function redisVersions(redis: Redis, prefix: string): Promise<Map<s
   const result = new Map<string, Record<string, string>>();
   const start = redisKeys(prefix).startOf('memberIndex');
   for (const key of await keys(redis, `${start}*`)) {
-    result.set(key.slice(start.length), await redis.hgetall(key));
+    result.set(instanceName(key.slice(start.length)), await redis.hgetall(key));
   }
   return result;
 }

@@ -6,6 +6,7 @@ import {
   type RankOrder,
 } from '@rankstream/schemas';
 import {
+  connectTestRedis,
   createTestEnv,
   freePort,
   type ServiceProcess,
@@ -13,7 +14,6 @@ import {
   type TestEnv,
   testKafka,
 } from '@rankstream/tools/testing';
-import { Redis } from 'ioredis';
 import type { Admin, Producer } from 'kafkajs';
 import pg from 'pg';
 import { expect } from 'vitest';
@@ -44,7 +44,7 @@ export async function createProjectorWorld(
   const db = new pg.Pool({ connectionString: env.databaseUrl, max: 3 });
   // The database is dropped WITH (FORCE) at cleanup; an idle client hearing about it is not a failure.
   db.on('error', () => {});
-  const redis = new Redis(env.redisUrl);
+  const redis = connectTestRedis(env.redisUrl);
   const kafka = testKafka(env.kafkaBrokers);
   const admin: Admin = kafka.admin();
   await admin.connect();

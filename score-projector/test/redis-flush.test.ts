@@ -61,8 +61,9 @@ describe('Redis flushed while the projector runs', () => {
     await world.expectProjectionEqualsOracle();
   });
 
-  it('rebuilds a Redis built in the previous layout, and leaves none of its profile keys', async () => {
-    // given a projected stream whose Redis then looks like layout 1's: no layout mark, a hash per profile
+  it('rebuilds a Redis built in an earlier layout, and leaves none of its keys', async () => {
+    // given a projected stream whose Redis then also holds earlier layouts' keys: no layout mark, a
+    // hash per profile (layout 1), untagged state and board keys (layout 2)
     const first = await world.startProjector();
     await world.produce(randomStream(9, 500, 20));
     await world.waitForProjection();
@@ -70,6 +71,10 @@ describe('Redis flushed while the projector runs', () => {
     const keys = redisKeys(world.env.redisPrefix);
     await world.redis.del(keys.layout, keys.profiles);
     await world.redis.hset(`${keys.startOf('layout1Profile')}someone`, 'username', 'Old', 'version', '0');
+    const layout2 = ['ready', 'wm', 'boards', 'profiles', 'lb:global:all', 'lbu:global:all'].map(
+      (k) => `${world.env.redisPrefix}${k}`,
+    );
+    for (const k of layout2) await world.redis.set(k, 'old');
 
     // when a projector starts
     const again = await world.startProjector();
@@ -83,6 +88,7 @@ describe('Redis flushed while the projector runs', () => {
     }
     await world.waitForProjection(20_000);
     expect(await world.redis.exists(`${keys.startOf('layout1Profile')}someone`)).toBe(0);
+    for (const k of layout2) expect(await world.redis.exists(k)).toBe(0);
     await world.expectProjectionEqualsOracle();
     await again.stop('SIGKILL');
   });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { redisKeys } from '@rankstream/schemas';
-import { baseServiceUrls } from '@rankstream/tools/testing';
-import { Redis } from 'ioredis';
+import type { Redis } from '@rankstream/schemas/runtime';
+import { baseServiceUrls, connectTestRedis, deletePrefixedKeys } from '@rankstream/tools/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createRedisStore } from '../src/adapters/redis-store.js';
 import type { TotalRow } from '../src/domain/batch-fold.js';
@@ -19,14 +19,13 @@ let subscriber: Redis;
 const published: string[] = [];
 
 beforeAll(async () => {
-  redis = new Redis(baseServiceUrls().redisUrl);
-  subscriber = new Redis(baseServiceUrls().redisUrl);
+  redis = connectTestRedis(baseServiceUrls().redisUrl);
+  subscriber = connectTestRedis(baseServiceUrls().redisUrl);
   subscriber.on('message', (_channel: string, message: string) => published.push(message));
   await subscriber.subscribe(keys.changes);
 });
 afterAll(async () => {
-  const found = await redis.keys(`${prefix}*`);
-  if (found.length) await redis.del(...found);
+  await deletePrefixedKeys(redis, prefix);
   subscriber?.disconnect();
   redis?.disconnect();
 });

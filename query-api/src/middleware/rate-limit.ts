@@ -1,6 +1,6 @@
 import { HttpError } from '@rankstream/schemas';
+import type { Redis } from '@rankstream/schemas/runtime';
 import type { Context, MiddlewareHandler } from 'hono';
-import type { Redis } from 'ioredis';
 import {
   type RateLimiterAbstract,
   RateLimiterCluster,

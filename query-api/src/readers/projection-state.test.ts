@@ -5,6 +5,8 @@ import { ProjectionStateCache, type StateSnapshot } from './projection-state.js'
 const logger = createLogger('test', 'silent');
 const state = (version: string, offset: number): StateSnapshot => ({
   version,
+  epoch: 'e1',
+  boards: new Map(),
   state: { watermark: { 0: offset }, progress: {}, version },
 });
 

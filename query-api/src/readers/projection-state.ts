@@ -1,18 +1,21 @@
+import type { Redis } from '@rankstream/schemas/runtime';
 import { type Logger, runEvery, withTimeout } from '@rankstream/schemas/runtime';
-import type { Redis } from 'ioredis';
-import type { StoreState } from '../domain/read-model.js';
+import type { BoardDef, StoreState } from '../domain/read-model.js';
 
 /** The projection's state as Redis last showed it, named by its version (REDIS_KEY.stateVersion). */
 export interface StateSnapshot {
   version: string;
+  /** The rebuild the data belongs to (epochMarkers()): reads of a slot with another one are refused. */
+  epoch: string;
+  boards: ReadonlyMap<string, BoardDef>;
   state: StoreState;
 }
 
 /**
- * Keeps Redis's projection state (watermark, heartbeats) in memory, so that a read need not fetch it
- * with its data: a read sends the version it holds and gets the state back only when that version
- * is not current. The copy is refreshed when the projector publishes a new version, and polled as a
- * safety net for a lost message (a resubscribe after a Redis restart, a writer that does not publish).
+ * Keeps Redis's projection state (flags, epoch, watermark, heartbeats, board definitions) in memory,
+ * so that a read need not fetch it with its data. The copy is refreshed when the projector publishes
+ * a new version, and polled as a safety net for a lost message (a resubscribe after a Redis restart,
+ * a writer that does not publish).
  */
 export class ProjectionStateCache {
   private current: StateSnapshot | undefined;

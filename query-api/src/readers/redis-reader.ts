@@ -1,4 +1,5 @@
 import {
+  epochMarkers,
   fromProfileValue,
   fromRankScore,
   fromRedisMember,
@@ -6,9 +7,10 @@ import {
   type Period,
   RANK_ORDERS,
   type RankOrder,
+  redisKeys,
   toRedisMember,
 } from '@rankstream/schemas';
-import type { Redis } from 'ioredis';
+import { isCluster, type Redis } from '@rankstream/schemas/runtime';
 import type {
   BoardDef,
   PartitionProgress,
@@ -17,42 +19,40 @@ import type {
   StoreRead,
   StoreState,
 } from '../domain/read-model.js';
-import type { ProjectionStateCache } from './projection-state.js';
-import { SCRIPTS, type ScriptName } from './redis-scripts.js';
+import type { ProjectionStateCache, StateSnapshot } from './projection-state.js';
+import { SCRIPTS, type ScriptName, type ScriptRow } from './redis-scripts.js';
 
-/**
- * A script's reply (redis-scripts.ts): [status] when Redis cannot serve, else ['ok', version or
- * null, state or null (null: the caller's copy is current), ...the script's own fields].
- */
-type ScriptReply = [status: string, version?: string | null, state?: [string[], string[]] | null, ...rest: unknown[]];
-type RunScript = (name: ScriptName, args: readonly (string | number)[]) => Promise<ScriptReply>;
-
-/** A row as the scripts send it: [rank, member, rankScore, profile value (profileValue()) or null]. */
-type RawRow = [number, string, string, string | null];
+type Reply = [status: string, ...rest: unknown[]];
+type RunScript = (name: ScriptName, keys: readonly string[], args: readonly (string | number)[]) => Promise<Reply>;
 
 function list<T>(value: unknown): T[] {
   return Array.isArray(value) ? (value as T[]) : [];
 }
 
-function parseState(version: string | null | undefined, raw: [string[], string[]]): StoreState {
-  const [wm, beats] = raw;
+function pairs(flat: readonly string[]): [string, string][] {
+  const out: [string, string][] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) out.push([flat[i]!, flat[i + 1]!]);
+  return out;
+}
+
+function parseState(version: string, wm: string[], beats: string[]): StoreState {
   const watermark: Record<number, number> = {};
-  for (let i = 0; i + 1 < wm.length; i += 2) watermark[Number(wm[i])] = Number(wm[i + 1]);
+  for (const [p, o] of pairs(wm)) watermark[Number(p)] = Number(o);
   const progress: Record<number, PartitionProgress> = {};
-  for (let i = 0; i + 1 < beats.length; i += 2) {
+  for (const [p, json] of pairs(beats)) {
     try {
-      const parsed = JSON.parse(beats[i + 1]!) as { logEnd?: unknown; caughtUpAt?: unknown };
+      const parsed = JSON.parse(json) as { logEnd?: unknown; caughtUpAt?: unknown };
       if (typeof parsed.logEnd === 'number' && typeof parsed.caughtUpAt === 'number') {
-        progress[Number(beats[i])] = { logEnd: parsed.logEnd, caughtUpAt: parsed.caughtUpAt };
+        progress[Number(p)] = { logEnd: parsed.logEnd, caughtUpAt: parsed.caughtUpAt };
       }
     } catch {
       // A malformed heartbeat only loses the lag figure for that partition.
     }
   }
-  return version ? { watermark, progress, version } : { watermark, progress };
+  return { watermark, progress, version };
 }
 
-/** `P boards` values are JSON {"order","defaultOp","periods","createdAt"}, mirrored by the projector. */
+/** `{s}boards` values are JSON {"order","defaultOp","periods","createdAt"}, mirrored by the projector. */
 export function parseBoardDef(board: string, json: string): BoardDef {
   const raw = JSON.parse(json) as { order?: unknown; periods?: unknown };
   const order = RANK_ORDERS.includes(raw.order as RankOrder) ? (raw.order as RankOrder) : 'desc';
@@ -62,10 +62,10 @@ export function parseBoardDef(board: string, json: string): BoardDef {
   return { board, order, periods };
 }
 
-function toRow(order: RankOrder, raw: RawRow): RankedRow {
-  const [rank, member, rankScore, value] = raw;
+function toRow(order: RankOrder, raw: ScriptRow, profileJson: string | null | undefined): RankedRow {
+  const [rank, member, rankScore] = raw;
   const { reachedAt, userId } = fromRedisMember(member);
-  const profile = fromProfileValue(value);
+  const profile = fromProfileValue(profileJson);
   return {
     rank,
     userId,
@@ -76,55 +76,105 @@ function toRow(order: RankOrder, raw: RawRow): RankedRow {
   };
 }
 
-function unavailable(reply: ScriptReply): StoreRead<never> | undefined {
-  const [status] = reply;
-  if (status === 'not_ready' || status === 'rebuilding' || status === 'board_missing') {
-    return { served: false, reason: status };
-  }
-  if (status !== 'ok') throw new Error(`unexpected Redis script status ${status}`);
-  return undefined;
-}
-
 /** Runs the read scripts with EVALSHA (ioredis falls back to EVAL once after a SCRIPT FLUSH or restart). */
 export function scriptRunner(redis: Redis): RunScript {
-  for (const [name, lua] of Object.entries(SCRIPTS)) {
-    if (!(name in redis)) redis.defineCommand(name, { numberOfKeys: 0, lua });
+  for (const [name, { keys, lua }] of Object.entries(SCRIPTS)) {
+    if (!(name in redis)) redis.defineCommand(name, { numberOfKeys: keys, lua });
   }
-  return async (name, args) => {
-    const fn = (redis as unknown as Record<ScriptName, (...a: (string | number)[]) => Promise<ScriptReply>>)[name];
-    return fn.apply(redis, args as (string | number)[]);
+  return async (name, keys, args) => {
+    const fn = (redis as unknown as Record<ScriptName, (...a: (string | number)[]) => Promise<Reply>>)[name];
+    return fn.apply(redis, [...keys, ...args]);
   };
 }
 
-export function createRedisReader(redis: Redis, prefix: string, states?: ProjectionStateCache): RankingReader {
-  const run = scriptRunner(redis);
+const STALE: StoreRead<never> = { served: false, reason: 'not_ready' };
 
-  /**
-   * Runs a script with the version of the state held in memory. The reply carries the state only
-   * when that copy is not current; it then replaces the copy.
-   */
-  async function read(
-    script: ScriptName,
-    extra: readonly (string | number)[],
-    known = states?.snapshot(),
-  ): Promise<{ no: StoreRead<never> } | { no: undefined; reply: ScriptReply; state: StoreState }> {
-    const ticket = states?.ticket() ?? 0;
-    const reply = await run(script, [prefix, known?.version ?? '', ...extra]);
-    const no = unavailable(reply);
-    if (no) {
-      if (reply[0] !== 'board_missing') states?.offer(undefined, ticket);
-      return { no };
-    }
-    const [, version, raw] = reply;
-    if (!raw && known) return { no, reply, state: known.state };
-    const state = parseState(version, raw ?? [[], []]);
-    if (state.version) states?.offer({ version: state.version, state }, ticket);
-    return { no, reply, state };
+/** The slot lost its data, or a rebuild began since the state was read: the held state is stale too. */
+class StaleSlot extends Error {}
+
+export interface RedisReader extends RankingReader {
+  /** The whole projection state, for the in-memory copy (ProjectionStateCache); undefined: Redis cannot serve. */
+  snapshot(): Promise<StateSnapshot | undefined>;
+}
+
+/**
+ * Reads the projection from Redis, standalone or cluster alike. The projection's state comes from
+ * memory (`states`, refreshed on every new version) or, without one, is fetched for each read; the
+ * data is read after it, so an answer is never older than the watermark it reports.
+ */
+export function createRedisReader(redis: Redis, prefix: string, states?: ProjectionStateCache): RedisReader {
+  const run = scriptRunner(redis);
+  const keys = redisKeys(prefix);
+  const markers = epochMarkers(keys, isCluster(redis));
+  const stateKeys = [
+    keys.ready,
+    keys.rebuilding,
+    keys.stateVersion,
+    keys.layout,
+    keys.watermarks,
+    keys.progress,
+    keys.boards,
+  ];
+
+  async function fetchSnapshot(): Promise<StateSnapshot | StoreRead<never>> {
+    const [status, version, epoch, raw] = await run('rsState', stateKeys, []);
+    if (status === 'not_ready' || status === 'rebuilding') return { served: false, reason: status };
+    if (status !== 'ok') throw new Error(`unexpected Redis script status ${status}`);
+    const [wm, beats, boards] = raw as [string[], string[], string[]];
+    const defs = new Map<string, BoardDef>();
+    for (const [board, json] of pairs(boards)) defs.set(board, parseBoardDef(board, json));
+    return {
+      version: String(version ?? ''),
+      epoch: String(epoch),
+      boards: defs,
+      state: parseState(String(version ?? ''), wm, beats),
+    };
   }
 
-  // A board's definition travels only when this process holds none read at its current state
-  // version, so it is parsed once per board and version.
-  const defs = new Map<string, { version: string; def: BoardDef }>();
+  /** The state a read goes by: the copy in memory, or a fresh one (offered to the copy). */
+  async function current(): Promise<StateSnapshot | StoreRead<never>> {
+    const held = states?.snapshot();
+    if (held) return held;
+    const ticket = states?.ticket() ?? 0;
+    const fresh = await fetchSnapshot();
+    states?.offer('served' in fresh ? undefined : fresh, ticket);
+    return fresh;
+  }
+
+  function stale(): never {
+    void states?.refresh();
+    throw new StaleSlot();
+  }
+
+  async function profilesOf(epoch: string, userIds: readonly string[]): Promise<(string | null)[]> {
+    if (userIds.length === 0) return [];
+    const [status, values] = await run('rsProfiles', [keys.profiles, markers.of(keys.profiles)], [epoch, ...userIds]);
+    if (status !== 'ok') stale();
+    return values as (string | null)[];
+  }
+
+  /** A board instance's script, then the profiles of the rows it found. */
+  async function instanceRead(
+    script: ScriptName,
+    snap: StateSnapshot,
+    board: string,
+    periodKey: string,
+    extra: readonly (string | number)[],
+  ): Promise<{ total: number; fields: unknown[] }> {
+    const lb = keys.leaderboard(board, periodKey);
+    const reply = await run(script, [lb, keys.memberIndex(board, periodKey), markers.of(lb)], [snap.epoch, ...extra]);
+    if (reply[0] !== 'ok') stale();
+    const [, total, ...fields] = reply;
+    return { total: Number(total), fields };
+  }
+
+  async function withRows(snap: StateSnapshot, def: BoardDef, raw: readonly ScriptRow[]): Promise<RankedRow[]> {
+    const profiles = await profilesOf(
+      snap.epoch,
+      raw.map((r) => fromRedisMember(r[1]).userId),
+    );
+    return raw.map((r, i) => toRow(def.order, r, profiles[i]));
+  }
 
   /** The common path of the per-board reads: unavailable, or the def, total and state. */
   async function boardRead<T>(
@@ -132,36 +182,42 @@ export function createRedisReader(redis: Redis, prefix: string, states?: Project
     board: string,
     periodKey: string,
     extra: readonly (string | number)[],
-    build: (def: BoardDef, total: number, fields: unknown[]) => T,
+    build: (snap: StateSnapshot, def: BoardDef, total: number, fields: unknown[]) => Promise<T>,
   ): Promise<StoreRead<T>> {
-    const known = states?.snapshot();
-    const held = known ? defs.get(board) : undefined;
-    const current = held && held.version === known?.version ? held.def : undefined;
-    const r = await read(script, [board, periodKey, current ? '0' : '1', ...extra], known);
-    if (r.no) return r.no;
-    const [, version, , json, total, ...fields] = r.reply;
-    let def = current;
-    if (typeof json === 'string') {
-      def = parseBoardDef(board, json);
-      if (version) {
-        if (defs.size >= 1_000 && !defs.has(board)) defs.clear();
-        defs.set(board, { version, def });
-      }
+    const snap = await current();
+    if ('served' in snap) return snap;
+    const def = snap.boards.get(board);
+    if (!def) return { served: false, reason: 'board_missing' };
+    try {
+      const { total, fields } = await instanceRead(script, snap, board, periodKey, extra);
+      return { served: true, value: await build(snap, def, total, fields), state: snap.state };
+    } catch (error) {
+      if (error instanceof StaleSlot) return STALE;
+      throw error;
     }
-    if (!def) throw new Error('Redis sent no board definition to a reader that holds none');
-    return { served: true, value: build(def, Number(total), fields), state: r.state };
   }
 
   return {
+    snapshot: async () => {
+      const s = await fetchSnapshot();
+      return 'served' in s ? undefined : s;
+    },
+
     async boards() {
-      const r = await read('rsBoards', []);
-      if (r.no) return r.no;
-      const { reply, state } = r;
-      const boards = list<[string, string, number]>(reply[3]).map(([board, json, players]) => ({
-        ...parseBoardDef(board, json),
-        players,
-      }));
-      return { served: true, value: boards, state };
+      const snap = await current();
+      if ('served' in snap) return snap;
+      try {
+        const boards = await Promise.all(
+          [...snap.boards.values()].map(async (def) => {
+            const { total } = await instanceRead('rsUser', snap, def.board, 'all', ['']);
+            return { ...def, players: total };
+          }),
+        );
+        return { served: true, value: boards, state: snap.state };
+      } catch (error) {
+        if (error instanceof StaleSlot) return STALE;
+        throw error;
+      }
     },
 
     top(board, periodKey, page) {
@@ -176,66 +232,84 @@ export function createRedisReader(redis: Redis, prefix: string, states?: Project
               // Rebuilt from the cursor's parts: a user who has moved since is still placed by position.
               toRedisMember(page.after.reachedAt, page.after.userId),
             ];
-      return boardRead('rsTop', board, periodKey, args, (def, total, [rows]) => ({
+      return boardRead('rsTop', board, periodKey, args, async (snap, def, total, [rows]) => ({
         def,
         total,
-        entries: list<RawRow>(rows).map((r) => toRow(def.order, r)),
+        entries: await withRows(snap, def, list<ScriptRow>(rows)),
       }));
     },
 
     user(board, periodKey, userId) {
-      return boardRead('rsUser', board, periodKey, [userId], (def, total, [row]) => ({
+      return boardRead('rsUser', board, periodKey, [userId], async (snap, def, total, [row]) => ({
         def,
         total,
-        entry: Array.isArray(row) ? toRow(def.order, row as RawRow) : null,
+        entry: Array.isArray(row) ? (await withRows(snap, def, [row as ScriptRow]))[0]! : null,
       }));
     },
 
     around(board, periodKey, userId, radius) {
-      return boardRead('rsAround', board, periodKey, [userId, radius], (def, total, [found, rows]) => ({
+      return boardRead('rsAround', board, periodKey, [userId, radius], async (snap, def, total, [found, rows]) => ({
         def,
         total,
         found: found === 1,
-        entries: list<RawRow>(rows).map((r) => toRow(def.order, r)),
+        entries: await withRows(snap, def, list<ScriptRow>(rows)),
       }));
     },
 
     ranks(board, periodKey, userIds) {
-      return boardRead('rsRanks', board, periodKey, userIds, (def, total, [rows]) => ({
+      return boardRead('rsRanks', board, periodKey, userIds, async (snap, def, total, [rows]) => ({
         def,
         total,
-        entries: list<RawRow>(rows).map((r) => toRow(def.order, r)),
+        entries: await withRows(snap, def, list<ScriptRow>(rows)),
       }));
     },
 
-    async userBoards(userId, current) {
-      const r = await read('rsUserBoards', [userId, current.daily, current.weekly, current.monthly]);
-      if (r.no) return r.no;
-      const { reply, state } = r;
-      const standings = list<[string, string, number, string, number, RankOrder]>(reply[3]);
-      const profile = fromProfileValue(reply[4] as string | null);
-      return {
-        served: true,
-        state,
-        value: {
-          profile: profile ? { username: profile.username, imageUrl: profile.imageUrl, region: profile.region } : null,
-          boards: standings.map(([board, periodKey, rank, rankScore, total, order]) => ({
-            board,
-            periodKey,
-            rank,
-            score: fromRankScore(order, Number(rankScore)),
-            total,
-          })),
-        },
-      };
+    async userBoards(userId, current_) {
+      const snap = await current();
+      if ('served' in snap) return snap;
+      try {
+        const instances = [...snap.boards.values()].flatMap((def) =>
+          ['all', ...def.periods.map((p) => current_[p])].map((periodKey) => ({ def, periodKey })),
+        );
+        const [found, [profileJson]] = await Promise.all([
+          Promise.all(
+            instances.map(async ({ def, periodKey }) => {
+              const { total, fields } = await instanceRead('rsUser', snap, def.board, periodKey, [userId]);
+              const row = fields[0] as ScriptRow | false;
+              return row ? { def, periodKey, total, row } : undefined;
+            }),
+          ),
+          profilesOf(snap.epoch, [userId]),
+        ]);
+        const profile = fromProfileValue(profileJson);
+        return {
+          served: true,
+          state: snap.state,
+          value: {
+            profile: profile
+              ? { username: profile.username, imageUrl: profile.imageUrl, region: profile.region }
+              : null,
+            boards: found
+              .filter((f) => f !== undefined)
+              .map(({ def, periodKey, total, row }) => ({
+                board: def.board,
+                periodKey,
+                rank: row[0],
+                score: fromRankScore(def.order, Number(row[2])),
+                total,
+              })),
+          },
+        };
+      } catch (error) {
+        if (error instanceof StaleSlot) return STALE;
+        throw error;
+      }
     },
 
     async state() {
-      const reply = await run('rsState', [prefix, '']);
-      const no = unavailable(reply);
-      if (no) return no;
-      const state = parseState(reply[1], reply[2] ?? [[], []]);
-      return { served: true, value: state, state };
+      const snap = await fetchSnapshot();
+      if ('served' in snap) return snap;
+      return { served: true, value: snap.state, state: snap.state };
     },
   };
 }

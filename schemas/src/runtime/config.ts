@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseRedisUrl } from './redis-endpoint.js';
 
 /**
  * Env fragments shared by the services, so each variable means the same thing everywhere.
@@ -46,7 +47,17 @@ export const postgresEnv = {
 };
 
 export const redisEnv = {
-  REDIS_URL: z.string().min(1).default('redis://127.0.0.1:6379'),
+  /** redis://, rediss:// (TLS), redis+cluster:// or rediss+cluster:// (seed nodes, comma-separated). */
+  REDIS_URL: z
+    .string()
+    .min(1)
+    .default('redis://127.0.0.1:6379')
+    .superRefine((url, ctx) => {
+      const parsed = parseRedisUrl(url);
+      if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
+    }),
+  /** Treats a redis:// or rediss:// URL as a seed node of a Redis Cluster. */
+  REDIS_CLUSTER: bool,
   /** Every Redis key starts with it, so that several deployments or test runs share a server. */
   REDIS_PREFIX: z.string().default('rs:'),
 };

@@ -7,6 +7,7 @@ export * from './metrics.js';
 export * from './periodic.js';
 export * from './postgres.js';
 export * from './redis.js';
+export * from './redis-endpoint.js';
 export * from './request-header.js';
 export * from './shutdown.js';
 export * from './topics.js';

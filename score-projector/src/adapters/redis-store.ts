@@ -1,135 +1,121 @@
 import {
-  REDIS_KEY as K,
+  EARLIER_LAYOUT_KEYS,
+  epochMarkers,
   profileValue,
   REACHED_AT_DIGITS,
   REDIS_LAYOUT,
   redisKeys,
   toRedisMember,
 } from '@rankstream/schemas';
-import type { Redis } from '@rankstream/schemas/runtime';
+import { isCluster, type Redis, scanKeys } from '@rankstream/schemas/runtime';
 import type { ProfileRow, TotalRow } from '../domain/batch-fold.js';
 import { groupByBoardPeriod } from '../domain/board-period-groups.js';
 import type { BoardDefinition } from '../domain/ports.js';
 
 /**
- * Bumps the state version (see REDIS_KEY.stateVersion) and tells the readers. The base is random:
- * a version created after a flush must not repeat one a reader still holds.
+ * Every script names its keys in KEYS, and they share one hash tag (REDIS_KEY): on a Redis Cluster
+ * each call runs on the master of that slot. A batch is written slot by slot: each board instance's
+ * totals, then the profiles, then the state (boards, watermarks, version), last, so that a watermark
+ * never claims data that is not there yet.
+ */
+
+/**
+ * Applies absolute, versioned values to one board instance: KEYS = lb, lbu; ARGV = (member, version,
+ * rank score) triples, the member ending with the userId. A total is written only when its version
+ * (the Kafka offset of the last event applied) is newer than the one in the lbu hash, so replays,
+ * retries and a rebuild running next to live batches can never move a value backwards. The lb and
+ * lbu keys are always changed together inside one script, so they stay consistent.
+ */
+const APPLY_TOTALS_SCRIPT = `
+local lb, lbu = KEYS[1], KEYS[2]
+local written = 0
+for i = 1, #ARGV, 3 do
+  local member, version, rs = ARGV[i], ARGV[i+1], ARGV[i+2]
+  local user = string.sub(member, ${REACHED_AT_DIGITS + 2})
+  local cur = redis.call('HGET', lbu, user)
+  local write = true
+  if cur then
+    local bar = string.find(cur, '|', 1, true)
+    local curVersion = tonumber(string.sub(cur, 1, bar - 1))
+    local curMember = string.sub(cur, bar + 1)
+    if curVersion > tonumber(version) then
+      write = false
+    elseif curVersion == tonumber(version) then
+      -- Same value already there; heal a sorted set that lost the member.
+      write = false
+      if not redis.call('ZSCORE', lb, curMember) then redis.call('ZADD', lb, rs, member) end
+    else
+      redis.call('ZREM', lb, curMember)
+    end
+  end
+  if write then
+    redis.call('ZADD', lb, rs, member)
+    redis.call('HSET', lbu, user, version .. '|' .. member)
+    written = written + 1
+  end
+end
+return written
+`;
+
+/** KEYS = profiles; ARGV = (userId, version, value) triples. The stored value starts with its version (profileValue()). */
+const APPLY_PROFILES_SCRIPT = `
+for i = 1, #ARGV, 3 do
+  local user, version, value = ARGV[i], tonumber(ARGV[i+1]), ARGV[i+2]
+  local cur = redis.call('HGET', KEYS[1], user)
+  local curVersion = cur and tonumber(string.match(cur, '^%[(%d+)'))
+  if (not curVersion) or curVersion < version then redis.call('HSET', KEYS[1], user, value) end
+end
+return 1
+`;
+
+/**
+ * Bumps the state version and tells the readers (ARGV[1] the channel, ARGV[2] a random base: a
+ * version created after a flush must not repeat one a reader still holds). KEYS[n] is the version.
  */
 const BUMP_VERSION = `
-local function bump_version(base)
-  local key = p .. '${K.stateVersion}'
+local function bump_version(key, channel, base)
   redis.call('SET', key, base, 'NX')
-  redis.call('PUBLISH', p .. '${K.changes}', redis.call('INCR', key))
+  redis.call('PUBLISH', channel, redis.call('INCR', key))
+end
+local function advance_watermarks(wm, i)
+  local n = tonumber(ARGV[i]); i = i + 1
+  for _ = 1, n do
+    local cur = tonumber(redis.call('HGET', wm, ARGV[i]) or '-1')
+    if cur < tonumber(ARGV[i+1]) then redis.call('HSET', wm, ARGV[i], ARGV[i+1]) end
+    i = i + 2
+  end
+  return i
 end
 `;
 
 /**
- * Applies absolute, versioned values. A total is written only when its version (the Kafka offset of
- * the last event applied) is newer than the one in the lbu hash, so replays, retries and a rebuild
- * running next to live batches can never move a value backwards. The lb and lbu keys of a
- * (board, period) are always changed together inside one script, so they stay consistent.
- * Keys are built inside the script from the prefix (single Redis node; not Redis Cluster safe).
- *
- * Totals come grouped by (board, period key), three arguments each (the member, which ends with the
- * userId, the version and the rank score): half the arguments of one field each, which ioredis and
- * Redis both pay for per argument.
+ * The state after a batch's data: KEYS = boards, wm, version; ARGV = channel, base, then the boards
+ * (count, then name and JSON pairs), then the watermarks (count, then partition and offset pairs).
  */
-const APPLY_SCRIPT = `
-local p = ARGV[1]
-${BUMP_VERSION}
-local i = 2
-local written = 0
-local groups = tonumber(ARGV[i]); i = i + 1
-for _ = 1, groups do
-  local lb = p .. '${K.leaderboard}' .. ARGV[i] .. ':' .. ARGV[i+1]
-  local lbu = p .. '${K.memberIndex}' .. ARGV[i] .. ':' .. ARGV[i+1]
-  local n = tonumber(ARGV[i+2])
-  i = i + 3
-  for _ = 1, n do
-    local member, version, rs = ARGV[i], ARGV[i+1], ARGV[i+2]
-    i = i + 3
-    local user = string.sub(member, ${REACHED_AT_DIGITS + 2})
-    local cur = redis.call('HGET', lbu, user)
-    local write = true
-    if cur then
-      local bar = string.find(cur, '|', 1, true)
-      local curVersion = tonumber(string.sub(cur, 1, bar - 1))
-      local curMember = string.sub(cur, bar + 1)
-      if curVersion > tonumber(version) then
-        write = false
-      elseif curVersion == tonumber(version) then
-        -- Same value already there; heal a sorted set that lost the member.
-        write = false
-        if not redis.call('ZSCORE', lb, curMember) then redis.call('ZADD', lb, rs, member) end
-      else
-        redis.call('ZREM', lb, curMember)
-      end
-    end
-    if write then
-      redis.call('ZADD', lb, rs, member)
-      redis.call('HSET', lbu, user, version .. '|' .. member)
-      written = written + 1
-    end
-  end
-end
-local m = tonumber(ARGV[i]); i = i + 1
-local profiles = p .. '${K.profiles}'
-for _ = 1, m do
-  local user, version, value = ARGV[i], tonumber(ARGV[i+1]), ARGV[i+2]
-  i = i + 3
-  -- The stored value starts with its version (profileValue()).
-  local cur = redis.call('HGET', profiles, user)
-  local curVersion = cur and tonumber(string.match(cur, '^%[(%d+)'))
-  if (not curVersion) or curVersion < version then redis.call('HSET', profiles, user, value) end
-end
+const ADVANCE_SCRIPT = `${BUMP_VERSION}
+local i = 3
 local b = tonumber(ARGV[i]); i = i + 1
 for _ = 1, b do
-  redis.call('HSET', p .. '${K.boards}', ARGV[i], ARGV[i+1])
+  redis.call('HSET', KEYS[1], ARGV[i], ARGV[i+1])
   i = i + 2
 end
-local w = tonumber(ARGV[i]); i = i + 1
-for _ = 1, w do
-  local part, nextOffset = ARGV[i], tonumber(ARGV[i+1])
-  i = i + 2
-  local cur = tonumber(redis.call('HGET', p .. '${K.watermarks}', part) or '-1')
-  if cur < nextOffset then redis.call('HSET', p .. '${K.watermarks}', part, ARGV[i-1]) end
-end
-if w + m + b > 0 then bump_version(ARGV[i]) end
-return written
-`;
-
-/** Deletes an lb/lbu pair together, so that no script ever sees one without the other. */
-const DELETE_PAIR_SCRIPT = `
-redis.call('DEL', ARGV[1] .. '${K.leaderboard}' .. ARGV[2], ARGV[1] .. '${K.memberIndex}' .. ARGV[2])
+advance_watermarks(KEYS[2], i)
+bump_version(KEYS[3], ARGV[1], ARGV[2])
 return 1
 `;
 
-/** Ends a rebuild only if its lock survived (a flush meanwhile deletes the lock, and the rebuild must start over). */
-const FINISH_REBUILD_SCRIPT = `
-local p = ARGV[1]
-${BUMP_VERSION}
-if redis.call('GET', p .. '${K.rebuilding}') ~= ARGV[2] then return 0 end
-local i = 3
-local w = tonumber(ARGV[i]); i = i + 1
-for _ = 1, w do
-  local part, nextOffset = ARGV[i], tonumber(ARGV[i+1])
-  i = i + 2
-  local cur = tonumber(redis.call('HGET', p .. '${K.watermarks}', part) or '-1')
-  if cur < nextOffset then redis.call('HSET', p .. '${K.watermarks}', part, ARGV[i-1]) end
-end
-redis.call('SET', p .. '${K.ready}', tostring(ARGV[i]))
-redis.call('SET', p .. '${K.layout}', '${REDIS_LAYOUT}')
-redis.call('DEL', p .. '${K.rebuilding}')
-bump_version(ARGV[i + 1])
-return 1
-`;
-
-const WRITE_BOARDS_SCRIPT = `
-local p = ARGV[1]
-${BUMP_VERSION}
-local n = tonumber(ARGV[2])
-for i = 3, 2 + 2 * n, 2 do redis.call('HSET', p .. '${K.boards}', ARGV[i], ARGV[i + 1]) end
-bump_version(ARGV[3 + 2 * n])
+/**
+ * Ends a rebuild only if its lock survived (a flush meanwhile deletes the lock, and the rebuild must
+ * start over). KEYS = rebuilding, wm, ready, layout, version; ARGV = channel, base, token, epoch,
+ * then the watermarks.
+ */
+const FINISH_REBUILD_SCRIPT = `${BUMP_VERSION}
+if redis.call('GET', KEYS[1]) ~= ARGV[3] then return 0 end
+advance_watermarks(KEYS[2], 5)
+redis.call('SET', KEYS[3], ARGV[4])
+redis.call('SET', KEYS[4], '${REDIS_LAYOUT}')
+redis.call('DEL', KEYS[1])
+bump_version(KEYS[5], ARGV[1], ARGV[2])
 return 1
 `;
 
@@ -140,6 +126,9 @@ return 0
 
 /** Entries per script call: big enough to amortise the round trip, small enough not to block Redis long. */
 const TOTALS_PER_CALL = 2_000;
+
+/** Commands in flight at once while setting or checking the 16,384 slot markers of a cluster. */
+const MARKERS_PER_ROUND = 2_048;
 
 export interface RedisWrite {
   totals: readonly TotalRow[];
@@ -160,36 +149,50 @@ export function boardJson(b: BoardDefinition): string {
 
 export function createRedisStore(redis: Redis, prefix: string) {
   const keys = redisKeys(prefix);
+  const markers = epochMarkers(keys, isCluster(redis));
 
-  function applyArgs(write: RedisWrite, totals: readonly TotalRow[], profiles: readonly ProfileRow[], last: boolean) {
-    const groups = groupByBoardPeriod(totals);
-    const args: (string | number)[] = [prefix, groups.length];
-    for (const g of groups) {
-      args.push(g.board, g.periodKey, g.rows.length);
-      for (const t of g.rows) args.push(toRedisMember(t.reachedAt, t.userId), t.version, t.rankScore);
-    }
-    args.push(profiles.length);
-    for (const pr of profiles) args.push(pr.userId, pr.version, profileValue(pr));
-    const boards = last ? write.boards : [];
-    args.push(boards.length);
+  function advance(boards: readonly BoardDefinition[], watermarks: ReadonlyMap<number, number>) {
+    const args: (string | number)[] = [keys.changes, versionBase(), boards.length];
     for (const b of boards) args.push(b.board, boardJson(b));
-    // The watermark goes with the last chunk only: it must never get ahead of the data.
-    const wms = last ? [...write.watermarks] : [];
-    args.push(wms.length);
-    for (const [partition, next] of wms) args.push(partition, next);
-    args.push(versionBase());
-    return args;
+    args.push(watermarks.size);
+    for (const [partition, next] of watermarks) args.push(partition, next);
+    return redis.eval(ADVANCE_SCRIPT, 3, keys.boards, keys.watermarks, keys.stateVersion, ...args);
+  }
+
+  /** Sets every slot's epoch marker (none on a standalone server, where `ready` is the marker). */
+  async function setMarkers(epoch: string | undefined): Promise<void> {
+    const all = markers.all();
+    for (let i = 0; i < all.length; i += MARKERS_PER_ROUND) {
+      const round = all.slice(i, i + MARKERS_PER_ROUND);
+      await Promise.all(round.map((k) => (epoch === undefined ? redis.unlink(k) : redis.set(k, epoch))));
+    }
   }
 
   return {
-    /** Writes the values of a committed transaction; atomic per call, idempotent across calls. */
+    /** Writes the values of a committed transaction; atomic per board instance, idempotent across calls. */
     async apply(write: RedisWrite): Promise<void> {
-      const profileChunk = write.profiles;
-      const chunks = Math.max(1, Math.ceil(write.totals.length / TOTALS_PER_CALL));
-      for (let c = 0; c < chunks; c++) {
-        const totals = write.totals.slice(c * TOTALS_PER_CALL, (c + 1) * TOTALS_PER_CALL);
-        const last = c === chunks - 1;
-        await redis.eval(APPLY_SCRIPT, 0, ...applyArgs(write, totals, last ? profileChunk : [], last));
+      const calls: Promise<unknown>[] = [];
+      for (const g of groupByBoardPeriod(write.totals)) {
+        const lb = keys.leaderboard(g.board, g.periodKey);
+        const lbu = keys.memberIndex(g.board, g.periodKey);
+        for (let c = 0; c < g.rows.length; c += TOTALS_PER_CALL) {
+          const args: (string | number)[] = [];
+          for (const t of g.rows.slice(c, c + TOTALS_PER_CALL))
+            args.push(toRedisMember(t.reachedAt, t.userId), t.version, t.rankScore);
+          calls.push(redis.eval(APPLY_TOTALS_SCRIPT, 2, lb, lbu, ...args));
+        }
+      }
+      for (let c = 0; c < write.profiles.length; c += TOTALS_PER_CALL) {
+        const args: (string | number)[] = [];
+        for (const pr of write.profiles.slice(c, c + TOTALS_PER_CALL))
+          args.push(pr.userId, pr.version, profileValue(pr));
+        calls.push(redis.eval(APPLY_PROFILES_SCRIPT, 1, keys.profiles, ...args));
+      }
+      // Sent together (one node's calls leave in one write when pipelined), awaited together: the
+      // state goes last, so a watermark never gets ahead of the data.
+      await Promise.all(calls);
+      if (write.watermarks.size + write.profiles.length + write.boards.length > 0) {
+        await advance(write.boards, write.watermarks);
       }
     },
 
@@ -210,12 +213,19 @@ export function createRedisStore(redis: Redis, prefix: string) {
     async discard(): Promise<void> {
       // Told at once, so that readers stop serving what they hold in memory before their next poll.
       await redis.multi().del(keys.ready, keys.rebuilding).publish(keys.changes, 'discarded').exec();
+      await setMarkers(undefined);
     },
 
-    /** Complete, and in this code's layout: a projection in another one is rebuilt. */
+    /** Complete, in this code's layout, and on a cluster every slot still holding this epoch's data. */
     async isReady(): Promise<boolean> {
       const [ready, layout] = await redis.mget(keys.ready, keys.layout);
-      return ready !== null && layout === REDIS_LAYOUT;
+      if (ready === null || layout !== REDIS_LAYOUT) return false;
+      const all = markers.all();
+      for (let i = 0; i < all.length; i += MARKERS_PER_ROUND) {
+        const found = await Promise.all(all.slice(i, i + MARKERS_PER_ROUND).map((k) => redis.get(k)));
+        if (found.some((epoch) => epoch !== ready)) return false;
+      }
+      return true;
     },
 
     async writeProgress(entries: ReadonlyMap<number, { logEnd: number; caughtUpAt: number; at: number }>) {
@@ -227,11 +237,7 @@ export function createRedisStore(redis: Redis, prefix: string) {
 
     /** Mirrors changed board definitions; a new version, as cached answers depend on them. */
     async writeBoards(boards: readonly BoardDefinition[]): Promise<void> {
-      if (boards.length === 0) return;
-      const args: (string | number)[] = [prefix, boards.length];
-      for (const b of boards) args.push(b.board, boardJson(b));
-      args.push(versionBase());
-      await redis.eval(WRITE_BOARDS_SCRIPT, 0, ...args);
+      if (boards.length > 0) await advance(boards, new Map());
     },
 
     async tryLock(token: string, ttlMs: number): Promise<boolean> {
@@ -253,41 +259,44 @@ export function createRedisStore(redis: Redis, prefix: string) {
 
     /**
      * Empties the projection (all but the lock and the heartbeat) before a rebuild from scratch, so
-     * that whatever a partial flush or eviction left behind cannot survive it.
+     * that whatever a partial flush or eviction left behind cannot survive it. The epoch goes first:
+     * from then on no reader trusts a key, so the rest can go one key at a time.
      */
     async clear(): Promise<void> {
+      await redis.unlink(keys.ready, keys.layout, keys.watermarks, keys.boards, keys.stateVersion);
+      await setMarkers(undefined);
       // UNLINK: the profiles hash holds a field per player, and Redis frees it in the background.
-      await redis.unlink(keys.ready, keys.layout, keys.watermarks, keys.boards, keys.stateVersion, keys.profiles);
-      for (const kind of ['memberIndex', 'leaderboard'] as const) {
-        const start = keys.startOf(kind);
-        const pairs = new Set<string>();
-        for await (const found of scanKeys(redis, `${start}*`)) {
-          for (const k of found) pairs.add(k.slice(start.length));
+      await redis.unlink(keys.profiles);
+      for (const earlier of EARLIER_LAYOUT_KEYS) await redis.unlink(`${prefix}${earlier}`);
+      for (const kind of ['memberIndex', 'leaderboard', 'layout1Profile'] as const) {
+        for await (const found of scanKeys(redis, `${keys.startOf(kind)}*`)) {
+          await Promise.all(found.map((k) => redis.unlink(k)));
         }
-        for (const pair of pairs) await redis.eval(DELETE_PAIR_SCRIPT, 0, prefix, pair);
-      }
-      // Left by layout 1, if Redis was last built in it.
-      for await (const found of scanKeys(redis, `${keys.startOf('layout1Profile')}*`)) {
-        if (found.length) await redis.unlink(...found);
       }
     },
 
+    /** Marks the rebuilt projection complete, unless the lock was lost meanwhile. */
     async finishRebuild(token: string, offsets: ReadonlyMap<number, number>, at: number): Promise<boolean> {
-      const args: (string | number)[] = [prefix, token, offsets.size];
+      // The epoch names this rebuild; the slots get it before `ready` does, so readers never see a
+      // ready projection whose slots say otherwise.
+      const epoch = `${at}:${token}`;
+      if ((await redis.get(keys.rebuilding)) !== token) return false;
+      await setMarkers(epoch);
+      const args: (string | number)[] = [keys.changes, versionBase(), token, epoch, offsets.size];
       for (const [p, o] of offsets) args.push(p, o);
-      args.push(at, versionBase());
-      return (await redis.eval(FINISH_REBUILD_SCRIPT, 0, ...args)) === 1;
+      const finished = await redis.eval(
+        FINISH_REBUILD_SCRIPT,
+        5,
+        keys.rebuilding,
+        keys.watermarks,
+        keys.ready,
+        keys.layout,
+        keys.stateVersion,
+        ...args,
+      );
+      return finished === 1;
     },
   };
 }
 
 export type RedisStore = ReturnType<typeof createRedisStore>;
-
-async function* scanKeys(redis: Redis, pattern: string): AsyncIterable<string[]> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    yield keys;
-  } while (cursor !== '0');
-}

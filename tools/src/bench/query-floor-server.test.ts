@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { REDIS_LAYOUT, redisKeys, toRedisMember } from '@rankstream/schemas';
+import { profileValue, REDIS_LAYOUT, redisKeys, toRedisMember } from '@rankstream/schemas';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseServiceUrls } from '../testing/index.js';
@@ -18,7 +18,12 @@ describe('the query floor server', () => {
       ['b', -20, 2],
       ['c', -10, 3],
     ] as const;
-    const m = redis.multi().mset(redisKeys(prefix).ready, '1', redisKeys(prefix).layout, REDIS_LAYOUT);
+    const m = redis.multi().mset(redisKeys(prefix).ready, 'e1', redisKeys(prefix).layout, REDIS_LAYOUT);
+    m.hset(
+      redisKeys(prefix).profiles,
+      'a',
+      profileValue({ version: 1, username: 'Ann', imageUrl: null, region: null }),
+    );
     m.hset(redisKeys(prefix).boards, 'b', JSON.stringify({ order: 'desc', periods: [] }));
     m.hset(redisKeys(prefix).watermarks, '0', '7');
     for (const [user, rankScore, reachedAt] of players) {
@@ -42,19 +47,20 @@ describe('the query floor server', () => {
   };
 
   it("passes the query API's own script replies through for top, rank and around-me", async () => {
-    // [status, version, [watermarks, heartbeats], definition, players, ...the call's own fields]
+    // [status, players, ...the call's own fields, ['ok', profiles of the rows]]
     const top = await get('/v1/boards/b/top?limit=2');
     expect(top.status).toBe(200);
-    expect(top.body.slice(0, 5)).toEqual(['ok', null, [['0', '7'], []], '{"order":"desc","periods":[]}', 3]);
-    expect(top.body[5].map((r: unknown[]) => [r[0], r[2]])).toEqual([
+    expect(top.body[1]).toBe(3);
+    expect(top.body[2].map((r: unknown[]) => [r[0], r[2]])).toEqual([
       [1, '-30'],
       [2, '-20'],
     ]);
+    expect(top.body[3]).toEqual(['ok', ['[1,"Ann",null,null]', null]]);
     const rank = await get('/v1/boards/b/users/c');
-    expect(rank.body[5].slice(0, 3)).toEqual([3, toRedisMember(3, 'c'), '-10']);
+    expect(rank.body[2]).toEqual([3, toRedisMember(3, 'c'), '-10']);
     const around = await get('/v1/boards/b/users/b/around?radius=1');
-    expect(around.body[5]).toBe(1);
-    expect(around.body[6].map((r: unknown[]) => r[0])).toEqual([1, 2, 3]);
+    expect(around.body[2]).toBe(1);
+    expect(around.body[3].map((r: unknown[]) => r[0])).toEqual([1, 2, 3]);
   });
 
   it('answers 404 to any other path', async () => {

@@ -1,6 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { createLogger, ensureTopics, migrate } from '@rankstream/schemas/runtime';
-import { Redis } from 'ioredis';
+import {
+  Cluster,
+  createLogger,
+  ensureTopics,
+  migrate,
+  parseRedisUrl,
+  type Redis,
+  scanKeys,
+} from '@rankstream/schemas/runtime';
+import { Redis as Server } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 
@@ -115,15 +123,32 @@ async function dropDatabase(baseUrl: string, name: string): Promise<void> {
   }
 }
 
+/**
+ * A test's own connection to the Redis of REDIS_URL: a standalone server or a Redis Cluster (the
+ * same suites run on both). Commands wait for the connection, unlike the services' fail-fast one.
+ */
+export function connectTestRedis(redisUrl = baseServiceUrls().redisUrl): Redis {
+  const endpoint = parseRedisUrl(redisUrl);
+  if (typeof endpoint === 'string') throw new Error(`REDIS_URL ${endpoint}`);
+  if (!endpoint.cluster) return new Server(redisUrl);
+  return new Cluster(endpoint.nodes, { enableAutoPipelining: true });
+}
+
+/** Whether the tests run on a Redis Cluster (REDIS_URL redis+cluster://). */
+export function onRedisCluster(redisUrl = baseServiceUrls().redisUrl): boolean {
+  const endpoint = parseRedisUrl(redisUrl);
+  return typeof endpoint !== 'string' && endpoint.cluster;
+}
+
+/** Deletes every key under a prefix, one key per command so that it works on a cluster too. */
+export async function deletePrefixedKeys(redis: Redis, prefix: string): Promise<void> {
+  for await (const keys of scanKeys(redis, `${prefix}*`)) await Promise.all(keys.map((k) => redis.unlink(k)));
+}
+
 export async function deleteRedisPrefix(redisUrl: string, prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl);
+  const redis = connectTestRedis(redisUrl);
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
+    await deletePrefixedKeys(redis, prefix);
   } finally {
     redis.disconnect();
   }
