@@ -10,6 +10,7 @@ import {
   listen,
   migrate,
   onShutdown,
+  redisReady,
   runPrimary,
 } from '@rankstream/schemas/runtime';
 import { LRUCache } from 'lru-cache';
@@ -45,7 +46,7 @@ async function start() {
   const states = new ProjectionStateCache(() => redisReader.snapshot(), logger);
   const redisReader = createRedisReader(redis, config.REDIS_PREFIX, states);
   states.start({
-    subscriber: createRedis(config, logger),
+    subscriber: createRedis(config, logger, { subscriber: true }),
     channel: redisKeys(config.REDIS_PREFIX).changes,
     pollMs: config.QUERY_STATE_POLL_MS,
   });
@@ -86,6 +87,9 @@ async function start() {
     now: Date.now,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   });
+  // PostgreSQL answers whatever Redis cannot, but the first reads should not all go there while the
+  // connection (on a cluster: the slot map) is still being made: give it a moment before listening.
+  if (await redisReady(redis, 2_000)) await states.refresh();
   const server = await listen(app, config.QUERY_PORT);
   logger.info({ port: server.port }, 'query API listening');
   onShutdown(logger, () => [

@@ -1,4 +1,5 @@
 import { Cluster, type ClusterOptions, type RedisOptions, Redis as Server } from 'ioredis';
+import { slotOf } from '../redis-slots.js';
 import type { Logger } from './logger.js';
 import { parseRedisUrl } from './redis-endpoint.js';
 
@@ -23,10 +24,15 @@ export function createRedis(
     /**
      * Commands sent within one turn of the event loop leave in one write. For many small concurrent
      * commands (the query API's reads): each write and each wake-up of Redis costs more CPU than the
-     * command itself on a virtual machine, on both sides. Always on for a cluster, where it also
-     * groups commands by node.
+     * command itself on a virtual machine, on both sides. A standalone server only (see below).
      */
     autoPipelining?: boolean;
+    /**
+     * For SUBSCRIBE only. On a cluster, a plain connection to the first seed node: a PUBLISH reaches
+     * the subscribers of every node, and ioredis's cluster subscriber spins (a core, and memory
+     * growing by megabytes a second) while no node answers.
+     */
+    subscriber?: boolean;
   } = {},
 ): Redis {
   const endpoint = parseRedisUrl(config.REDIS_URL, config.REDIS_CLUSTER);
@@ -41,11 +47,13 @@ export function createRedis(
   };
   const retry = (times: number) => Math.min(times * 200, 2_000);
   let redis: Redis;
-  if (endpoint.cluster) {
+  if (endpoint.cluster && !options.subscriber) {
     const clusterOptions: ClusterOptions = {
       redisOptions: common,
       enableOfflineQueue: false,
-      enableAutoPipelining: true,
+      // Off: an auto-pipeline whose commands meet MOVED replies for several slots (a master restarted)
+      // hands the errors back instead of following them, and the client's slot map never heals.
+      enableAutoPipelining: false,
       clusterRetryStrategy: retry,
       // Managed clusters behind TLS present certificates for the names the nodes announce, which
       // resolving them first would lose (ioredis's advice for AWS ElastiCache).
@@ -76,9 +84,66 @@ export function createRedis(
   return redis;
 }
 
+/** Resolves true once the connection is ready, false after `ms` without it. */
+export function redisReady(redis: Redis, ms: number): Promise<boolean> {
+  if (redis.status === 'ready') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      redis.off('ready', ready);
+      resolve(false);
+    }, ms);
+    const ready = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    redis.once('ready', ready);
+  });
+}
+
+/**
+ * Runs one command per key in one pipeline per node (a standalone server: one pipeline), for the
+ * thousands of small keys no script can take together on a cluster. Resolves to the replies in
+ * order; a reply that is an error rejects.
+ */
+export async function perKeyPipelined(
+  redis: Redis,
+  keys: readonly string[],
+  command: (pipeline: ReturnType<Redis['pipeline']>, key: string) => void,
+): Promise<unknown[]> {
+  const groups = new Map<string, number[]>();
+  keys.forEach((key, i) => {
+    const node = isCluster(redis) ? (redis.slots[slotOf(key)]?.[0] ?? '?') : '';
+    const group = groups.get(node);
+    if (group) group.push(i);
+    else groups.set(node, [i]);
+  });
+  const replies: unknown[] = new Array(keys.length);
+  await Promise.all(
+    [...groups.values()].map(async (indexes) => {
+      const pipeline = redis.pipeline();
+      for (const i of indexes) command(pipeline, keys[i]!);
+      const results = (await pipeline.exec()) ?? [];
+      results.forEach(([error, reply], j) => {
+        if (error) throw error;
+        replies[indexes[j]!] = reply;
+      });
+    }),
+  );
+  return replies;
+}
+
 /** Every key matching `pattern`, page by page; on a cluster, from every master. */
 export async function* scanKeys(redis: Redis, pattern: string): AsyncIterable<string[]> {
-  const servers = isCluster(redis) ? redis.nodes('master') : [redis];
+  let servers: Server[] = [redis as Server];
+  if (isCluster(redis)) {
+    await redisReady(redis, 10_000);
+    // The masters as the cluster sees them now: the client's list may still lack one that was
+    // restarted, and its keys would be left behind.
+    await new Promise<void>((resolve, reject) =>
+      redis.refreshSlotsCache((error) => (error ? reject(error) : resolve())),
+    );
+    servers = redis.nodes('master');
+  }
   for (const server of servers) {
     let cursor = '0';
     do {

@@ -7,7 +7,7 @@ import {
   redisKeys,
   toRedisMember,
 } from '@rankstream/schemas';
-import { isCluster, type Redis, scanKeys } from '@rankstream/schemas/runtime';
+import { type Cluster, isCluster, perKeyPipelined, type Redis, scanKeys } from '@rankstream/schemas/runtime';
 import type { ProfileRow, TotalRow } from '../domain/batch-fold.js';
 import { groupByBoardPeriod } from '../domain/board-period-groups.js';
 import type { BoardDefinition } from '../domain/ports.js';
@@ -127,9 +127,6 @@ return 0
 /** Entries per script call: big enough to amortise the round trip, small enough not to block Redis long. */
 const TOTALS_PER_CALL = 2_000;
 
-/** Commands in flight at once while setting or checking the 16,384 slot markers of a cluster. */
-const MARKERS_PER_ROUND = 2_048;
-
 export interface RedisWrite {
   totals: readonly TotalRow[];
   profiles: readonly ProfileRow[];
@@ -150,6 +147,8 @@ export function boardJson(b: BoardDefinition): string {
 export function createRedisStore(redis: Redis, prefix: string) {
   const keys = redisKeys(prefix);
   const markers = epochMarkers(keys, isCluster(redis));
+  /** The masters (by run_id) and epoch whose markers were last all found in place. */
+  let verified: { masters: string; epoch: string } | undefined;
 
   function advance(boards: readonly BoardDefinition[], watermarks: ReadonlyMap<number, number>) {
     const args: (string | number)[] = [keys.changes, versionBase(), boards.length];
@@ -161,11 +160,7 @@ export function createRedisStore(redis: Redis, prefix: string) {
 
   /** Sets every slot's epoch marker (none on a standalone server, where `ready` is the marker). */
   async function setMarkers(epoch: string | undefined): Promise<void> {
-    const all = markers.all();
-    for (let i = 0; i < all.length; i += MARKERS_PER_ROUND) {
-      const round = all.slice(i, i + MARKERS_PER_ROUND);
-      await Promise.all(round.map((k) => (epoch === undefined ? redis.unlink(k) : redis.set(k, epoch))));
-    }
+    await perKeyPipelined(redis, markers.all(), (p, k) => (epoch === undefined ? p.unlink(k) : p.set(k, epoch)));
   }
 
   return {
@@ -219,12 +214,15 @@ export function createRedisStore(redis: Redis, prefix: string) {
     /** Complete, in this code's layout, and on a cluster every slot still holding this epoch's data. */
     async isReady(): Promise<boolean> {
       const [ready, layout] = await redis.mget(keys.ready, keys.layout);
-      if (ready === null || layout !== REDIS_LAYOUT) return false;
-      const all = markers.all();
-      for (let i = 0; i < all.length; i += MARKERS_PER_ROUND) {
-        const found = await Promise.all(all.slice(i, i + MARKERS_PER_ROUND).map((k) => redis.get(k)));
-        if (found.some((epoch) => epoch !== ready)) return false;
-      }
+      if (typeof ready !== 'string' || layout !== REDIS_LAYOUT) return false;
+      if (!isCluster(redis)) return true;
+      // Reading 16,384 markers costs ~0.1 s of CPU: done again only when a master is new or was
+      // restarted (its run_id changed), which is when a slot can have lost its data.
+      const masters = await masterRunIds(redis);
+      if (verified?.masters === masters && verified.epoch === ready) return true;
+      const found = await perKeyPipelined(redis, markers.all(), (p, k) => p.get(k));
+      if (!found.every((epoch) => epoch === ready)) return false;
+      verified = { masters, epoch: ready };
       return true;
     },
 
@@ -300,3 +298,14 @@ export function createRedisStore(redis: Redis, prefix: string) {
 }
 
 export type RedisStore = ReturnType<typeof createRedisStore>;
+
+/** Each master's address and run_id (new at every restart), as one comparable string. */
+async function masterRunIds(cluster: Cluster): Promise<string> {
+  const ids = await Promise.all(
+    cluster.nodes('master').map(async (node) => {
+      const info = await node.info('server');
+      return `${node.options.host}:${node.options.port}=${/run_id:(\w+)/.exec(info)?.[1] ?? '?'}`;
+    }),
+  );
+  return ids.sort().join(',');
+}

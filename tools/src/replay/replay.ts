@@ -1,6 +1,16 @@
 import { parseArgs } from 'node:util';
-import { createKafka, createLogger, kafkaEnv, parseEnv, postgresEnv, redisEnv } from '@rankstream/schemas/runtime';
-import { Redis } from 'ioredis';
+import {
+  createKafka,
+  createLogger,
+  createRedis,
+  kafkaEnv,
+  parseEnv,
+  postgresEnv,
+  type Redis,
+  redisEnv,
+  redisReady,
+  scanKeys,
+} from '@rankstream/schemas/runtime';
 import pg from 'pg';
 import { z } from 'zod';
 import { waitForCatchUp } from './projection-progress.js';
@@ -26,14 +36,13 @@ npm run replay -- --redis-only [--wait]
 --wait        Then waits for the projection to be complete and prints the rate.
 Reads KAFKA_*, DATABASE_URL, REDIS_URL, REDIS_PREFIX, EVENTS_TOPIC, PROJECTOR_GROUP_ID.`;
 
+/** Deletes the prefix's keys one at a time, so that it works on a Redis Cluster too. */
 async function clearRedisPrefix(redis: Redis, prefix: string): Promise<number> {
-  let cursor = '0';
   let deleted = 0;
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) deleted += await redis.unlink(...keys);
-  } while (cursor !== '0');
+  for await (const keys of scanKeys(redis, `${prefix}*`)) {
+    const done = await Promise.all(keys.map((k) => redis.unlink(k)));
+    deleted += done.reduce((sum, n) => sum + n, 0);
+  }
   return deleted;
 }
 
@@ -56,7 +65,8 @@ async function main(): Promise<void> {
   const logger = createLogger('replay', env.LOG_LEVEL);
   const db = new pg.Client({ connectionString: env.DATABASE_URL });
   await db.connect();
-  const redis = new Redis(env.REDIS_URL);
+  const redis = createRedis(env, logger);
+  await redisReady(redis, 10_000);
   const admin = createKafka(env, 'rankstream-replay', logger).admin();
   await admin.connect();
   try {

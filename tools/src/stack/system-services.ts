@@ -1,5 +1,5 @@
 import { existsSync, readdirSync } from 'node:fs';
-import type { Logger } from '@rankstream/schemas/runtime';
+import { type Logger, parseRedisUrl } from '@rankstream/schemas/runtime';
 import { Redis } from 'ioredis';
 import { portAnswers, waitUntil } from './port-probe.js';
 import { mustRun } from './run-command.js';
@@ -62,9 +62,12 @@ export async function ensurePostgres(url: string, configured: boolean, logger: L
 }
 
 export async function ensureRedis(url: string, configured: boolean, logger: Logger): Promise<SystemService> {
-  const { host, port } = hostPort(url, 6379);
+  const endpoint = parseRedisUrl(url);
+  if (typeof endpoint === 'string') throw new Error(`REDIS_URL ${endpoint}`);
+  // A cluster's first seed node stands for it: it is never started here.
+  const { host, port } = endpoint.nodes[0]!;
   if (await portAnswers(host, port)) return notStarted('redis');
-  if (configured) throw new Error(`Redis at REDIS_URL (${host}:${port}) does not answer`);
+  if (configured || endpoint.cluster) throw new Error(`Redis at REDIS_URL (${host}:${port}) does not answer`);
   logger.info('Redis is down; starting redis-server');
   // No persistence: Redis only holds a projection that the projector rebuilds from PostgreSQL.
   await mustRun('starting Redis', 'redis-server', [
