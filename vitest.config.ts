@@ -10,6 +10,27 @@ const project = (name: string, timeoutMs: number) => ({
   },
 });
 
+/**
+ * The projection and query suites that also run on a Redis Cluster: a private one of three masters
+ * (tools/src/testing/redis-cluster.ts), REDIS_URL pointing at it. Suites that cut Redis with a TCP
+ * proxy (outages, fallback) stay on the standalone server; redis-cluster-restart.test.ts restarts a
+ * master of a cluster of its own.
+ */
+const onRedisCluster = {
+  test: {
+    name: 'redis-cluster',
+    root: '.',
+    include: [
+      'score-projector/test/{exactly-once,redis-flush,cross-partition,rebalance,redis-state-version,batch-processor}.test.ts',
+      'query-api/test/{endpoints,same-answers.property,cached-answers.property,answer-cache,stream,service,shared-rate-limit}.test.ts',
+    ],
+    globalSetup: ['tools/src/testing/redis-cluster-global-setup.ts'],
+    setupFiles: ['tools/src/testing/on-redis-cluster.ts'],
+    testTimeout: 600_000,
+    hookTimeout: 120_000,
+  },
+};
+
 // The real services (Kafka, registry, PostgreSQL, Redis) are made sure of by tools/stack/with-stack
 // before vitest starts; each test file builds its own isolated world with createTestEnv().
 export default defineConfig({
@@ -20,6 +41,7 @@ export default defineConfig({
       project('score-projector', 600_000),
       project('query-api', 300_000),
       project('tools', 120_000),
+      onRedisCluster,
     ],
   },
 });

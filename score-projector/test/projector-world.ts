@@ -38,7 +38,7 @@ import { TEST_BOARDS } from './random-stream.js';
 export async function createProjectorWorld(
   name: string,
   partitions = 3,
-  options: { producerTimestamps?: boolean; kafkaBrokers?: string[] } = {},
+  options: { producerTimestamps?: boolean; kafkaBrokers?: string[]; redisUrl?: string } = {},
 ) {
   const env: TestEnv = await createTestEnv({ name, partitions, ...options });
   const db = new pg.Pool({ connectionString: env.databaseUrl, max: 3 });

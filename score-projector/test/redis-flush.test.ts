@@ -69,7 +69,8 @@ describe('Redis flushed while the projector runs', () => {
     await world.waitForProjection();
     await first.stop('SIGKILL');
     const keys = redisKeys(world.env.redisPrefix);
-    await world.redis.del(keys.layout, keys.profiles);
+    await world.redis.del(keys.layout);
+    await world.redis.del(keys.profiles);
     await world.redis.hset(`${keys.startOf('layout1Profile')}someone`, 'username', 'Old', 'version', '0');
     const layout2 = ['ready', 'wm', 'boards', 'profiles', 'lb:global:all', 'lbu:global:all'].map(
       (k) => `${world.env.redisPrefix}${k}`,
