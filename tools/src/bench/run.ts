@@ -228,7 +228,7 @@ async function querySection(): Promise<void> {
     }
     out();
     out(
-      "The floor server (`tools/src/bench/query-floor-server.ts`) is the least a server can do for these calls in the design before the state was kept in memory: plain node:http, one run of the query API's own Lua script per request asking for the whole state, its reply passed through. No framework, validation, shaping, headers, metrics, CORS, rate limit or breaker; it serves top-10, rank and around-me only.",
+      "The floor server (`tools/src/bench/query-floor-server.ts`) is the least a server can do for these calls as the query API reads them: plain node:http, the query API's own Lua scripts (the board instance's, then the page's profiles), the projection's epoch read once at start as the query API keeps its state in memory, the replies passed through. No framework, validation, shaping, headers, metrics, CORS, rate limit or breaker; it serves top-10, rank and around-me only.",
     );
     out();
     out(
