@@ -108,6 +108,7 @@ export function createRedisSync(deps: {
       health.rebuildStarted();
       // From scratch when Redis was flushed or emptied, so nothing a partial flush left survives.
       if (reason === 'missing' || reason === 'ahead') await redis.clear();
+      const epoch = await redis.startRebuild(token, Date.now());
       const done = await postgres.withRebuildSnapshot(async (snapshot) => {
         mirroredBoards.clear();
         await mirrorBoards(snapshot.boards);
@@ -121,7 +122,7 @@ export function createRedisSync(deps: {
           if (lockLost || stopped) return false;
           await redis.apply({ totals: [], profiles: page, boards: [], watermarks: new Map() });
         }
-        const finished = await redis.finishRebuild(token, snapshot.offsets, Date.now());
+        const finished = await redis.finishRebuild(token, epoch, snapshot.offsets);
         logger.info({ reason, totals, ms: Date.now() - started, finished }, 'Redis rebuild done');
         return finished;
       });

@@ -1,6 +1,13 @@
 import { compareEntries, type RankOrder, redisKeys, slotOf } from '@rankstream/schemas';
-import { freePort, type LocalRedisCluster, startRedisCluster, startService } from '@rankstream/tools/testing';
+import {
+  connectTestRedis,
+  freePort,
+  type LocalRedisCluster,
+  startRedisCluster,
+  startService,
+} from '@rankstream/tools/testing';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { createRedisStore } from '../src/adapters/redis-store.js';
 import { counterValue } from './metrics-scrape.js';
 import { expectedBoards, oracle } from './oracle.js';
 import { createProjectorWorld, type ProjectorWorld, sleep } from './projector-world.js';
@@ -45,18 +52,29 @@ describe('a Redis Cluster master restarted empty', () => {
     const stream = randomStream(11, 3_000, 60);
     await world.produce(stream.slice(0, 1_500));
     await world.waitForProjection();
+    // The board read is one whose all-time instance lives on another master than the projection's
+    // state, so that the master killed holds the rows read while `ready` survives.
+    const keys = redisKeys(world.env.redisPrefix);
+    const stateNode = await cluster.nodeOf(slotOf(keys.ready));
+    let board = TEST_BOARDS[0]!.board;
+    let victim = stateNode;
+    for (const b of TEST_BOARDS) {
+      const node = await cluster.nodeOf(slotOf(keys.leaderboard(b.board, 'all')));
+      if (node !== stateNode) {
+        board = b.board;
+        victim = node;
+        break;
+      }
+    }
     const top = async () => {
-      const res = await fetch(`${query.url}/v1/boards/global/top?limit=10`);
-      return { status: res.status, servedBy: res.headers.get('x-served-by'), body: (await res.json()) as any };
+      const res = await fetch(`${query.url}/v1/boards/${board}/top?limit=10`);
+      const body = (await res.json()) as { entries?: { userId: string; score: number }[] };
+      return { status: res.status, servedBy: res.headers.get('x-served-by'), entries: body.entries ?? [] };
     };
     await untilServedByRedis(top);
     const rebuildsBefore = await counterValue(projector.url, 'rankstream_projector_redis_rebuilds_total');
 
-    // when a master that does not hold the projection's state (so `ready` survives) is killed while
-    // events keep coming, and comes back owning its slots, empty
-    const keys = redisKeys(world.env.redisPrefix);
-    const stateNode = await cluster.nodeOf(slotOf(keys.ready));
-    const victim = [0, 1, 2].find((n) => n !== stateNode)!;
+    // when that master is killed while events keep coming, and comes back owning its slots, empty
     const rest = world.produce(stream.slice(1_500), 100);
     await cluster.kill(victim);
     const during: number[] = [];
@@ -79,11 +97,32 @@ describe('a Redis Cluster master restarted empty', () => {
     }
     await world.waitForProjection(30_000);
     await world.expectProjectionEqualsOracle();
-    const expected = expectedBoards(oracle(world.produced).totals, ORDERS, compareEntries).get('global:all') ?? [];
+    const expected = expectedBoards(oracle(world.produced).totals, ORDERS, compareEntries).get(`${board}:all`) ?? [];
     const answer = await untilServedByRedis(top);
-    expect(answer.body.entries.map((e: { userId: string; score: number }) => [e.userId, e.score])).toEqual(
+    expect(answer.entries.map((e) => [e.userId, e.score])).toEqual(
       expected.slice(0, 10).map((e) => [e.userId, e.score]),
     );
     await projector.stop('SIGKILL');
+  });
+
+  it('does not finish a rebuild during which a master lost its data', async () => {
+    // given a rebuild that has named its epoch (every slot's marker holds it)
+    const redis = connectTestRedis(cluster.url);
+    onTestFinished(() => redis.disconnect());
+    const store = createRedisStore(redis, `${world.env.redisPrefix}rebuild:`);
+    expect(await store.tryLock('r1', 60_000)).toBe(true);
+    const epoch = await store.startRebuild('r1', Date.now());
+
+    // when a master restarts empty before the rebuild ends (not the one with the lock and `ready`)
+    const victim = ((await cluster.nodeOf(slotOf(redisKeys('any:').ready))) + 1) % 3;
+    await cluster.kill(victim);
+    await cluster.restart(victim);
+
+    // then the rebuild cannot mark the projection ready, and the next one can
+    expect(await store.finishRebuild('r1', epoch, new Map([[0, 1]]))).toBe(false);
+    expect(await store.isReady()).toBe(false);
+    const again = await store.startRebuild('r1', Date.now());
+    expect(await store.finishRebuild('r1', again, new Map([[0, 1]]))).toBe(true);
+    expect(await store.isReady()).toBe(true);
   });
 });

@@ -85,7 +85,8 @@ it('starts from a new random base after a clear, so that no version names two st
   await store.clear();
   expect(await redis.exists(keys.stateVersion)).toBe(0);
   expect(await store.tryLock('t', 10_000)).toBe(true);
-  expect(await store.finishRebuild('t', new Map([[0, 3]]), Date.now())).toBe(true);
+  const epoch = await store.startRebuild('t', Date.now());
+  expect(await store.finishRebuild('t', epoch, new Map([[0, 3]]))).toBe(true);
   const after = await version();
   expect(after).not.toBe(before);
   expect(after).not.toBe(before + 1);

@@ -7,7 +7,7 @@ import {
   redisKeys,
   toRedisMember,
 } from '@rankstream/schemas';
-import { type Cluster, isCluster, perKeyPipelined, type Redis, scanKeys } from '@rankstream/schemas/runtime';
+import { type Cluster, isCluster, perKeyPipelined, type Redis, unlinkMatching } from '@rankstream/schemas/runtime';
 import type { ProfileRow, TotalRow } from '../domain/batch-fold.js';
 import { groupByBoardPeriod } from '../domain/board-period-groups.js';
 import type { BoardDefinition } from '../domain/ports.js';
@@ -127,6 +127,9 @@ return 0
 /** Entries per script call: big enough to amortise the round trip, small enough not to block Redis long. */
 const TOTALS_PER_CALL = 2_000;
 
+/** How long a full read of a cluster's epoch markers is trusted while no master changed. */
+const MARKERS_RECHECK_MS = 30_000;
+
 export interface RedisWrite {
   totals: readonly TotalRow[];
   profiles: readonly ProfileRow[];
@@ -147,8 +150,13 @@ export function boardJson(b: BoardDefinition): string {
 export function createRedisStore(redis: Redis, prefix: string) {
   const keys = redisKeys(prefix);
   const markers = epochMarkers(keys, isCluster(redis));
-  /** The masters (by run_id) and epoch whose markers were last all found in place. */
-  let verified: { masters: string; epoch: string } | undefined;
+  /** The masters (by run_id) and epoch whose markers were last all found in place, and when. */
+  let verified: { masters: string; epoch: string; at: number } | undefined;
+
+  async function markersHold(epoch: string): Promise<boolean> {
+    const found = await perKeyPipelined(redis, markers.all(), (p, k) => p.get(k));
+    return found.every((e) => e === epoch);
+  }
 
   function advance(boards: readonly BoardDefinition[], watermarks: ReadonlyMap<number, number>) {
     const args: (string | number)[] = [keys.changes, versionBase(), boards.length];
@@ -216,13 +224,14 @@ export function createRedisStore(redis: Redis, prefix: string) {
       const [ready, layout] = await redis.mget(keys.ready, keys.layout);
       if (typeof ready !== 'string' || layout !== REDIS_LAYOUT) return false;
       if (!isCluster(redis)) return true;
-      // Reading 16,384 markers costs ~0.1 s of CPU: done again only when a master is new or was
-      // restarted (its run_id changed), which is when a slot can have lost its data.
+      // Reading 16,384 markers costs ~0.1 s of CPU: done when a master is new or was restarted (its
+      // run_id changed), and every MARKERS_RECHECK_MS for a node flushed or evicting in place.
       const masters = await masterRunIds(redis);
-      if (verified?.masters === masters && verified.epoch === ready) return true;
-      const found = await perKeyPipelined(redis, markers.all(), (p, k) => p.get(k));
-      if (!found.every((epoch) => epoch === ready)) return false;
-      verified = { masters, epoch: ready };
+      const now = Date.now();
+      if (verified?.masters === masters && verified.epoch === ready && now - verified.at < MARKERS_RECHECK_MS)
+        return true;
+      if (!(await markersHold(ready))) return false;
+      verified = { masters, epoch: ready, at: now };
       return true;
     },
 
@@ -267,19 +276,25 @@ export function createRedisStore(redis: Redis, prefix: string) {
       await redis.unlink(keys.profiles);
       for (const earlier of EARLIER_LAYOUT_KEYS) await redis.unlink(`${prefix}${earlier}`);
       for (const kind of ['memberIndex', 'leaderboard', 'layout1Profile'] as const) {
-        for await (const found of scanKeys(redis, `${keys.startOf(kind)}*`)) {
-          await Promise.all(found.map((k) => redis.unlink(k)));
-        }
+        await unlinkMatching(redis, `${keys.startOf(kind)}*`);
       }
     },
 
-    /** Marks the rebuilt projection complete, unless the lock was lost meanwhile. */
-    async finishRebuild(token: string, offsets: ReadonlyMap<number, number>, at: number): Promise<boolean> {
-      // The epoch names this rebuild; the slots get it before `ready` does, so readers never see a
-      // ready projection whose slots say otherwise.
+    /**
+     * Names a rebuild's epoch and puts it in every slot's marker before any of its data is written:
+     * a slot that loses its data during the rebuild loses the marker too, and finishRebuild() sees it.
+     * Readers, who hold the previous epoch, go to PostgreSQL meanwhile.
+     */
+    async startRebuild(token: string, at: number): Promise<string> {
       const epoch = `${at}:${token}`;
-      if ((await redis.get(keys.rebuilding)) !== token) return false;
       await setMarkers(epoch);
+      return epoch;
+    },
+
+    /** Marks the rebuilt projection complete, unless the lock was lost or a slot lost its data meanwhile. */
+    async finishRebuild(token: string, epoch: string, offsets: ReadonlyMap<number, number>): Promise<boolean> {
+      if ((await redis.get(keys.rebuilding)) !== token) return false;
+      if (!(await markersHold(epoch))) return false;
       const args: (string | number)[] = [keys.changes, versionBase(), token, epoch, offsets.size];
       for (const [p, o] of offsets) args.push(p, o);
       const finished = await redis.eval(
