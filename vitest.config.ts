@@ -16,7 +16,7 @@ const project = (name: string, timeoutMs: number) => ({
  * proxy (outages, fallback) stay on the standalone server; redis-cluster-restart.test.ts restarts a
  * master of a cluster of its own.
  */
-const onRedisCluster = {
+const clusterSuites = {
   test: {
     name: 'redis-cluster',
     root: '.',
@@ -41,7 +41,7 @@ export default defineConfig({
       project('score-projector', 600_000),
       project('query-api', 300_000),
       project('tools', 120_000),
-      onRedisCluster,
+      clusterSuites,
     ],
   },
 });

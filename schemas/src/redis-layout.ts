@@ -127,12 +127,9 @@ export type RedisKeys = ReturnType<typeof redisKeys>;
  */
 export function epochMarkers(keys: RedisKeys, cluster: boolean) {
   return {
-    cluster,
     /** The marker a script touching `key` checks. */
     of: (key: string): string => (cluster ? keys.epoch(slotOf(key)) : keys.ready),
     /** Every marker a rebuild sets besides `ready` (none on a standalone server). */
     all: (): string[] => (cluster ? slotTags().map((_, slot) => keys.epoch(slot)) : []),
   };
 }
-
-export type EpochMarkers = ReturnType<typeof epochMarkers>;

@@ -10,7 +10,8 @@ export type FallbackReason =
   | 'redis_behind'
   | 'not_ready'
   | 'rebuilding'
-  | 'board_missing';
+  | 'board_missing'
+  | 'stale_epoch';
 
 export interface Served<T> {
   value: T;

@@ -87,7 +87,7 @@ export function scriptRunner(redis: Redis): RunScript {
   };
 }
 
-const STALE: StoreRead<never> = { served: false, reason: 'not_ready' };
+const STALE: StoreRead<never> = { served: false, reason: 'stale_epoch' };
 
 /** The slot lost its data, or a rebuild began since the state was read: the held state is stale too. */
 class StaleSlot extends Error {}
@@ -209,7 +209,7 @@ export function createRedisReader(redis: Redis, prefix: string, states?: Project
       try {
         const boards = await Promise.all(
           [...snap.boards.values()].map(async (def) => {
-            const { total } = await instanceRead('rsUser', snap, def.board, 'all', ['']);
+            const { total } = await instanceRead('rsCount', snap, def.board, 'all', []);
             return { ...def, players: total };
           }),
         );
@@ -264,12 +264,12 @@ export function createRedisReader(redis: Redis, prefix: string, states?: Project
       }));
     },
 
-    async userBoards(userId, current_) {
+    async userBoards(userId, periodKeys) {
       const snap = await current();
       if ('served' in snap) return snap;
       try {
         const instances = [...snap.boards.values()].flatMap((def) =>
-          ['all', ...def.periods.map((p) => current_[p])].map((periodKey) => ({ def, periodKey })),
+          ['all', ...def.periods.map((p) => periodKeys[p])].map((periodKey) => ({ def, periodKey })),
         );
         const [found, [profileJson]] = await Promise.all([
           Promise.all(

@@ -85,6 +85,8 @@ if limit > 0 and start < total then r = rows(start, start + limit - 1) end
 return { 'ok', total, r }
 `,
   },
+  /** Reply: { 'ok', players }. */
+  rsCount: { keys: 3, lua: `${BOARD_HEAD}\nreturn { 'ok', total }\n` },
   /** ARGV[2] = userId. Reply: ..., the row or false. */
   rsUser: {
     keys: 3,

@@ -132,6 +132,16 @@ export async function perKeyPipelined(
   return replies;
 }
 
+/** Deletes every key matching `pattern`, one key per command so that it works on a cluster; returns how many. */
+export async function unlinkMatching(redis: Redis, pattern: string): Promise<number> {
+  let deleted = 0;
+  for await (const keys of scanKeys(redis, pattern)) {
+    const done = await Promise.all(keys.map((k) => redis.unlink(k)));
+    deleted += done.reduce((sum, n) => sum + n, 0);
+  }
+  return deleted;
+}
+
 /** Every key matching `pattern`, page by page; on a cluster, from every master. */
 export async function* scanKeys(redis: Redis, pattern: string): AsyncIterable<string[]> {
   let servers: Server[] = [redis as Server];

@@ -6,10 +6,9 @@ import {
   kafkaEnv,
   parseEnv,
   postgresEnv,
-  type Redis,
   redisEnv,
   redisReady,
-  scanKeys,
+  unlinkMatching,
 } from '@rankstream/schemas/runtime';
 import pg from 'pg';
 import { z } from 'zod';
@@ -35,16 +34,6 @@ npm run replay -- --redis-only [--wait]
               Redis from PostgreSQL, without stopping consumption.
 --wait        Then waits for the projection to be complete and prints the rate.
 Reads KAFKA_*, DATABASE_URL, REDIS_URL, REDIS_PREFIX, EVENTS_TOPIC, PROJECTOR_GROUP_ID.`;
-
-/** Deletes the prefix's keys one at a time, so that it works on a Redis Cluster too. */
-async function clearRedisPrefix(redis: Redis, prefix: string): Promise<number> {
-  let deleted = 0;
-  for await (const keys of scanKeys(redis, `${prefix}*`)) {
-    const done = await Promise.all(keys.map((k) => redis.unlink(k)));
-    deleted += done.reduce((sum, n) => sum + n, 0);
-  }
-  return deleted;
-}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -87,13 +76,13 @@ async function main(): Promise<void> {
       if (members === 0) {
         await admin.resetOffsets({ groupId: env.PROJECTOR_GROUP_ID, topic: env.EVENTS_TOPIC, earliest: true });
       }
-      const deleted = await clearRedisPrefix(redis, env.REDIS_PREFIX);
+      const deleted = await unlinkMatching(redis, `${env.REDIS_PREFIX}*`);
       console.log(
         `projections emptied (PostgreSQL tables, ${deleted} Redis keys), group ${env.PROJECTOR_GROUP_ID} rewound: ` +
           'the projector replays the log from the start',
       );
     } else {
-      const deleted = await clearRedisPrefix(redis, env.REDIS_PREFIX);
+      const deleted = await unlinkMatching(redis, `${env.REDIS_PREFIX}*`);
       console.log(
         `cleared ${deleted} Redis keys under ${env.REDIS_PREFIX}: the projector rebuilds them from PostgreSQL`,
       );

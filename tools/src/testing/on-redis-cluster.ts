@@ -1,5 +1,5 @@
 import { afterAll, inject } from 'vitest';
-import './redis-cluster-global-setup.js';
+import type {} from './redis-cluster-global-setup.js';
 
 // Setup file of the `redis-cluster` project: the same suites, with REDIS_URL on the private cluster
 // (redis-cluster-global-setup.ts), for the test file and the services it starts.

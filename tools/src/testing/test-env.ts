@@ -6,7 +6,7 @@ import {
   migrate,
   parseRedisUrl,
   type Redis,
-  scanKeys,
+  unlinkMatching,
 } from '@rankstream/schemas/runtime';
 import { Redis as Server } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
@@ -150,7 +150,7 @@ export function onRedisCluster(redisUrl = baseServiceUrls().redisUrl): boolean {
 
 /** Deletes every key under a prefix, one key per command so that it works on a cluster too. */
 export async function deletePrefixedKeys(redis: Redis, prefix: string): Promise<void> {
-  for await (const keys of scanKeys(redis, `${prefix}*`)) await Promise.all(keys.map((k) => redis.unlink(k)));
+  await unlinkMatching(redis, `${prefix}*`);
 }
 
 export async function deleteRedisPrefix(redisUrl: string, prefix: string): Promise<void> {
