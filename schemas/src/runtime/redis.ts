@@ -101,6 +101,17 @@ export function redisReady(redis: Redis, ms: number): Promise<boolean> {
 }
 
 /**
+ * Loads the cluster's slot map afresh. The client's own may still miss a master that was restarted:
+ * commands for its slots would go elsewhere, and a pipeline hands back the MOVED replies it gets.
+ */
+async function refreshedSlots(cluster: Cluster): Promise<void> {
+  await redisReady(cluster, 10_000);
+  await new Promise<void>((resolve, reject) =>
+    cluster.refreshSlotsCache((error) => (error ? reject(error) : resolve())),
+  );
+}
+
+/**
  * Runs one command per key in one pipeline per node (a standalone server: one pipeline), for the
  * thousands of small keys no script can take together on a cluster. Resolves to the replies in
  * order; a reply that is an error rejects.
@@ -110,6 +121,7 @@ export async function perKeyPipelined(
   keys: readonly string[],
   command: (pipeline: ReturnType<Redis['pipeline']>, key: string) => void,
 ): Promise<unknown[]> {
+  if (isCluster(redis)) await refreshedSlots(redis);
   const groups = new Map<string, number[]>();
   keys.forEach((key, i) => {
     const node = isCluster(redis) ? (redis.slots[slotOf(key)]?.[0] ?? '?') : '';
@@ -146,12 +158,7 @@ export async function unlinkMatching(redis: Redis, pattern: string): Promise<num
 export async function* scanKeys(redis: Redis, pattern: string): AsyncIterable<string[]> {
   let servers: Server[] = [redis as Server];
   if (isCluster(redis)) {
-    await redisReady(redis, 10_000);
-    // The masters as the cluster sees them now: the client's list may still lack one that was
-    // restarted, and its keys would be left behind.
-    await new Promise<void>((resolve, reject) =>
-      redis.refreshSlotsCache((error) => (error ? reject(error) : resolve())),
-    );
+    await refreshedSlots(redis);
     servers = redis.nodes('master');
   }
   for (const server of servers) {
