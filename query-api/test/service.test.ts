@@ -12,7 +12,7 @@ import {
   testKafka,
 } from '@rankstream/tools/testing';
 import { EventSource } from 'eventsource';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { ProjectionWriter } from './fixtures/projection-writer.js';
 import { silentLogger } from './fixtures/query-world.js';
 
@@ -50,6 +50,10 @@ describe('the query-api process', () => {
         watermark: { 0: 1, 1: 0, 2: 0 },
       });
       const proc = await startService('query-api', env.env, { port: await freePort() });
+      // Stopped here too when an expectation fails first, so that no process outlives the test.
+      onTestFinished(async () => {
+        await proc.stop('SIGKILL');
+      });
       expect((await fetchJson(`${proc.url}/healthz`)).status).toBe(200);
       expect((await fetchJson(`${proc.url}/readyz`)).body.status).toBe('ready');
       // A process just started may answer its first reads from PostgreSQL while its Redis connection

@@ -112,6 +112,7 @@ export async function startRedisCluster(options: { masters?: number } = {}): Pro
     kill: (node) => stopNode(node, 'SIGKILL'),
     async nodeOf(slot) {
       const redis = new Redis({ port: ports[0], host: '127.0.0.1' });
+      redis.on('error', () => {});
       try {
         const ranges = (await redis.call('CLUSTER', 'SLOTS')) as [number, number, [string, number]][];
         const owner = ranges.find(([from, to]) => from <= slot && slot <= to);
