@@ -95,7 +95,6 @@ export function redisKeys(prefix: string) {
   if (/[{}]/.test(prefix)) throw new Error(`the Redis prefix must not contain { or }: ${prefix}`);
   const instance = (board: string, periodKey: string) => `{${board}:${periodKey}}`;
   return {
-    prefix,
     ready: `${prefix}${REDIS_KEY.ready}`,
     layout: `${prefix}${REDIS_KEY.layout}`,
     rebuilding: `${prefix}${REDIS_KEY.rebuilding}`,

@@ -121,10 +121,11 @@ export async function perKeyPipelined(
   keys: readonly string[],
   command: (pipeline: ReturnType<Redis['pipeline']>, key: string) => void,
 ): Promise<unknown[]> {
-  if (isCluster(redis)) await refreshedSlots(redis);
+  const cluster = isCluster(redis) ? redis : undefined;
+  if (cluster) await refreshedSlots(cluster);
   const groups = new Map<string, number[]>();
   keys.forEach((key, i) => {
-    const node = isCluster(redis) ? (redis.slots[slotOf(key)]?.[0] ?? '?') : '';
+    const node = cluster ? (cluster.slots[slotOf(key)]?.[0] ?? '?') : '';
     const group = groups.get(node);
     if (group) group.push(i);
     else groups.set(node, [i]);

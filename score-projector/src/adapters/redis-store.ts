@@ -178,17 +178,13 @@ export function createRedisStore(redis: Redis, prefix: string) {
       for (const g of groupByBoardPeriod(write.totals)) {
         const lb = keys.leaderboard(g.board, g.periodKey);
         const lbu = keys.memberIndex(g.board, g.periodKey);
-        for (let c = 0; c < g.rows.length; c += TOTALS_PER_CALL) {
-          const args: (string | number)[] = [];
-          for (const t of g.rows.slice(c, c + TOTALS_PER_CALL))
-            args.push(toRedisMember(t.reachedAt, t.userId), t.version, t.rankScore);
+        for (const rows of chunks(g.rows)) {
+          const args = rows.flatMap((t) => [toRedisMember(t.reachedAt, t.userId), t.version, t.rankScore]);
           calls.push(redis.eval(APPLY_TOTALS_SCRIPT, 2, lb, lbu, ...args));
         }
       }
-      for (let c = 0; c < write.profiles.length; c += TOTALS_PER_CALL) {
-        const args: (string | number)[] = [];
-        for (const pr of write.profiles.slice(c, c + TOTALS_PER_CALL))
-          args.push(pr.userId, pr.version, profileValue(pr));
+      for (const rows of chunks(write.profiles)) {
+        const args = rows.flatMap((pr) => [pr.userId, pr.version, profileValue(pr)]);
         calls.push(redis.eval(APPLY_PROFILES_SCRIPT, 1, keys.profiles, ...args));
       }
       // Sent together (one node's calls leave in one write when pipelined), awaited together: the
@@ -293,7 +289,7 @@ export function createRedisStore(redis: Redis, prefix: string) {
 
     /** Marks the rebuilt projection complete, unless the lock was lost or a slot lost its data meanwhile. */
     async finishRebuild(token: string, epoch: string, offsets: ReadonlyMap<number, number>): Promise<boolean> {
-      if ((await redis.get(keys.rebuilding)) !== token) return false;
+      // The lock is checked by the script, atomically with setting `ready`.
       if (!(await markersHold(epoch))) return false;
       const args: (string | number)[] = [keys.changes, versionBase(), token, epoch, offsets.size];
       for (const [p, o] of offsets) args.push(p, o);
@@ -313,6 +309,11 @@ export function createRedisStore(redis: Redis, prefix: string) {
 }
 
 export type RedisStore = ReturnType<typeof createRedisStore>;
+
+/** Rows in script-sized slices. */
+function* chunks<T>(rows: readonly T[]): Iterable<readonly T[]> {
+  for (let c = 0; c < rows.length; c += TOTALS_PER_CALL) yield rows.slice(c, c + TOTALS_PER_CALL);
+}
 
 /** Each master's address and run_id (new at every restart), as one comparable string. */
 async function masterRunIds(cluster: Cluster): Promise<string> {

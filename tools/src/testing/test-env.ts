@@ -142,12 +142,6 @@ export function connectTestRedis(redisUrl = baseServiceUrls().redisUrl): Redis {
   return redis;
 }
 
-/** Whether the tests run on a Redis Cluster (REDIS_URL redis+cluster://). */
-export function onRedisCluster(redisUrl = baseServiceUrls().redisUrl): boolean {
-  const endpoint = parseRedisUrl(redisUrl);
-  return typeof endpoint !== 'string' && endpoint.cluster;
-}
-
 /** Deletes every key under a prefix, one key per command so that it works on a cluster too. */
 export async function deletePrefixedKeys(redis: Redis, prefix: string): Promise<void> {
   await unlinkMatching(redis, `${prefix}*`);
