@@ -127,11 +127,11 @@ export function createRedisSync(deps: {
         return finished;
       });
       if (!done)
-        health.rebuildFailed(); // flushed or interrupted meanwhile: go again
+        health.rebuildFailed(reason); // flushed or interrupted meanwhile: go again
       else metrics.redisRebuilds.inc({ reason });
       return done;
     } catch (error) {
-      health.rebuildFailed();
+      health.rebuildFailed(reason);
       await redis.releaseLock(token).catch(() => {});
       throw error;
     } finally {

@@ -1,6 +1,6 @@
 import { REDIS_LAYOUT, redisKeys } from '@rankstream/schemas';
 import { deleteRedisPrefix } from '@rankstream/tools/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { counterValue } from './metrics-scrape.js';
 import { createProjectorWorld, type ProjectorWorld, sleep } from './projector-world.js';
 import { randomStream } from './random-stream.js';
@@ -54,6 +54,7 @@ describe('Redis flushed while the projector runs', () => {
 
     // when a projector starts with no events arriving
     const again = await world.startProjector();
+    onTestFailed(() => console.log(`projector output:\n${again.output()}`));
 
     // then it notices and rebuilds
     await world.waitForProjection(20_000);

@@ -44,8 +44,11 @@ describe('Redis health', () => {
     expect(health.reasonToRebuild(reading(health, [10, 20], [10, 20]))).toBe('write_failed');
     health.rebuildStarted();
     expect(health.rebuildPending()).toBe(false);
-    health.rebuildFailed();
+    health.rebuildFailed('write_failed');
     expect(health.reasonToRebuild(reading(health, [10, 20], [10, 20]))).toBe('write_failed');
+    health.rebuildStarted();
+    health.rebuildFailed('behind');
+    expect(health.reasonToRebuild(reading(health, [10, 20], [10, 20]))).toBe('behind');
   });
 
   it('tells a quiet partition behind PostgreSQL (a crash after COMMIT) from one ahead of it (a replaced log)', () => {
@@ -77,6 +80,9 @@ describe('Redis health', () => {
     expect(health.needsWatermarkCheck(3)).toBe(true);
     expect(health.watermarkChecked(3, 35, 40)).toBe(true);
     expect(health.rebuildPending()).toBe(true);
+    expect(health.reasonToRebuild(reading(health, [10, 20], [10, 20]))).toBe('behind');
+    health.writeFailed();
+    expect(health.reasonToRebuild(reading(health, [10, 20], [10, 20]))).toBe('behind');
   });
 
   it('after a replaced log, asks for a discard and a rebuild from scratch until the discard is done', () => {

@@ -22,7 +22,8 @@ export interface RedisObservation {
  * reading, is left out of the comparison: its watermark may trail by that batch for good reason.
  */
 export function createRedisHealth() {
-  let lacksData = false;
+  /** Why Redis lacks committed data, until a rebuild has taken its snapshot. */
+  let lacking: 'write_failed' | 'behind' | undefined;
   let discardPending = false;
   const inFlight = new Map<number, number>();
   const started = new Map<number, number>();
@@ -44,19 +45,22 @@ export function createRedisHealth() {
     },
     /** A write to Redis failed: it lacks committed data. Returns true the first time (to log it). */
     writeFailed(): boolean {
-      const first = !lacksData;
-      lacksData = true;
+      const first = lacking === undefined;
+      lacking ??= 'write_failed';
       return first;
     },
     /** Whether this partition's watermark still needs its check since the last assignment. */
     needsWatermarkCheck(partition: number): boolean {
       return !verified.has(partition);
     },
-    /** The first batch after an assignment read the watermark: behind the checkpoint means a hole. */
+    /**
+     * The first batch after an assignment read the watermark: behind the checkpoint means a hole, the
+     * same one a periodic check would have called `behind`.
+     */
     watermarkChecked(partition: number, watermark: number, checkpoint: number): boolean {
       verified.add(partition);
       const behind = Math.max(watermark, 0) < checkpoint;
-      if (behind) lacksData = true;
+      if (behind) lacking ??= 'behind';
       return behind;
     },
     partitionsAssigned(): void {
@@ -64,7 +68,7 @@ export function createRedisHealth() {
     },
     /** True while Redis lacks committed data that only a rebuild will bring back. */
     rebuildPending(): boolean {
-      return lacksData;
+      return lacking !== undefined;
     },
     logRestarted(): void {
       discardPending = true;
@@ -81,7 +85,7 @@ export function createRedisHealth() {
     reasonToRebuild(o: RedisObservation): RebuildReason | undefined {
       if (discardPending) return 'ahead';
       if (!o.ready) return 'missing';
-      if (lacksData) return 'write_failed';
+      if (lacking) return lacking;
       const quiet = o.partitions.filter((p) => !inFlight.has(p) && o.startedBefore.get(p) === started.get(p));
       if (quiet.some((p) => (o.watermarks.get(p) ?? -1) > (o.checkpoints.get(p) ?? 0))) return 'ahead';
       if (quiet.some((p) => Math.max(o.watermarks.get(p) ?? 0, 0) < (o.checkpoints.get(p) ?? 0))) return 'behind';
@@ -89,11 +93,11 @@ export function createRedisHealth() {
     },
     /** A rebuild took its snapshot: failures from here on need another round. */
     rebuildStarted(): void {
-      lacksData = false;
+      lacking = undefined;
     },
-    /** A rebuild did not finish (flushed, interrupted, failed): go again. */
-    rebuildFailed(): void {
-      lacksData = true;
+    /** A rebuild did not finish (flushed, interrupted, failed): go again, for the same reason. */
+    rebuildFailed(reason: RebuildReason): void {
+      lacking ??= reason === 'behind' ? 'behind' : 'write_failed';
     },
   };
 }
