@@ -12,4 +12,5 @@ export * from './producer.js';
 export * from './rank-buckets.js';
 export * from './ranking.js';
 export * from './redis-layout.js';
+export * from './redis-lua.js';
 export * from './redis-slots.js';

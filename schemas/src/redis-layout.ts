@@ -36,6 +36,12 @@ export const REDIS_KEY = {
   leaderboard: 'lb:',
   /** hash per board instance, `lbu:{board:periodKey}`: userId → `<version>|<member>` (the member index). */
   memberIndex: 'lbu:',
+  /**
+   * hash per board instance, `lbm:{board:periodKey}`, only when the projector caps instances
+   * (REDIS_TOP_K): the bound of what the sorted set holds, the player count and the write guards
+   * (score-projector/src/adapters/redis-top-k.ts).
+   */
+  instanceMeta: 'lbm:',
   /** hash userId → the profile as profileValue() writes it. */
   profiles: '{p}profiles',
   /** string per cluster slot, `{tag}epoch`: the epoch of the projection the slot's data belongs to. */
@@ -50,6 +56,15 @@ export const REDIS_KEY = {
  * state under `{s}`, each board instance under `{board:periodKey}`, the profiles under `{p}`.
  */
 export const REDIS_LAYOUT = '3';
+
+/**
+ * The value of the layout key: the layout, and the cap when board instances are capped
+ * (`3:top=1000`). The projector rebuilds a Redis whose mark is not its own; readers accept any
+ * mark of the layout they read, since a capped instance says so itself (its meta hash).
+ */
+export function layoutMark(topK: number): string {
+  return topK > 0 ? `${REDIS_LAYOUT}:top=${topK}` : REDIS_LAYOUT;
+}
 
 /** What earlier layouts kept under other names; the rebuild from scratch deletes them. */
 export const EARLIER_LAYOUT_KEYS = ['ready', 'layout', 'wm', 'version', 'progress', 'boards', 'profiles'] as const;
@@ -105,13 +120,15 @@ export function redisKeys(prefix: string) {
     boards: `${prefix}${REDIS_KEY.boards}`,
     leaderboard: (board: string, periodKey: string) => `${prefix}${REDIS_KEY.leaderboard}${instance(board, periodKey)}`,
     memberIndex: (board: string, periodKey: string) => `${prefix}${REDIS_KEY.memberIndex}${instance(board, periodKey)}`,
+    instanceMeta: (board: string, periodKey: string) =>
+      `${prefix}${REDIS_KEY.instanceMeta}${instance(board, periodKey)}`,
     profiles: `${prefix}${REDIS_KEY.profiles}`,
     /** The epoch marker of one cluster slot. */
     epoch: (slot: number) => `${prefix}{${slotTags()[slot]}}${REDIS_KEY.epoch}`,
     /** The key prefix of one service's shared rate limit counters. */
     rateLimit: (service: string) => `${prefix}${REDIS_KEY.rateLimit}${service}`,
     /** The common start of every key of one kind, in this layout and earlier ones, for SCAN MATCH `${start}*`. */
-    startOf: (kind: 'leaderboard' | 'memberIndex' | 'layout1Profile') =>
+    startOf: (kind: 'leaderboard' | 'memberIndex' | 'instanceMeta' | 'layout1Profile') =>
       `${prefix}${kind === 'layout1Profile' ? LAYOUT1_PROFILE : REDIS_KEY[kind]}`,
   };
 }

@@ -13,6 +13,7 @@ import {
 import { type DeadLetter, type DecodedMessage, planBatch } from './domain/batch-plan.js';
 import {
   type BoardDefinition,
+  type InstanceCount,
   type PartitionTransaction,
   type ProjectionStore,
   TotalsConflictError,
@@ -90,6 +91,7 @@ interface Committed {
   nextOffset: number;
   fold: BatchFold;
   profiles: ProfileRow[];
+  counts: InstanceCount[];
   newBoards: BoardDefinition[];
   letters: DeadLetter[];
   redelivered: number;
@@ -246,7 +248,7 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
     const nextOffset = Math.max(checkpoint, batch.lastOffset + 1);
     if (logRestarted) logEnds.restart(partition);
     const logEnd = logEnds.latest(partition, batch.highWatermark);
-    const profiles = await tx.write({
+    const { profiles, counts } = await tx.write({
       totals: fold.totals,
       rankBuckets: rankBucketDeltas(fold.totals, current, batchOrders),
       profiles: fold.profiles,
@@ -262,6 +264,7 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
       nextOffset,
       fold,
       profiles,
+      counts,
       newBoards,
       letters,
       redelivered: batch.messages.filter((m) => m.offset < checkpoint).length,
@@ -311,6 +314,7 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
         profiles: result.profiles,
         boards: result.newBoards,
         watermarks,
+        batch: { partition, checkpoint: result.checkpoint, nextOffset: result.nextOffset, counts: result.counts },
       });
     } catch (error) {
       // PostgreSQL has committed and keeps advancing; Redis is rebuilt from it once reachable.

@@ -62,6 +62,12 @@ export const projectorEnv = {
    * twice; one past it counts again. `forever` keeps every eventId (memory grows with the log).
    */
   DEDUP_WINDOW: dedupWindow,
+  /**
+   * The best entries kept in Redis per board instance; ranks past them are read from PostgreSQL.
+   * 0 keeps every entry. Every projector of a deployment must use the same value: Redis is rebuilt
+   * when it changes.
+   */
+  REDIS_TOP_K: z.coerce.number().int().min(0).default(0),
   /** How often the heartbeat records log end offsets and caught-up times. */
   HEARTBEAT_INTERVAL_MS: positiveInt(1_000),
 };

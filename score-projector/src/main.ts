@@ -66,7 +66,7 @@ async function main(): Promise<void> {
   const registry = createMetricsRegistry('score-projector');
   const metrics = createProjectorMetrics(registry);
   const postgres = createPostgresStore(pool, config.EVENTS_TOPIC);
-  const redis = createRedisStore(redisClient, config.REDIS_PREFIX);
+  const redis = createRedisStore(redisClient, config.REDIS_PREFIX, config.REDIS_TOP_K);
   const codec = createEventCodec({ registryUrl: config.SCHEMA_REGISTRY_URL, topic: config.EVENTS_TOPIC });
 
   let consumer: ProjectorConsumer | undefined;

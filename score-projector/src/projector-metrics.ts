@@ -51,8 +51,13 @@ export function createProjectorMetrics(registry: Registry) {
     }),
     redisRebuilds: new Counter({
       name: 'rankstream_projector_redis_rebuilds_total',
-      help: 'Redis rebuilds from PostgreSQL, by reason (missing, behind, write_failed)',
+      help: 'Redis rebuilds from PostgreSQL, by reason (missing, behind, ahead, write_failed)',
       labelNames: ['reason'],
+      registers: [registry],
+    }),
+    redisRefills: new Counter({
+      name: 'rankstream_projector_redis_refills_total',
+      help: 'Capped board instances (REDIS_TOP_K) refilled from PostgreSQL after they shrank below K/2',
       registers: [registry],
     }),
     redisWriteFailures: new Counter({

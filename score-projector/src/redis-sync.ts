@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { type Logger, runEvery } from '@rankstream/schemas/runtime';
-import { boardJson, type RedisStore } from './adapters/redis-store.js';
+import { boardJson, type Instance, type RedisStore } from './adapters/redis-store.js';
 import type { RedisProjectionState } from './batch-processor.js';
-import type { BoardDefinition, ProjectionStore } from './domain/ports.js';
+import type { BoardDefinition, ProjectionStore, RebuildSnapshot } from './domain/ports.js';
 import { createRedisHealth, type RebuildReason, type RedisObservation } from './domain/redis-health.js';
 import type { ProjectorMetrics } from './projector-metrics.js';
 
@@ -34,6 +34,7 @@ export function createRedisSync(deps: {
   let loop: { stop(): Promise<void> } | undefined;
   let stopped = false;
   const mirroredBoards = new Map<string, string>();
+  let unfilled: Instance[] = [];
 
   const state: RedisProjectionState = {
     batchStarted: (partition) => health.batchStarted(partition),
@@ -109,14 +110,22 @@ export function createRedisSync(deps: {
       // From scratch when Redis was flushed or emptied, so nothing a partial flush left survives.
       if (reason === 'missing' || reason === 'ahead') await redis.clear();
       const epoch = await redis.startRebuild(token, Date.now());
+      // Capped instances are flagged before the snapshot is taken (redis-top-k.ts).
+      const flagged = redis.topK > 0 ? await redis.startFills(token, await postgres.instances(), 'take') : [];
       const done = await postgres.withRebuildSnapshot(async (snapshot) => {
         mirroredBoards.clear();
         await mirrorBoards(snapshot.boards);
         let totals = 0;
-        for await (const page of snapshot.totals(PAGE_SIZE)) {
-          if (lockLost || stopped) return false;
-          await redis.apply({ totals: page, profiles: [], boards: [], watermarks: new Map() });
-          totals += page.length;
+        if (redis.topK > 0) {
+          const filled = await fillCapped(token, flagged, snapshot, () => lockLost || stopped);
+          if (filled === undefined) return false;
+          totals = filled;
+        } else {
+          for await (const page of snapshot.totals(PAGE_SIZE)) {
+            if (lockLost || stopped) return false;
+            await redis.apply({ totals: page, profiles: [], boards: [], watermarks: new Map() });
+            totals += page.length;
+          }
         }
         for await (const page of snapshot.profiles(PAGE_SIZE)) {
           if (lockLost || stopped) return false;
@@ -139,10 +148,70 @@ export function createRedisSync(deps: {
     }
   }
 
+  /**
+   * Writes flagged capped instances from a snapshot: each one's best K and its counts per partition,
+   * versioned by the snapshot's offsets. Returns the entries written, or undefined if it had to stop.
+   */
+  async function fillCapped(
+    token: string,
+    instances: readonly Instance[],
+    snapshot: RebuildSnapshot,
+    interrupted: () => boolean,
+  ): Promise<number | undefined> {
+    const counts = new Map<string, { partition: number; offset: number; players: number }[]>();
+    for (const c of await snapshot.instanceCounts()) {
+      const id = JSON.stringify([c.board, c.periodKey]);
+      const entry = { partition: c.partition, offset: snapshot.offsets.get(c.partition) ?? 0, players: c.players };
+      counts.set(id, [...(counts.get(id) ?? []), entry]);
+    }
+    let written = 0;
+    let extended = Date.now();
+    for (const [i, instance] of instances.entries()) {
+      if (interrupted()) return undefined;
+      if (Date.now() - extended > redis.fillHoldsMs / 3) {
+        await redis.extendFills(token, instances.slice(i));
+        extended = Date.now();
+      }
+      const top = await snapshot.topTotals(instance.board, instance.periodKey, redis.topK);
+      const mine = counts.get(JSON.stringify([instance.board, instance.periodKey])) ?? [];
+      if (!(await redis.fill(token, instance, top, mine))) return undefined;
+      written += top.length;
+    }
+    return written;
+  }
+
+  /** Capped instances that shrank below K/2 (entries fell past the bound) get their best K back. */
+  async function refill(shrunk: readonly Instance[]): Promise<void> {
+    // A rebuild fills every instance anyway, and taking its flags would make it start over.
+    if (await redis.rebuildRunning()) return;
+    const token = randomUUID();
+    const instances = await redis.startFills(token, shrunk, 'keep');
+    if (instances.length === 0) return;
+    const filled = await postgres.withRebuildSnapshot((snapshot) =>
+      fillCapped(token, instances, snapshot, () => stopped),
+    );
+    if (filled === undefined) {
+      // Another rebuild took the flags over, or this one stopped: whoever holds them ends them.
+      logger.info({ instances: instances.length }, 'refill of capped instances interrupted');
+      return;
+    }
+    metrics.redisRefills.inc(instances.length);
+  }
+
   async function check(): Promise<void> {
     if (rebuilding) return;
     const reason = await reasonToRebuild();
     await mirrorBoards(await postgres.readBoards());
+    if (!reason && redis.topK > 0) {
+      const shrunk = [...unfilled, ...redis.takeShrunk()];
+      unfilled = [];
+      // A refill that failed left its flags behind: the next check fills those instances again.
+      if (shrunk.length > 0)
+        await refill(shrunk).catch((error) => {
+          unfilled = shrunk;
+          throw error;
+        });
+    }
     if (!reason) return;
     rebuilding = rebuild(reason)
       .then(() => undefined)

@@ -76,6 +76,8 @@ const LEFT_TO_DEFAULT = new Set([
   'PROJECTOR_TOTALS_CACHE_ENTRIES',
   'DEDUP_WINDOW',
   'HEARTBEAT_INTERVAL_MS',
+  // Off by default: a deployment sizes it to its boards (README, Redis memory).
+  'REDIS_TOP_K',
 ]);
 
 const scratch: string[] = [];

@@ -1,7 +1,7 @@
 import type { RankOrder } from '@rankstream/schemas';
 import type { Pool } from '@rankstream/schemas/runtime';
 import type pg from 'pg';
-import { type StoredTotal, totalKey } from '../domain/batch-fold.js';
+import { type StoredTotal, type TotalRow, totalKey } from '../domain/batch-fold.js';
 import { groupByBoardPeriod } from '../domain/board-period-groups.js';
 import {
   type BatchWrite,
@@ -91,7 +91,8 @@ const WRITE_BATCH = `WITH input AS (
     INSERT INTO period_counts (board, period_key, partition, players)
     SELECT board, period_key, $10, count(*) FROM inserted
     GROUP BY board, period_key ORDER BY board, period_key
-    ON CONFLICT (board, period_key, partition) DO UPDATE SET players = period_counts.players + excluded.players),
+    ON CONFLICT (board, period_key, partition) DO UPDATE SET players = period_counts.players + excluded.players
+    RETURNING board, period_key, players),
   buckets AS (
     INSERT INTO rank_buckets (board, period_key, bucket_start, partition, players)
     SELECT board, period_key, bucket_start, $10, players
@@ -135,7 +136,8 @@ const WRITE_BATCH = `WITH input AS (
     RETURNING o.partition)
   SELECT (SELECT count(*) FROM updated)::int AS updated, (SELECT count(*) FROM inserted)::int AS inserted,
     EXISTS (SELECT 1 FROM advanced WHERE partition = $10) AS advanced,
-    (SELECT array_agg(user_id) FROM profiled) AS profile_users, (SELECT array_agg(version) FROM profiled) AS profile_versions`;
+    (SELECT array_agg(user_id) FROM profiled) AS profile_users, (SELECT array_agg(version) FROM profiled) AS profile_versions,
+    (SELECT json_agg(json_build_array(board, period_key, players)) FROM counted) AS counts`;
 
 interface WriteBatchResult {
   updated: number;
@@ -143,6 +145,7 @@ interface WriteBatchResult {
   advanced: boolean;
   profile_users: string[] | null;
   profile_versions: number[] | null;
+  counts: [string, string, number][] | null;
 }
 
 function writeBatchParams(topic: string, partition: number, b: BatchWrite): unknown[] {
@@ -377,7 +380,10 @@ export function createPostgresStore(pool: Pool, topic: string): ProjectionStore 
         const versions = new Map<string, number>();
         const users = result.profile_users ?? [];
         for (let i = 0; i < users.length; i++) versions.set(users[i] as string, Number(result.profile_versions?.[i]));
-        return batch.profiles.map((r) => ({ ...r, version: versions.get(r.userId) ?? r.version }));
+        return {
+          profiles: batch.profiles.map((r) => ({ ...r, version: versions.get(r.userId) ?? r.version })),
+          counts: (result.counts ?? []).map(([board, periodKey, players]) => ({ board, periodKey, players })),
+        };
       },
     };
   }
@@ -447,6 +453,13 @@ export function createPostgresStore(pool: Pool, topic: string): ProjectionStore 
      * Reads everything Redis needs from one consistent snapshot (REPEATABLE READ): the offsets read
      * first describe exactly the totals streamed afterwards.
      */
+    async instances() {
+      const { rows } = await pool.query(
+        'SELECT DISTINCT board, period_key FROM period_counts WHERE players > 0 ORDER BY board, period_key',
+      );
+      return rows.map((r) => ({ board: r.board as string, periodKey: r.period_key as string }));
+    },
+
     withRebuildSnapshot<T>(work: (snapshot: RebuildSnapshot) => Promise<T>): Promise<T> {
       return inTransaction('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', async (client) => {
         const { rows: offsetRows } = await client.query<{ partition: number; next_offset: number }>(
@@ -461,19 +474,30 @@ export function createPostgresStore(pool: Pool, topic: string): ProjectionStore 
             keysetPages(
               client,
               pageSize,
-              `SELECT board, period_key, user_id, score, rank_score, reached_at, event_count, version FROM totals`,
+              `SELECT ${TOTAL_COLUMNS} FROM totals`,
               ['board', 'period_key', 'user_id'],
-              (r) => ({
-                board: r.board,
-                periodKey: r.period_key,
-                userId: r.user_id,
-                score: r.score,
-                rankScore: r.rank_score,
-                reachedAt: r.reached_at,
-                eventCount: r.event_count,
-                version: r.version,
-              }),
+              totalFromRow,
             ),
+          async instanceCounts() {
+            const { rows } = await client.query(
+              'SELECT board, period_key, partition, players FROM period_counts WHERE players > 0',
+            );
+            return rows.map((r) => ({
+              board: r.board,
+              periodKey: r.period_key,
+              partition: r.partition,
+              players: r.players,
+            }));
+          },
+          async topTotals(board, periodKey, limit) {
+            // The ranking order of schemas/src/ranking.ts, read along totals_rank_order.
+            const { rows } = await client.query(
+              `SELECT ${TOTAL_COLUMNS} FROM totals WHERE board = $1 AND period_key = $2
+               ORDER BY rank_score, reached_at, user_id LIMIT $3`,
+              [board, periodKey, limit],
+            );
+            return rows.map(totalFromRow);
+          },
           profiles: (pageSize) =>
             keysetPages(
               client,
@@ -497,6 +521,21 @@ export function createPostgresStore(pool: Pool, topic: string): ProjectionStore 
 }
 
 export type PostgresStore = ProjectionStore;
+
+const TOTAL_COLUMNS = 'board, period_key, user_id, score, rank_score, reached_at, event_count, version';
+
+function totalFromRow(r: any): TotalRow {
+  return {
+    board: r.board,
+    periodKey: r.period_key,
+    userId: r.user_id,
+    score: r.score,
+    rankScore: r.rank_score,
+    reachedAt: r.reached_at,
+    eventCount: r.event_count,
+    version: r.version,
+  };
+}
 
 /** Pages through a table in primary key order; keyset paging keeps each page an index range scan. */
 async function* keysetPages<T>(

@@ -1,16 +1,17 @@
 import {
   EARLIER_LAYOUT_KEYS,
   epochMarkers,
+  layoutMark,
   profileValue,
   REACHED_AT_DIGITS,
-  REDIS_LAYOUT,
   redisKeys,
   toRedisMember,
 } from '@rankstream/schemas';
 import { type Cluster, isCluster, perKeyPipelined, type Redis, unlinkMatching } from '@rankstream/schemas/runtime';
 import type { ProfileRow, TotalRow } from '../domain/batch-fold.js';
 import { groupByBoardPeriod } from '../domain/board-period-groups.js';
-import type { BoardDefinition } from '../domain/ports.js';
+import type { BoardDefinition, InstanceCount } from '../domain/ports.js';
+import { TOP_K_SCRIPTS } from './redis-top-k.js';
 
 /**
  * Every script names its keys in KEYS, and they share one hash tag (REDIS_KEY): on a Redis Cluster
@@ -107,13 +108,13 @@ return 1
 /**
  * Ends a rebuild only if its lock survived (a flush meanwhile deletes the lock, and the rebuild must
  * start over). KEYS = rebuilding, wm, ready, layout, version; ARGV = channel, base, token, epoch,
- * then the watermarks.
+ * layout mark, then the watermarks.
  */
 const FINISH_REBUILD_SCRIPT = `${BUMP_VERSION}
 if redis.call('GET', KEYS[1]) ~= ARGV[3] then return 0 end
-advance_watermarks(KEYS[2], 5)
+advance_watermarks(KEYS[2], 6)
 redis.call('SET', KEYS[3], ARGV[4])
-redis.call('SET', KEYS[4], '${REDIS_LAYOUT}')
+redis.call('SET', KEYS[4], ARGV[5])
 redis.call('DEL', KEYS[1])
 bump_version(KEYS[5], ARGV[1], ARGV[2])
 return 1
@@ -127,6 +128,9 @@ return 0
 /** Entries per script call: big enough to amortise the round trip, small enough not to block Redis long. */
 const TOTALS_PER_CALL = 2_000;
 
+/** Capped instances flagged per round trip when a rebuild starts. */
+const FILLS_PER_ROUND = 500;
+
 /** How long a full read of a cluster's epoch markers is trusted while no master changed. */
 const MARKERS_RECHECK_MS = 30_000;
 
@@ -136,7 +140,24 @@ export interface RedisWrite {
   boards: readonly BoardDefinition[];
   /** partition → next offset whose effects this write completes. */
   watermarks: ReadonlyMap<number, number>;
+  /**
+   * The batch this write comes from, and the player counts it changed: what capped instances need
+   * (redis-top-k.ts). Absent for a rebuild's pages.
+   */
+  batch?: { partition: number; checkpoint: number; nextOffset: number; counts: readonly InstanceCount[] };
 }
+
+/** A board instance: a board and one of its period keys. */
+export interface Instance {
+  board: string;
+  periodKey: string;
+}
+
+/** Capped instances (REDIS_TOP_K) refused users of a batch older than one already written. */
+export class LateWriteError extends Error {}
+
+/** How long a rebuild's flag on a capped instance holds unless the rebuild moves it on (extendFills). */
+const FILL_HOLDS_MS = 5 * 60_000;
 
 /** Below 2^48, so that a million bumps a second for a century stay exact JavaScript numbers. */
 function versionBase(): string {
@@ -147,9 +168,33 @@ export function boardJson(b: BoardDefinition): string {
   return JSON.stringify({ order: b.order, defaultOp: b.defaultOp, periods: b.periods, createdAt: b.createdAt });
 }
 
-export function createRedisStore(redis: Redis, prefix: string) {
+/**
+ * `topK`: REDIS_TOP_K, the entries kept per board instance; 0 keeps them all. `fillHoldsMs`: how long
+ * a rebuild's flag on a capped instance holds unless moved on (shorter in tests).
+ */
+export function createRedisStore(redis: Redis, prefix: string, topK = 0, fillHoldsMs = FILL_HOLDS_MS) {
   const keys = redisKeys(prefix);
+  const mark = layoutMark(topK);
+  const instanceKeys = (board: string, periodKey: string) =>
+    [
+      keys.leaderboard(board, periodKey),
+      keys.memberIndex(board, periodKey),
+      keys.instanceMeta(board, periodKey),
+    ] as const;
+  const totalsArgs = (rows: readonly TotalRow[]) =>
+    rows.flatMap((t) => [toRedisMember(t.reachedAt, t.userId), t.version, t.rankScore]);
   const markers = epochMarkers(keys, isCluster(redis));
+  /** One script call per instance, FILLS_PER_ROUND at a time; the replies in order. */
+  async function eachInstance<T extends Instance>(instances: readonly T[], call: (i: T) => Promise<unknown>) {
+    const replies: unknown[] = [];
+    for (let i = 0; i < instances.length; i += FILLS_PER_ROUND) {
+      replies.push(...(await Promise.all(instances.slice(i, i + FILLS_PER_ROUND).map(call))));
+    }
+    return replies;
+  }
+
+  /** Capped instances that hold fewer than K/2 entries of more players: to refill from PostgreSQL. */
+  const shrunk = new Map<string, Instance>();
   /** The masters (by run_id) and epoch whose markers were last all found in place, and when. */
   let verified: { masters: string; epoch: string; at: number } | undefined;
 
@@ -175,13 +220,27 @@ export function createRedisStore(redis: Redis, prefix: string) {
     /** Writes the values of a committed transaction; atomic per board instance, idempotent across calls. */
     async apply(write: RedisWrite): Promise<void> {
       const calls: Promise<unknown>[] = [];
+      const capped: Promise<unknown>[] = [];
+      const cappedInstances: Instance[] = [];
       for (const g of groupByBoardPeriod(write.totals)) {
-        const lb = keys.leaderboard(g.board, g.periodKey);
-        const lbu = keys.memberIndex(g.board, g.periodKey);
-        for (const rows of chunks(g.rows)) {
-          const args = rows.flatMap((t) => [toRedisMember(t.reachedAt, t.userId), t.version, t.rankScore]);
-          calls.push(redis.eval(APPLY_TOTALS_SCRIPT, 2, lb, lbu, ...args));
+        const [lb, lbu, meta] = instanceKeys(g.board, g.periodKey);
+        const { batch } = write;
+        if (topK > 0 && batch) {
+          // The counts go with the instance's first call; each call is versioned by the batch.
+          const counts = batch.counts.filter((c) => c.board === g.board && c.periodKey === g.periodKey);
+          let countArgs: (string | number)[] = [
+            counts.length,
+            ...counts.flatMap((c) => [batch.partition, batch.nextOffset, c.players]),
+          ];
+          for (const rows of chunks(g.rows)) {
+            const args = [topK, batch.partition, batch.checkpoint, ...countArgs, ...totalsArgs(rows)];
+            capped.push(redis.eval(TOP_K_SCRIPTS.apply, 3, lb, lbu, meta, ...args));
+            cappedInstances.push({ board: g.board, periodKey: g.periodKey });
+            countArgs = [0];
+          }
+          continue;
         }
+        for (const rows of chunks(g.rows)) calls.push(redis.eval(APPLY_TOTALS_SCRIPT, 2, lb, lbu, ...totalsArgs(rows)));
       }
       for (const rows of chunks(write.profiles)) {
         const args = rows.flatMap((pr) => [pr.userId, pr.version, profileValue(pr)]);
@@ -189,7 +248,15 @@ export function createRedisStore(redis: Redis, prefix: string) {
       }
       // Sent together (one node's calls leave in one write when pipelined), awaited together: the
       // state goes last, so a watermark never gets ahead of the data.
-      await Promise.all(calls);
+      const [replies] = await Promise.all([Promise.all(capped), Promise.all(calls)]);
+      let refused = 0;
+      for (const [i, reply] of replies.entries()) {
+        const [late, held, players, filling] = (reply as number[]).map(Number) as [number, number, number, number];
+        refused += late;
+        if (!filling && held * 2 < topK && players > held)
+          shrunk.set(JSON.stringify(cappedInstances[i]), cappedInstances[i]!);
+      }
+      if (refused > 0) throw new LateWriteError(`a late batch named ${refused} users Redis no longer holds`);
       if (write.watermarks.size + write.profiles.length + write.boards.length > 0) {
         await advance(write.boards, write.watermarks);
       }
@@ -218,7 +285,7 @@ export function createRedisStore(redis: Redis, prefix: string) {
     /** Complete, in this code's layout, and on a cluster every slot still holding this epoch's data. */
     async isReady(): Promise<boolean> {
       const [ready, layout] = await redis.mget(keys.ready, keys.layout);
-      if (typeof ready !== 'string' || layout !== REDIS_LAYOUT) return false;
+      if (typeof ready !== 'string' || layout !== mark) return false;
       if (!isCluster(redis)) return true;
       // Reading 16,384 markers costs ~0.1 s of CPU: done when a master is new or was restarted (its
       // run_id changed), and every MARKERS_RECHECK_MS for a node flushed or evicting in place.
@@ -271,9 +338,75 @@ export function createRedisStore(redis: Redis, prefix: string) {
       // UNLINK: the profiles hash holds a field per player, and Redis frees it in the background.
       await redis.unlink(keys.profiles);
       for (const earlier of EARLIER_LAYOUT_KEYS) await redis.unlink(`${prefix}${earlier}`);
-      for (const kind of ['memberIndex', 'leaderboard', 'layout1Profile'] as const) {
+      for (const kind of ['memberIndex', 'leaderboard', 'instanceMeta', 'layout1Profile'] as const) {
         await unlinkMatching(redis, `${keys.startOf(kind)}*`);
       }
+    },
+
+    /** The entries kept per board instance (REDIS_TOP_K); 0: all. */
+    topK,
+
+    /** The capped instances seen holding fewer than K/2 entries of more players since the last call. */
+    takeShrunk(): Instance[] {
+      const list = [...shrunk.values()];
+      shrunk.clear();
+      return list;
+    },
+
+    /**
+     * Empties and flags capped instances before a rebuild's snapshot is taken (redis-top-k.ts). A
+     * rebuild takes over other fills' flags; a refill (`keep`) leaves those instances out. Returns the
+     * instances flagged.
+     */
+    async startFills<T extends Instance>(
+      token: string,
+      instances: readonly T[],
+      others: 'take' | 'keep',
+    ): Promise<T[]> {
+      const flagged = await eachInstance(instances, (i) =>
+        redis.eval(TOP_K_SCRIPTS.startFill, 3, ...instanceKeys(i.board, i.periodKey), token, fillHoldsMs, others),
+      );
+      return instances.filter((_, i) => flagged[i] === 1);
+    },
+
+    /** Moves the deadline of fills still to be written on: a rebuild of many instances outlives one. */
+    async extendFills(token: string, instances: readonly Instance[]): Promise<void> {
+      await eachInstance(instances, (i) =>
+        redis.eval(TOP_K_SCRIPTS.extendFill, 3, ...instanceKeys(i.board, i.periodKey), token, fillHoldsMs),
+      );
+    },
+
+    /** How long a fill's flag holds unless moved on. */
+    fillHoldsMs,
+
+    /** Whether a rebuild holds the lock (a refill then waits: the rebuild fills every instance). */
+    async rebuildRunning(): Promise<boolean> {
+      return (await redis.exists(keys.rebuilding)) === 1;
+    },
+
+    /**
+     * Writes a capped instance's snapshot: its best K totals and its counts per partition (versioned
+     * by the snapshot's offsets), then ends the fill. False when the flag was lost (expired, flushed).
+     */
+    async fill(
+      token: string,
+      instance: Instance,
+      top: readonly TotalRow[],
+      counts: readonly { partition: number; offset: number; players: number }[],
+    ): Promise<boolean> {
+      const ids = instanceKeys(instance.board, instance.periodKey);
+      let countArgs: (string | number)[] = [
+        counts.length,
+        ...counts.flatMap((c) => [c.partition, c.offset, c.players]),
+      ];
+      for (const rows of top.length > 0 ? chunks(top) : [[]]) {
+        if ((await redis.eval(TOP_K_SCRIPTS.fill, 3, ...ids, token, ...countArgs, ...totalsArgs(rows))) !== 1)
+          return false;
+        countArgs = [0];
+      }
+      const last = top.length === topK ? top[top.length - 1] : undefined;
+      const bound = last ? [String(last.rankScore), toRedisMember(last.reachedAt, last.userId)] : ['', ''];
+      return (await redis.eval(TOP_K_SCRIPTS.finishFill, 3, ...ids, token, topK, ...bound)) === 1;
     },
 
     /**
@@ -291,7 +424,7 @@ export function createRedisStore(redis: Redis, prefix: string) {
     async finishRebuild(token: string, epoch: string, offsets: ReadonlyMap<number, number>): Promise<boolean> {
       // The lock is checked by the script, atomically with setting `ready`.
       if (!(await markersHold(epoch))) return false;
-      const args: (string | number)[] = [keys.changes, versionBase(), token, epoch, offsets.size];
+      const args: (string | number)[] = [keys.changes, versionBase(), token, epoch, mark, offsets.size];
       for (const [p, o] of offsets) args.push(p, o);
       const finished = await redis.eval(
         FINISH_REBUILD_SCRIPT,

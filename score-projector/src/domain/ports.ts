@@ -42,6 +42,20 @@ export interface BatchWrite {
   };
 }
 
+/** A board instance's players from one partition, as PostgreSQL counts them. */
+export interface InstanceCount {
+  board: string;
+  periodKey: string;
+  players: number;
+}
+
+export interface BatchWritten {
+  /** The profiles written, each with the version it was stored at. */
+  profiles: ProfileRow[];
+  /** This partition's new player count of every instance the batch added players to. */
+  counts: InstanceCount[];
+}
+
 /**
  * The work of one batch, inside one transaction that holds the partition's checkpoint row lock and
  * those of the ledger shards its events belong to.
@@ -63,7 +77,7 @@ export interface PartitionTransaction {
    * version is no longer the stored one. Returns the profiles as stored (each version above the one
    * it replaced: what Redis must get).
    */
-  write(batch: BatchWrite): Promise<ProfileRow[]>;
+  write(batch: BatchWrite): Promise<BatchWritten>;
 }
 
 /**
@@ -92,6 +106,10 @@ export interface RebuildSnapshot {
   boards: BoardDefinition[];
   /** Pages of totals in primary key order. */
   totals(pageSize: number): AsyncIterable<TotalRow[]>;
+  /** Every board instance's player count per partition. */
+  instanceCounts(): Promise<(InstanceCount & { partition: number })[]>;
+  /** An instance's best `limit` totals, in the ranking order. */
+  topTotals(board: string, periodKey: string, limit: number): Promise<TotalRow[]>;
   profiles(pageSize: number): AsyncIterable<ProfileRow[]>;
 }
 
@@ -111,4 +129,6 @@ export interface ProjectionStore {
   /** How far behind the log end this process's partitions are (events): the end of a backlog is a moment to tidy the tables for readers. */
   behind(events: number): Promise<void>;
   withRebuildSnapshot<T>(work: (snapshot: RebuildSnapshot) => Promise<T>): Promise<T>;
+  /** Every board instance that has players. */
+  instances(): Promise<{ board: string; periodKey: string }[]>;
 }

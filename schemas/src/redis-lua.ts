@@ -1,0 +1,28 @@
+/**
+ * Lua shared by the projector's and the query API's scripts: where an entry falls in a board
+ * instance's sorted set, by the ranking order of ranking.ts (rank score, then member bytes).
+ */
+export const LUA_RANK_POSITION = `
+-- Lua string comparison follows the server's LC_COLLATE; members must compare by bytes, as ZSETs do.
+local function bytes_le(a, b)
+  local n = math.min(#a, #b)
+  for i = 1, n do
+    local x, y = string.byte(a, i), string.byte(b, i)
+    if x ~= y then return x < y end
+  end
+  return #a <= #b
+end
+-- The number of entries of zset 'key' at or before (score, member), whether or not it is present:
+-- the equal-score run is binary-searched by rank, so this stays O(log^2 N) however many ties there are.
+local function position_after(key, s, m)
+  local now = redis.call('ZSCORE', key, m)
+  if now and tonumber(now) == tonumber(s) then return redis.call('ZRANK', key, m) + 1 end
+  local lo = redis.call('ZCOUNT', key, '-inf', '(' .. s)
+  local hi = redis.call('ZCOUNT', key, '-inf', s)
+  while lo < hi do
+    local mid = math.floor((lo + hi) / 2)
+    if bytes_le(redis.call('ZRANGE', key, mid, mid)[1], m) then lo = mid + 1 else hi = mid end
+  end
+  return lo
+end
+`;
