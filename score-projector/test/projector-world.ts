@@ -62,6 +62,16 @@ export async function createProjectorWorld(
   const groupId = `projector-${env.id}`;
   const running = new Set<ServiceProcess>();
 
+  /** Then: PostgreSQL totals, player counts, rank buckets and profiles equal the oracle (which is returned). */
+  async function expectPostgresEqualsOracle(windowSeconds: number | null = null) {
+    const expected = oracle(produced, windowSeconds);
+    expect(await postgresTotals(db)).toEqual(expected.totals);
+    expect(await postgresPeriodCounts(db)).toEqual(expectedPeriodCounts(expected.totals));
+    expect(await postgresRankBuckets(db)).toEqual(await recountedRankBuckets(db));
+    expect(await postgresProfiles(db)).toEqual(expected.profiles);
+    return expected;
+  }
+
   return {
     env,
     db,
@@ -121,13 +131,11 @@ export async function createProjectorWorld(
 
     waitForProjection: (timeoutMs?: number) => waitForProjection(env, { db, redis, admin }, timeoutMs),
 
+    expectPostgresEqualsOracle,
+
     /** Then: PostgreSQL totals, player counts and profiles, and Redis sorted sets, versions and profiles equal the oracle. */
     async expectProjectionEqualsOracle(windowSeconds: number | null = null): Promise<void> {
-      const expected = oracle(produced, windowSeconds);
-      expect(await postgresTotals(db)).toEqual(expected.totals);
-      expect(await postgresPeriodCounts(db)).toEqual(expectedPeriodCounts(expected.totals));
-      expect(await postgresRankBuckets(db)).toEqual(await recountedRankBuckets(db));
-      expect(await postgresProfiles(db)).toEqual(expected.profiles);
+      const expected = await expectPostgresEqualsOracle(windowSeconds);
       const boards = expectedBoards(expected.totals, orders, compareEntries);
       expect(await redisBoards(redis, env.redisPrefix, orders)).toEqual(boards);
       const versions = await redisVersions(redis, env.redisPrefix);

@@ -101,7 +101,7 @@ export type CurrentPeriodKeys = Record<Period, string>;
  */
 export type StoreRead<T> =
   | { served: true; value: T; state: StoreState }
-  | { served: false; reason: 'not_ready' | 'rebuilding' | 'board_missing' | 'stale_epoch' };
+  | { served: false; reason: 'not_ready' | 'rebuilding' | 'board_missing' | 'stale_epoch' | 'beyond_top_k' };
 
 export interface RankingReader {
   boards(): Promise<StoreRead<BoardSummary[]>>;

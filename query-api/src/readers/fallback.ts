@@ -11,7 +11,8 @@ export type FallbackReason =
   | 'not_ready'
   | 'rebuilding'
   | 'board_missing'
-  | 'stale_epoch';
+  | 'stale_epoch'
+  | 'beyond_top_k';
 
 export interface Served<T> {
   value: T;

@@ -87,10 +87,25 @@ export function scriptRunner(redis: Redis): RunScript {
   };
 }
 
-const STALE: StoreRead<never> = { served: false, reason: 'stale_epoch' };
+type InstanceUnserved = 'stale_epoch' | 'beyond_top_k' | 'rebuilding';
 
-/** The slot lost its data, or a rebuild began since the state was read: the held state is stale too. */
-class StaleSlot extends Error {}
+/**
+ * A board instance's script could not answer: its slot lost its data or a rebuild began since the
+ * state was read (`stale_epoch`), a rebuild is filling it (`rebuilding`), or the answer needs
+ * entries past the best K that a capped instance holds (`beyond_top_k`).
+ */
+class Unserved extends Error {
+  constructor(readonly reason: InstanceUnserved) {
+    super(reason);
+  }
+}
+
+const UNSERVED_STATUS: Record<string, InstanceUnserved> = { beyond: 'beyond_top_k', filling: 'rebuilding' };
+
+function unserved(error: unknown): StoreRead<never> {
+  if (error instanceof Unserved) return { served: false, reason: error.reason };
+  throw error;
+}
 
 export interface RedisReader extends RankingReader {
   /** The whole projection state, for the in-memory copy (ProjectionStateCache); undefined: Redis cannot serve. */
@@ -143,7 +158,7 @@ export function createRedisReader(redis: Redis, prefix: string, states?: Project
 
   function stale(): never {
     void states?.refresh();
-    throw new StaleSlot();
+    throw new Unserved('stale_epoch');
   }
 
   async function profilesOf(epoch: string, userIds: readonly string[]): Promise<(string | null)[]> {
@@ -162,7 +177,13 @@ export function createRedisReader(redis: Redis, prefix: string, states?: Project
     extra: readonly (string | number)[],
   ): Promise<{ total: number; fields: unknown[] }> {
     const lb = keys.leaderboard(board, periodKey);
-    const reply = await run(script, [lb, keys.memberIndex(board, periodKey), markers.of(lb)], [snap.epoch, ...extra]);
+    const reply = await run(
+      script,
+      [lb, keys.memberIndex(board, periodKey), markers.of(lb), keys.instanceMeta(board, periodKey)],
+      [snap.epoch, ...extra],
+    );
+    const status = UNSERVED_STATUS[String(reply[0])];
+    if (status) throw new Unserved(status);
     if (reply[0] !== 'ok') stale();
     const [, total, ...fields] = reply;
     return { total: Number(total), fields };
@@ -192,8 +213,7 @@ export function createRedisReader(redis: Redis, prefix: string, states?: Project
       const { total, fields } = await instanceRead(script, snap, board, periodKey, extra);
       return { served: true, value: await build(snap, def, total, fields), state: snap.state };
     } catch (error) {
-      if (error instanceof StaleSlot) return STALE;
-      throw error;
+      return unserved(error);
     }
   }
 
@@ -215,8 +235,7 @@ export function createRedisReader(redis: Redis, prefix: string, states?: Project
         );
         return { served: true, value: boards, state: snap.state };
       } catch (error) {
-        if (error instanceof StaleSlot) return STALE;
-        throw error;
+        return unserved(error);
       }
     },
 
@@ -301,8 +320,7 @@ export function createRedisReader(redis: Redis, prefix: string, states?: Project
           },
         };
       } catch (error) {
-        if (error instanceof StaleSlot) return STALE;
-        throw error;
+        return unserved(error);
       }
     },
 

@@ -1,4 +1,4 @@
-import { REDIS_LAYOUT } from '@rankstream/schemas';
+import { LUA_RANK_POSITION, REDIS_LAYOUT } from '@rankstream/schemas';
 
 /**
  * The read scripts. Each names its keys in KEYS, all in one Redis Cluster slot (REDIS_KEY's hash
@@ -13,11 +13,21 @@ import { REDIS_LAYOUT } from '@rankstream/schemas';
  * reads a window. Scores travel as strings so that no precision is lost. Replies are plain arrays,
  * not JSON: encoding and parsing them cost both sides more than the data.
  */
-/** KEYS = lb, lbu, epoch marker; ARGV[1] = the epoch the caller read the state at. Replies start { 'ok', players }. */
+/**
+ * KEYS = lb, lbu, epoch marker, meta; ARGV[1] = the epoch the caller read the state at. Replies start
+ * { 'ok', players }, or are { 'beyond' } when the answer needs entries a capped instance
+ * (REDIS_TOP_K, score-projector/src/adapters/redis-top-k.ts) does not hold: it holds the first
+ * 'held' entries of the ranking, and its meta hash counts the players.
+ */
 const BOARD_HEAD = `
 if redis.call('GET', KEYS[3]) ~= ARGV[1] then return { 'stale' } end
 local lb, lbu = KEYS[1], KEYS[2]
-local total = redis.call('ZCARD', lb)
+local held = redis.call('ZCARD', lb)
+local total = held
+local meta = redis.call('HMGET', KEYS[4], 'sum', 'fill')
+if meta[2] then return { 'filling' } end
+if meta[1] then total = math.max(held, tonumber(meta[1])) end
+local partial = held < total
 local function member_of(uid)
   local v = redis.call('HGET', lbu, uid)
   if not v then return nil end
@@ -44,7 +54,11 @@ export const SCRIPTS = {
     keys: 7,
     lua: `
 local flags = redis.call('MGET', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
-if not flags[1] or flags[4] ~= '${REDIS_LAYOUT}' then return { 'not_ready' } end
+-- A layout mark is the layout, alone or followed by ':' and the projector's settings (layoutMark()).
+local layout = flags[4] or ''
+if not flags[1] or (layout ~= '${REDIS_LAYOUT}' and string.sub(layout, 1, ${REDIS_LAYOUT.length + 1}) ~= '${REDIS_LAYOUT}:') then
+  return { 'not_ready' }
+end
 if flags[2] then return { 'rebuilding' } end
 local state = { redis.call('HGETALL', KEYS[5]), redis.call('HGETALL', KEYS[6]), redis.call('HGETALL', KEYS[7]) }
 return { 'ok', flags[3] or false, flags[1], state }
@@ -52,44 +66,23 @@ return { 'ok', flags[3] or false, flags[1], state }
   },
   /** ARGV[2] = 'offset' | 'after', [3] offset, [4] limit, [5] rankScore, [6] member. Reply: ..., rows. */
   rsTop: {
-    keys: 3,
+    keys: 4,
     lua: `${BOARD_HEAD}
--- Lua string comparison follows the server's LC_COLLATE; members must compare by bytes, as ZSETs do.
-local function bytes_le(a, b)
-  local n = math.min(#a, #b)
-  for i = 1, n do
-    local x, y = string.byte(a, i), string.byte(b, i)
-    if x ~= y then return x < y end
-  end
-  return #a <= #b
-end
--- The number of entries at or before (score, member) in the ranking, whether or not it is present:
--- the equal-score run is binary-searched by rank, so this stays O(log^2 N) however many ties there are.
-local function position_after(s, m)
-  local now = redis.call('ZSCORE', lb, m)
-  if now and tonumber(now) == tonumber(s) then return redis.call('ZRANK', lb, m) + 1 end
-  local lo = redis.call('ZCOUNT', lb, '-inf', '(' .. s)
-  local hi = redis.call('ZCOUNT', lb, '-inf', s)
-  while lo < hi do
-    local mid = math.floor((lo + hi) / 2)
-    local x = redis.call('ZRANGE', lb, mid, mid)[1]
-    if bytes_le(x, m) then lo = mid + 1 else hi = mid end
-  end
-  return lo
-end
+${LUA_RANK_POSITION}
 local limit = tonumber(ARGV[4])
 local start
-if ARGV[2] == 'offset' then start = tonumber(ARGV[3]) else start = position_after(ARGV[5], ARGV[6]) end
+if ARGV[2] == 'offset' then start = tonumber(ARGV[3]) else start = position_after(lb, ARGV[5], ARGV[6]) end
+if partial and start + limit > held then return { 'beyond' } end
 local r = {}
 if limit > 0 and start < total then r = rows(start, start + limit - 1) end
 return { 'ok', total, r }
 `,
   },
   /** Reply: { 'ok', players }. */
-  rsCount: { keys: 3, lua: `${BOARD_HEAD}\nreturn { 'ok', total }\n` },
+  rsCount: { keys: 4, lua: `${BOARD_HEAD}\nreturn { 'ok', total }\n` },
   /** ARGV[2] = userId. Reply: ..., the row or false. */
   rsUser: {
-    keys: 3,
+    keys: 4,
     lua: `${BOARD_HEAD}
 local m = member_of(ARGV[2])
 local row = false
@@ -97,29 +90,31 @@ if m then
   local r = redis.call('ZRANK', lb, m)
   if r then row = row_at(r, m) end
 end
+if not row and partial then return { 'beyond' } end
 return { 'ok', total, row }
 `,
   },
   /** ARGV[2] = userId, [3] radius. Reply: ..., whether the user is ranked (1 or 0), rows. */
   rsAround: {
-    keys: 3,
+    keys: 4,
     lua: `${BOARD_HEAD}
 local m = member_of(ARGV[2])
 local r = m and redis.call('ZRANK', lb, m)
-if not r then return { 'ok', total, 0, {} } end
 local radius = tonumber(ARGV[3])
+if partial and ((not r) or r + radius >= held) then return { 'beyond' } end
+if not r then return { 'ok', total, 0, {} } end
 return { 'ok', total, 1, rows(math.max(0, r - radius), r + radius) }
 `,
   },
   /** ARGV[2..] = userIds. Reply: ..., rows of the ranked ones. */
   rsRanks: {
-    keys: 3,
+    keys: 4,
     lua: `${BOARD_HEAD}
 local out = {}
 for i = 2, #ARGV do
   local m = member_of(ARGV[i])
   local r = m and redis.call('ZRANK', lb, m)
-  if r then out[#out + 1] = row_at(r, m) end
+  if r then out[#out + 1] = row_at(r, m) elseif partial then return { 'beyond' } end
 end
 return { 'ok', total, out }
 `,

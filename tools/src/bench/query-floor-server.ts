@@ -45,7 +45,7 @@ function read(url: string): Promise<unknown[]> | undefined {
   if (!m) return undefined;
   const [, board, limit, userId, radius] = m as unknown as [string, string, string?, string?, string?];
   const lb = keys.leaderboard(board, 'all');
-  const k = [lb, keys.memberIndex(board, 'all'), markers.of(lb)];
+  const k = [lb, keys.memberIndex(board, 'all'), markers.of(lb), keys.instanceMeta(board, 'all')];
   if (limit !== undefined) return withProfiles(rsTop(...k, epoch, 'offset', 0, Number(limit), 0, ''), 2);
   if (radius !== undefined) return withProfiles(rsAround(...k, epoch, userId!, Number(radius)), 3);
   return withProfiles(rsUser(...k, epoch, userId!), 2, true);
