@@ -121,6 +121,8 @@ export function createRedisReader(redis: Redis, prefix: string, states?: Project
   const run = scriptRunner(redis);
   const keys = redisKeys(prefix);
   const markers = epochMarkers(keys, isCluster(redis));
+  /** The profiles key for the board scripts to read from with their rows: on a standalone server only. */
+  const inlineProfiles = isCluster(redis) ? undefined : keys.profiles;
   const stateKeys = [
     keys.ready,
     keys.rebuilding,
@@ -179,7 +181,13 @@ export function createRedisReader(redis: Redis, prefix: string, states?: Project
     const lb = keys.leaderboard(board, periodKey);
     const reply = await run(
       script,
-      [lb, keys.memberIndex(board, periodKey), markers.of(lb), keys.instanceMeta(board, periodKey)],
+      [
+        lb,
+        keys.memberIndex(board, periodKey),
+        markers.of(lb),
+        keys.instanceMeta(board, periodKey),
+        inlineProfiles ?? lb,
+      ],
       [snap.epoch, ...extra],
     );
     const status = UNSERVED_STATUS[String(reply[0])];
@@ -189,11 +197,19 @@ export function createRedisReader(redis: Redis, prefix: string, states?: Project
     return { total: Number(total), fields };
   }
 
-  async function withRows(snap: StateSnapshot, def: BoardDef, raw: readonly ScriptRow[]): Promise<RankedRow[]> {
-    const profiles = await profilesOf(
-      snap.epoch,
-      raw.map((r) => fromRedisMember(r[1]).userId),
-    );
+  /** The rows with their profiles: those the script read with them (standalone), else read now. */
+  async function withRows(
+    snap: StateSnapshot,
+    def: BoardDef,
+    raw: readonly ScriptRow[],
+    inline: unknown,
+  ): Promise<RankedRow[]> {
+    const profiles = Array.isArray(inline)
+      ? (inline as (string | null)[])
+      : await profilesOf(
+          snap.epoch,
+          raw.map((r) => fromRedisMember(r[1]).userId),
+        );
     return raw.map((r, i) => toRow(def.order, r, profiles[i]));
   }
 
@@ -251,35 +267,41 @@ export function createRedisReader(redis: Redis, prefix: string, states?: Project
               // Rebuilt from the cursor's parts: a user who has moved since is still placed by position.
               toRedisMember(page.after.reachedAt, page.after.userId),
             ];
-      return boardRead('rsTop', board, periodKey, args, async (snap, def, total, [rows]) => ({
+      return boardRead('rsTop', board, periodKey, args, async (snap, def, total, [rows, profiles]) => ({
         def,
         total,
-        entries: await withRows(snap, def, list<ScriptRow>(rows)),
+        entries: await withRows(snap, def, list<ScriptRow>(rows), profiles),
       }));
     },
 
     user(board, periodKey, userId) {
-      return boardRead('rsUser', board, periodKey, [userId], async (snap, def, total, [row]) => ({
+      return boardRead('rsUser', board, periodKey, [userId], async (snap, def, total, [row, profiles]) => ({
         def,
         total,
-        entry: Array.isArray(row) ? (await withRows(snap, def, [row as ScriptRow]))[0]! : null,
+        entry: Array.isArray(row) ? (await withRows(snap, def, [row as ScriptRow], profiles))[0]! : null,
       }));
     },
 
     around(board, periodKey, userId, radius) {
-      return boardRead('rsAround', board, periodKey, [userId, radius], async (snap, def, total, [found, rows]) => ({
-        def,
-        total,
-        found: found === 1,
-        entries: await withRows(snap, def, list<ScriptRow>(rows)),
-      }));
+      return boardRead(
+        'rsAround',
+        board,
+        periodKey,
+        [userId, radius],
+        async (snap, def, total, [found, rows, profiles]) => ({
+          def,
+          total,
+          found: found === 1,
+          entries: await withRows(snap, def, list<ScriptRow>(rows), profiles),
+        }),
+      );
     },
 
     ranks(board, periodKey, userIds) {
-      return boardRead('rsRanks', board, periodKey, userIds, async (snap, def, total, [rows]) => ({
+      return boardRead('rsRanks', board, periodKey, userIds, async (snap, def, total, [rows, profiles]) => ({
         def,
         total,
-        entries: await withRows(snap, def, list<ScriptRow>(rows)),
+        entries: await withRows(snap, def, list<ScriptRow>(rows), profiles),
       }));
     },
 

@@ -1,4 +1,4 @@
-import { LUA_RANK_POSITION, REDIS_LAYOUT } from '@rankstream/schemas';
+import { LUA_RANK_POSITION, REACHED_AT_DIGITS, REDIS_LAYOUT } from '@rankstream/schemas';
 
 /**
  * The read scripts. Each names its keys in KEYS, all in one Redis Cluster slot (REDIS_KEY's hash
@@ -14,14 +14,26 @@ import { LUA_RANK_POSITION, REDIS_LAYOUT } from '@rankstream/schemas';
  * not JSON: encoding and parsing them cost both sides more than the data.
  */
 /**
- * KEYS = lb, lbu, epoch marker, meta; ARGV[1] = the epoch the caller read the state at. Replies start
- * { 'ok', players }, or are { 'beyond' } when the answer needs entries a capped instance
+ * KEYS = lb, lbu, epoch marker, meta, profiles; ARGV[1] = the epoch the caller read the state at.
+ * Replies start { 'ok', players }, or are { 'beyond' } when the answer needs entries a capped instance
  * (REDIS_TOP_K, score-projector/src/adapters/redis-top-k.ts) does not hold: it holds the first
  * 'held' entries of the ranking, and its meta hash counts the players.
+ *
+ * The scripts that return rows end their reply with the rows' profiles, read in the same call, when
+ * the profiles hash is on the same server: on a standalone server, whose one epoch marker (`ready`)
+ * covers both. On a cluster it lives in another slot: the caller passes lb again as KEYS[5], gets
+ * false, and reads the profiles with rsProfiles.
  */
 const BOARD_HEAD = `
 if redis.call('GET', KEYS[3]) ~= ARGV[1] then return { 'stale' } end
 local lb, lbu = KEYS[1], KEYS[2]
+local profiles_key = KEYS[5] ~= KEYS[1] and KEYS[5] or nil
+local function profiles_of(rows)
+  if not profiles_key or #rows == 0 then return false end
+  local users = {}
+  for i, row in ipairs(rows) do users[i] = string.sub(row[2], ${REACHED_AT_DIGITS + 2}) end
+  return redis.call('HMGET', profiles_key, unpack(users))
+end
 local held = redis.call('ZCARD', lb)
 local total = held
 local meta = redis.call('HMGET', KEYS[4], 'sum', 'fill')
@@ -66,7 +78,7 @@ return { 'ok', flags[3] or false, flags[1], state }
   },
   /** ARGV[2] = 'offset' | 'after', [3] offset, [4] limit, [5] rankScore, [6] member. Reply: ..., rows. */
   rsTop: {
-    keys: 4,
+    keys: 5,
     lua: `${BOARD_HEAD}
 ${LUA_RANK_POSITION}
 local limit = tonumber(ARGV[4])
@@ -75,14 +87,14 @@ if ARGV[2] == 'offset' then start = tonumber(ARGV[3]) else start = position_afte
 if partial and start + limit > held then return { 'beyond' } end
 local r = {}
 if limit > 0 and start < total then r = rows(start, start + limit - 1) end
-return { 'ok', total, r }
+return { 'ok', total, r, profiles_of(r) }
 `,
   },
   /** Reply: { 'ok', players }. */
-  rsCount: { keys: 4, lua: `${BOARD_HEAD}\nreturn { 'ok', total }\n` },
+  rsCount: { keys: 5, lua: `${BOARD_HEAD}\nreturn { 'ok', total }\n` },
   /** ARGV[2] = userId. Reply: ..., the row or false. */
   rsUser: {
-    keys: 4,
+    keys: 5,
     lua: `${BOARD_HEAD}
 local m = member_of(ARGV[2])
 local row = false
@@ -91,24 +103,25 @@ if m then
   if r then row = row_at(r, m) end
 end
 if not row and partial then return { 'beyond' } end
-return { 'ok', total, row }
+return { 'ok', total, row, row and profiles_of({ row }) }
 `,
   },
   /** ARGV[2] = userId, [3] radius. Reply: ..., whether the user is ranked (1 or 0), rows. */
   rsAround: {
-    keys: 4,
+    keys: 5,
     lua: `${BOARD_HEAD}
 local m = member_of(ARGV[2])
 local r = m and redis.call('ZRANK', lb, m)
 local radius = tonumber(ARGV[3])
 if partial and ((not r) or r + radius >= held) then return { 'beyond' } end
-if not r then return { 'ok', total, 0, {} } end
-return { 'ok', total, 1, rows(math.max(0, r - radius), r + radius) }
+if not r then return { 'ok', total, 0, {}, false } end
+local window = rows(math.max(0, r - radius), r + radius)
+return { 'ok', total, 1, window, profiles_of(window) }
 `,
   },
   /** ARGV[2..] = userIds. Reply: ..., rows of the ranked ones. */
   rsRanks: {
-    keys: 4,
+    keys: 5,
     lua: `${BOARD_HEAD}
 local out = {}
 for i = 2, #ARGV do
@@ -116,7 +129,7 @@ for i = 2, #ARGV do
   local r = m and redis.call('ZRANK', lb, m)
   if r then out[#out + 1] = row_at(r, m) elseif partial then return { 'beyond' } end
 end
-return { 'ok', total, out }
+return { 'ok', total, out, profiles_of(out) }
 `,
   },
   /** KEYS = profiles, epoch marker; ARGV[1] = epoch, [2..] = userIds. Reply: { 'ok', values } (profileValue() or false). */

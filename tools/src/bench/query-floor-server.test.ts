@@ -47,7 +47,7 @@ describe('the query floor server', () => {
   };
 
   it("passes the query API's own script replies through for top, rank and around-me", async () => {
-    // [status, players, ...the call's own fields, ['ok', profiles of the rows]]
+    // [status, players, ...the call's own fields, profiles of the rows (read by the same script)]
     const top = await get('/v1/boards/b/top?limit=2');
     expect(top.status).toBe(200);
     expect(top.body[1]).toBe(3);
@@ -55,12 +55,14 @@ describe('the query floor server', () => {
       [1, '-30'],
       [2, '-20'],
     ]);
-    expect(top.body[3]).toEqual(['ok', ['[1,"Ann",null,null]', null]]);
+    expect(top.body[3]).toEqual(['[1,"Ann",null,null]', null]);
     const rank = await get('/v1/boards/b/users/c');
     expect(rank.body[2]).toEqual([3, toRedisMember(3, 'c'), '-10']);
+    expect(rank.body[3]).toEqual([null]);
     const around = await get('/v1/boards/b/users/b/around?radius=1');
     expect(around.body[2]).toBe(1);
     expect(around.body[3].map((r: unknown[]) => r[0])).toEqual([1, 2, 3]);
+    expect(around.body[4]).toEqual(['[1,"Ann",null,null]', null, null]);
   });
 
   it('answers 404 to any other path', async () => {

@@ -1,13 +1,13 @@
 import { createServer } from 'node:http';
 import { SCRIPTS } from '@rankstream/query-api/redis-scripts';
-import { epochMarkers, fromRedisMember, redisKeys } from '@rankstream/schemas';
+import { epochMarkers, redisKeys } from '@rankstream/schemas';
 import { Redis } from 'ioredis';
 
 /**
  * The query bench's floor: the least a server can do to answer top-10, rank and around-me from
  * Redis the way the query API reads it. A plain node:http server, no framework, that runs the query
- * API's own Lua scripts (the board instance's script, then the profiles of the rows it found: the
- * same round trips and Redis work) and sends their replies as the JSON body. The projection's epoch
+ * API's own Lua script (the board instance's, which on a standalone server also reads the profiles
+ * of the rows it found: the same round trip and Redis work) and sends its reply as the JSON body. The projection's epoch
  * is read once at start, as the query API keeps its state in memory. No validation, no parsing or
  * shaping, no headers beyond Content-Type, no metrics, CORS, rate limit or circuit breaker: what the
  * query API adds on top is the gap between the two. Run as its own process
@@ -19,7 +19,6 @@ import { Redis } from 'ioredis';
 const PATH = /^\/v1\/boards\/([^/?]+)\/(?:top\?limit=(\d+)|users\/([^/?]+)(?:\/around\?radius=(\d+))?)$/;
 
 type Script = (...args: (string | number)[]) => Promise<unknown[]>;
-type Row = [number, string, string];
 
 const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { enableAutoPipelining: true });
 const keys = redisKeys(process.env.REDIS_PREFIX ?? 'rs:');
@@ -29,26 +28,18 @@ const script = (name: keyof typeof SCRIPTS) => (redis as unknown as Record<strin
 const rsTop = script('rsTop');
 const rsUser = script('rsUser');
 const rsAround = script('rsAround');
-const rsProfiles = script('rsProfiles');
 let epoch = '';
-
-async function withProfiles(reply: Promise<unknown[]>, rowsAt: number, single = false): Promise<unknown[]> {
-  const r = await reply;
-  const rows = (single ? [r[rowsAt]].filter(Array.isArray) : (r[rowsAt] as Row[])) as Row[];
-  if (rows.length === 0) return r;
-  const uids = rows.map((row) => fromRedisMember(row[1]).userId);
-  return [...r, await rsProfiles(keys.profiles, markers.of(keys.profiles), epoch, ...uids)];
-}
 
 function read(url: string): Promise<unknown[]> | undefined {
   const m = PATH.exec(url);
   if (!m) return undefined;
   const [, board, limit, userId, radius] = m as unknown as [string, string, string?, string?, string?];
   const lb = keys.leaderboard(board, 'all');
-  const k = [lb, keys.memberIndex(board, 'all'), markers.of(lb), keys.instanceMeta(board, 'all')];
-  if (limit !== undefined) return withProfiles(rsTop(...k, epoch, 'offset', 0, Number(limit), 0, ''), 2);
-  if (radius !== undefined) return withProfiles(rsAround(...k, epoch, userId!, Number(radius)), 3);
-  return withProfiles(rsUser(...k, epoch, userId!), 2, true);
+  // A standalone server: the board script reads the rows' profiles in the same call.
+  const k = [lb, keys.memberIndex(board, 'all'), markers.of(lb), keys.instanceMeta(board, 'all'), keys.profiles];
+  if (limit !== undefined) return rsTop(...k, epoch, 'offset', 0, Number(limit), 0, '');
+  if (radius !== undefined) return rsAround(...k, epoch, userId!, Number(radius));
+  return rsUser(...k, epoch, userId!);
 }
 
 createServer((req, res) => {
