@@ -346,8 +346,9 @@ export function createRedisReader(redis: Redis, prefix: string, states?: Project
       }
     },
 
+    /** The state from memory when held (the lag monitor and every stream poll ask for it). */
     async state() {
-      const snap = await fetchSnapshot();
+      const snap = await current();
       if ('served' in snap) return snap;
       return { served: true, value: snap.state, state: snap.state };
     },
