@@ -121,6 +121,25 @@ describe('a capped instance (K = 2)', () => {
     expect(await redis.hget(tkeys.instanceMeta('b', 'all'), 'bound')).toBe(`-40|${t - 1}:q`);
   });
 
+  it('keeps the flags of instances a long rebuild has yet to fill while it moves their deadline on', async () => {
+    const store = createRedisStore(redis, `${prefix}long:`, 2, 1_000);
+    const later = { board: 'b', periodKey: 'daily:2026-12-01' };
+    const late = (row: TotalRow) => ({ ...row, ...later });
+    // given a rebuild that flagged two instances, filled the first, and moved the second's deadline on
+    await store.startFills('t', [instance, later], 'take');
+    expect(await store.fill('t', instance, [total('a', 1, 1)], [])).toBe(true);
+    await new Promise((r) => setTimeout(r, 700));
+    await store.extendFills('t', [later]);
+    await new Promise((r) => setTimeout(r, 700));
+
+    // then the second is still its to fill, past the first deadline
+    expect(await store.fill('t', later, [late(total('a', 1, 1))], [])).toBe(true);
+    // and one it did not move on has expired
+    await store.startFills('u', [instance], 'take');
+    await new Promise((r) => setTimeout(r, 1_200));
+    expect(await store.fill('u', instance, [total('a', 1, 1)], [])).toBe(false);
+  });
+
   it('empties an instance whose fill outlived its deadline, and asks for a refill', async () => {
     const store = createRedisStore(redis, `${prefix}dead:`, 2, 200);
     const dkeys = redisKeys(`${prefix}dead:`);
