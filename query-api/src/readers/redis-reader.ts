@@ -346,9 +346,8 @@ export function createRedisReader(redis: Redis, prefix: string, states?: Project
       }
     },
 
-    /** The state from memory when held (the lag monitor and every stream poll ask for it). */
     async state() {
-      const snap = await current();
+      const snap = await fetchSnapshot();
       if ('served' in snap) return snap;
       return { served: true, value: snap.state, state: snap.state };
     },
