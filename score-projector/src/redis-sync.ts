@@ -135,10 +135,15 @@ export function createRedisSync(deps: {
         logger.info({ reason, totals, ms: Date.now() - started, finished }, 'Redis rebuild done');
         return finished;
       });
-      if (!done)
-        health.rebuildFailed(reason); // flushed or interrupted meanwhile: go again
-      else metrics.redisRebuilds.inc({ reason });
-      return done;
+      if (done) {
+        metrics.redisRebuilds.inc({ reason });
+        return true;
+      }
+      // Flushed or interrupted meanwhile: go again at the next check, which the lock, held until its
+      // TTL, would otherwise keep out for up to LOCK_TTL_MS.
+      health.rebuildFailed(reason);
+      await redis.releaseLock(token).catch(() => {});
+      return false;
     } catch (error) {
       health.rebuildFailed(reason);
       await redis.releaseLock(token).catch(() => {});
