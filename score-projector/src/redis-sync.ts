@@ -34,7 +34,7 @@ export function createRedisSync(deps: {
   let loop: { stop(): Promise<void> } | undefined;
   let stopped = false;
   const mirroredBoards = new Map<string, string>();
-  let unfilled: Instance[] = [];
+  let unfilled: { token: string; instances: Instance[] } | undefined;
 
   const state: RedisProjectionState = {
     batchStarted: (partition) => health.batchStarted(partition),
@@ -111,13 +111,14 @@ export function createRedisSync(deps: {
       if (reason === 'missing' || reason === 'ahead') await redis.clear();
       const epoch = await redis.startRebuild(token, Date.now());
       // Capped instances are flagged before the snapshot is taken (redis-top-k.ts).
+      const flaggedAt = Date.now();
       const flagged = redis.topK > 0 ? await redis.startFills(token, await postgres.instances(), 'take') : [];
       const done = await postgres.withRebuildSnapshot(async (snapshot) => {
         mirroredBoards.clear();
         await mirrorBoards(snapshot.boards);
         let totals = 0;
         if (redis.topK > 0) {
-          const filled = await fillCapped(token, flagged, snapshot, () => lockLost || stopped);
+          const filled = await fillCapped(token, flagged, flaggedAt, snapshot, () => lockLost || stopped);
           if (filled === undefined) return false;
           totals = filled;
         } else {
@@ -160,6 +161,7 @@ export function createRedisSync(deps: {
   async function fillCapped(
     token: string,
     instances: readonly Instance[],
+    flaggedAt: number,
     snapshot: RebuildSnapshot,
     interrupted: () => boolean,
   ): Promise<number | undefined> {
@@ -170,7 +172,7 @@ export function createRedisSync(deps: {
       counts.set(id, [...(counts.get(id) ?? []), entry]);
     }
     let written = 0;
-    let extended = Date.now();
+    let extended = flaggedAt;
     for (const [i, instance] of instances.entries()) {
       if (interrupted()) return undefined;
       if (Date.now() - extended > redis.fillHoldsMs / 3) {
@@ -179,21 +181,21 @@ export function createRedisSync(deps: {
       }
       const top = await snapshot.topTotals(instance.board, instance.periodKey, redis.topK);
       const mine = counts.get(JSON.stringify([instance.board, instance.periodKey])) ?? [];
-      if (!(await redis.fill(token, instance, top, mine))) return undefined;
+      if (!(await redis.fill(token, instance, top, mine, snapshot.offsets))) return undefined;
       written += top.length;
     }
     return written;
   }
 
   /** Capped instances that shrank below K/2 (entries fell past the bound) get their best K back. */
-  async function refill(shrunk: readonly Instance[]): Promise<void> {
+  async function refill(shrunk: readonly Instance[], token: string): Promise<void> {
     // A rebuild fills every instance anyway, and taking its flags would make it start over.
     if (await redis.rebuildRunning()) return;
-    const token = randomUUID();
+    const flaggedAt = Date.now();
     const instances = await redis.startFills(token, shrunk, 'keep');
     if (instances.length === 0) return;
     const filled = await postgres.withRebuildSnapshot((snapshot) =>
-      fillCapped(token, instances, snapshot, () => stopped),
+      fillCapped(token, instances, flaggedAt, snapshot, () => stopped),
     );
     if (filled === undefined) {
       // Another rebuild took the flags over, or this one stopped: whoever holds them ends them.
@@ -208,12 +210,20 @@ export function createRedisSync(deps: {
     const reason = await reasonToRebuild();
     await mirrorBoards(await postgres.readBoards());
     if (!reason && redis.topK > 0) {
-      const shrunk = [...unfilled, ...redis.takeShrunk()];
-      unfilled = [];
-      // A refill that failed left its flags behind: the next check fills those instances again.
+      // A refill that failed left its flags behind: the next check fills those instances again, with
+      // the same token (a new one would leave them to the flags' deadline).
+      const retry = unfilled;
+      unfilled = undefined;
+      if (retry)
+        await refill(retry.instances, retry.token).catch((error) => {
+          unfilled = retry;
+          throw error;
+        });
+      const shrunk = redis.takeShrunk();
+      const token = randomUUID();
       if (shrunk.length > 0)
-        await refill(shrunk).catch((error) => {
-          unfilled = shrunk;
+        await refill(shrunk, token).catch((error) => {
+          unfilled = { token, instances: shrunk };
           throw error;
         });
     }

@@ -88,7 +88,13 @@ describe('a capped instance (K = 2)', () => {
     await store.apply(batch(30, [total('x', 50, 31), total('y', 2, 32)], 6));
     expect(await held()).toEqual(['x', 'y']);
     const snapshot = [total('x', 45, 25), total('a', 40, 26)];
-    const done = await store.fill('t1', instance, snapshot, [{ partition: 0, offset: 28, players: 5 }]);
+    const done = await store.fill(
+      't1',
+      instance,
+      snapshot,
+      [{ partition: 0, offset: 28, players: 5 }],
+      new Map([[0, 28]]),
+    );
 
     // then x keeps its newer value, everything past the snapshot's second (a at 40) is cut, and
     // the count is the live batch's (newer than the snapshot's)
@@ -99,12 +105,16 @@ describe('a capped instance (K = 2)', () => {
     expect(await redis.zscore(lb, (await redis.zrange(lb, 0, 0))[0]!)).toBe('-50');
     expect(await redis.hget(keys.instanceMeta(instance.board, instance.periodKey), 'sum')).toBe('6');
 
+    // and a batch the snapshot covered (in flight when it was taken) adds no absent user, silently
+    await store.apply(batch(10, [total('z2', 99, 12)]));
+    expect(await held()).toEqual(['x', 'a']);
+
     // and a fill whose flag was taken over (another rebuild) cannot finish, while a refill leaves a
     // rebuild's flag alone
     expect(await store.startFills('t2', [instance], 'take')).toEqual([instance]);
-    expect(await store.fill('t1', instance, snapshot, [])).toBe(false);
+    expect(await store.fill('t1', instance, snapshot, [], new Map())).toBe(false);
     expect(await store.startFills('t3', [instance], 'keep')).toEqual([]);
-    expect(await store.fill('t2', instance, snapshot, [])).toBe(true);
+    expect(await store.fill('t2', instance, snapshot, [], new Map())).toBe(true);
   });
 
   it('cuts a fill at its K-th entry among equal scores, by reachedAt and then userId', async () => {
@@ -114,7 +124,7 @@ describe('a capped instance (K = 2)', () => {
     await store.startFills('t', [instance], 'take');
     // live: q ties with a but reached 40 earlier, p ties with a but later; the snapshot's best two: x, a
     await store.apply(batch(30, [total('q', 40, 31, t - 1), total('p', 40, 32, t + 1), total('pp', 40, 33, t)], 6));
-    expect(await store.fill('t', instance, [total('x', 50, 20, t), total('a', 40, 21, t)], [])).toBe(true);
+    expect(await store.fill('t', instance, [total('x', 50, 20, t), total('a', 40, 21, t)], [], new Map())).toBe(true);
     // x, q, a kept (a is the bound; pp, reached with a but after it by userId, and p go), then trimmed to two
     const kept = (await redis.zrange(tkeys.leaderboard('b', 'all'), 0, -1)).map((m) => fromRedisMember(m).userId);
     expect(kept).toEqual(['x', 'q']);
@@ -127,17 +137,17 @@ describe('a capped instance (K = 2)', () => {
     const late = (row: TotalRow) => ({ ...row, ...later });
     // given a rebuild that flagged two instances, filled the first, and moved the second's deadline on
     await store.startFills('t', [instance, later], 'take');
-    expect(await store.fill('t', instance, [total('a', 1, 1)], [])).toBe(true);
+    expect(await store.fill('t', instance, [total('a', 1, 1)], [], new Map())).toBe(true);
     await new Promise((r) => setTimeout(r, 700));
     await store.extendFills('t', [later]);
     await new Promise((r) => setTimeout(r, 700));
 
     // then the second is still its to fill, past the first deadline
-    expect(await store.fill('t', later, [late(total('a', 1, 1))], [])).toBe(true);
+    expect(await store.fill('t', later, [late(total('a', 1, 1))], [], new Map())).toBe(true);
     // and one it did not move on has expired
     await store.startFills('u', [instance], 'take');
     await new Promise((r) => setTimeout(r, 1_200));
-    expect(await store.fill('u', instance, [total('a', 1, 1)], [])).toBe(false);
+    expect(await store.fill('u', instance, [total('a', 1, 1)], [], new Map())).toBe(false);
   });
 
   it('empties an instance whose fill outlived its deadline, and asks for a refill', async () => {

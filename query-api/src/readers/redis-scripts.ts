@@ -36,8 +36,13 @@ local function profiles_of(rows)
 end
 local held = redis.call('ZCARD', lb)
 local total = held
-local meta = redis.call('HMGET', KEYS[4], 'sum', 'fill')
-if meta[2] then return { 'filling' } end
+local meta = redis.call('HMGET', KEYS[4], 'sum', 'fill', 'fillUntil')
+if meta[2] then
+  -- A fill past its deadline was abandoned: what the set holds is unknown until it is refilled.
+  local t = redis.call('TIME')
+  if tonumber(meta[3]) > tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) then return { 'filling' } end
+  return { 'beyond' }
+end
 if meta[1] then total = math.max(held, tonumber(meta[1])) end
 local partial = held < total
 local function member_of(uid)

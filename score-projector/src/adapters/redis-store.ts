@@ -233,7 +233,7 @@ export function createRedisStore(redis: Redis, prefix: string, topK = 0, fillHol
             ...counts.flatMap((c) => [batch.partition, batch.nextOffset, c.players]),
           ];
           for (const rows of chunks(g.rows)) {
-            const args = [topK, batch.partition, batch.checkpoint, ...countArgs, ...totalsArgs(rows)];
+            const args = [topK, batch.partition, batch.checkpoint, batch.nextOffset, ...countArgs, ...totalsArgs(rows)];
             capped.push(redis.eval(TOP_K_SCRIPTS.apply, 3, lb, lbu, meta, ...args));
             cappedInstances.push({ board: g.board, periodKey: g.periodKey });
             countArgs = [0];
@@ -393,6 +393,8 @@ export function createRedisStore(redis: Redis, prefix: string, topK = 0, fillHol
       instance: Instance,
       top: readonly TotalRow[],
       counts: readonly { partition: number; offset: number; players: number }[],
+      /** The snapshot's next offset per partition: live batches it covered add no absent user. */
+      offsets: ReadonlyMap<number, number>,
     ): Promise<boolean> {
       const ids = instanceKeys(instance.board, instance.periodKey);
       let countArgs: (string | number)[] = [
@@ -406,7 +408,8 @@ export function createRedisStore(redis: Redis, prefix: string, topK = 0, fillHol
       }
       const last = top.length === topK ? top[top.length - 1] : undefined;
       const bound = last ? [String(last.rankScore), toRedisMember(last.reachedAt, last.userId)] : ['', ''];
-      return (await redis.eval(TOP_K_SCRIPTS.finishFill, 3, ...ids, token, topK, ...bound)) === 1;
+      const covered = [offsets.size, ...[...offsets].flat()];
+      return (await redis.eval(TOP_K_SCRIPTS.finishFill, 3, ...ids, token, topK, ...bound, ...covered)) === 1;
     },
 
     /**

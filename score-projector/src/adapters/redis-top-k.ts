@@ -87,9 +87,10 @@ local function set_counts(i)
   end
   return i
 end
--- The rows (member, version, rank score) from ARGV[i] on. An absent user is added only if 'fresh'.
+-- The rows (member, version, rank score) from ARGV[i] on. An absent user is added ('add'), left out
+-- ('skip': the write is one a fill's snapshot already covered) or refused and counted ('refuse').
 -- Returns how many absent users were refused.
-local function apply_rows(i, keep_all, fresh)
+local function apply_rows(i, keep_all, absent)
   local bound = (not keep_all) and redis.call('HGET', meta, 'bound') or nil
   local refused = 0
   for j = i, #ARGV, 3 do
@@ -106,9 +107,9 @@ local function apply_rows(i, keep_all, fresh)
       else
         redis.call('ZREM', lb, m)
       end
-    elseif not fresh then
+    elseif absent ~= 'add' then
       write = false
-      refused = refused + 1
+      if absent == 'refuse' then refused = refused + 1 end
     end
     if write then
       if within(bound, rs, member) then
@@ -136,17 +137,23 @@ end
 
 export const TOP_K_SCRIPTS = {
   /**
-   * A live batch's values. ARGV = K, partition, the batch's checkpoint, counts (see set_counts), rows.
+   * A live batch's values. ARGV = K, partition, the batch's checkpoint and next offset, counts (see
+   * set_counts), rows. A batch the last fill's snapshot covered (its next offset at or before the
+   * snapshot's, `snap<p>`: one in flight then, or a zombie's after a rebuild cleared `pos`) adds no
+   * absent user: the snapshot had their values or newer.
    * Returns { absent users refused because the batch is older than one already written, entries
    * held, players, 1 while a fill is under way }.
    */
   apply: `${TOP_K_HEAD}
-local k, p, start = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
+local k, p, start, next_off = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local filling = end_dead_fill()
 local pos = tonumber(redis.call('HGET', meta, 'pos' .. p) or '-1')
 if start > pos then redis.call('HSET', meta, 'pos' .. p, start) end
-local i = set_counts(4)
-local refused = apply_rows(i, filling, start >= pos)
+local snap = tonumber(redis.call('HGET', meta, 'snap' .. p) or '-1')
+local absent = 'add'
+if next_off <= snap then absent = 'skip' elseif start < pos then absent = 'refuse' end
+local i = set_counts(5)
+local refused = apply_rows(i, filling, absent)
 if not filling then trim(k) end
 return { refused, redis.call('ZCARD', lb), tonumber(redis.call('HGET', meta, 'sum') or '0'), filling and 1 or 0 }
 `,
@@ -175,13 +182,14 @@ return 1
   fill: `${TOP_K_HEAD}
 local fill = redis.call('HMGET', meta, 'fill', 'fillUntil')
 if fill[1] ~= ARGV[1] or tonumber(fill[2]) <= now_ms() then return 0 end
-apply_rows(set_counts(2), true, true)
+apply_rows(set_counts(2), true, 'add')
 return 1
 `,
   /**
    * Ends a fill. ARGV = token, K, and the snapshot's K-th entry (rank score, member), or two empty
-   * strings when the snapshot held fewer than K: then every entry is known. Returns 0 when the fill
-   * is not (or no longer) its own.
+   * strings when the snapshot held fewer than K: then every entry is known; then the number of
+   * partitions and the snapshot's (partition, next offset) pairs. Returns 0 when the fill is not (or
+   * no longer) its own.
    */
   finishFill: `${TOP_K_HEAD}
 local fill = redis.call('HMGET', meta, 'fill', 'fillUntil')
@@ -191,6 +199,10 @@ if ARGV[3] == '' then
 else
   cut_after(ARGV[3], ARGV[4])
   redis.call('HSET', meta, 'bound', ARGV[3] .. '|' .. ARGV[4])
+end
+for j = 6, 5 + 2 * tonumber(ARGV[5]), 2 do
+  local cur = tonumber(redis.call('HGET', meta, 'snap' .. ARGV[j]) or '-1')
+  if tonumber(ARGV[j + 1]) > cur then redis.call('HSET', meta, 'snap' .. ARGV[j], ARGV[j + 1]) end
 end
 redis.call('HDEL', meta, 'fill', 'fillUntil')
 trim(tonumber(ARGV[2]))
