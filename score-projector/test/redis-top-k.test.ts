@@ -68,8 +68,13 @@ describe('board instances capped at their best K entries in Redis (REDIS_TOP_K)'
         instance.slice(0, instance.indexOf(':')),
         instance.slice(instance.indexOf(':') + 1),
       ];
-      const sum = await world.redis.hget(redisKeys(world.env.redisPrefix).instanceMeta(board, periodKey), 'sum');
+      const [sum, fill] = await world.redis.hmget(
+        redisKeys(world.env.redisPrefix).instanceMeta(board, periodKey),
+        'sum',
+        'fill',
+      );
       expect(Number(sum)).toBe(all.length);
+      expect(fill, `${instance} is being refilled`).toBeNull();
       held.set(instance, list.length);
     }
     return held;
@@ -136,6 +141,17 @@ describe('board instances capped at their best K entries in Redis (REDIS_TOP_K)'
   });
 
   it('answers ranks K and K+1, pages across K and neighbours past it from PostgreSQL, byte-identical', async () => {
+    onTestFailed(async () => {
+      const metrics = await (await fetch(`${capped.url}/metrics`)).text();
+      console.log(
+        metrics
+          .split('\n')
+          .filter((l) => l.startsWith('query_fallbacks_total'))
+          .join('\n'),
+      );
+    });
+    // Shrunk instances the last batches reported are refilled within a check interval or two.
+    await sleep(1_500);
     await untilRedisServes('/v1/boards/global/top?limit=1');
     const want = expected();
     const held = await expectCappedRedis('settled');
