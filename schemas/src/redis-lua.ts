@@ -1,6 +1,14 @@
+/** Lua shared by the projector's and the query API's scripts: the server's clock in milliseconds. */
+export const LUA_NOW_MS = `
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+`;
+
 /**
- * Lua shared by the projector's and the query API's scripts: where an entry falls in a board
- * instance's sorted set, by the ranking order of ranking.ts (rank score, then member bytes).
+ * Where an entry falls in a board instance's sorted set, by the ranking order of ranking.ts (rank
+ * score, then member bytes).
  */
 export const LUA_RANK_POSITION = `
 -- Lua string comparison follows the server's LC_COLLATE; members must compare by bytes, as ZSETs do.

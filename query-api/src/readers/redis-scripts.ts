@@ -1,4 +1,4 @@
-import { LUA_RANK_POSITION, REACHED_AT_DIGITS, REDIS_LAYOUT } from '@rankstream/schemas';
+import { LUA_NOW_MS, LUA_RANK_POSITION, REACHED_AT_DIGITS, REDIS_LAYOUT } from '@rankstream/schemas';
 
 /**
  * The read scripts. Each names its keys in KEYS, all in one Redis Cluster slot (REDIS_KEY's hash
@@ -24,7 +24,7 @@ import { LUA_RANK_POSITION, REACHED_AT_DIGITS, REDIS_LAYOUT } from '@rankstream/
  * covers both. On a cluster it lives in another slot: the caller passes lb again as KEYS[5], gets
  * false, and reads the profiles with rsProfiles.
  */
-const BOARD_HEAD = `
+const BOARD_HEAD = `${LUA_NOW_MS}
 if redis.call('GET', KEYS[3]) ~= ARGV[1] then return { 'stale' } end
 local lb, lbu = KEYS[1], KEYS[2]
 local profiles_key = KEYS[5] ~= KEYS[1] and KEYS[5] or nil
@@ -39,8 +39,7 @@ local total = held
 local meta = redis.call('HMGET', KEYS[4], 'sum', 'fill', 'fillUntil')
 if meta[2] then
   -- A fill past its deadline was abandoned: what the set holds is unknown until it is refilled.
-  local t = redis.call('TIME')
-  if tonumber(meta[3]) > tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) then return { 'filling' } end
+  if tonumber(meta[3]) > now_ms() then return { 'filling' } end
   return { 'beyond' }
 end
 if meta[1] then total = math.max(held, tonumber(meta[1])) end

@@ -128,9 +128,6 @@ return 0
 /** Entries per script call: big enough to amortise the round trip, small enough not to block Redis long. */
 const TOTALS_PER_CALL = 2_000;
 
-/** Capped instances flagged per round trip when a rebuild starts. */
-const FILLS_PER_ROUND = 500;
-
 /** How long a full read of a cluster's epoch markers is trusted while no master changed. */
 const MARKERS_RECHECK_MS = 30_000;
 
@@ -184,13 +181,19 @@ export function createRedisStore(redis: Redis, prefix: string, topK = 0, fillHol
   const totalsArgs = (rows: readonly TotalRow[]) =>
     rows.flatMap((t) => [toRedisMember(t.reachedAt, t.userId), t.version, t.rankScore]);
   const markers = epochMarkers(keys, isCluster(redis));
-  /** One script call per instance, FILLS_PER_ROUND at a time; the replies in order. */
-  async function eachInstance<T extends Instance>(instances: readonly T[], call: (i: T) => Promise<unknown>) {
-    const replies: unknown[] = [];
-    for (let i = 0; i < instances.length; i += FILLS_PER_ROUND) {
-      replies.push(...(await Promise.all(instances.slice(i, i + FILLS_PER_ROUND).map(call))));
-    }
-    return replies;
+  /** One script call per instance (its three keys, then `args`), pipelined per node: each one's reply. */
+  async function eachInstance(
+    instances: readonly Instance[],
+    script: string,
+    args: readonly (string | number)[],
+  ): Promise<Map<string, unknown>> {
+    const byMeta = new Map(instances.map((i) => [keys.instanceMeta(i.board, i.periodKey), i]));
+    const metas = [...byMeta.keys()];
+    const replies = await perKeyPipelined(redis, metas, (p, meta) => {
+      const i = byMeta.get(meta) as Instance;
+      p.eval(script, 3, ...instanceKeys(i.board, i.periodKey), ...args);
+    });
+    return new Map(metas.map((meta, n) => [meta, replies[n]]));
   }
 
   /** Capped instances that hold fewer than K/2 entries of more players: to refill from PostgreSQL. */
@@ -363,17 +366,13 @@ export function createRedisStore(redis: Redis, prefix: string, topK = 0, fillHol
       instances: readonly T[],
       others: 'take' | 'keep',
     ): Promise<T[]> {
-      const flagged = await eachInstance(instances, (i) =>
-        redis.eval(TOP_K_SCRIPTS.startFill, 3, ...instanceKeys(i.board, i.periodKey), token, fillHoldsMs, others),
-      );
-      return instances.filter((_, i) => flagged[i] === 1);
+      const flagged = await eachInstance(instances, TOP_K_SCRIPTS.startFill, [token, fillHoldsMs, others]);
+      return instances.filter((i) => flagged.get(keys.instanceMeta(i.board, i.periodKey)) === 1);
     },
 
     /** Moves the deadline of fills still to be written on: a rebuild of many instances outlives one. */
     async extendFills(token: string, instances: readonly Instance[]): Promise<void> {
-      await eachInstance(instances, (i) =>
-        redis.eval(TOP_K_SCRIPTS.extendFill, 3, ...instanceKeys(i.board, i.periodKey), token, fillHoldsMs),
-      );
+      await eachInstance(instances, TOP_K_SCRIPTS.extendFill, [token, fillHoldsMs]);
     },
 
     /** How long a fill's flag holds unless moved on. */

@@ -1,4 +1,4 @@
-import { LUA_RANK_POSITION, REACHED_AT_DIGITS } from '@rankstream/schemas';
+import { LUA_NOW_MS, LUA_RANK_POSITION, REACHED_AT_DIGITS } from '@rankstream/schemas';
 
 /**
  * The scripts of a capped board instance (REDIS_TOP_K): Redis keeps its best K entries and nothing
@@ -39,10 +39,7 @@ local function split(v)
   local bar = string.find(v, '|', 1, true)
   return string.sub(v, 1, bar - 1), string.sub(v, bar + 1)
 end
-local function now_ms()
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
+${LUA_NOW_MS}
 local function user_of(member) return string.sub(member, ${REACHED_AT_DIGITS + 2}) end
 -- Whether (score, member) ranks at or before the bound (true when there is none; false for 'none').
 local function within(bound, score, member)
