@@ -135,7 +135,10 @@ describe('board instances capped at their best K entries in Redis (REDIS_TOP_K)'
     await world.waitForProjection();
 
     // then the rebuild ran beside the live batches, and every instance is again a true start of its ranking
-    expect(await counterValue(projector.url, 'rankstream_projector_redis_rebuilds_total')).toBeGreaterThan(before);
+    // (Redis is marked ready a round trip before the counter moves)
+    await expect
+      .poll(() => counterValue(projector.url, 'rankstream_projector_redis_rebuilds_total'), { timeout: 10_000 })
+      .toBeGreaterThan(before);
     await expectCappedRedis('settled');
     await world.expectPostgresEqualsOracle();
   });
