@@ -2,10 +2,12 @@ import { swaggerUI } from '@hono/swagger-ui';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { installErrorHandling, methodNotAllowed, mountHealth, mountMetrics } from '@rankstream/schemas/runtime';
 import type { AppDeps } from './deps.js';
+import { createFeedHub, type FeedHub } from './live/feed-hub.js';
 import { corsHeaders } from './middleware/cors-headers.js';
 import { createRateLimiter, rateLimit } from './middleware/rate-limit.js';
 import { requestMetrics } from './middleware/request-metrics.js';
 import { boardRoutes } from './routes/board-routes.js';
+import { socketRoutes } from './routes/socket-routes.js';
 import { streamRoutes } from './routes/stream-routes.js';
 import { userRoutes } from './routes/user-routes.js';
 
@@ -18,6 +20,8 @@ const V1_PATHS = [
   '/v1/boards/:board/users/:userId/stream',
   '/v1/boards/:board/ranks',
   '/v1/boards/:board/stream',
+  '/v1/boards/:board/ws',
+  '/v1/boards/:board/users/:userId/ws',
   '/v1/users/:userId',
 ];
 
@@ -40,7 +44,9 @@ export function createApp(deps: AppDeps) {
   app.use('/v1/*', rateLimit(limiter, perSecond, deps.clientAddress));
 
   // Streams first: /{board}/users/{userId}/stream must not be taken for a user named "stream".
-  app.route('/v1/boards', streamRoutes(deps));
+  const hub = deps.feeds ?? feedHubOf(deps);
+  app.route('/v1/boards', streamRoutes(deps, hub));
+  if (deps.upgradeWebSocket) app.route('/v1/boards', socketRoutes(deps, hub, deps.upgradeWebSocket));
   app.route('/v1/boards', boardRoutes(deps));
   app.route('/v1/users', userRoutes(deps));
   for (const path of V1_PATHS) app.on(['POST', 'PUT', 'PATCH', 'DELETE'], path, methodNotAllowed(['GET']));
@@ -60,4 +66,17 @@ export function createApp(deps: AppDeps) {
   mountHealth(app, deps.readiness);
   mountMetrics(app, deps.registry, deps.metricsText);
   return app;
+}
+
+/** The live feeds' publishers, as the app's config and reader define them. */
+export function feedHubOf(deps: AppDeps): FeedHub {
+  return createFeedHub({
+    readState: () => deps.reader.read((r) => r.state()),
+    now: deps.now,
+    logger: deps.logger,
+    pollMs: deps.config.STREAM_POLL_MS,
+    minIntervalMs: deps.config.STREAM_MIN_INTERVAL_MS,
+    heartbeatMs: deps.config.STREAM_HEARTBEAT_MS,
+    onFeeds: (open) => deps.metrics.feeds.set(open),
+  });
 }

@@ -1,9 +1,11 @@
 import type { Logger, ReadinessCheck, Registry } from '@rankstream/schemas/runtime';
 import type { Context } from 'hono';
+import type { UpgradeWebSocket } from 'hono/ws';
 import type { LRUCache } from 'lru-cache';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { QueryConfig } from './config.js';
 import type { RankingReader, StoreRead } from './domain/read-model.js';
+import type { FeedHub } from './live/feed-hub.js';
 import type { QueryMetrics } from './query-metrics.js';
 import type { Served } from './readers/fallback.js';
 import type { ProjectionStateCache } from './readers/projection-state.js';
@@ -52,6 +54,10 @@ export interface AppDeps {
   states?: Pick<ProjectionStateCache, 'snapshot' | 'nextChange'>;
   /** Top pages answered per state version (QUERY_CACHE_ENTRIES); left out, every read goes to a store. */
   answerCache?: AnswerCache;
+  /** The live feeds' publishers (feedHubOf); left out, the app makes its own. */
+  feeds?: FeedHub;
+  /** The WebSocket upgrade of the server the app runs on; left out, the /ws paths are not served. */
+  upgradeWebSocket?: UpgradeWebSocket;
   now: () => number;
   sleep: (ms: number) => Promise<void>;
 }

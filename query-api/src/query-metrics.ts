@@ -6,6 +6,8 @@ export interface QueryMetrics {
   fallbacks: Counter<'reason'>;
   breakerState: Gauge;
   streams: Gauge<'kind'>;
+  sockets: Gauge<'kind'>;
+  feeds: Gauge;
   consistencyWaits: Counter<'outcome'>;
   answerCache: Counter<'outcome'>;
 }
@@ -41,6 +43,17 @@ export function createQueryMetrics(registry: Registry): QueryMetrics {
       name: 'query_sse_streams',
       help: 'Open Server-Sent Events streams',
       labelNames: ['kind'],
+      registers,
+    }),
+    sockets: new Gauge({
+      name: 'query_websockets',
+      help: 'Open WebSocket feeds',
+      labelNames: ['kind'],
+      registers,
+    }),
+    feeds: new Gauge({
+      name: 'query_live_feeds',
+      help: 'Distinct live feeds (one publisher each, shared by its SSE and WebSocket subscribers)',
       registers,
     }),
     consistencyWaits: new Counter({

@@ -102,7 +102,13 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export function listen(app: Hono<any>, port: number, host = '0.0.0.0'): Promise<RunningServer> {
+/** `onServer` gets the Node server before it listens (to take WebSocket upgrades, for one). */
+export function listen(
+  app: Hono<any>,
+  port: number,
+  host = '0.0.0.0',
+  onServer?: (server: ServerType) => void,
+): Promise<RunningServer> {
   return new Promise((resolve) => {
     // The adapter's own clean-up of unread bodies stalls on a partly read one and drops the connection
     // after 500 ms, though it answered keep-alive; settleUnreadBody does it instead, for every service.
@@ -119,5 +125,6 @@ export function listen(app: Hono<any>, port: number, host = '0.0.0.0'): Promise<
     });
     // Prepended: an answer can be written before the adapter's own listener returns.
     server.prependListener('request', settleUnreadBody);
+    onServer?.(server);
   });
 }

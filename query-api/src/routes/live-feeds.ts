@@ -1,0 +1,69 @@
+import type { PeriodName } from '@rankstream/schemas';
+import type { AppDeps } from '../deps.js';
+import { type Scope, shapeTop, shapeUserStream } from '../domain/answers.js';
+import type { StoreName, StoreState } from '../domain/read-model.js';
+import type { FeedSpec } from '../live/feed-hub.js';
+import { checkBoard, requestScope } from './board-routes.js';
+
+interface PeriodChoice {
+  period: PeriodName;
+  at?: string | undefined;
+}
+
+/** A feed and its first answer, read to refuse an unknown board or period before subscribing. */
+export interface OpenedFeed {
+  spec: FeedSpec;
+  first: { servedBy: StoreName; state: StoreState };
+}
+
+/** `top` events: the board's top `limit` of the period chosen, as GET .../top answers it. */
+export async function topFeed(deps: AppDeps, board: string, q: PeriodChoice & { limit: number }): Promise<OpenedFeed> {
+  const readTop = async (scope: Scope) => {
+    const read = await deps.reader.read((r) => r.top(board, scope.periodKey, { offset: 0, limit: q.limit }));
+    const body = read.value ? JSON.stringify(shapeTop(scope, checkBoard(scope, read.value))) : undefined;
+    return { body, servedBy: read.servedBy, state: read.state };
+  };
+  return opened(
+    {
+      key: JSON.stringify(['top', board, q.period, q.at ?? null, q.limit]),
+      event: 'top',
+      scopeNow: () => requestScope(deps, board, q),
+      readBody: async (scope) => (await readTop(scope)).body,
+    },
+    readTop,
+  );
+}
+
+/** `rank` events: a user's standing and `radius` neighbours on each side. */
+export async function userFeed(
+  deps: AppDeps,
+  board: string,
+  userId: string,
+  q: PeriodChoice & { radius: number },
+): Promise<OpenedFeed> {
+  const readRank = async (scope: Scope) => {
+    const read = await deps.reader.read((r) => r.around(board, scope.periodKey, userId, q.radius));
+    const body = read.value ? JSON.stringify(shapeUserStream(scope, userId, checkBoard(scope, read.value))) : undefined;
+    return { body, servedBy: read.servedBy, state: read.state };
+  };
+  return opened(
+    {
+      key: JSON.stringify(['rank', board, userId, q.period, q.at ?? null, q.radius]),
+      event: 'rank',
+      scopeNow: () => requestScope(deps, board, q),
+      readBody: async (scope) => (await readRank(scope)).body,
+    },
+    readRank,
+  );
+}
+
+async function opened(
+  spec: FeedSpec,
+  read: (scope: Scope) => Promise<{ body: string | undefined; servedBy: StoreName; state: StoreState }>,
+): Promise<OpenedFeed> {
+  const scope = spec.scopeNow();
+  const first = await read(scope);
+  // An unknown board or period is refused with the JSON error before the stream starts.
+  if (first.body === undefined) checkBoard(scope, null);
+  return { spec, first: { servedBy: first.servedBy, state: first.state } };
+}
