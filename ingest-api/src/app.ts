@@ -1,6 +1,11 @@
-import { swaggerUI } from '@hono/swagger-ui';
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { installErrorHandling, methodNotAllowed, mountHealth, mountMetrics } from '@rankstream/schemas/runtime';
+import {
+  installErrorHandling,
+  methodNotAllowed,
+  mountApiDocs,
+  mountHealth,
+  mountMetrics,
+} from '@rankstream/schemas/runtime';
 import { routePath } from 'hono/route';
 import { boardsRoutes } from './routes/boards.js';
 import type { AppDeps } from './routes/deps.js';
@@ -38,7 +43,7 @@ export function createApp(deps: AppDeps) {
       description: 'The write side: score events, boards and profiles, published to Kafka with acks=all.',
     },
   });
-  app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+  mountApiDocs(app, 'Rankstream ingest API');
   mountHealth(app, deps.readiness);
   mountMetrics(app, deps.metricsRegistry, deps.metricsText);
   for (const path of ['/openapi.json', '/docs', '/healthz', '/readyz', '/metrics'])

@@ -1,6 +1,11 @@
-import { swaggerUI } from '@hono/swagger-ui';
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { installErrorHandling, methodNotAllowed, mountHealth, mountMetrics } from '@rankstream/schemas/runtime';
+import {
+  installErrorHandling,
+  methodNotAllowed,
+  mountApiDocs,
+  mountHealth,
+  mountMetrics,
+} from '@rankstream/schemas/runtime';
 import type { AppDeps } from './deps.js';
 import { createFeedHub, type FeedHub } from './live/feed-hub.js';
 import { corsHeaders } from './middleware/cors-headers.js';
@@ -62,7 +67,7 @@ export function createApp(deps: AppDeps) {
         'pass consistency tokens as ?after= or X-Consistency-Token to read your own writes.',
     },
   });
-  app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+  mountApiDocs(app, 'Rankstream query API');
   mountHealth(app, deps.readiness);
   mountMetrics(app, deps.registry, deps.metricsText);
   return app;

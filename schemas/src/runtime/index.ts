@@ -1,3 +1,4 @@
+export * from './api-docs.js';
 export * from './cluster.js';
 export * from './config.js';
 export * from './http.js';
