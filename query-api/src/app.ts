@@ -83,5 +83,6 @@ export function feedHubOf(deps: AppDeps): FeedHub {
     minIntervalMs: deps.config.STREAM_MIN_INTERVAL_MS,
     heartbeatMs: deps.config.STREAM_HEARTBEAT_MS,
     onFeeds: (open) => deps.metrics.feeds.set(open),
+    onRead: () => deps.metrics.feedReads.inc(),
   });
 }

@@ -8,6 +8,7 @@ export interface QueryMetrics {
   streams: Gauge<'kind'>;
   sockets: Gauge<'kind'>;
   feeds: Gauge;
+  feedReads: Counter;
   consistencyWaits: Counter<'outcome'>;
   answerCache: Counter<'outcome'>;
 }
@@ -54,6 +55,11 @@ export function createQueryMetrics(registry: Registry): QueryMetrics {
     feeds: new Gauge({
       name: 'query_live_feeds',
       help: 'Distinct live feeds (one publisher each, shared by its SSE and WebSocket subscribers)',
+      registers,
+    }),
+    feedReads: new Counter({
+      name: 'query_live_feed_reads_total',
+      help: 'Answers read by live feeds (one per change of a feed, shared by all its subscribers)',
       registers,
     }),
     consistencyWaits: new Counter({

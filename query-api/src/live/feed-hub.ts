@@ -34,7 +34,12 @@ export interface FeedHubDeps {
   minIntervalMs: number;
   heartbeatMs: number;
   onFeeds?(open: number): void;
+  /** A feed read its answer (once per change, whatever its subscribers). */
+  onRead?(): void;
 }
+
+/** Subscribers sent to between two turns of the event loop. */
+const FANOUT_SLICE = 500;
 
 interface Member {
   subscriber: FeedSubscriber;
@@ -44,8 +49,8 @@ interface Member {
 interface Feed {
   spec: FeedSpec;
   members: Set<Member>;
-  /** The last answer sent, which a subscriber joining later gets at once. */
-  lastBody: string;
+  /** The last answer sent, which a subscriber joining later gets at once (the same object, framed once). */
+  last: FeedMessage | undefined;
 }
 
 /**
@@ -59,11 +64,20 @@ export function createFeedHub(deps: FeedHubDeps) {
   const feeds = new Map<string, Feed>();
   let stopped = false;
 
-  function broadcast(feed: Feed, message: FeedMessage): void {
-    const at = deps.now();
-    for (const m of feed.members) {
-      m.subscriber.send(message);
-      m.lastWrite = at;
+  /**
+   * Sends to the subscribers as they were when the message was made, a slice at a time: a socket
+   * write costs ~15 µs, so 10,000 in one go would hold the event loop (and every request) ~150 ms.
+   */
+  async function broadcast(feed: Feed, message: FeedMessage): Promise<void> {
+    const members = [...feed.members];
+    for (let i = 0; i < members.length; i += FANOUT_SLICE) {
+      if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+      const at = deps.now();
+      for (const m of members.slice(i, i + FANOUT_SLICE)) {
+        if (!feed.members.has(m)) continue;
+        m.subscriber.send(message);
+        m.lastWrite = at;
+      }
     }
   }
 
@@ -83,13 +97,14 @@ export function createFeedHub(deps: FeedHubDeps) {
       const marker = `${servedBy}|${watermarkEtag(state.watermark, scope.periodKey)}`;
       if (marker !== lastMarker && deps.now() - lastPush >= deps.minIntervalMs) {
         const body = await feed.spec.readBody(scope);
+        deps.onRead?.();
         if (body === undefined) {
-          broadcast(feed, { event: 'error', data: JSON.stringify({ code: 'board_not_found' }) });
+          await broadcast(feed, { event: 'error', data: JSON.stringify({ code: 'board_not_found' }) });
           return endFeed(feed);
         }
-        if (body !== feed.lastBody) {
-          feed.lastBody = body;
-          broadcast(feed, { event: feed.spec.event, data: body });
+        if (body !== feed.last?.data) {
+          feed.last = { event: feed.spec.event, data: body };
+          await broadcast(feed, feed.last);
           lastPush = deps.now();
         }
         lastMarker = marker;
@@ -115,15 +130,15 @@ export function createFeedHub(deps: FeedHubDeps) {
       const member: Member = { subscriber, lastWrite: deps.now() };
       if (feed) {
         feed.members.add(member);
-        if (feed.lastBody !== '') subscriber.send({ event: spec.event, data: feed.lastBody });
+        if (feed.last) subscriber.send(feed.last);
       } else {
-        const created: Feed = { spec, members: new Set([member]), lastBody: '' };
+        const created: Feed = { spec, members: new Set([member]), last: undefined };
         feeds.set(spec.key, created);
         deps.onFeeds?.(feeds.size);
         feed = created;
-        run(created).catch((error) => {
+        run(created).catch(async (error) => {
           deps.logger.warn({ err: error, feed: spec.key }, 'live feed ended by an error');
-          broadcast(created, { event: 'error', data: JSON.stringify({ code: 'internal' }) });
+          await broadcast(created, { event: 'error', data: JSON.stringify({ code: 'internal' }) });
           endFeed(created);
         });
       }

@@ -14,6 +14,23 @@ const MAX_BUFFERED_BYTES = 1 << 20;
 /** Close code for a feed that ended on the server's side (the board is gone, an error, shutdown). */
 const FEED_ENDED = 1001;
 
+/** The `ws` socket under Hono's context: it sends a Buffer as a text frame when told to. */
+interface RawSocket {
+  bufferedAmount: number;
+  send(data: Buffer, options: { binary: boolean }): void;
+}
+
+/** Each message is framed (and UTF-8 encoded) once, however many sockets it goes to. */
+const frames = new WeakMap<FeedMessage, Buffer>();
+function frameOf(message: FeedMessage): Buffer {
+  let frame = frames.get(message);
+  if (frame === undefined) {
+    frame = Buffer.from(`{"event":"${message.event}","data":${message.data}}`);
+    frames.set(message, frame);
+  }
+  return frame;
+}
+
 const upgrade = (description: string) => ({
   101: { description },
   426: {
@@ -40,11 +57,11 @@ function socketFeed(c: Context, deps: AppDeps, hub: FeedHub, upgradeWebSocket: U
     const upgraded = await upgradeWebSocket(c, {
       onOpen: (_event, ws: WSContext) => {
         deps.metrics.sockets.inc({ kind });
-        const raw = ws.raw as { bufferedAmount?: number } | undefined;
+        const raw = ws.raw as RawSocket;
         unsubscribe = hub.subscribe(feed.spec, {
           send(message: FeedMessage) {
-            if ((raw?.bufferedAmount ?? 0) > MAX_BUFFERED_BYTES) return ws.close(1013, 'not reading');
-            ws.send(`{"event":"${message.event}","data":${message.data}}`);
+            if (raw.bufferedAmount > MAX_BUFFERED_BYTES) return ws.close(1013, 'not reading');
+            raw.send(frameOf(message), { binary: false });
           },
           end: () => ws.close(FEED_ENDED, 'feed ended'),
         });

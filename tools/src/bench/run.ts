@@ -18,6 +18,7 @@ import { BENCH_LABEL, type CpuShare, formatShares, totalCores } from './cpu-shar
 import { benchEndToEnd } from './e2e-bench.js';
 import type { LoadResult } from './http-load.js';
 import { benchIngest, type IngestResult } from './ingest-bench.js';
+import { benchLiveFeeds } from './live-bench.js';
 import { benchProjection } from './projection-bench.js';
 import { benchQueries, type CallCost, WRK_LABEL } from './query-bench.js';
 import { fmt, ratio } from './stats.js';
@@ -29,12 +30,14 @@ import { fmt, ratio } from './stats.js';
  */
 const { values } = parseArgs({
   options: {
-    only: { type: 'string', default: 'projection,ingest,query,e2e' },
+    only: { type: 'string', default: 'projection,ingest,query,e2e,live' },
     events: { type: 'string', default: '1000000' },
     users: { type: 'string', default: '200000' },
     'query-users': { type: 'string', default: '1000000' },
     seconds: { type: 'string', default: '10' },
     'e2e-seconds': { type: 'string', default: '30' },
+    /** WebSocket clients held on one board's live feed. */
+    subscribers: { type: 'string', default: '10000' },
     'no-write': { type: 'boolean', default: false },
     /** A folder: the projector, the ingest API and the query API (Redis run) leave --cpu-prof profiles there. */
     'cpu-prof': { type: 'string' },
@@ -385,6 +388,40 @@ async function e2eSection(): Promise<void> {
   }
 }
 
+async function liveSection(): Promise<void> {
+  const subscribers = Number(values.subscribers);
+  log(`live feeds: ${subscribers} WebSocket subscribers`);
+  const env = await createTestEnv({ name: 'benchlive', partitions: 6 });
+  try {
+    const r = await benchLiveFeeds({ env, subscribers, changes: 20, intervalMs: 500, log });
+    out(`### Live feeds: ${fmt(subscribers)} WebSocket subscribers of one board's top 10`);
+    out();
+    out(
+      `Clients in the bench process (\`ws\`), one query API process, the whole pipeline behind it. ${r.changes} events posted ${500} ms apart, each putting a new player on top; a change is timed from its 202 at the ingest API to its arrival at each subscriber, so it includes the projection.`,
+    );
+    out();
+    out('| Measure | Value |');
+    out('| --- | --- |');
+    out(
+      `| Subscribers held (got every change) | ${fmt(r.held)} of ${fmt(r.subscribers)} (opened in ${fmt(r.connectSeconds, 1)} s) |`,
+    );
+    out(`| Query API memory per open socket (RSS growth ÷ sockets) | ${fmt(r.rssPerConnectionKb, 1)} kB |`);
+    out(
+      `| 202 → delivered, over every subscriber and change | p50 ${fmt(r.deliveryMs.p50, 1)} ms, p99 ${fmt(r.deliveryMs.p99, 1)} ms, max ${fmt(r.deliveryMs.max, 1)} ms (${fmt(r.deliveryMs.count)} deliveries) |`,
+    );
+    out(
+      `| Fan-out: first to last subscriber, per change | p50 ${fmt(r.spreadMs.p50, 1)} ms, p99 ${fmt(r.spreadMs.p99, 1)} ms |`,
+    );
+    out(`| Answers read per change (all subscribers together) | ${fmt(r.readsPerChange, 2)} |`);
+    out(`| Query API CPU per delivered message | ${fmt(r.queryMicrosPerMessage, 1)} µs |`);
+    out();
+    out(`CPU (cores of 2) during the changes: ${formatShares(r.cpu)}.`);
+    out();
+  } finally {
+    await env.cleanup();
+  }
+}
+
 async function main(): Promise<void> {
   const startedAt = new Date();
   const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
@@ -404,6 +441,7 @@ async function main(): Promise<void> {
   if (only.has('ingest')) await ingestSection();
   if (only.has('query')) await querySection();
   if (only.has('e2e')) await e2eSection();
+  if (only.has('live')) await liveSection();
   const report = lines.join('\n');
   console.log(`\n${report}`);
   if (values['no-write']) return;
