@@ -6,11 +6,13 @@ import {
   mountHealth,
   mountMetrics,
 } from '@rankstream/schemas/runtime';
+import { cors } from 'hono/cors';
 import { routePath } from 'hono/route';
 import { boardsRoutes } from './routes/boards.js';
 import type { AppDeps } from './routes/deps.js';
 import { eventsRoutes } from './routes/events.js';
 import { documentRoutes } from './routes/openapi.js';
+import { statusRoutes } from './routes/status.js';
 import { usersRoutes } from './routes/users.js';
 
 export type { AppDeps };
@@ -30,7 +32,21 @@ export function createApp(deps: AppDeps) {
     });
   });
 
+  // The dashboard, served by the query API, posts here from its own origin with a pasted key.
+  const origins = deps.corsOrigins ?? ['*'];
+  app.use(
+    '/v1/*',
+    cors({
+      origin: origins.includes('*') ? '*' : [...origins],
+      allowMethods: ['GET', 'POST', 'PUT', 'OPTIONS'],
+      allowHeaders: ['Authorization', 'Content-Type'],
+      exposeHeaders: ['Retry-After'],
+      maxAge: 600,
+    }),
+  );
+
   app.route('/v1/events', eventsRoutes(deps));
+  app.route('/v1/status', statusRoutes(deps));
   app.route('/v1/boards', boardsRoutes(deps));
   app.route('/v1/users', usersRoutes(deps));
 

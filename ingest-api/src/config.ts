@@ -1,4 +1,13 @@
-import { kafkaEnv, logEnv, parseEnv, port, postgresEnv, redisEnv, registryEnv } from '@rankstream/schemas/runtime';
+import {
+  corsOriginsEnv,
+  kafkaEnv,
+  logEnv,
+  parseEnv,
+  port,
+  postgresEnv,
+  redisEnv,
+  registryEnv,
+} from '@rankstream/schemas/runtime';
 import { z } from 'zod';
 
 const bool = z
@@ -23,6 +32,7 @@ export const ingestEnv = {
   ...postgresEnv,
   /** Only for RATE_LIMIT_SCOPE=shared. */
   ...redisEnv,
+  ...corsOriginsEnv,
   INGEST_PORT: port(8080),
   /**
    * Processes serving the port (node:cluster); 1 = a single process. More use more cores; the rate

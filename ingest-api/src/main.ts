@@ -21,6 +21,7 @@ import { Partitioners } from 'kafkajs';
 import { v7 as uuidv7 } from 'uuid';
 import { createCachedBoardStore } from './adapters/cached-board-store.js';
 import { loadOrCreateDevKey } from './adapters/dev-key-file.js';
+import { createKafkaLogStatus } from './adapters/kafka-log-status.js';
 import { createKafkaPublisher } from './adapters/kafka-publisher.js';
 import { createPostgresBoardStore } from './adapters/postgres-board-store.js';
 import { createPostgresProfileStore } from './adapters/postgres-profile-store.js';
@@ -130,6 +131,14 @@ async function main() {
     metricsRegistry,
     metricsText,
     logger,
+    corsOrigins: config.CORS_ORIGINS,
+    logStatus: createKafkaLogStatus({
+      admin,
+      eventsTopic: config.EVENTS_TOPIC,
+      dlqTopic: dlqTopic(config),
+      maxAgeMs: 1_000,
+      now,
+    }),
     readiness: {
       postgres: () => pool.query('SELECT 1'),
       kafka: () => admin.fetchTopicMetadata({ topics: [config.EVENTS_TOPIC] }),

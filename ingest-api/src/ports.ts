@@ -33,3 +33,9 @@ export interface ProfileStore {
     step: (current: Profile | undefined) => Promise<{ save?: Profile; result: T }>,
   ): Promise<T>;
 }
+
+/** The events log as a whole, for the status page: every producer's events, not only this API's. */
+export interface LogStatus {
+  /** Messages ever appended to the events topic and to the dead-letter topic (sums of partition ends). */
+  read(): Promise<{ eventsInLog: number; deadLettered: number }>;
+}

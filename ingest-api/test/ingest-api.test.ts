@@ -225,4 +225,26 @@ describe('ingest API against the real Kafka, registry and PostgreSQL', () => {
     const metrics = await (await fetch(`${api.url}/metrics`)).text();
     expect(metrics).toMatch(/ingest_events_accepted_total\{kind="score"[^}]*\} 10\d\d/);
   });
+
+  it('counts the events in the log for the status page, with no key, and lets the dashboard call it', async () => {
+    const end = await topicEnd(env.kafkaBrokers, env.eventsTopic);
+    const status = await fetch(`${api.url}/v1/status`, { headers: { origin: 'http://dashboard.example' } });
+    expect(status.headers.get('access-control-allow-origin')).toBe('*');
+    const body = await json(status);
+    expect(body).toMatchObject({ kafka: 'up', eventsInLog: end, deadLettered: 0 });
+    expect(body.acceptedByThisProcess.score).toBeGreaterThan(1000);
+
+    // a page on another origin may post with a key: the preflight allows the header and the method
+    const preflight = await fetch(`${api.url}/v1/events`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'http://dashboard.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,content-type',
+      },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('authorization');
+    expect(preflight.headers.get('access-control-allow-methods')).toContain('POST');
+  });
 });

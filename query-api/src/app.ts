@@ -13,6 +13,7 @@ import { createRateLimiter, rateLimit } from './middleware/rate-limit.js';
 import { requestMetrics } from './middleware/request-metrics.js';
 import { boardRoutes } from './routes/board-routes.js';
 import { socketRoutes } from './routes/socket-routes.js';
+import { statusRoutes } from './routes/status-routes.js';
 import { streamRoutes } from './routes/stream-routes.js';
 import { userRoutes } from './routes/user-routes.js';
 
@@ -28,6 +29,7 @@ const V1_PATHS = [
   '/v1/boards/:board/ws',
   '/v1/boards/:board/users/:userId/ws',
   '/v1/users/:userId',
+  '/v1/status',
 ];
 
 export function createApp(deps: AppDeps) {
@@ -54,6 +56,7 @@ export function createApp(deps: AppDeps) {
   if (deps.upgradeWebSocket) app.route('/v1/boards', socketRoutes(deps, hub, deps.upgradeWebSocket));
   app.route('/v1/boards', boardRoutes(deps));
   app.route('/v1/users', userRoutes(deps));
+  app.route('/v1/status', statusRoutes(deps, hub));
   for (const path of V1_PATHS) app.on(['POST', 'PUT', 'PATCH', 'DELETE'], path, methodNotAllowed(['GET']));
 
   app.doc31('/openapi.json', {

@@ -1,4 +1,4 @@
-import { kafkaEnv, logEnv, parseEnv, port, postgresEnv, redisEnv } from '@rankstream/schemas/runtime';
+import { corsOriginsEnv, kafkaEnv, logEnv, parseEnv, port, postgresEnv, redisEnv } from '@rankstream/schemas/runtime';
 import { z } from 'zod';
 
 const ms = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
@@ -28,16 +28,7 @@ export const queryEnv = {
     .enum(['true', 'false', '1', '0', ''])
     .default('false')
     .transform((v) => v === 'true' || v === '1'),
-  /** Comma-separated allowed origins, or * for any. */
-  CORS_ORIGINS: z
-    .string()
-    .default('*')
-    .transform((s) =>
-      s
-        .split(',')
-        .map((o) => o.trim())
-        .filter(Boolean),
-    ),
+  ...corsOriginsEnv,
   /** How long a read with a consistency token may wait for the projection to cover it. */
   CONSISTENCY_WAIT_MS: ms(2000),
   CONSISTENCY_POLL_MS: ms(25, 1),

@@ -7,7 +7,7 @@ import type { QueryConfig } from './config.js';
 import type { RankingReader, StoreRead } from './domain/read-model.js';
 import type { FeedHub } from './live/feed-hub.js';
 import type { QueryMetrics } from './query-metrics.js';
-import type { Served } from './readers/fallback.js';
+import type { Served, ServingStatus } from './readers/fallback.js';
 import type { ProjectionStateCache } from './readers/projection-state.js';
 
 /** Chooses the store for each read (FallbackReader in production). */
@@ -15,6 +15,8 @@ export interface ServingReader {
   read<T>(op: (reader: RankingReader) => Promise<StoreRead<T>>): Promise<Served<T>>;
   /** Whether a read now would go to Redis (breaker closed, not behind): cached Redis answers may serve. */
   prefersRedis?(): boolean;
+  /** Which store serves now and why (FallbackReader.serving); left out, the status page reads a state. */
+  serving?(): Promise<ServingStatus>;
 }
 
 /** A top page's answer at one state version, kept until the version moves. */

@@ -1,7 +1,7 @@
 import type { Logger, Registry } from '@rankstream/schemas/runtime';
 import type { ApiKey } from '../auth/api-keys.js';
 import type { IngestMetrics } from '../metrics.js';
-import type { BoardStore, EventPublisher, ProfileStore } from '../ports.js';
+import type { BoardStore, EventPublisher, LogStatus, ProfileStore } from '../ports.js';
 import type { RateLimiter } from '../rate-limiter.js';
 
 /** Everything the HTTP app needs, passed in: real adapters in main.ts, fakes in unit tests. */
@@ -30,5 +30,9 @@ export interface AppDeps {
   /** The text GET /metrics answers (the whole cluster's with INGEST_WORKERS > 1); left out, the registry's. */
   metricsText?: () => Promise<string>;
   logger: Logger;
+  /** Origins a browser page may call the API from (the dashboard's), or ['*']. */
+  corsOrigins?: readonly string[];
+  /** The events log's counts for GET /v1/status; left out, they are null there. */
+  logStatus?: LogStatus;
   readiness: Record<string, () => Promise<unknown>>;
 }

@@ -20,6 +20,14 @@ export interface Served<T> {
   servedBy: StoreName;
 }
 
+export interface ServingStatus {
+  servedBy: StoreName;
+  reason: FallbackReason | null;
+  state: StoreState;
+  breaker: 'closed' | 'half_open' | 'open';
+  redisBehindMs: number;
+}
+
 export interface FallbackOptions {
   redisDeadlineMs: number;
   maxRedisLagMs: number;
@@ -92,6 +100,16 @@ export class FallbackReader {
       this.logger.debug({ err: error }, 'Redis read failed');
       return 'redis_error';
     }
+  }
+
+  /** Which store a read goes to now and, for PostgreSQL, why not Redis (the status page). */
+  async serving(): Promise<ServingStatus> {
+    const fromRedis = await this.tryRedis((r) => r.state());
+    const health = { breaker: this.breakerState(), redisBehindMs: Math.round(this.redisLagMs()) };
+    if (typeof fromRedis !== 'string') return { servedBy: 'redis', reason: null, state: fromRedis.state, ...health };
+    const fromPg = await this.postgres.state();
+    if (!fromPg.served) throw new Error(`PostgreSQL reader cannot answer: ${fromPg.reason}`);
+    return { servedBy: 'postgres', reason: fromRedis, state: fromPg.state, ...health };
   }
 
   prefersRedis(): boolean {

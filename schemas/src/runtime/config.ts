@@ -62,6 +62,19 @@ export const redisEnv = {
   REDIS_PREFIX: z.string().default('rs:'),
 };
 
+/** Comma-separated origins a browser page may call the API from, or `*` for any. */
+export const corsOriginsEnv = {
+  CORS_ORIGINS: z
+    .string()
+    .default('*')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    ),
+};
+
 export const port = (fallback: number) => z.coerce.number().int().min(0).max(65_535).default(fallback);
 
 export class ConfigError extends Error {}
