@@ -1,9 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-const project = (name: string, timeoutMs: number) => ({
+const project = (name: string, timeoutMs: number, root = `./${name}`) => ({
   test: {
     name,
-    root: `./${name}`,
+    root,
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: timeoutMs,
     hookTimeout: 120_000,
@@ -40,6 +40,8 @@ export default defineConfig({
       project('ingest-api', 120_000),
       project('score-projector', 600_000),
       project('query-api', 300_000),
+      // The dashboard's unit tests and its browser tests (headless Chromium against the real stack).
+      project('dashboard', 300_000, './query-api/dashboard'),
       project('tools', 120_000),
       clusterSuites,
     ],

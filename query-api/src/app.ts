@@ -12,6 +12,7 @@ import { corsHeaders } from './middleware/cors-headers.js';
 import { createRateLimiter, rateLimit } from './middleware/rate-limit.js';
 import { requestMetrics } from './middleware/request-metrics.js';
 import { boardRoutes } from './routes/board-routes.js';
+import { dashboardRoutes } from './routes/dashboard-routes.js';
 import { socketRoutes } from './routes/socket-routes.js';
 import { statusRoutes } from './routes/status-routes.js';
 import { streamRoutes } from './routes/stream-routes.js';
@@ -71,6 +72,7 @@ export function createApp(deps: AppDeps) {
     },
   });
   mountApiDocs(app, 'Rankstream query API');
+  app.route('/', dashboardRoutes(deps.dashboardDir, { ingestUrl: deps.config.DASHBOARD_INGEST_URL ?? null }));
   mountHealth(app, deps.readiness);
   mountMetrics(app, deps.registry, deps.metricsText);
   return app;

@@ -29,6 +29,8 @@ export const queryEnv = {
     .default('false')
     .transform((v) => v === 'true' || v === '1'),
   ...corsOriginsEnv,
+  /** Where the dashboard's browser reaches the ingest API; unset, the page's host on port 8080. */
+  DASHBOARD_INGEST_URL: z.string().url().optional(),
   /** How long a read with a consistency token may wait for the projection to cover it. */
   CONSISTENCY_WAIT_MS: ms(2000),
   CONSISTENCY_POLL_MS: ms(25, 1),

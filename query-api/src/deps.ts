@@ -38,6 +38,7 @@ export type AppConfig = Pick<
   | 'STREAM_POLL_MS'
   | 'STREAM_MIN_INTERVAL_MS'
   | 'STREAM_HEARTBEAT_MS'
+  | 'DASHBOARD_INGEST_URL'
 >;
 
 export interface AppDeps {
@@ -60,6 +61,8 @@ export interface AppDeps {
   feeds?: FeedHub;
   /** The WebSocket upgrade of the server the app runs on; left out, the /ws paths are not served. */
   upgradeWebSocket?: UpgradeWebSocket;
+  /** The built dashboard's folder (dist/dashboard); left out, / answers that it is not built. */
+  dashboardDir?: string;
   now: () => number;
   sleep: (ms: number) => Promise<void>;
 }

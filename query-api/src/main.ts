@@ -1,4 +1,5 @@
 import cluster from 'node:cluster';
+import { fileURLToPath } from 'node:url';
 import { createNodeWebSocket } from '@hono/node-ws';
 import { redisKeys } from '@rankstream/schemas';
 import {
@@ -93,6 +94,7 @@ async function start() {
     states,
     ...(config.QUERY_CACHE_ENTRIES > 0 ? { answerCache: new LRUCache({ max: config.QUERY_CACHE_ENTRIES }) } : {}),
     upgradeWebSocket: sockets.upgradeWebSocket,
+    dashboardDir: fileURLToPath(new URL('./dashboard/', import.meta.url)),
     now: Date.now,
     sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
   };

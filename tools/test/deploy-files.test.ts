@@ -67,6 +67,8 @@ const LEFT_TO_DEFAULT = new Set([
   'STREAM_POLL_MS',
   'STREAM_MIN_INTERVAL_MS',
   'STREAM_HEARTBEAT_MS',
+  // The dashboard finds the ingest API on the page's host, port 8080, unless told otherwise.
+  'DASHBOARD_INGEST_URL',
   // Projector tuning.
   'PROJECTOR_CONCURRENCY',
   'KAFKA_SESSION_TIMEOUT_MS',

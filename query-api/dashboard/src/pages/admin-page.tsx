@@ -1,0 +1,144 @@
+import { useState } from 'preact/hooks';
+import { enc, sendWithKey } from '../api.js';
+import { messageOf } from '../hooks.js';
+import { boardHref } from '../route.js';
+
+const KEY_ITEM = 'rankstream.ingestKey';
+
+/** With an ingest API key (kept in this tab's session storage only): create a board, post an event. */
+export function AdminPage({ ingestUrl }: { ingestUrl: string | null }) {
+  const [key, setKey] = useState(() => sessionStorage.getItem(KEY_ITEM) ?? '');
+  const [outcome, setOutcome] = useState<{ ok: boolean; text: string } | null>(null);
+  const saveKey = (value: string) => {
+    setKey(value);
+    if (value) sessionStorage.setItem(KEY_ITEM, value);
+    else sessionStorage.removeItem(KEY_ITEM);
+  };
+  const run = async (what: () => Promise<string>) => {
+    setOutcome(null);
+    try {
+      setOutcome({ ok: true, text: await what() });
+    } catch (error) {
+      setOutcome({ ok: false, text: messageOf(error) });
+    }
+  };
+  const readOnly = key === '' || ingestUrl === null;
+
+  return (
+    <section aria-labelledby="admin-title">
+      <h1 id="admin-title">Admin</h1>
+      <form class="controls" onSubmit={(e) => e.preventDefault()}>
+        <label>
+          Ingest API key{' '}
+          <input
+            type="password"
+            name="apiKey"
+            autoComplete="off"
+            value={key}
+            onInput={(e) => saveKey(e.currentTarget.value.trim())}
+          />
+        </label>
+        {key ? (
+          <button type="button" onClick={() => saveKey('')}>
+            Forget the key
+          </button>
+        ) : null}
+      </form>
+      <p class="muted" data-testid="mode">
+        {readOnly
+          ? 'Read-only: paste an ingest API key (admin scope to create boards, ingest scope to post events). It stays in this tab only.'
+          : `Calls go to ${ingestUrl} with this key; it is kept in this tab's session storage only.`}
+      </p>
+      {outcome ? (
+        <p role={outcome.ok ? 'status' : 'alert'} class={outcome.ok ? 'ok' : 'error'} data-testid="outcome">
+          {outcome.text}
+        </p>
+      ) : null}
+      <form
+        class="panel"
+        aria-labelledby="create-board"
+        onSubmit={(e) => {
+          e.preventDefault();
+          const f = new FormData(e.currentTarget);
+          const board = String(f.get('board') ?? '').trim();
+          const periods = f.getAll('periods').map(String);
+          void run(async () => {
+            await sendWithKey(`${ingestUrl}/v1/boards/${enc(board)}`, 'PUT', key, {
+              order: f.get('order'),
+              defaultOp: f.get('defaultOp'),
+              periods,
+            });
+            return `Board "${board}" saved.`;
+          });
+        }}
+      >
+        <h2 id="create-board">Create or update a board</h2>
+        <fieldset disabled={readOnly}>
+          <label>
+            Board id <input name="board" required pattern="[A-Za-z0-9_.\-]{1,64}" />
+          </label>
+          <label>
+            Order{' '}
+            <select name="order">
+              <option value="desc">highest first</option>
+              <option value="asc">lowest first</option>
+            </select>
+          </label>
+          <label>
+            Default op{' '}
+            <select name="defaultOp">
+              <option value="add">add</option>
+              <option value="set">set</option>
+              <option value="best">best</option>
+            </select>
+          </label>
+          <fieldset class="inline">
+            <legend>Periods besides all-time</legend>
+            {['daily', 'weekly', 'monthly'].map((p) => (
+              <label key={p}>
+                <input type="checkbox" name="periods" value={p} /> {p}
+              </label>
+            ))}
+          </fieldset>
+          <button type="submit">Save the board</button>
+        </fieldset>
+      </form>
+      <form
+        class="panel"
+        aria-labelledby="post-event"
+        onSubmit={(e) => {
+          e.preventDefault();
+          const f = new FormData(e.currentTarget);
+          const board = String(f.get('board') ?? '').trim();
+          void run(async () => {
+            const answer = await sendWithKey<{ events: { eventId: string; partition: number; offset: number }[] }>(
+              `${ingestUrl}/v1/events`,
+              'POST',
+              key,
+              { userId: String(f.get('userId')).trim(), board, value: Number(f.get('value')) },
+            );
+            const ev = answer.events[0];
+            return `Accepted: event ${ev?.eventId} at partition ${ev?.partition}, offset ${ev?.offset}. It shows on ${board} within moments.`;
+          });
+        }}
+      >
+        <h2 id="post-event">Post a test event</h2>
+        <fieldset disabled={readOnly}>
+          <label>
+            Player id <input name="userId" required />
+          </label>
+          <label>
+            Board <input name="board" required defaultValue="global" />
+          </label>
+          <label>
+            Value <input name="value" type="number" required step="1" defaultValue="100" />
+          </label>
+          <button type="submit">Post the event</button>
+        </fieldset>
+        <p class="muted">
+          Then watch it on <a href={boardHref('global')}>the board</a>.
+        </p>
+      </form>
+    </section>
+  );
+}
