@@ -62,7 +62,7 @@ export function createApp(deps: AppDeps) {
   mountApiDocs(app, 'Rankstream ingest API');
   mountHealth(app, deps.readiness);
   mountMetrics(app, deps.metricsRegistry, deps.metricsText);
-  for (const path of ['/openapi.json', '/docs', '/healthz', '/readyz', '/metrics'])
+  for (const path of ['/v1/status', '/openapi.json', '/docs', '/healthz', '/readyz', '/metrics'])
     app.all(path, methodNotAllowed(['GET']));
   return app;
 }

@@ -137,6 +137,7 @@ async function main() {
       eventsTopic: config.EVENTS_TOPIC,
       dlqTopic: dlqTopic(config),
       maxAgeMs: 1_000,
+      timeoutMs: 1_000,
       now,
     }),
     readiness: {

@@ -54,7 +54,7 @@ export function createApp(deps: AppDeps) {
   // Streams first: /{board}/users/{userId}/stream must not be taken for a user named "stream".
   const hub = deps.feeds ?? feedHubOf(deps);
   app.route('/v1/boards', streamRoutes(deps, hub));
-  if (deps.upgradeWebSocket) app.route('/v1/boards', socketRoutes(deps, hub, deps.upgradeWebSocket));
+  if (deps.sockets) app.route('/v1/boards', socketRoutes(deps, deps.sockets));
   app.route('/v1/boards', boardRoutes(deps));
   app.route('/v1/users', userRoutes(deps));
   app.route('/v1/status', statusRoutes(deps, hub));

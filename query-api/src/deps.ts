@@ -1,11 +1,11 @@
 import type { Logger, ReadinessCheck, Registry } from '@rankstream/schemas/runtime';
 import type { Context } from 'hono';
-import type { UpgradeWebSocket } from 'hono/ws';
 import type { LRUCache } from 'lru-cache';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { QueryConfig } from './config.js';
 import type { RankingReader, StoreRead } from './domain/read-model.js';
 import type { FeedHub } from './live/feed-hub.js';
+import type { SocketUpgrade } from './live/socket-upgrade.js';
 import type { QueryMetrics } from './query-metrics.js';
 import type { Served, ServingStatus } from './readers/fallback.js';
 import type { ProjectionStateCache } from './readers/projection-state.js';
@@ -59,8 +59,8 @@ export interface AppDeps {
   answerCache?: AnswerCache;
   /** The live feeds' publishers (feedHubOf); left out, the app makes its own. */
   feeds?: FeedHub;
-  /** The WebSocket upgrade of the server the app runs on; left out, the /ws paths are not served. */
-  upgradeWebSocket?: UpgradeWebSocket;
+  /** WebSocket handshakes of the server the app runs on; left out, the /ws paths are not served. */
+  sockets?: SocketUpgrade;
   /** The built dashboard's folder (dist/dashboard); left out, / answers that it is not built. */
   dashboardDir?: string;
   now: () => number;

@@ -1,6 +1,5 @@
 import cluster from 'node:cluster';
 import { fileURLToPath } from 'node:url';
-import { createNodeWebSocket } from '@hono/node-ws';
 import { redisKeys } from '@rankstream/schemas';
 import {
   clusterMetricsText,
@@ -20,6 +19,7 @@ import { RateLimiterClusterMaster } from 'rate-limiter-flexible';
 import { createApp, feedHubOf } from './app.js';
 import { parseQueryConfig } from './config.js';
 import type { AppDeps } from './deps.js';
+import { createSocketUpgrade } from './live/socket-upgrade.js';
 import { clientAddressResolver } from './middleware/client-address.js';
 import { createRateLimiter } from './middleware/rate-limit.js';
 import { BREAKER_GAUGE, createQueryMetrics } from './query-metrics.js';
@@ -68,12 +68,6 @@ async function start() {
     logger,
   );
   reader.startMonitor(config.REDIS_LAG_CHECK_MS);
-  // The upgrade runs the app's route (validation, the first read) before switching protocols.
-  const sockets = createNodeWebSocket({
-    get app() {
-      return app;
-    },
-  });
   const deps: AppDeps = {
     reader,
     config,
@@ -93,21 +87,32 @@ async function start() {
     ...(metricsText ? { metricsText } : {}),
     states,
     ...(config.QUERY_CACHE_ENTRIES > 0 ? { answerCache: new LRUCache({ max: config.QUERY_CACHE_ENTRIES }) } : {}),
-    upgradeWebSocket: sockets.upgradeWebSocket,
     dashboardDir: fileURLToPath(new URL('./dashboard/', import.meta.url)),
     now: Date.now,
     sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
   };
   const feeds = feedHubOf(deps);
-  const app = createApp({ ...deps, feeds });
+  const sockets = createSocketUpgrade({
+    hub: feeds,
+    logger,
+    onOpen: (kind) => metrics.sockets.inc({ kind }),
+    onClose: (kind) => metrics.sockets.dec({ kind }),
+  });
+  const app = createApp({ ...deps, feeds, sockets });
   // PostgreSQL answers whatever Redis cannot, but the first reads should not all go there while the
   // connection (on a cluster: the slot map) is still being made: give it a moment before listening.
   if (await redisReady(redis, 2_000)) await states.refresh();
-  const server = await listen(app, config.QUERY_PORT, undefined, (node) => sockets.injectWebSocket(node));
+  const server = await listen(app, config.QUERY_PORT, undefined, (node) => sockets.install(node, app));
   logger.info({ port: server.port }, 'query API listening');
   onShutdown(logger, () => [
     // SSE streams end and sockets close (1001, going away), so clients reconnect elsewhere.
-    { name: 'live feeds', run: async () => feeds.stop() },
+    {
+      name: 'live feeds',
+      run: async () => {
+        sockets.stop();
+        feeds.stop();
+      },
+    },
     { name: 'http', run: () => server.close() },
     { name: 'fallback monitor', run: async () => reader.stop() },
     { name: 'projection state', run: async () => states.stop() },

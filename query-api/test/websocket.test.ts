@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { createPool } from '@rankstream/schemas/runtime';
 import {
   connectTestRedis,
@@ -91,13 +92,16 @@ function socket(path: string, event: string) {
   return Object.assign(box, { closed });
 }
 
-/** The status a refused handshake answered with. */
-function handshakeStatus(path: string): Promise<number> {
+/** The status and JSON error code a refused handshake answered with. */
+function handshakeRefusal(path: string): Promise<[number, string]> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`ws://127.0.0.1:${port}${path}`);
     ws.on('unexpected-response', (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      ws.terminate();
+      let body = '';
+      res.on('data', (d) => {
+        body += d;
+      });
+      res.on('end', () => resolve([res.statusCode ?? 0, JSON.parse(body).error.code]));
     });
     ws.on('open', () => reject(new Error(`${path} was accepted`)));
     ws.on('error', () => {});
@@ -161,13 +165,42 @@ describe('WebSocket feeds', () => {
     ]);
   });
 
-  it('refuses bad handshakes with the status of the JSON error a plain GET shows', async () => {
-    expect(await handshakeStatus('/v1/boards/nope/ws')).toBe(404);
-    expect(await handshakeStatus('/v1/boards/live/ws?limit=0')).toBe(400);
-    expect(await handshakeStatus('/v1/boards/live/users/b/ws?radius=99')).toBe(400);
+  it('refuses bad handshakes with the JSON error a plain GET shows', async () => {
+    expect(await handshakeRefusal('/v1/boards/nope/ws')).toEqual([404, 'board_not_found']);
+    expect(await handshakeRefusal('/v1/boards/live/ws?limit=0')).toEqual([400, 'invalid_request']);
+    expect(await handshakeRefusal('/v1/boards/live/users/b/ws?radius=99')).toEqual([400, 'invalid_request']);
+    // an upgrade anywhere else (an SSE stream among them) is refused, and holds nothing open
+    expect(await handshakeRefusal('/v1/boards/live/stream')).toEqual([400, 'invalid_request']);
     const plain = await fetch(`http://127.0.0.1:${port}/v1/boards/live/ws?limit=0`);
     expect([plain.status, ((await plain.json()) as any).error.details[0].path]).toEqual([400, 'limit']);
     const notUpgraded = await fetch(`http://127.0.0.1:${port}/v1/boards/live/ws`);
     expect([notUpgraded.status, ((await notUpgraded.json()) as any).error.code]).toEqual([426, 'upgrade_required']);
+    // a GET naming an upgrade without `Connection: upgrade`, which Node takes as a plain request, is not switched
+    const claimed = await new Promise<number>((resolve, reject) => {
+      http
+        .get(
+          `http://127.0.0.1:${port}/v1/boards/live/ws`,
+          { headers: { upgrade: 'websocket', connection: 'keep-alive' }, agent: false },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        )
+        .on('error', reject);
+    });
+    expect(claimed).toBe(426);
+  });
+
+  it('stops a feed once its last subscriber left', async () => {
+    const status = async () => ((await (await fetch(`http://127.0.0.1:${port}/v1/status`)).json()) as any).live;
+    const idle = { feeds: 0, sockets: 0, streams: 0 };
+    for (const close of closers.splice(0)) close();
+    await expect.poll(status, { timeout: 5_000 }).toEqual(idle);
+    const a = socket('/v1/boards/live/ws?limit=4', 'top');
+    const b = sse('/v1/boards/live/stream?limit=4', 'top');
+    await Promise.all([a.count(1), b.count(1)]);
+    expect(await status()).toEqual({ feeds: 1, sockets: 1, streams: 1 });
+    for (const close of closers.splice(0)) close();
+    await expect.poll(status, { timeout: 5_000 }).toEqual(idle);
   });
 });

@@ -1,3 +1,4 @@
+import { withTimeout } from '@rankstream/schemas/runtime';
 import type { Admin } from 'kafkajs';
 import type { LogStatus } from '../ports.js';
 
@@ -10,24 +11,29 @@ export function createKafkaLogStatus(o: {
   eventsTopic: string;
   dlqTopic: string;
   maxAgeMs: number;
+  /** A read slower than this fails (Kafka down): kafkajs would otherwise retry for many seconds. */
+  timeoutMs: number;
   now: () => number;
 }): LogStatus {
-  let cached: { at: number; value: Promise<{ eventsInLog: number; deadLettered: number }> } | undefined;
+  type Counts = { eventsInLog: number; deadLettered: number };
+  let cached: { at: number; value: Promise<Counts> } | undefined;
+  let inFlight: Promise<Counts> | undefined;
   const ends = async (topic: string) =>
     (await o.admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
   return {
     read() {
       if (cached && o.now() - cached.at < o.maxAgeMs) return cached.value;
-      const value = Promise.all([ends(o.eventsTopic), ends(o.dlqTopic)]).then(([eventsInLog, deadLettered]) => ({
-        eventsInLog,
-        deadLettered,
-      }));
-      cached = { at: o.now(), value };
-      // A failed read is not kept: the next poll asks Kafka again.
-      value.catch(() => {
-        if (cached?.value === value) cached = undefined;
-      });
-      return value;
+      // One request to Kafka at a time, however many pages poll meanwhile.
+      inFlight ??= Promise.all([ends(o.eventsTopic), ends(o.dlqTopic)])
+        .then(([eventsInLog, deadLettered]) => {
+          const value = { eventsInLog, deadLettered };
+          cached = { at: o.now(), value: Promise.resolve(value) };
+          return value;
+        })
+        .finally(() => {
+          inFlight = undefined;
+        });
+      return withTimeout(inFlight, o.timeoutMs);
     },
   };
 }

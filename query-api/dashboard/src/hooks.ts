@@ -34,29 +34,34 @@ export function usePoll<T>(load: () => Promise<T>, everyMs: number | null, deps:
 
 export interface Stream<T> {
   data: T | undefined;
-  /** Set while the stream is down (EventSource reconnects by itself). */
+  /** Set while the stream is down (EventSource reconnects by itself) or once it has ended. */
   error: string | undefined;
+  /** The server ended the feed for good: its board or period is gone. */
+  ended: boolean;
 }
 
 /** The latest `event` of a Server-Sent Events stream, reconnecting as EventSource does. */
 export function useEventStream<T>(url: string | null, event: string): Stream<T> {
-  const [state, setState] = useState<Stream<T>>({ data: undefined, error: undefined });
+  const [state, setState] = useState<Stream<T>>({ data: undefined, error: undefined, ended: false });
   useEffect(() => {
-    setState({ data: undefined, error: undefined });
+    setState({ data: undefined, error: undefined, ended: false });
     if (url === null) return;
     const source = new EventSource(url);
     source.addEventListener(event, (ev) => {
-      setState({ data: JSON.parse((ev as MessageEvent<string>).data) as T, error: undefined });
+      setState({ data: JSON.parse((ev as MessageEvent<string>).data) as T, error: undefined, ended: false });
     });
     source.addEventListener('error', (ev) => {
       const data = (ev as MessageEvent<string | undefined>).data;
-      // A server `error` event carries a code; a dropped connection has no data.
+      // A server `error` event carries a code; a dropped connection has none. Only a board or period
+      // that is gone ends the feed for good; otherwise EventSource reconnects.
       const code = data ? (JSON.parse(data) as { code?: string }).code : undefined;
+      const ended = code !== undefined && code !== 'internal';
+      if (ended) source.close();
       setState((s) => ({
         data: s.data,
-        error: code === 'board_not_found' ? 'this board does not exist' : 'live updates interrupted, reconnecting…',
+        error: ended ? 'this feed has ended' : 'live updates interrupted, reconnecting…',
+        ended,
       }));
-      if (code) source.close();
     });
     return () => source.close();
   }, [url, event]);

@@ -14,5 +14,6 @@ describe('the page from the hash', () => {
       'period=daily&at=2026-12-01',
     ]);
     expect(parseRoute('#/nowhere')).toEqual({ page: 'boards' });
+    expect(parseRoute('#/player/100%')).toEqual({ page: 'player', userId: '100%' });
   });
 });

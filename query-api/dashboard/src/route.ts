@@ -8,7 +8,7 @@ export type Route =
 
 export function parseRoute(hash: string): Route {
   const [path = '', query = ''] = hash.replace(/^#/, '').split('?');
-  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  const parts = path.split('/').filter(Boolean).map(decoded);
   if (parts[0] === 'board' && parts[1]) return { page: 'board', board: parts[1], params: new URLSearchParams(query) };
   if (parts[0] === 'player') return { page: 'player', userId: parts[1] ?? null };
   if (parts[0] === 'pipeline') return { page: 'pipeline' };
@@ -23,4 +23,13 @@ export function boardHref(board: string, params: Record<string, string> = {}): s
 
 export function playerHref(userId: string): string {
   return `#/player/${encodeURIComponent(userId)}`;
+}
+
+/** A hash segment decoded, or as typed when it is not valid percent-encoding. */
+function decoded(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }

@@ -157,7 +157,10 @@ describe('the dashboard in a browser', () => {
     await page.waitForSelector('[data-testid="top"] tbody tr:nth-child(10)');
     const api = await queryJson('/v1/boards/arena/top?limit=10');
     expect(await rows('top')).toEqual(api.entries.map((e: any) => [e.rank, e.userId, e.score]));
-    expect(await page.getByTestId('store').textContent()).toContain('Redis');
+    await page
+      .getByTestId('store')
+      .locator('strong', { hasText: /^Redis$/ })
+      .waitFor();
     await shoot('board');
   });
 
@@ -202,7 +205,10 @@ describe('the dashboard in a browser', () => {
     const before = await rows('top');
     await proxy.cut();
     try {
-      await page.getByTestId('store').getByText('PostgreSQL').waitFor({ timeout: 15_000 });
+      await page
+        .getByTestId('store')
+        .locator('strong', { hasText: /^PostgreSQL$/ })
+        .waitFor({ timeout: 15_000 });
       expect(await rows('top')).toEqual(before);
       // and a change while Redis is away still reaches the page, now read from PostgreSQL
       await post('/v1/events', { userId: 'p-5', board: 'arena', value: 50_000 });
@@ -220,7 +226,10 @@ describe('the dashboard in a browser', () => {
     } finally {
       await proxy.restore();
     }
-    await page.getByTestId('store').getByText('Redis').waitFor({ timeout: 20_000 });
+    await page
+      .getByTestId('store')
+      .locator('strong', { hasText: /^Redis$/ })
+      .waitFor({ timeout: 20_000 });
   });
 
   it('charts the pipeline from both APIs', async () => {

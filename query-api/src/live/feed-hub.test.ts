@@ -1,19 +1,24 @@
+import { HttpError } from '@rankstream/schemas';
 import { createLogger } from '@rankstream/schemas/runtime';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Scope } from '../domain/answers.js';
-import { createFeedHub, type FeedHub, type FeedMessage, type FeedSpec } from './feed-hub.js';
+import { createFeedHub, type FeedEnd, type FeedHub, type FeedMessage, type FeedSpec } from './feed-hub.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Waits for a condition the hub reaches within a few polls, however slow the machine is today. */
+const until = (check: () => void) => vi.waitFor(check, { timeout: 5_000, interval: 5 });
 
 /** A store whose watermark and answer the test moves by hand, counting the answer's reads. */
 function fakeStore() {
-  const store = { offset: 1, body: '{"n":1}' as string | undefined, reads: 0 };
-  return store;
+  return { offset: 1, body: '{"n":1}' as string | undefined, reads: 0, stateReads: 0 };
 }
 
 function hubOver(store: ReturnType<typeof fakeStore>, heartbeatMs = 10_000): FeedHub {
   return createFeedHub({
-    readState: async () => ({ servedBy: 'redis', state: { watermark: { 0: store.offset }, progress: {} } }),
+    readState: async () => {
+      store.stateReads++;
+      return { servedBy: 'redis', state: { watermark: { 0: store.offset }, progress: {} } };
+    },
     now: Date.now,
     logger: createLogger('test', 'silent'),
     pollMs: 5,
@@ -30,6 +35,7 @@ function spec(store: ReturnType<typeof fakeStore>, key = 'top|global'): FeedSpec
     scopeNow: () => scope,
     readBody: async () => {
       store.reads++;
+      if (store.body === undefined) throw new HttpError(404, 'board_not_found', 'no board "global"');
       return store.body;
     },
   };
@@ -37,14 +43,14 @@ function spec(store: ReturnType<typeof fakeStore>, key = 'top|global'): FeedSpec
 
 function collector() {
   const got: FeedMessage[] = [];
-  let ended = false;
+  let ended: FeedEnd | undefined;
   return {
     got,
     ended: () => ended,
     subscriber: {
       send: (m: FeedMessage) => got.push(m),
-      end: () => {
-        ended = true;
+      end: (why: FeedEnd) => {
+        ended = why;
       },
     },
     answers: () => got.filter((m) => m.event === 'top').map((m) => m.data),
@@ -61,27 +67,42 @@ describe('live feeds shared by their subscribers', () => {
     hub = hubOver(store);
     const subs = Array.from({ length: 1_200 }, () => collector());
     for (const s of subs) hub.subscribe(spec(store), s.subscriber);
-    await sleep(30);
-    // when the watermark moves twice with a new answer, and once with the same answer
+    await until(() => expect(subs.every((s) => s.answers().length === 1)).toBe(true));
+    // when the watermark moves with a new answer, then with the same answer, then with a new one
     store.offset = 2;
     store.body = '{"n":2}';
-    await sleep(30);
+    await until(() => expect(subs.every((s) => s.answers().length === 2)).toBe(true));
     store.offset = 3;
-    await sleep(30);
+    await until(() => expect(store.reads).toBe(3));
     store.offset = 4;
     store.body = '{"n":3}';
-    await sleep(30);
+    await until(() => expect(subs.every((s) => s.answers().length === 3)).toBe(true));
     // then each got the three answers in order, from one read per watermark
     for (const s of subs) expect(s.answers()).toEqual(['{"n":1}', '{"n":2}', '{"n":3}']);
     expect(store.reads).toBe(4);
     expect(hub.size()).toBe(1);
   });
 
+  it('reads the projection state once per poll for all feeds together', async () => {
+    const store = fakeStore();
+    hub = hubOver(store);
+    const subs = Array.from({ length: 50 }, () => collector());
+    for (const [i, s] of subs.entries()) hub.subscribe(spec(store, `rank|${i}`), s.subscriber);
+    await until(() => expect(subs.every((s) => s.answers().length === 1)).toBe(true));
+    const [states, reads] = [store.stateReads, store.reads];
+    await sleep(50);
+    // 50 feeds, ~10 polls: ~10 state reads, not 500, and no answer read while nothing moved
+    expect(store.stateReads - states).toBeLessThan(20);
+    expect(store.reads).toBe(reads);
+    expect(hub.size()).toBe(50);
+  });
+
   it('gives a subscriber who joins later the current answer at once', async () => {
     const store = fakeStore();
     hub = hubOver(store);
-    hub.subscribe(spec(store), collector().subscriber);
-    await sleep(30);
+    const first = collector();
+    hub.subscribe(spec(store), first.subscriber);
+    await until(() => expect(first.answers()).toEqual(['{"n":1}']));
     const late = collector();
     hub.subscribe(spec(store), late.subscriber);
     expect(late.answers()).toEqual(['{"n":1}']);
@@ -95,9 +116,8 @@ describe('live feeds shared by their subscribers', () => {
     const b = collector();
     hub.subscribe(spec(store, 'top|a'), a.subscriber);
     hub.subscribe(spec(store, 'top|b'), b.subscriber);
-    await sleep(30);
+    await until(() => expect([a.answers(), b.answers()]).toEqual([['{"n":1}'], ['{"n":1}']]));
     expect(hub.size()).toBe(2);
-    expect([a.answers(), b.answers()]).toEqual([['{"n":1}'], ['{"n":1}']]);
   });
 
   it('sends heartbeats to a silent subscriber', async () => {
@@ -105,22 +125,22 @@ describe('live feeds shared by their subscribers', () => {
     hub = hubOver(store, 20);
     const s = collector();
     hub.subscribe(spec(store), s.subscriber);
-    await sleep(80);
-    expect(s.got.filter((m) => m.event === 'heartbeat').length).toBeGreaterThanOrEqual(2);
+    await until(() => expect(s.got.filter((m) => m.event === 'heartbeat').length).toBeGreaterThanOrEqual(2));
     for (const m of s.got.filter((x) => x.event === 'heartbeat')) expect(Number(m.data)).toBeGreaterThan(0);
   });
 
   it('stops reading once its last subscriber left', async () => {
     const store = fakeStore();
     hub = hubOver(store);
-    const leave = hub.subscribe(spec(store), collector().subscriber);
-    await sleep(30);
+    const s = collector();
+    const leave = hub.subscribe(spec(store), s.subscriber);
+    await until(() => expect(s.answers().length).toBe(1));
     leave();
-    await sleep(30);
-    const reads = store.reads;
+    await until(() => expect(hub?.size()).toBe(0));
+    const [reads, states] = [store.reads, store.stateReads];
     store.offset = 9;
     await sleep(30);
-    expect([hub.size(), store.reads]).toEqual([0, reads]);
+    expect([store.reads, store.stateReads]).toEqual([reads, states]);
   });
 
   it('tells every subscriber when the board is gone, and ends the feed', async () => {
@@ -128,23 +148,24 @@ describe('live feeds shared by their subscribers', () => {
     hub = hubOver(store);
     const subs = [collector(), collector()];
     for (const s of subs) hub.subscribe(spec(store), s.subscriber);
-    await sleep(30);
+    await until(() => expect(subs.every((s) => s.answers().length === 1)).toBe(true));
     store.body = undefined;
     store.offset = 2;
-    await sleep(30);
-    for (const s of subs) {
-      expect(s.got.at(-1)).toEqual({ event: 'error', data: '{"code":"board_not_found"}' });
-      expect(s.ended()).toBe(true);
-    }
+    await until(() => expect(subs.every((s) => s.ended() === 'gone')).toBe(true));
+    for (const s of subs) expect(s.got.at(-1)).toEqual({ event: 'error', data: '{"code":"board_not_found"}' });
     expect(hub.size()).toBe(0);
   });
 
-  it('ends every subscriber when stopped', async () => {
+  it('ends every subscriber when stopped, and any who subscribes afterwards', async () => {
     const store = fakeStore();
     hub = hubOver(store);
     const s = collector();
     hub.subscribe(spec(store), s.subscriber);
     hub.stop();
-    expect([s.ended(), hub.size()]).toEqual([true, 0]);
+    expect([s.ended(), hub.size()]).toEqual(['shutdown', 0]);
+    const late = collector();
+    hub.subscribe(spec(store), late.subscriber);
+    await until(() => expect(late.ended()).toBe('shutdown'));
+    expect(hub.size()).toBe(0);
   });
 });

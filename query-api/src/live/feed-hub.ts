@@ -1,3 +1,4 @@
+import { HttpError } from '@rankstream/schemas';
 import type { Logger } from '@rankstream/schemas/runtime';
 import type { Scope } from '../domain/answers.js';
 import { watermarkEtag } from '../domain/etag.js';
@@ -10,11 +11,13 @@ export interface FeedMessage {
   data: string;
 }
 
+/** Why a feed ended for a subscriber: the service stops, its board or period is gone, an error. */
+export type FeedEnd = 'shutdown' | 'gone' | 'error';
+
 /** One open stream or socket. `send` must not block: a transport that cannot keep up ends itself. */
 export interface FeedSubscriber {
   send(message: FeedMessage): void;
-  /** The feed ended (an error was sent last, or the hub stopped). */
-  end(): void;
+  end(why: FeedEnd): void;
 }
 
 /** A feed's definition: subscribers with the same key get the same answers. */
@@ -22,8 +25,8 @@ export interface FeedSpec {
   key: string;
   event: 'top' | 'rank';
   scopeNow(): Scope;
-  /** The answer's JSON at the current state, or undefined when the board is gone. */
-  readBody(scope: Scope): Promise<string | undefined>;
+  /** The answer's JSON at the current state; throws an HttpError when its board or period is gone. */
+  readBody(scope: Scope): Promise<string>;
 }
 
 export interface FeedHubDeps {
@@ -51,25 +54,28 @@ interface Feed {
   members: Set<Member>;
   /** The last answer sent, which a subscriber joining later gets at once (the same object, framed once). */
   last: FeedMessage | undefined;
+  marker: string;
+  lastPush: number;
 }
 
 /**
  * One publisher per distinct feed (a board instance's top N, or one user's standing), however many
- * subscribers it has: each feed checks the projection's state every `pollMs`, reads its answer
- * again only when the state moved (or the period rolled over), and sends it to every subscriber
- * when it changed, at least `minIntervalMs` apart. 10,000 subscribers of one board cost one read
- * per change, not 10,000. A subscriber silent for `heartbeatMs` gets a heartbeat.
+ * subscribers it has. Every `pollMs` the hub reads the projection's state once for all feeds; a
+ * feed reads its answer again only when the state moved for it (or its period rolled over), and
+ * sends it to every subscriber when it changed, at least `minIntervalMs` apart. 10,000 subscribers
+ * of one board cost one read per change, not 10,000. A subscriber silent for `heartbeatMs` gets a
+ * heartbeat.
  */
 export function createFeedHub(deps: FeedHubDeps) {
   const feeds = new Map<string, Feed>();
   let stopped = false;
+  let ticking = false;
 
   /**
-   * Sends to the subscribers as they were when the message was made, a slice at a time: a socket
-   * write costs ~15 µs, so 10,000 in one go would hold the event loop (and every request) ~150 ms.
+   * Sends to the members given (all by default) as they were when the message was made, a slice at
+   * a time: a socket write costs ~15 µs, so 10,000 in one go would hold the event loop ~150 ms.
    */
-  async function broadcast(feed: Feed, message: FeedMessage): Promise<void> {
-    const members = [...feed.members];
+  async function broadcast(feed: Feed, message: FeedMessage, members = [...feed.members]): Promise<void> {
     for (let i = 0; i < members.length; i += FANOUT_SLICE) {
       if (i > 0) await new Promise((resolve) => setImmediate(resolve));
       const at = deps.now();
@@ -81,66 +87,79 @@ export function createFeedHub(deps: FeedHubDeps) {
     }
   }
 
-  function endFeed(feed: Feed): void {
-    feeds.delete(feed.spec.key);
+  function endFeed(feed: Feed, why: FeedEnd): void {
+    if (feeds.get(feed.spec.key) === feed) feeds.delete(feed.spec.key);
     deps.onFeeds?.(feeds.size);
-    for (const m of feed.members) m.subscriber.end();
+    for (const m of feed.members) m.subscriber.end(why);
     feed.members.clear();
   }
 
-  async function run(feed: Feed): Promise<void> {
-    let lastMarker = '';
-    let lastPush = Number.NEGATIVE_INFINITY;
-    while (!stopped && feed.members.size > 0) {
-      const scope = feed.spec.scopeNow();
-      const { servedBy, state } = await deps.readState();
-      const marker = `${servedBy}|${watermarkEtag(state.watermark, scope.periodKey)}`;
-      if (marker !== lastMarker && deps.now() - lastPush >= deps.minIntervalMs) {
-        const body = await feed.spec.readBody(scope);
+  async function step(feed: Feed, servedBy: StoreName, state: StoreState): Promise<void> {
+    const scope = feed.spec.scopeNow();
+    const marker = `${servedBy}|${watermarkEtag(state.watermark, scope.periodKey)}`;
+    if (marker !== feed.marker && deps.now() - feed.lastPush >= deps.minIntervalMs) {
+      let body: string;
+      try {
+        body = await feed.spec.readBody(scope);
         deps.onRead?.();
-        if (body === undefined) {
-          await broadcast(feed, { event: 'error', data: JSON.stringify({ code: 'board_not_found' }) });
-          return endFeed(feed);
-        }
-        if (body !== feed.last?.data) {
-          feed.last = { event: feed.spec.event, data: body };
-          await broadcast(feed, feed.last);
-          lastPush = deps.now();
-        }
-        lastMarker = marker;
+      } catch (error) {
+        const gone = error instanceof HttpError;
+        if (!gone) deps.logger.warn({ err: error, feed: feed.spec.key }, 'live feed ended by an error');
+        const code = gone ? error.code : 'internal';
+        await broadcast(feed, { event: 'error', data: JSON.stringify({ code }) });
+        return endFeed(feed, gone ? 'gone' : 'error');
       }
-      const now = deps.now();
-      for (const m of feed.members) {
-        if (now - m.lastWrite < deps.heartbeatMs) continue;
-        m.subscriber.send({ event: 'heartbeat', data: String(now) });
-        m.lastWrite = now;
+      if (body !== feed.last?.data) {
+        feed.last = { event: feed.spec.event, data: body };
+        await broadcast(feed, feed.last);
+        feed.lastPush = deps.now();
       }
-      await new Promise((resolve) => setTimeout(resolve, deps.pollMs));
+      feed.marker = marker;
     }
-    if (feeds.get(feed.spec.key) === feed) {
-      feeds.delete(feed.spec.key);
-      deps.onFeeds?.(feeds.size);
+    const now = deps.now();
+    const due = [...feed.members].filter((m) => now - m.lastWrite >= deps.heartbeatMs);
+    if (due.length > 0) await broadcast(feed, { event: 'heartbeat', data: String(now) }, due);
+  }
+
+  /** One pass over every feed, then the next after `pollMs`, while any feed has subscribers. */
+  async function tick(): Promise<void> {
+    for (const feed of [...feeds.values()]) {
+      if (feed.members.size === 0) endFeed(feed, 'gone');
     }
+    if (stopped || feeds.size === 0) {
+      ticking = false;
+      return;
+    }
+    try {
+      const { servedBy, state } = await deps.readState();
+      await Promise.all([...feeds.values()].map((feed) => step(feed, servedBy, state)));
+    } catch (error) {
+      // Neither store answered: the feeds keep their subscribers and try again at the next tick.
+      deps.logger.warn({ err: error }, 'live feeds could not read the projection state');
+    }
+    setTimeout(() => void tick(), deps.pollMs);
   }
 
   return {
     /** Adds a subscriber to the feed `spec.key` (starting it if needed); returns the unsubscribe. */
     subscribe(spec: FeedSpec, subscriber: FeedSubscriber): () => void {
+      if (stopped) {
+        queueMicrotask(() => subscriber.end('shutdown'));
+        return () => {};
+      }
       let feed = feeds.get(spec.key);
       const member: Member = { subscriber, lastWrite: deps.now() };
       if (feed) {
         feed.members.add(member);
         if (feed.last) subscriber.send(feed.last);
       } else {
-        const created: Feed = { spec, members: new Set([member]), last: undefined };
-        feeds.set(spec.key, created);
+        feed = { spec, members: new Set([member]), last: undefined, marker: '', lastPush: Number.NEGATIVE_INFINITY };
+        feeds.set(spec.key, feed);
         deps.onFeeds?.(feeds.size);
-        feed = created;
-        run(created).catch(async (error) => {
-          deps.logger.warn({ err: error, feed: spec.key }, 'live feed ended by an error');
-          await broadcast(created, { event: 'error', data: JSON.stringify({ code: 'internal' }) });
-          endFeed(created);
-        });
+      }
+      if (!ticking) {
+        ticking = true;
+        void tick();
       }
       const joined = feed;
       return () => {
@@ -153,10 +172,10 @@ export function createFeedHub(deps: FeedHubDeps) {
       return feeds.size;
     },
 
-    /** Ends every feed and subscriber (shutdown). */
+    /** Ends every feed and subscriber (shutdown); later subscribers are ended at once. */
     stop(): void {
       stopped = true;
-      for (const feed of [...feeds.values()]) endFeed(feed);
+      for (const feed of [...feeds.values()]) endFeed(feed, 'shutdown');
     },
   };
 }

@@ -37,6 +37,13 @@ function loadAssets(dir: string): Map<string, Asset> {
   return assets;
 }
 
+/** If-None-Match: `*`, or a list of tags compared weakly (RFC 9110, 13.1.2). */
+function matches(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  if (header.trim() === '*') return true;
+  return header.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
+}
+
 /**
  * The dashboard (query-api/dashboard, built by `npm run build` into dist/dashboard) at `/`: files
  * held in memory with their gzip and a content hash as ETag. index.html is revalidated on every
@@ -50,16 +57,16 @@ export function dashboardRoutes(dir: string | undefined, config: { ingestUrl: st
       const asset = assets.get(path);
       if (!asset)
         return c.json({ error: { code: 'not_built', message: 'the dashboard is not built (npm run build)' } }, 404);
-      c.header('ETag', asset.etag);
+      // Each encoding is its own representation, so it has its own strong ETag.
+      const gzip = /\bgzip\b/.test(c.req.header('accept-encoding') ?? '');
+      const etag = gzip ? `${asset.etag.slice(0, -1)}-gz"` : asset.etag;
+      c.header('ETag', etag);
       c.header('Cache-Control', cacheControl);
       c.header('Vary', 'Accept-Encoding');
-      if (c.req.header('if-none-match') === asset.etag) return c.body(null, 304);
+      if (matches(c.req.header('if-none-match'), etag)) return c.body(null, 304);
       c.header('Content-Type', asset.type);
-      if (/\bgzip\b/.test(c.req.header('accept-encoding') ?? '')) {
-        c.header('Content-Encoding', 'gzip');
-        return c.body(new Uint8Array(asset.gzipped));
-      }
-      return c.body(new Uint8Array(asset.body));
+      if (gzip) c.header('Content-Encoding', 'gzip');
+      return c.body(new Uint8Array(gzip ? asset.gzipped : asset.body));
     });
   send('/index.html', 'no-cache');
   for (const path of assets.keys()) if (path.startsWith('/assets/')) send(path, 'public, max-age=31536000, immutable');

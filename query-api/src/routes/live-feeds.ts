@@ -20,7 +20,7 @@ export interface OpenedFeed {
 export async function topFeed(deps: AppDeps, board: string, q: PeriodChoice & { limit: number }): Promise<OpenedFeed> {
   const readTop = async (scope: Scope) => {
     const read = await deps.reader.read((r) => r.top(board, scope.periodKey, { offset: 0, limit: q.limit }));
-    const body = read.value ? JSON.stringify(shapeTop(scope, checkBoard(scope, read.value))) : undefined;
+    const body = JSON.stringify(shapeTop(scope, checkBoard(scope, read.value)));
     return { body, servedBy: read.servedBy, state: read.state };
   };
   return opened(
@@ -43,7 +43,7 @@ export async function userFeed(
 ): Promise<OpenedFeed> {
   const readRank = async (scope: Scope) => {
     const read = await deps.reader.read((r) => r.around(board, scope.periodKey, userId, q.radius));
-    const body = read.value ? JSON.stringify(shapeUserStream(scope, userId, checkBoard(scope, read.value))) : undefined;
+    const body = JSON.stringify(shapeUserStream(scope, userId, checkBoard(scope, read.value)));
     return { body, servedBy: read.servedBy, state: read.state };
   };
   return opened(
@@ -57,13 +57,11 @@ export async function userFeed(
   );
 }
 
+/** Reads the first answer: an unknown board or period throws its JSON error before any stream starts. */
 async function opened(
   spec: FeedSpec,
-  read: (scope: Scope) => Promise<{ body: string | undefined; servedBy: StoreName; state: StoreState }>,
+  read: (scope: Scope) => Promise<{ body: string; servedBy: StoreName; state: StoreState }>,
 ): Promise<OpenedFeed> {
-  const scope = spec.scopeNow();
-  const first = await read(scope);
-  // An unknown board or period is refused with the JSON error before the stream starts.
-  if (first.body === undefined) checkBoard(scope, null);
+  const first = await read(spec.scopeNow());
   return { spec, first: { servedBy: first.servedBy, state: first.state } };
 }

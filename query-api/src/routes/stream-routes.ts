@@ -44,7 +44,7 @@ function streamFeed(c: Context, deps: AppDeps, hub: FeedHub, kind: 'top' | 'user
           });
       },
       end: () => {
-        writes.finally(finish);
+        void writes.finally(finish);
       },
     });
     stream.onAbort(finish);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -39,7 +40,8 @@ function page(title: string, base: string): string {
  * loaded unpinned). Asset paths carry the package's version, so browsers may keep them for good.
  */
 export function mountApiDocs(app: Hono<any>, title: string): void {
-  const base = `/docs/assets/${VERSION}`;
+  // The initializer is ours: its hash joins the package's version, so a change to it reaches browsers.
+  const base = `/docs/assets/${VERSION}-${createHash('sha256').update(INIT).digest('hex').slice(0, 8)}`;
   const html = page(title, base);
   const cache = new Map<string, string>();
   app.get('/docs', (c) => c.html(html));

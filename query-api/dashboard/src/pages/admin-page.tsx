@@ -75,7 +75,7 @@ export function AdminPage({ ingestUrl }: { ingestUrl: string | null }) {
         <h2 id="create-board">Create or update a board</h2>
         <fieldset disabled={readOnly}>
           <label>
-            Board id <input name="board" required pattern="[A-Za-z0-9_.\-]{1,64}" />
+            Board id <input name="board" required pattern="[a-z0-9_.:\-]{1,64}" title="1 to 64 of a-z, 0-9, _ . : -" />
           </label>
           <label>
             Order{' '}

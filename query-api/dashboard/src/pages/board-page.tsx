@@ -32,7 +32,7 @@ export function BoardPage({ board, params }: { board: string; params: URLSearchP
   const loadMore = async () => {
     if (!nextCursor) return;
     try {
-      const page = await getJson<TopAnswer>(`/v1/boards/${enc(board)}/top?limit=${limit}&cursor=${enc(nextCursor)}`);
+      const page = await getJson<TopAnswer>(`/v1/boards/${enc(board)}/top?${query}&cursor=${enc(nextCursor)}`);
       setMore({ key: query, entries: [...pages.entries, ...page.entries], cursor: page.nextCursor });
     } catch (error) {
       setMore({ ...pages, error: messageOf(error) });
@@ -71,7 +71,7 @@ export function BoardPage({ board, params }: { board: string; params: URLSearchP
       </form>
       {live.error ? (
         <p role="alert" class="error">
-          {live.error === 'this board does not exist'
+          {live.ended
             ? `There is no board "${board}", or it does not keep ${period} periods.`
             : `Live updates interrupted: the query API may be down. Reconnecting… ${top ? '(showing the last rows received)' : ''}`}
         </p>

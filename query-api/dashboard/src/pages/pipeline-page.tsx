@@ -39,11 +39,16 @@ export function PipelinePage({ status, ingestUrl }: { status: Loaded<QueryStatus
         if (live) setIngest((s) => ({ ...s, error: error instanceof Error ? error.message : String(error) }));
       }
     };
-    void tick();
-    const timer = setInterval(tick, 2_000);
+    // The next poll is scheduled when this one ends, so a slow API never has polls piling up.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const loop = async () => {
+      await tick();
+      if (live) timer = setTimeout(loop, 2_000);
+    };
+    void loop();
     return () => {
       live = false;
-      clearInterval(timer);
+      clearTimeout(timer);
     };
   }, [ingestUrl]);
   const q = status.data;
