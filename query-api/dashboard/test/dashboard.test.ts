@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { createTestEnv, freePort, type ServiceProcess, startService, type TestEnv } from '@rankstream/tools/testing';
@@ -47,6 +48,21 @@ async function queryJson(path: string) {
 
 async function untilVisible(token: string) {
   await queryJson(`/v1/boards/arena/top?after=${encodeURIComponent(token)}`);
+}
+
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+/** axe-core's WCAG 2 A/AA checks (labels, contrast, roles, names) on the page as shown: no serious findings. */
+async function expectAccessible() {
+  await page.addScriptTag({ path: AXE });
+  const found = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(o: object): Promise<any> } }).axe;
+    const result = await axe.run({ runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } });
+    return result.violations
+      .filter((v: any) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v: any) => `${v.id}: ${v.nodes.map((n: any) => n.target.join(' ')).join(', ')}`);
+  });
+  expect(found).toEqual([]);
 }
 
 async function shoot(name: string) {
@@ -152,6 +168,7 @@ describe('the dashboard in a browser', () => {
   it('lists the boards and shows the same top 10 as GET /v1/boards/:board/top', async () => {
     await openPage('#/');
     await page.getByRole('link', { name: 'arena' }).waitFor();
+    await expectAccessible();
     await shoot('boards');
     await page.getByRole('link', { name: 'arena' }).click();
     await page.waitForSelector('[data-testid="top"] tbody tr:nth-child(10)');
@@ -196,6 +213,7 @@ describe('the dashboard in a browser', () => {
     );
     const around = await queryJson('/v1/boards/arena/users/p-3/around?radius=5');
     expect(await rows('around')).toEqual(around.entries.map((e: any) => [e.rank, e.userId, e.score]));
+    await expectAccessible();
     await shoot('player');
   });
 
@@ -243,6 +261,7 @@ describe('the dashboard in a browser', () => {
     const logEnd = (await (await fetch(`${ingest.url}/v1/status`)).json()) as any;
     expect(await cards.textContent()).toContain(`Events in the log${logEnd.eventsInLog.toLocaleString('en-US')}`);
     expect(await page.locator('.chart canvas').count()).toBe(3);
+    await expectAccessible();
     await shoot('pipeline');
   });
 
@@ -251,6 +270,7 @@ describe('the dashboard in a browser', () => {
     // without a key: every form is disabled and says why
     expect(await page.getByTestId('mode').textContent()).toContain('Read-only');
     expect(await page.getByRole('button', { name: 'Save the board' }).isDisabled()).toBe(true);
+    await expectAccessible();
     await shoot('admin');
 
     // a wrong key: the ingest API refuses, the page says so, and nothing is created
