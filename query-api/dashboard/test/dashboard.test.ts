@@ -181,6 +181,23 @@ describe('the dashboard in a browser', () => {
     await shoot('board');
   });
 
+  it('can be used with the keyboard alone', async () => {
+    await openPage('#/');
+    await page.getByRole('link', { name: 'arena' }).waitFor();
+    const focused = () => page.evaluate(() => document.activeElement?.textContent?.trim());
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('Skip to the content');
+    const seen: (string | undefined)[] = [];
+    for (let i = 0; i < 6 && seen.at(-1) !== 'Pipeline'; i++) {
+      await page.keyboard.press('Tab');
+      seen.push(await focused());
+    }
+    expect(seen).toEqual(['Rankstream', 'Boards', 'Player', 'Pipeline']);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Pipeline' }).waitFor();
+    expect(new URL(page.url()).hash).toBe('#/pipeline');
+  });
+
   it('shows an event posted through the ingest API within 2 seconds, without a reload', async () => {
     await openPage('#/board/arena');
     await page.waitForSelector('[data-testid="top"] tbody tr:nth-child(10)');
