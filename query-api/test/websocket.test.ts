@@ -169,7 +169,7 @@ describe('WebSocket feeds', () => {
     expect(await handshakeRefusal('/v1/boards/nope/ws')).toEqual([404, 'board_not_found']);
     expect(await handshakeRefusal('/v1/boards/live/ws?limit=0')).toEqual([400, 'invalid_request']);
     expect(await handshakeRefusal('/v1/boards/live/users/b/ws?radius=99')).toEqual([400, 'invalid_request']);
-    // an upgrade anywhere else (an SSE stream among them) is refused, and holds nothing open
+    // an upgrade anywhere else (an SSE stream among them) is refused before any route runs
     expect(await handshakeRefusal('/v1/boards/live/stream')).toEqual([400, 'invalid_request']);
     const plain = await fetch(`http://127.0.0.1:${port}/v1/boards/live/ws?limit=0`);
     expect([plain.status, ((await plain.json()) as any).error.details[0].path]).toEqual([400, 'limit']);

@@ -24,7 +24,8 @@ export function createKafkaLogStatus(o: {
     read() {
       if (cached && o.now() - cached.at < o.maxAgeMs) return cached.value;
       // One request to Kafka at a time, however many pages poll meanwhile.
-      inFlight ??= Promise.all([ends(o.eventsTopic), ends(o.dlqTopic)])
+      // Settles within a few timeouts even if Kafka never answers, so a later read asks again.
+      inFlight ??= withTimeout(Promise.all([ends(o.eventsTopic), ends(o.dlqTopic)]), o.timeoutMs * 5)
         .then(([eventsInLog, deadLettered]) => {
           const value = { eventsInLog, deadLettered };
           cached = { at: o.now(), value: Promise.resolve(value) };

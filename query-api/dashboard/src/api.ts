@@ -82,7 +82,8 @@ async function answer<T>(res: Response): Promise<T> {
 export async function getJson<T>(url: string): Promise<T> {
   let res: Response;
   try {
-    res = await fetch(url, { headers: { accept: 'application/json' } });
+    // A poll that hangs would stop the page's polling loop for good.
+    res = await fetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(10_000) });
   } catch {
     throw new ApiError(0, 'the API did not answer (is it running?)');
   }

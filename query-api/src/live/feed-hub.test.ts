@@ -156,6 +156,54 @@ describe('live feeds shared by their subscribers', () => {
     expect(hub.size()).toBe(0);
   });
 
+  it('lets a slow feed hold up only itself', async () => {
+    const store = fakeStore();
+    hub = hubOver(store);
+    let release: () => void = () => {};
+    const slow: FeedSpec = {
+      ...spec(store, 'top|slow'),
+      readBody: () => new Promise<string>((resolve) => (release = () => resolve('{"slow":true}'))),
+    };
+    const waiting = collector();
+    const quick = collector();
+    hub.subscribe(slow, waiting.subscriber);
+    hub.subscribe(spec(store, 'top|quick'), quick.subscriber);
+    await until(() => expect(quick.answers()).toEqual(['{"n":1}']));
+    store.offset = 2;
+    store.body = '{"n":2}';
+    await until(() => expect(quick.answers()).toEqual(['{"n":1}', '{"n":2}']));
+    expect(waiting.answers()).toEqual([]);
+    release();
+    await until(() => expect(waiting.answers()).toEqual(['{"slow":true}']));
+  });
+
+  it('keeps beating while the projection state cannot be read, and carries on once it can', async () => {
+    const store = fakeStore();
+    let down = false;
+    hub = createFeedHub({
+      readState: async () => {
+        if (down) throw new Error('both stores down');
+        return { servedBy: 'postgres', state: { watermark: { 0: store.offset }, progress: {} } };
+      },
+      now: Date.now,
+      logger: createLogger('test', 'silent'),
+      pollMs: 5,
+      minIntervalMs: 0,
+      heartbeatMs: 20,
+    });
+    const s = collector();
+    hub.subscribe(spec(store), s.subscriber);
+    await until(() => expect(s.answers()).toEqual(['{"n":1}']));
+    down = true;
+    const beats = s.got.filter((m) => m.event === 'heartbeat').length;
+    await until(() => expect(s.got.filter((m) => m.event === 'heartbeat').length).toBeGreaterThan(beats + 1));
+    store.offset = 2;
+    store.body = '{"n":2}';
+    down = false;
+    await until(() => expect(s.answers()).toEqual(['{"n":1}', '{"n":2}']));
+    expect(s.ended()).toBeUndefined();
+  });
+
   it('ends every subscriber when stopped, and any who subscribes afterwards', async () => {
     const store = fakeStore();
     hub = hubOver(store);

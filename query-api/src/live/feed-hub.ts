@@ -56,6 +56,8 @@ interface Feed {
   last: FeedMessage | undefined;
   marker: string;
   lastPush: number;
+  /** A pass (read, sends) is still running: the next tick leaves the feed alone. */
+  busy: boolean;
 }
 
 /**
@@ -70,6 +72,7 @@ export function createFeedHub(deps: FeedHubDeps) {
   const feeds = new Map<string, Feed>();
   let stopped = false;
   let ticking = false;
+  let readFailing = false;
 
   /**
    * Sends to the members given (all by default) as they were when the message was made, a slice at
@@ -88,40 +91,53 @@ export function createFeedHub(deps: FeedHubDeps) {
   }
 
   function endFeed(feed: Feed, why: FeedEnd): void {
-    if (feeds.get(feed.spec.key) === feed) feeds.delete(feed.spec.key);
-    deps.onFeeds?.(feeds.size);
+    forget(feed);
     for (const m of feed.members) m.subscriber.end(why);
     feed.members.clear();
   }
 
-  async function step(feed: Feed, servedBy: StoreName, state: StoreState): Promise<void> {
+  /** Out of the map first: whoever subscribes from now on starts a feed of their own. */
+  function forget(feed: Feed): void {
+    if (feeds.get(feed.spec.key) === feed) feeds.delete(feed.spec.key);
+    deps.onFeeds?.(feeds.size);
+  }
+
+  /** Reads and sends the feed's answer if the state moved for it. */
+  async function refresh(feed: Feed, servedBy: StoreName, state: StoreState): Promise<void> {
     const scope = feed.spec.scopeNow();
     const marker = `${servedBy}|${watermarkEtag(state.watermark, scope.periodKey)}`;
-    if (marker !== feed.marker && deps.now() - feed.lastPush >= deps.minIntervalMs) {
-      let body: string;
-      try {
-        body = await feed.spec.readBody(scope);
-        deps.onRead?.();
-      } catch (error) {
-        const gone = error instanceof HttpError;
-        if (!gone) deps.logger.warn({ err: error, feed: feed.spec.key }, 'live feed ended by an error');
-        const code = gone ? error.code : 'internal';
-        await broadcast(feed, { event: 'error', data: JSON.stringify({ code }) });
-        return endFeed(feed, gone ? 'gone' : 'error');
-      }
-      if (body !== feed.last?.data) {
-        feed.last = { event: feed.spec.event, data: body };
-        await broadcast(feed, feed.last);
-        feed.lastPush = deps.now();
-      }
-      feed.marker = marker;
+    if (marker === feed.marker || deps.now() - feed.lastPush < deps.minIntervalMs) return;
+    let body: string;
+    try {
+      body = await feed.spec.readBody(scope);
+      deps.onRead?.();
+    } catch (error) {
+      const gone = error instanceof HttpError;
+      if (!gone) deps.logger.warn({ err: error, feed: feed.spec.key }, 'live feed ended by an error');
+      forget(feed);
+      await broadcast(feed, { event: 'error', data: JSON.stringify({ code: gone ? error.code : 'internal' }) });
+      return endFeed(feed, gone ? 'gone' : 'error');
     }
+    if (body !== feed.last?.data) {
+      feed.last = { event: feed.spec.event, data: body };
+      await broadcast(feed, feed.last);
+      feed.lastPush = deps.now();
+    }
+    feed.marker = marker;
+  }
+
+  /** Heartbeats to the members silent for heartbeatMs, as one shared message. */
+  async function beat(feed: Feed): Promise<void> {
     const now = deps.now();
     const due = [...feed.members].filter((m) => now - m.lastWrite >= deps.heartbeatMs);
     if (due.length > 0) await broadcast(feed, { event: 'heartbeat', data: String(now) }, due);
   }
 
-  /** One pass over every feed, then the next after `pollMs`, while any feed has subscribers. */
+  /**
+   * One pass: the state is read once for all feeds, then each feed not still busy with its last pass
+   * refreshes and beats on its own, so a slow read holds up only its feed. While the state cannot
+   * be read (both stores down), the feeds keep beating, so clients know the stream is alive.
+   */
   async function tick(): Promise<void> {
     for (const feed of [...feeds.values()]) {
       if (feed.members.size === 0) endFeed(feed, 'gone');
@@ -130,12 +146,28 @@ export function createFeedHub(deps: FeedHubDeps) {
       ticking = false;
       return;
     }
+    let read: { servedBy: StoreName; state: StoreState } | undefined;
     try {
-      const { servedBy, state } = await deps.readState();
-      await Promise.all([...feeds.values()].map((feed) => step(feed, servedBy, state)));
+      read = await deps.readState();
+      readFailing = false;
     } catch (error) {
-      // Neither store answered: the feeds keep their subscribers and try again at the next tick.
-      deps.logger.warn({ err: error }, 'live feeds could not read the projection state');
+      if (!readFailing) deps.logger.warn({ err: error }, 'live feeds cannot read the projection state; retrying');
+      readFailing = true;
+    }
+    for (const feed of [...feeds.values()]) {
+      if (feed.busy) continue;
+      feed.busy = true;
+      (async () => {
+        if (read) await refresh(feed, read.servedBy, read.state);
+        await beat(feed);
+      })()
+        .catch((error) => {
+          deps.logger.warn({ err: error, feed: feed.spec.key }, 'live feed ended by an error');
+          endFeed(feed, 'error');
+        })
+        .finally(() => {
+          feed.busy = false;
+        });
     }
     setTimeout(() => void tick(), deps.pollMs);
   }
@@ -153,7 +185,14 @@ export function createFeedHub(deps: FeedHubDeps) {
         feed.members.add(member);
         if (feed.last) subscriber.send(feed.last);
       } else {
-        feed = { spec, members: new Set([member]), last: undefined, marker: '', lastPush: Number.NEGATIVE_INFINITY };
+        feed = {
+          spec,
+          members: new Set([member]),
+          last: undefined,
+          marker: '',
+          lastPush: Number.NEGATIVE_INFINITY,
+          busy: false,
+        };
         feeds.set(spec.key, feed);
         deps.onFeeds?.(feeds.size);
       }

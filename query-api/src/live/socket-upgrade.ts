@@ -12,6 +12,42 @@ const MAX_BUFFERED_BYTES = 1 << 20;
 /** Close codes: the service is going away; the feed's board or period is gone; a server error. */
 const CLOSE = { shutdown: 1001, gone: 1000, error: 1011 } as const;
 
+/** A handshake not switched by then is dropped. */
+const HANDSHAKE_TIMEOUT_MS = 10_000;
+
+function errorJson(code: string, message: string): string {
+  return JSON.stringify({ error: { code, message } });
+}
+
+/**
+ * What is wrong with a handshake before the app sees it: only a GET upgrade to websocket, with a
+ * key and version 13, on a /ws path (the app's other routes, an SSE stream among them, must never
+ * run for one: nobody would read or end their answer).
+ */
+export function refusalOf(
+  req: Pick<IncomingMessage, 'method' | 'url' | 'headers'>,
+  stopping: boolean,
+): { status: number; code: string; message: string } | undefined {
+  if (stopping) return { status: 503, code: 'shutting_down', message: 'this instance is stopping' };
+  let path: string;
+  try {
+    path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    // A URL with credentials is refused by Request() later; refuse it here instead.
+    if (/^\/\//.test(req.url ?? '')) throw new Error('not an origin-form target');
+  } catch {
+    return { status: 400, code: 'invalid_request', message: 'not a valid request target' };
+  }
+  if (req.method !== 'GET') return { status: 405, code: 'method_not_allowed', message: 'a handshake is a GET' };
+  if (!path.endsWith('/ws') || req.headers.upgrade?.toLowerCase() !== 'websocket') {
+    return { status: 400, code: 'invalid_request', message: 'only the /ws paths take an upgrade, to websocket' };
+  }
+  const key = req.headers['sec-websocket-key'];
+  if (typeof key !== 'string' || !/^[A-Za-z0-9+/]{22}==$/.test(key) || req.headers['sec-websocket-version'] !== '13') {
+    return { status: 400, code: 'invalid_request', message: 'not a WebSocket handshake (key, version 13)' };
+  }
+  return undefined;
+}
+
 /** The Node server, as far as handshakes go. */
 interface UpgradeSource {
   on(event: 'upgrade', listener: (req: IncomingMessage, socket: Duplex, head: Buffer) => void): unknown;
@@ -68,10 +104,13 @@ export function createSocketUpgrade(deps: {
     // The client sends nothing; anything it sends is ignored.
   }
 
-  function refuse(socket: Duplex, status: number, body: string): void {
+  function refuse(socket: Duplex, status: number, body: string, retryAfter: string | null = null): void {
     if (!socket.writable) return void socket.destroy();
+    // Closed once written, as ws does: a client that never closes its side keeps nothing open.
+    socket.once('finish', () => socket.destroy());
     socket.end(
       `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/json\r\n` +
+        (retryAfter ? `Retry-After: ${retryAfter}\r\n` : '') +
         `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     );
   }
@@ -95,33 +134,37 @@ export function createSocketUpgrade(deps: {
     ): void {
       server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
         socket.on('error', () => socket.destroy());
-        if (stopping) {
-          return refuse(socket, 503, '{"error":{"code":"shutting_down","message":"this instance is stopping"}}');
+        // Until it is switched, a handshake has a deadline (Node sets none on upgraded sockets).
+        const deadline = setTimeout(() => socket.destroy(), HANDSHAKE_TIMEOUT_MS);
+        const refusal = refusalOf(req, stopping);
+        if (refusal) {
+          clearTimeout(deadline);
+          return refuse(socket, refusal.status, errorJson(refusal.code, refusal.message));
         }
-        // Only the feeds' /ws paths take an upgrade; the app's other routes (an SSE stream among them)
-        // must never run for one, as nobody would read or end their answer.
-        const path = (req.url ?? '/').split('?')[0] ?? '/';
-        if (!path.endsWith('/ws') || req.headers.upgrade?.toLowerCase() !== 'websocket') {
-          return refuse(
-            socket,
-            400,
-            '{"error":{"code":"invalid_request","message":"only the /ws paths take an upgrade, to websocket"}}',
-          );
-        }
+        const url = new URL(req.url ?? '/', 'http://localhost');
         const headers = new Headers();
         for (const [name, value] of Object.entries(req.headers)) {
           if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
         }
         const env: UpgradeEnv = { incoming: req, upgrade: true };
-        Promise.resolve(app.request(new URL(req.url ?? '/', 'http://localhost'), { headers }, env))
+        Promise.resolve()
+          .then(() => app.request(new URL(`${url.pathname}${url.search}`, 'http://localhost'), { headers }, env))
           .then(async (res) => {
+            clearTimeout(deadline);
             const feed = accepted.get(req);
-            if (!feed || res.status !== 204) return refuse(socket, res.status, await res.text());
-            if (stopping) return refuse(socket, 503, '{"error":{"code":"shutting_down","message":"stopping"}}');
-            // ws answers a bad handshake (key, version) with 400 itself.
-            wss.handleUpgrade(req, socket, head, (ws) => attach(ws, feed.spec, feed.kind));
+            if (feed && res.status === 204 && !stopping) {
+              // ws checks the handshake's key and version again, and answers 400 itself.
+              return wss.handleUpgrade(req, socket, head, (ws) => attach(ws, feed.spec, feed.kind));
+            }
+            if (stopping) return refuse(socket, 503, errorJson('shutting_down', 'this instance is stopping'));
+            // Only the routes' JSON errors are passed on; any other answer is never read to its end.
+            const json = res.headers.get('content-type')?.startsWith('application/json') ?? false;
+            const body = json ? await res.text() : errorJson('internal', 'not a WebSocket feed');
+            if (!json) await res.body?.cancel();
+            refuse(socket, json ? res.status : 500, body, res.headers.get('retry-after'));
           })
           .catch((error) => {
+            clearTimeout(deadline);
             deps.logger.warn({ err: error }, 'WebSocket handshake failed');
             socket.destroy();
           });
