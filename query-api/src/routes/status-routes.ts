@@ -26,7 +26,8 @@ export function statusRoutes(deps: AppDeps, hub: FeedHub) {
         const offset = state.watermark[partition] ?? 0;
         const progress = state.progress[partition];
         const logEnd = Math.max(progress?.logEnd ?? offset, offset);
-        return { partition, offset, logEnd, behind: logEnd - offset, caughtUpAt: progress?.caughtUpAt ?? null };
+        // 0: the projector has not yet recorded a moment it was caught up for this partition.
+        return { partition, offset, logEnd, behind: logEnd - offset, caughtUpAt: progress?.caughtUpAt || null };
       });
     const sum = async (metric: { get(): Promise<{ values: { value: number; labels: object }[] }> }) =>
       (await metric.get()).values.reduce((n, v) => n + v.value, 0);
