@@ -1,5 +1,7 @@
 import { Agent, request } from 'node:http';
+import { createPool } from '@rankstream/schemas/runtime';
 import {
+  connectTestRedis,
   counterSum,
   createTestEnv,
   freePort,
@@ -11,6 +13,9 @@ import {
   workerPids,
 } from '@rankstream/tools/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { ProjectionWriter } from './fixtures/projection-writer.js';
+import { silentLogger } from './fixtures/query-world.js';
 
 /** QUERY_WORKERS=2: one port, two worker processes, one service-wide rate limit and /metrics. */
 const LIMIT = 25;
@@ -69,6 +74,43 @@ describe('query API with QUERY_WORKERS=2', () => {
     const metrics = await (await fetch(`${service.url}/metrics`)).text();
     expect(counterSum(metrics, 'query_http_requests_total', ['route="/v1/boards"', 'status="200"'])).toBe(ok);
     expect(counterSum(metrics, 'query_http_requests_total', ['status="429"'])).toBe(limited);
+  });
+
+  it('takes WebSocket feeds through the workers (connections spread round-robin)', async () => {
+    const service = query as ServiceProcess;
+    const pool = createPool(env.databaseUrl, 2, silentLogger);
+    const redis = connectTestRedis(env.redisUrl);
+    try {
+      await new ProjectionWriter(pool, redis, env.redisPrefix, env.eventsTopic).writeState({
+        boards: [{ board: 'cw', order: 'desc' }],
+        totals: [{ board: 'cw', periodKey: 'all', userId: 'a', score: 7, reachedAt: 1_763_000_000_000 }],
+        watermark: { 0: 1 },
+      });
+    } finally {
+      redis.disconnect();
+      await pool.end();
+    }
+    // A fresh second of the per-address limit, which the test above spent.
+    await new Promise((r) => setTimeout(r, 1_100));
+    const sockets = Array.from(
+      { length: 8 },
+      () => new WebSocket(`${service.url.replace('http', 'ws')}/v1/boards/cw/ws`),
+    );
+    const firsts = await Promise.all(
+      sockets.map(
+        (ws) =>
+          new Promise<{ event: string; data: { entries: { userId: string }[] } }>((resolve, reject) => {
+            ws.once('message', (raw) => resolve(JSON.parse(String(raw))));
+            ws.once('error', reject);
+          }),
+      ),
+    );
+    expect(firsts.map((m) => [m.event, m.data.entries.map((e) => e.userId)])).toEqual(
+      Array.from({ length: 8 }, () => ['top', ['a']]),
+    );
+    const metrics = await (await fetch(`${service.url}/metrics`)).text();
+    expect(counterSum(metrics, 'query_websockets', ['kind="top"'])).toBe(8);
+    for (const ws of sockets) ws.close();
   });
 
   it('stops the workers and the primary on SIGTERM', async () => {
