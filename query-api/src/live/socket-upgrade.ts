@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { errorBody } from '@rankstream/schemas';
 import type { Logger } from '@rankstream/schemas/runtime';
 import type { Context } from 'hono';
 import { type WebSocket, WebSocketServer } from 'ws';
@@ -15,8 +16,9 @@ const CLOSE = { shutdown: 1001, gone: 1000, error: 1011 } as const;
 /** A handshake not switched by then is dropped. */
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 
+/** The one JSON error shape both APIs answer with. */
 function errorJson(code: string, message: string): string {
-  return JSON.stringify({ error: { code, message } });
+  return JSON.stringify(errorBody(code, message));
 }
 
 /**

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { extname, join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { errorBody } from '@rankstream/schemas';
 import { Hono } from 'hono';
 
 const TYPES: Record<string, string> = {
@@ -55,8 +56,7 @@ export function dashboardRoutes(dir: string | undefined, config: { ingestUrl: st
   const send = (path: string, cacheControl: string) =>
     r.get(path === '/index.html' ? '/' : path, (c) => {
       const asset = assets.get(path);
-      if (!asset)
-        return c.json({ error: { code: 'not_built', message: 'the dashboard is not built (npm run build)' } }, 404);
+      if (!asset) return c.json(errorBody('not_built', 'the dashboard is not built (npm run build)'), 404);
       // Each encoding is its own representation, so it has its own strong ETag.
       const gzip = /\bgzip\b/.test(c.req.header('accept-encoding') ?? '');
       const etag = gzip ? `${asset.etag.slice(0, -1)}-gz"` : asset.etag;
