@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import http from 'node:http';
-import type { TestEnv } from '../testing/index.js';
+import { freePort, type ServiceProcess, startService, type TestEnv } from '../testing/index.js';
 
 /** The API key the benches post with (its hash is in API_KEYS below; not a secret). */
 const BENCH_KEY = 'bench-key-not-secret';
@@ -13,6 +13,26 @@ export function benchServiceEnv(env: TestEnv): Record<string, string> {
     RATE_LIMIT_EVENTS_PER_S: '1000000',
     QUERY_RATE_LIMIT_PER_S: '0',
     CONSISTENCY_WAIT_MS: '10000',
+  };
+}
+
+/** The whole pipeline on the bench's env: a projector (its own consumer group), an ingest API, a query API. */
+export async function startPipeline(env: TestEnv, group: string) {
+  const services = benchServiceEnv(env);
+  const projector = await startService(
+    'score-projector',
+    { ...services, PROJECTOR_GROUP_ID: `${group}-${env.id}` },
+    { port: await freePort() },
+  );
+  const ingest = await startService('ingest-api', services, { port: await freePort() });
+  const query = await startService('query-api', services, { port: await freePort() });
+  return {
+    projector,
+    ingest,
+    query,
+    stop: async (): Promise<void> => {
+      await Promise.all([query, ingest, projector].map((s: ServiceProcess) => s.stop()));
+    },
   };
 }
 

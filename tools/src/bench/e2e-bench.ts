@@ -1,5 +1,5 @@
-import { freePort, startService, type TestEnv } from '../testing/index.js';
-import { benchHttpClient, benchServiceEnv } from './bench-http.js';
+import type { TestEnv } from '../testing/index.js';
+import { benchHttpClient, startPipeline } from './bench-http.js';
 import type { CpuShare } from './cpu-share.js';
 import { cpuWindow } from './proc-sampler.js';
 import { type LatencySummary, summarize } from './stats.js';
@@ -39,16 +39,8 @@ export async function benchEndToEnd(o: {
   warmupSeconds: number;
   log: (line: string) => void;
 }): Promise<E2eResult> {
-  const env = benchServiceEnv(o.env);
-  const projector = await startService(
-    'score-projector',
-    { ...env, PROJECTOR_GROUP_ID: `e2e-${o.env.id}` },
-    {
-      port: await freePort(),
-    },
-  );
-  const ingest = await startService('ingest-api', env, { port: await freePort() });
-  const query = await startService('query-api', env, { port: await freePort() });
+  const pipeline = await startPipeline(o.env, 'e2e');
+  const { ingest, query } = pipeline;
   const { request, close } = benchHttpClient(64);
 
   const warmup = newTally();
@@ -134,7 +126,7 @@ export async function benchEndToEnd(o: {
     return result;
   } finally {
     close();
-    await Promise.all([query.stop(), ingest.stop(), projector.stop()]);
+    await pipeline.stop();
   }
 }
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
-import { freePort, startService, type TestEnv } from '../testing/index.js';
-import { benchHttpClient, benchServiceEnv } from './bench-http.js';
+import { counterSum, type TestEnv } from '../testing/index.js';
+import { benchHttpClient, startPipeline } from './bench-http.js';
 import type { CpuShare } from './cpu-share.js';
 import { cpuWindow } from './proc-sampler.js';
 import { type LatencySummary, summarize } from './stats.js';
@@ -39,14 +39,8 @@ export async function benchLiveFeeds(o: {
   intervalMs: number;
   log: (line: string) => void;
 }): Promise<LiveResult> {
-  const env = benchServiceEnv(o.env);
-  const projector = await startService(
-    'score-projector',
-    { ...env, PROJECTOR_GROUP_ID: `live-${o.env.id}` },
-    { port: await freePort() },
-  );
-  const ingest = await startService('ingest-api', env, { port: await freePort() });
-  const query = await startService('query-api', env, { port: await freePort() });
+  const pipeline = await startPipeline(o.env, 'live');
+  const { ingest, query } = pipeline;
   const { request, close } = benchHttpClient(4);
   const sockets: WebSocket[] = [];
   try {
@@ -129,7 +123,7 @@ export async function benchLiveFeeds(o: {
   } finally {
     for (const s of sockets) s.terminate();
     close();
-    await Promise.all([query.stop(), ingest.stop(), projector.stop()]);
+    await pipeline.stop();
   }
 }
 
@@ -150,9 +144,7 @@ function rssKb(pid: number): number {
 }
 
 async function feedReads(base: string): Promise<number> {
-  const text = await (await fetch(`${base}/metrics`)).text();
-  const value = /^query_live_feed_reads_total(?:\{[^}]*\})? (\S+)$/m.exec(text)?.[1];
-  return Number(value ?? Number.NaN);
+  return counterSum(await (await fetch(`${base}/metrics`)).text(), 'query_live_feed_reads_total', []);
 }
 
 async function untilVisible(base: string, path: string): Promise<void> {
