@@ -1,7 +1,7 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { getJson, type IngestStatus, type QueryStatus } from '../api.js';
 import { formatAgo, formatCount, formatDuration, formatRate } from '../format.js';
-import type { Loaded } from '../hooks.js';
+import { type Loaded, usePoll } from '../hooks.js';
 import { Chart } from './chart.js';
 import { fallbackText } from './store-badge.js';
 
@@ -17,40 +17,25 @@ interface Sample {
 
 /** The pipeline's health, polled from both APIs' /v1/status, with the last minutes charted. */
 export function PipelinePage({ status, ingestUrl }: { status: Loaded<QueryStatus>; ingestUrl: string | null }) {
-  const [ingest, setIngest] = useState<{ data?: IngestStatus; error?: string }>({});
+  const ingest = usePoll(
+    () => (ingestUrl ? getJson<IngestStatus>(`${ingestUrl}/v1/status`) : Promise.resolve(undefined)),
+    ingestUrl ? 2_000 : null,
+    [ingestUrl],
+  );
+  // A rate is the log's growth between two polls.
   const [samples, setSamples] = useState<Sample[]>([]);
+  const previous = useRef<IngestStatus | undefined>(undefined);
   useEffect(() => {
-    if (!ingestUrl) return;
-    let live = true;
-    let previous: IngestStatus | undefined;
-    const tick = async () => {
-      try {
-        const now = await getJson<IngestStatus>(`${ingestUrl}/v1/status`);
-        const rate =
-          previous && now.eventsInLog !== null && previous.eventsInLog !== null && now.at > previous.at
-            ? ((now.eventsInLog - previous.eventsInLog) * 1_000) / (now.at - previous.at)
-            : null;
-        previous = now;
-        if (live) {
-          setIngest({ data: now });
-          setSamples((s) => [...s.slice(-(KEEP - 1)), { at: now.at, acceptedPerS: rate, lagMs: null, behind: null }]);
-        }
-      } catch (error) {
-        if (live) setIngest((s) => ({ ...s, error: error instanceof Error ? error.message : String(error) }));
-      }
-    };
-    // The next poll is scheduled when this one ends, so a slow API never has polls piling up.
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const loop = async () => {
-      await tick();
-      if (live) timer = setTimeout(loop, 2_000);
-    };
-    void loop();
-    return () => {
-      live = false;
-      clearTimeout(timer);
-    };
-  }, [ingestUrl]);
+    const now = ingest.data;
+    if (!now) return;
+    const before = previous.current;
+    previous.current = now;
+    const rate =
+      before && now.eventsInLog !== null && before.eventsInLog !== null && now.at > before.at
+        ? ((now.eventsInLog - before.eventsInLog) * 1_000) / (now.at - before.at)
+        : null;
+    setSamples((s) => [...s.slice(-(KEEP - 1)), { at: now.at, acceptedPerS: rate, lagMs: null, behind: null }]);
+  }, [ingest.data]);
   const q = status.data;
   // The query side's figures join the newest sample as they arrive.
   const [lagSamples, setLagSamples] = useState<Sample[]>([]);
