@@ -42,7 +42,7 @@ COPY --from=build /app/score-projector/dist/ score-projector/dist/
 COPY --from=build /app/query-api/dist/ query-api/dist/
 USER node
 EXPOSE 8080 8081 8082
-# Whichever service runs answers /healthz on its port (INGEST_PORT, QUERY_PORT or PROJECTOR_PORT).
+# Whichever service PID 1 runs answers /healthz on its own port setting, or that setting's default.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
-  CMD ["node", "-e", "const e=process.env,p=e.INGEST_PORT||e.QUERY_PORT||e.PROJECTOR_PORT;fetch('http://127.0.0.1:'+p+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+  CMD ["node", "-e", "const c=require('fs').readFileSync('/proc/1/cmdline','utf8'),e=process.env,p=c.includes('query-api')?e.QUERY_PORT||8081:c.includes('score-projector')?e.PROJECTOR_PORT||8082:e.INGEST_PORT||8080;fetch('http://127.0.0.1:'+p+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 CMD ["node", "ingest-api/dist/main.js"]
