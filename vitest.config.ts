@@ -14,7 +14,11 @@ const project = (name: string, timeoutMs: number, root = `./${name}`) => ({
  * The projection and query suites that also run on a Redis Cluster: a private one of three masters
  * (tools/src/testing/redis-cluster.ts), REDIS_URL pointing at it. Suites that cut Redis with a TCP
  * proxy (outages, fallback) stay on the standalone server; redis-cluster-restart.test.ts restarts a
- * master of a cluster of its own.
+ * master of a cluster of its own. Left on the standalone server too, as their Redis use is the same
+ * as a listed suite's and they would add minutes: the WebSocket, status and worker-mode suites (the
+ * feeds' pub/sub is cluster-tested by stream.test.ts), log-restarted, replay --redis-only (a rebuild,
+ * which redis-flush runs on the cluster), and the many-instance and broker-kill suites (their subject
+ * is Kafka and the process group).
  */
 const clusterSuites = {
   test: {
