@@ -1,6 +1,7 @@
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import type { Type } from 'avsc';
 import type { z } from 'zod';
+import { ADMIN_EVENT_NAME, type AdminEvent, adminEventAvsc, adminEventSchema } from './events/admin-event.js';
 import { avroTypeOptions } from './events/avro-long.js';
 import { PROFILE_EVENT_NAME, type ProfileEvent, profileEventAvsc, profileEventSchema } from './events/profile-event.js';
 import {
@@ -13,7 +14,7 @@ import {
 import { type ErrorDetail, issuesToDetails } from './http-error.js';
 
 /**
- * Both event kinds share the events topic, so subjects follow Confluent's TopicRecordNameStrategy:
+ * The event kinds share the events topic, so subjects follow Confluent's TopicRecordNameStrategy:
  * "<topic>-<record full name>", e.g. "score-events-dev.rankstream.events.ScoreEvent". Each kind
  * evolves on its own subject under the registry's compatibility rule (BACKWARD by default).
  */
@@ -21,7 +22,10 @@ export function subjectFor(topic: string, recordFullName: string): string {
   return `${topic}-${recordFullName}`;
 }
 
-export type DecodedEvent = { kind: 'score'; event: ScoreEvent } | { kind: 'profile'; event: ProfileEvent };
+export type DecodedEvent =
+  | { kind: 'score'; event: ScoreEvent }
+  | { kind: 'profile'; event: ProfileEvent }
+  | { kind: 'admin'; event: AdminEvent };
 
 export type PoisonReason = 'not_wire_format' | 'unknown_schema' | 'unknown_record' | 'undecodable' | 'invalid_event';
 
@@ -39,6 +43,7 @@ export class PoisonMessageError extends Error {
 export interface EventCodec {
   encodeScore(event: ScoreEvent): Promise<Buffer>;
   encodeProfile(event: ProfileEvent): Promise<Buffer>;
+  encodeAdmin(event: AdminEvent): Promise<Buffer>;
   /** Throws PoisonMessageError for a message that will never decode; other errors are transient. */
   decode(message: Buffer | null): Promise<DecodedEvent>;
   /**
@@ -47,8 +52,14 @@ export interface EventCodec {
    * has not seen; the rest is synchronous.
    */
   decodeMany(messages: readonly (Buffer | null)[]): Promise<(DecodedEvent | PoisonMessageError)[]>;
-  /** Registers both schemas now (otherwise on first encode). Returns their ids. */
-  register(): Promise<{ score: number; profile: number }>;
+  /** Registers the three schemas now (otherwise on first encode). Returns their ids. */
+  register(): Promise<SchemaIds>;
+}
+
+export interface SchemaIds {
+  score: number;
+  profile: number;
+  admin: number;
 }
 
 interface EventKind {
@@ -61,6 +72,7 @@ interface EventKind {
 const KINDS: Record<string, EventKind> = {
   [SCORE_EVENT_NAME]: { kind: 'score', schema: scoreEventSchema, fastPath: scoreEventFromRecord },
   [PROFILE_EVENT_NAME]: { kind: 'profile', schema: profileEventSchema },
+  [ADMIN_EVENT_NAME]: { kind: 'admin', schema: adminEventSchema },
 };
 
 /** What decoding needs of one schema id, once the registry has answered for it. */
@@ -78,7 +90,7 @@ function statusOf(error: unknown): number | undefined {
 export function createEventCodec(options: { registryUrl: string; topic: string }): EventCodec {
   // Exact longs: avsc's built-in long would corrupt values below -2^52 (see events/avro-long.ts).
   const registry = new SchemaRegistry({ host: options.registryUrl }, { [SchemaType.AVRO]: avroTypeOptions });
-  let ids: Promise<{ score: number; profile: number }> | undefined;
+  let ids: Promise<SchemaIds> | undefined;
 
   /**
    * Looks the schema up before registering it. @kafkajs/confluent-schema-registry's register()
@@ -119,11 +131,12 @@ export function createEventCodec(options: { registryUrl: string; topic: string }
     }
   }
 
-  function register(): Promise<{ score: number; profile: number }> {
+  function register(): Promise<SchemaIds> {
     ids ??= Promise.all([
       registerOne(scoreEventAvsc, SCORE_EVENT_NAME),
       registerOne(profileEventAvsc, PROFILE_EVENT_NAME),
-    ]).then(([score, profile]) => ({ score, profile }));
+      registerOne(adminEventAvsc, ADMIN_EVENT_NAME),
+    ]).then(([score, profile, admin]) => ({ score, profile, admin }));
     // A failed registration (registry down) must be retried on the next call, not cached.
     ids.catch(() => {
       ids = undefined;
@@ -214,6 +227,9 @@ export function createEventCodec(options: { registryUrl: string; topic: string }
     },
     async encodeProfile(event) {
       return registry.encode((await register()).profile, event);
+    },
+    async encodeAdmin(event) {
+      return registry.encode((await register()).admin, event);
     },
     decode,
     decodeMany,

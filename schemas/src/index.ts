@@ -1,5 +1,6 @@
 export * from './consistency-token.js';
 export * from './event-codec.js';
+export * from './events/admin-event.js';
 export * from './events/avro-long.js';
 export * from './events/limits.js';
 export * from './events/profile-event.js';

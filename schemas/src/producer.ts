@@ -1,10 +1,14 @@
 import type { Admin, Producer, RecordMetadata } from 'kafkajs';
 import type { EventCodec } from './event-codec.js';
+import { type AdminEventInput, adminEventSchema } from './events/admin-event.js';
 import { type ProfileEventInput, profileEventSchema } from './events/profile-event.js';
 import { type ScoreEventInput, scoreEventSchema } from './events/score-event.js';
 import { partitionForKey } from './partitioning.js';
 
-export type AnyEventInput = { kind: 'score'; event: ScoreEventInput } | { kind: 'profile'; event: ProfileEventInput };
+export type AnyEventInput =
+  | { kind: 'score'; event: ScoreEventInput }
+  | { kind: 'profile'; event: ProfileEventInput }
+  | { kind: 'admin'; event: AdminEventInput };
 
 export interface ProducedEvent {
   eventId: string;
@@ -77,8 +81,7 @@ export function createEventProducer(options: {
     const n = await partitions();
     return Promise.all(
       events.map(async (input) => {
-        const encoded =
-          input.kind === 'score' ? await encodeScore(codec, input.event) : await encodeProfile(codec, input.event);
+        const encoded = await encodeOne(codec, input);
         // Named fields, not a spread: V8 (Node 20) spends ~0.7 µs on a spread followed by a property.
         return {
           eventId: encoded.eventId,
@@ -110,6 +113,17 @@ export function createEventProducer(options: {
   };
 }
 
+function encodeOne(codec: EventCodec, input: AnyEventInput) {
+  switch (input.kind) {
+    case 'score':
+      return encodeScore(codec, input.event);
+    case 'profile':
+      return encodeProfile(codec, input.event);
+    case 'admin':
+      return encodeAdmin(codec, input.event);
+  }
+}
+
 async function encodeScore(codec: EventCodec, input: ScoreEventInput) {
   const event = scoreEventSchema.parse(input);
   return { eventId: event.eventId, key: event.userId, value: await codec.encodeScore(event) };
@@ -133,4 +147,9 @@ function assignOffsets(
     next.set(partition, offset + 1);
     return { eventId, partition, offset };
   });
+}
+
+async function encodeAdmin(codec: EventCodec, input: AdminEventInput) {
+  const event = adminEventSchema.parse(input);
+  return { eventId: event.eventId, key: event.userId, value: await codec.encodeAdmin(event) };
 }
