@@ -1,4 +1,10 @@
-import { type DecodedEvent, type EventCodec, PoisonMessageError, type RankOrder } from '@rankstream/schemas';
+import {
+  type AdminEvent,
+  type DecodedEvent,
+  type EventCodec,
+  PoisonMessageError,
+  type RankOrder,
+} from '@rankstream/schemas';
 import type { Logger } from '@rankstream/schemas/runtime';
 import type { DeadLetterPublisher } from './adapters/kafka-dead-letters.js';
 import type { RedisStore } from './adapters/redis-store.js';
@@ -8,6 +14,8 @@ import {
   createPeriodKeyCache,
   foldBatch,
   type ProfileRow,
+  type TotalId,
+  totalKeyOf,
   touchedTotals,
 } from './domain/batch-fold.js';
 import { type DeadLetter, type DecodedMessage, planBatch } from './domain/batch-plan.js';
@@ -98,6 +106,7 @@ interface Committed {
   duplicates: number;
   cachedTotals: number;
   ledgerCommitted(): void;
+  banned: { checkpoint: number; users: ReadonlySet<string> };
 }
 
 /**
@@ -111,6 +120,13 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
   const { codec, store, redis, redisState, deadLetters, totalsCache, ledger, logEnds, metrics, logger } = deps;
   // A board's order never changes after creation, so it may be cached for good.
   const orders = new Map<string, RankOrder>();
+  /**
+   * Each partition's banned users, tagged like the totals cache with the checkpoint they describe: a
+   * user's bans and score events share the user's partition, so the set a partition's own batches
+   * leave is exact for its next batch; any other checkpoint means someone else moved it, and the set
+   * is read again under the partition's lock.
+   */
+  const bans = new Map<number, { checkpoint: number; users: ReadonlySet<string> }>();
 
   async function decodeAll(messages: readonly IncomingMessage[]): Promise<DecodedMessage[]> {
     // Anything but a poison message (registry unreachable) rejects: the batch is retried whole.
@@ -215,6 +231,9 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
     const seen = ledger.decide(plan.candidates, legacy);
     const events = seen.fresh;
     const scoreEvents = events.flatMap((c) => (c.decoded.kind === 'score' ? [c.decoded.event] : []));
+    const adminEvents = events.flatMap((c) => (c.decoded.kind === 'admin' ? [c.decoded.event] : []));
+    let banned = bans.get(partition);
+    if (banned?.checkpoint !== tx.nextOffset) banned = { checkpoint: tx.nextOffset, users: await tx.bannedUsers() };
 
     const unknownBoards = [...new Set(scoreEvents.map((e) => e.board))].filter((b) => !orders.has(b));
     // Cached only after COMMIT: a rolled-back transaction may not have created the board.
@@ -225,10 +244,20 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
     // One period-key memo for the load and the fold.
     const keysOf = createPeriodKeyCache();
     const touched = touchedTotals(scoreEvents, keysOf);
+    for (const id of await removalTargets(tx, adminEvents)) {
+      touched.set(totalKeyOf(id.board, id.periodKey, id.userId), id);
+    }
     const { known: current, missing } = totalsCache.lookup(partition, checkpoint, touched, tx.nextOffset === 0);
     const cachedTotals = current.size;
     for (const [key, total] of await tx.loadTotals(missing)) current.set(key, total);
-    const fold = foldBatch({ events, current, orders: batchOrders, keysOf });
+    // A removal's board may be one no score event of this process named yet: its order is needed
+    // for the rank buckets its stored totals leave.
+    const removalBoards = [...new Set(adminEvents.flatMap((e) => (e.board === null ? [] : [e.board])))];
+    for (const board of await tx.ensureBoards(removalBoards.filter((b) => !batchOrders.has(b)))) {
+      batchOrders.set(board.board, board.order);
+      newBoards.push(board);
+    }
+    const fold = foldBatch({ events, current, orders: batchOrders, keysOf, banned: banned.users });
 
     const letters: DeadLetter[] = [
       ...plan.deadLetters,
@@ -248,14 +277,24 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
     const nextOffset = Math.max(checkpoint, batch.lastOffset + 1);
     if (logRestarted) logEnds.restart(partition);
     const logEnd = logEnds.latest(partition, batch.highWatermark);
-    const { profiles, counts } = await tx.write({
+    const moderated =
+      adminEvents.length > 0
+        ? await tx.writeModeration({ removed: fold.removed, bans: fold.bans, audit: fold.audit })
+        : [];
+    const written = await tx.write({
       totals: fold.totals,
-      rankBuckets: rankBucketDeltas(fold.totals, current, batchOrders),
+      rankBuckets: rankBucketDeltas(fold.totals, current, batchOrders, fold.removed),
       profiles: fold.profiles,
       ledger: seen.ledger,
       prune: seen.prune,
       checkpoint: { nextOffset, logEndOffset: logEnd, caughtUp: nextOffset >= logEnd, logRestarted },
     });
+    const { profiles } = written;
+    // The batch statement's counts are the later ones where both name an instance.
+    const counts = [
+      ...moderated.filter((m) => !written.counts.some((c) => c.board === m.board && c.periodKey === m.periodKey)),
+      ...written.counts,
+    ];
 
     return {
       kind: 'committed',
@@ -271,18 +310,40 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
       duplicates: plan.candidates.length - events.length,
       cachedTotals,
       ledgerCommitted: seen.committed,
+      banned: { checkpoint: nextOffset, users: fold.banned },
     };
+  }
+
+  /**
+   * Every total the batch's remove_entry events may delete: their board's instance, or every
+   * instance the board has; the fold removes those of them that exist at the event's position.
+   */
+  async function removalTargets(tx: PartitionTransaction, adminEvents: readonly AdminEvent[]): Promise<TotalId[]> {
+    const ids: TotalId[] = [];
+    const instances = new Map<string, string[]>();
+    for (const e of adminEvents) {
+      if (e.action !== 'remove_entry' || e.board === null) continue;
+      let keys = e.periodKey === null ? instances.get(e.board) : [e.periodKey];
+      if (keys === undefined) {
+        keys = await tx.boardInstances(e.board);
+        instances.set(e.board, keys);
+      }
+      for (const periodKey of keys) ids.push({ board: e.board, periodKey, userId: e.userId });
+    }
+    return ids;
   }
 
   function afterCommit(partition: number, batch: IncomingBatch, result: Committed): void {
     for (const board of result.newBoards) orders.set(board.board, board.order);
     result.ledgerCommitted();
-    totalsCache.committed(partition, result.checkpoint, result.nextOffset, result.fold.totals);
+    totalsCache.committed(partition, result.checkpoint, result.nextOffset, result.fold.totals, result.fold.removed);
+    bans.set(partition, result.banned);
     metrics.batches.inc();
     metrics.batchSize.observe(batch.messages.length);
     metrics.eventsApplied.inc(result.fold.applied);
     if (result.duplicates) metrics.eventsSkipped.inc({ reason: 'duplicate' }, result.duplicates);
     if (result.redelivered) metrics.eventsSkipped.inc({ reason: 'redelivered' }, result.redelivered);
+    if (result.fold.ignored) metrics.eventsSkipped.inc({ reason: 'banned' }, result.fold.ignored);
     for (const letter of result.letters) metrics.deadLettered.inc({ reason: letter.reason });
     if (result.letters.length) {
       logger.warn(
@@ -311,6 +372,7 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
         : new Map([[partition, result.nextOffset]]);
       await redis.apply({
         totals: result.fold.totals,
+        removed: result.fold.removed,
         profiles: result.profiles,
         boards: result.newBoards,
         watermarks,

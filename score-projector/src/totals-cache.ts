@@ -1,4 +1,4 @@
-import type { FoldedTotal, StoredTotal, TotalId } from './domain/batch-fold.js';
+import type { FoldedTotal, RemovedTotal, StoredTotal, TotalId } from './domain/batch-fold.js';
 
 /**
  * The committed totals of the partitions this instance projects, so that a batch loads from
@@ -79,7 +79,13 @@ export function createTotalsCache(maxEntries: number) {
     },
 
     /** After COMMIT of the batch that started at `checkpoint` and moved the partition to `nextOffset`. */
-    committed(partition: number, checkpoint: number, nextOffset: number, rows: readonly FoldedTotal[]): void {
+    committed(
+      partition: number,
+      checkpoint: number,
+      nextOffset: number,
+      rows: readonly FoldedTotal[],
+      removed: readonly RemovedTotal[] = [],
+    ): void {
       if (maxEntries === 0) return;
       let entry = partitions.get(partition);
       if (entry === undefined || entry.checkpoint !== checkpoint) entry = reset(partition, checkpoint, false);
@@ -92,6 +98,8 @@ export function createTotalsCache(maxEntries: number) {
         size++;
         users?.add(row.userId);
       }
+      // A removed total is stored nowhere: the next batch that touches it finds it missing and new.
+      for (const row of removed) if (entry.totals.delete(row.key)) size--;
       if (users !== undefined && users.size > 4 * maxEntries) entry.users = undefined;
       entry.checkpoint = nextOffset;
       for (const key of entry.totals.keys()) {

@@ -6,7 +6,9 @@ import { groupByBoardPeriod } from '../domain/board-period-groups.js';
 import {
   type BatchWrite,
   type BoardDefinition,
+  type InstanceCount,
   type LedgerHead,
+  type ModerationWrite,
   type PartitionTransaction,
   type ProjectionStore,
   type RebuildSnapshot,
@@ -191,6 +193,34 @@ function writeBatchParams(topic: string, partition: number, b: BatchWrite): unkn
 }
 
 /**
+ * A batch's admin events, in one statement: removed totals deleted over their base versions, their
+ * players taken off this partition's period counts; bans upserted (an unban keeps its row, so that the
+ * ingest API's refresh by changed_at sees it); audit rows. Rank buckets go with the batch statement.
+ */
+const WRITE_MODERATION = `WITH gone AS (
+    DELETE FROM totals t USING unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) AS r(board, period_key, user_id, base_version)
+    WHERE t.board = r.board AND t.period_key = r.period_key AND t.user_id = r.user_id AND t.version = r.base_version
+    RETURNING t.board, t.period_key),
+  counted AS (
+    INSERT INTO period_counts (board, period_key, partition, players)
+    SELECT board, period_key, $5, -count(*) FROM gone GROUP BY 1, 2 ORDER BY 1, 2
+    ON CONFLICT (board, period_key, partition) DO UPDATE SET players = period_counts.players + excluded.players
+    RETURNING board, period_key, players),
+  banned AS (
+    INSERT INTO user_bans (user_id, banned, partition, actor, reason, occurred_at)
+    SELECT u, b, $5, a, r, o FROM unnest($6::text[], $7::boolean[], $8::text[], $9::text[], $10::bigint[]) AS x(u, b, a, r, o)
+    ON CONFLICT (user_id) DO UPDATE SET banned = excluded.banned, partition = excluded.partition,
+      actor = excluded.actor, reason = excluded.reason, occurred_at = excluded.occurred_at, changed_at = now()),
+  audited AS (
+    INSERT INTO admin_audit (event_id, partition, kafka_offset, action, user_id, board, period_key, actor, reason, occurred_at, removed)
+    SELECT e, $5, o, a, u, b, p, ac, r, t, n
+    FROM unnest($11::text[], $12::bigint[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::bigint[], $20::int[])
+      AS x(e, o, a, u, b, p, ac, r, t, n)
+    ON CONFLICT (event_id) DO NOTHING)
+  SELECT (SELECT count(*) FROM gone)::int AS deleted,
+    (SELECT json_agg(json_build_array(board, period_key, players)) FROM counted) AS counts`;
+
+/**
  * The batch statement materialises its input (~300 B per total, tens of thousands of totals): with
  * the default 4 MB of work_mem it went through temporary files on every batch.
  */
@@ -366,6 +396,55 @@ export function createPostgresStore(pool: Pool, topic: string): ProjectionStore 
           });
         }
         return current;
+      },
+      async boardInstances(board) {
+        const { rows } = await client.query<{ period_key: string }>(
+          'SELECT DISTINCT period_key FROM period_counts WHERE board = $1',
+          [board],
+        );
+        return rows.map((r) => r.period_key);
+      },
+      async bannedUsers() {
+        const { rows } = await client.query<{ user_id: string }>(
+          'SELECT user_id FROM user_bans WHERE banned AND partition = $1',
+          [partition],
+        );
+        return new Set(rows.map((r) => r.user_id));
+      },
+      async writeModeration(m: ModerationWrite): Promise<InstanceCount[]> {
+        const { rows } = await client.query<{ deleted: number; counts: [string, string, number][] | null }>(
+          WRITE_MODERATION,
+          [
+            m.removed.map((r) => r.board),
+            m.removed.map((r) => r.periodKey),
+            m.removed.map((r) => r.userId),
+            m.removed.map((r) => String(r.baseVersion)),
+            partition,
+            m.bans.map((b) => b.userId),
+            m.bans.map((b) => b.banned),
+            m.bans.map((b) => b.actor),
+            m.bans.map((b) => b.reason),
+            m.bans.map((b) => String(b.occurredAt)),
+            m.audit.map((a) => a.event.eventId),
+            m.audit.map((a) => String(a.offset)),
+            m.audit.map((a) => a.event.action),
+            m.audit.map((a) => a.event.userId),
+            m.audit.map((a) => a.event.board),
+            m.audit.map((a) => a.event.periodKey),
+            m.audit.map((a) => a.event.actor),
+            m.audit.map((a) => a.event.reason),
+            m.audit.map((a) => String(a.event.occurredAt)),
+            m.audit.map((a) => a.removed),
+          ],
+        );
+        const row = rows[0];
+        if (!row || row.deleted !== m.removed.length)
+          throw new TotalsConflictError(m.removed.length, row?.deleted ?? 0);
+        return (row.counts ?? []).map(([board, periodKey, players]) => ({
+          board,
+          periodKey,
+          players: Number(players),
+        }));
       },
       async write(batch) {
         const result = await writeBatch(client, topic, partition, batch);

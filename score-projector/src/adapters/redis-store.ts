@@ -8,7 +8,7 @@ import {
   toRedisMember,
 } from '@rankstream/schemas';
 import { type Cluster, isCluster, perKeyPipelined, type Redis, unlinkMatching } from '@rankstream/schemas/runtime';
-import type { ProfileRow, TotalRow } from '../domain/batch-fold.js';
+import type { ProfileRow, RemovedTotal, TotalRow } from '../domain/batch-fold.js';
 import { groupByBoardPeriod } from '../domain/board-period-groups.js';
 import type { BoardDefinition, InstanceCount } from '../domain/ports.js';
 import { TOP_K_SCRIPTS } from './redis-top-k.js';
@@ -26,6 +26,10 @@ import { TOP_K_SCRIPTS } from './redis-top-k.js';
  * (the Kafka offset of the last event applied) is newer than the one in the lbu hash, so replays,
  * retries and a rebuild running next to live batches can never move a value backwards. The lb and
  * lbu keys are always changed together inside one script, so they stay consistent.
+ *
+ * An empty rank score is a removal (an admin's remove_entry): the member leaves the sorted set and
+ * the lbu entry becomes a tombstone, `<version>|`, which readers take for an absent user and which
+ * keeps an older value (a rebuild's snapshot taken before the removal) from coming back.
  */
 const APPLY_TOTALS_SCRIPT = `
 local lb, lbu = KEYS[1], KEYS[2]
@@ -44,12 +48,14 @@ for i = 1, #ARGV, 3 do
     elseif curVersion == tonumber(version) then
       -- Same value already there; heal a sorted set that lost the member.
       write = false
-      if not redis.call('ZSCORE', lb, curMember) then redis.call('ZADD', lb, rs, member) end
-    else
+      if rs ~= '' and not redis.call('ZSCORE', lb, curMember) then redis.call('ZADD', lb, rs, member) end
+    elseif curMember ~= '' then
       redis.call('ZREM', lb, curMember)
     end
   end
-  if write then
+  if write and rs == '' then
+    redis.call('HSET', lbu, user, version .. '|')
+  elseif write then
     redis.call('ZADD', lb, rs, member)
     redis.call('HSET', lbu, user, version .. '|' .. member)
     written = written + 1
@@ -133,6 +139,8 @@ const MARKERS_RECHECK_MS = 30_000;
 
 export interface RedisWrite {
   totals: readonly TotalRow[];
+  /** Totals an admin removed: tombstones at their version. */
+  removed?: readonly RemovedTotal[];
   profiles: readonly ProfileRow[];
   boards: readonly BoardDefinition[];
   /** partition → next offset whose effects this write completes. */
@@ -178,8 +186,13 @@ export function createRedisStore(redis: Redis, prefix: string, topK = 0, fillHol
       keys.memberIndex(board, periodKey),
       keys.instanceMeta(board, periodKey),
     ] as const;
-  const totalsArgs = (rows: readonly TotalRow[]) =>
-    rows.flatMap((t) => [toRedisMember(t.reachedAt, t.userId), t.version, t.rankScore]);
+  // A removal travels as a row with an empty rank score (see APPLY_TOTALS_SCRIPT).
+  const totalsArgs = (rows: readonly (TotalRow | RemovedTotal)[]) =>
+    rows.flatMap((t) =>
+      'removed' in t
+        ? [toRedisMember(0, t.userId), t.version, '']
+        : [toRedisMember(t.reachedAt, t.userId), t.version, t.rankScore],
+    );
   const markers = epochMarkers(keys, isCluster(redis));
   /** One script call per instance (its three keys, then `args`), pipelined per node: each one's reply. */
   async function eachInstance(
@@ -225,7 +238,7 @@ export function createRedisStore(redis: Redis, prefix: string, topK = 0, fillHol
       const calls: Promise<unknown>[] = [];
       const capped: Promise<unknown>[] = [];
       const cappedInstances: Instance[] = [];
-      for (const g of groupByBoardPeriod(write.totals)) {
+      for (const g of groupByBoardPeriod<TotalRow | RemovedTotal>([...write.totals, ...(write.removed ?? [])])) {
         const [lb, lbu, meta] = instanceKeys(g.board, g.periodKey);
         const { batch } = write;
         if (topK > 0 && batch) {

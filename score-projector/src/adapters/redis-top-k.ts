@@ -86,6 +86,9 @@ local function set_counts(i)
 end
 -- The rows (member, version, rank score) from ARGV[i] on. An absent user is added ('add'), left out
 -- ('skip': the write is one a fill's snapshot already covered) or refused and counted ('refuse').
+-- An empty rank score is a removal: a held entry leaves as one that fell past the bound does (the
+-- same guards keep an older value out), and an absent one stays absent. While a fill is under way
+-- the member index keeps a tombstone instead, as it keeps every version then.
 -- Returns how many absent users were refused.
 local function apply_rows(i, keep_all, absent)
   local bound = (not keep_all) and redis.call('HGET', meta, 'bound') or nil
@@ -100,15 +103,19 @@ local function apply_rows(i, keep_all, absent)
       if tonumber(v) >= version then
         write = false
         -- Same value already there; heal a sorted set that lost the member.
-        if tonumber(v) == version and not redis.call('ZSCORE', lb, m) then redis.call('ZADD', lb, rs, m) end
-      else
+        if tonumber(v) == version and rs ~= '' and not redis.call('ZSCORE', lb, m) then redis.call('ZADD', lb, rs, m) end
+      elseif m ~= '' then
         redis.call('ZREM', lb, m)
       end
+    elseif rs == '' and not keep_all then
+      write = false
     elseif absent ~= 'add' then
       write = false
       if absent == 'refuse' then refused = refused + 1 end
     end
-    if write then
+    if write and rs == '' then
+      if keep_all then redis.call('HSET', lbu, user, version .. '|') else redis.call('HDEL', lbu, user) end
+    elseif write then
       if within(bound, rs, member) then
         redis.call('ZADD', lb, rs, member)
         redis.call('HSET', lbu, user, version .. '|' .. member)

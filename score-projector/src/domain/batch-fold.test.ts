@@ -28,6 +28,17 @@ function profileEvent(offset: number, userId: string, username: string): Candida
   return { offset, timestamp: T0, decoded };
 }
 
+function adminEvent(
+  offset: number,
+  action: 'remove_entry' | 'ban' | 'unban',
+  userId: string,
+  board: string | null = null,
+  periodKey: string | null = null,
+): Candidate {
+  const event = { eventId: `a${offset}`, action, userId, board, periodKey, actor: 'mod', reason: null, occurredAt: T0 };
+  return { offset, timestamp: T0, decoded: { kind: 'admin', event } };
+}
+
 const orders = new Map([
   ['global', 'desc' as const],
   ['speedrun', 'asc' as const],
@@ -46,7 +57,10 @@ function given(current: Record<string, StoredTotal> = {}) {
     const [board = '', periodKey = '', userId = ''] = k.split('/');
     map.set(totalKey({ board, periodKey, userId }), v);
   }
-  return { when: (events: Candidate[]) => foldBatch({ events, current: map, orders }) };
+  return {
+    when: (events: Candidate[], banned?: ReadonlySet<string>) =>
+      foldBatch({ events, current: map, orders, ...(banned ? { banned } : {}) }),
+  };
 }
 
 describe('foldBatch', () => {
@@ -172,5 +186,54 @@ describe('foldBatch', () => {
 
   it('fails loudly for a board whose order it was not given, rather than guess one', () => {
     expect(() => given().when([scoreEvent(1, { userId: 'u', value: 1, board: 'nope' })])).toThrow(/order/);
+  });
+
+  describe('admin events', () => {
+    const stored = (score: number, version: number): StoredTotal => ({ score, reachedAt: T0, eventCount: 1, version });
+
+    it('removes every stored total of the board, then counts a later event from nothing', () => {
+      const fold = given({ 'global/all/u': stored(50, 3), 'global/daily:2026-11-23/u': stored(50, 3) }).when([
+        adminEvent(10, 'remove_entry', 'u', 'global'),
+        scoreEvent(11, { userId: 'u', value: 7 }),
+      ]);
+      // all-time written again over the stored row's version; the daily total stays removed
+      expect(rows(fold)).toEqual({ 'global/all/u': [7, T0 + 11, 1, 11] });
+      expect(fold.removed.map((r) => [r.periodKey, r.version, r.baseVersion])).toEqual([['daily:2026-11-23', 10, 3]]);
+      expect(fold.totals[0]?.baseVersion).toBe(3);
+      expect(fold.audit.map((a) => [a.offset, a.removed])).toEqual([[10, 2]]);
+    });
+
+    it('removes one instance only when it names a period key, and a total written earlier in the batch', () => {
+      const fold = given({ 'global/all/u': stored(50, 3) }).when([
+        scoreEvent(10, { userId: 'u', value: 5, periods: ['daily'] }),
+        adminEvent(11, 'remove_entry', 'u', 'global', 'daily:2026-11-23'),
+      ]);
+      expect(rows(fold)).toEqual({ 'global/all/u': [55, T0 + 10, 2, 10] });
+      // created and removed within the batch: nothing stored to delete
+      expect(fold.removed).toEqual([]);
+      expect(fold.audit[0]?.removed).toBe(1);
+    });
+
+    it('ignores a banned user from the ban on, and counts again after the unban', () => {
+      const fold = given().when([
+        scoreEvent(10, { userId: 'u', value: 5 }),
+        adminEvent(11, 'ban', 'u'),
+        scoreEvent(12, { userId: 'u', value: 100 }),
+        adminEvent(13, 'unban', 'u'),
+        scoreEvent(14, { userId: 'u', value: 1 }),
+      ]);
+      expect(rows(fold)).toEqual({ 'global/all/u': [6, T0 + 14, 2, 14] });
+      expect(fold.ignored).toBe(1);
+      expect(fold.bans.map((b) => [b.userId, b.banned])).toEqual([['u', false]]);
+      expect([...fold.banned]).toEqual([]);
+    });
+
+    it('keeps ignoring a user banned before the batch, without changing the set it was given', () => {
+      const before = new Set(['u']);
+      const fold = given().when([scoreEvent(10, { userId: 'u', value: 5 }), adminEvent(11, 'ban', 'v')], before);
+      expect(rows(fold)).toEqual({});
+      expect([...fold.banned].sort()).toEqual(['u', 'v']);
+      expect([...before]).toEqual(['u']);
+    });
   });
 });

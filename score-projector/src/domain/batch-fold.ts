@@ -1,4 +1,5 @@
 import {
+  type AdminEvent,
   applyEvent,
   type Period,
   type ProfileEvent,
@@ -52,9 +53,45 @@ export interface ProfileRow {
   version: number;
 }
 
+/**
+ * A stored total an admin removal deleted: written as a DELETE over `baseVersion`, and to Redis as a
+ * tombstone at `version`, so that an older value (a rebuild's snapshot) cannot bring it back.
+ */
+export interface RemovedTotal extends TotalId {
+  removed: true;
+  key: string;
+  version: number;
+  baseVersion: number;
+}
+
+/** A ban's state after the batch, for user_bans. */
+export interface BanChange {
+  userId: string;
+  banned: boolean;
+  actor: string;
+  reason: string | null;
+  occurredAt: number;
+}
+
+/** One admin event folded, for admin_audit; `removed` counts the totals a remove_entry deleted. */
+export interface AuditRow {
+  offset: number;
+  event: AdminEvent;
+  removed: number;
+}
+
 export interface BatchFold {
   totals: FoldedTotal[];
+  /** Stored totals a remove_entry deleted (and no later event of the batch wrote again). */
+  removed: RemovedTotal[];
   profiles: ProfileRow[];
+  /** The last ban or unban of each user the batch named. */
+  bans: BanChange[];
+  audit: AuditRow[];
+  /** Score events of banned users: seen (the ledger keeps their ids), never applied. */
+  ignored: number;
+  /** The partition's banned users after the batch (the input set when no ban changed). */
+  banned: ReadonlySet<string>;
   /** Score events refused because a result left ±(2^53−1); none of their totals changed. */
   overflowed: Candidate[];
   /** Events that changed the projection (score events applied + profile events). */
@@ -110,14 +147,21 @@ export function touchedTotals(events: readonly ScoreEvent[], keysOf = createPeri
  */
 export function foldBatch(input: {
   events: readonly Candidate[];
+  /** Every stored total the events touch, and every one of each (board, user) a remove_entry names. */
   current: ReadonlyMap<string, StoredTotal>;
   orders: ReadonlyMap<string, RankOrder>;
   keysOf?: (occurredAt: number, periods: readonly Period[]) => string[];
+  /** The partition's banned users before the batch. */
+  banned?: ReadonlySet<string>;
 }): BatchFold {
   const keysOf = input.keysOf ?? createPeriodKeyCache();
-  const working = new Map<string, FoldedTotal>();
+  const working = new Map<string, FoldedTotal | RemovedTotal>();
   const profiles = new Map<string, ProfileRow>();
   const overflowed: Candidate[] = [];
+  const bans = new Map<string, BanChange>();
+  const audit: AuditRow[] = [];
+  let banned: ReadonlySet<string> = input.banned ?? new Set<string>();
+  let ignored = 0;
   let applied = 0;
   // One event's results, kept until all of its totals are known not to overflow; reused per event.
   const rows: FoldedTotal[] = [];
@@ -129,7 +173,34 @@ export function foldBatch(input: {
       applied++;
       continue;
     }
+    if (decoded.kind === 'admin') {
+      const event = decoded.event;
+      let removed = 0;
+      if (event.action === 'remove_entry') {
+        removed = removeEntries(event, offset, input.current, working);
+      } else {
+        // Copied on the first change: the caller's set describes the state before the batch.
+        if (banned === input.banned) banned = new Set(banned);
+        const set = banned as Set<string>;
+        if (event.action === 'ban') set.add(event.userId);
+        else set.delete(event.userId);
+        bans.set(event.userId, {
+          userId: event.userId,
+          banned: event.action === 'ban',
+          actor: event.actor,
+          reason: event.reason,
+          occurredAt: event.occurredAt,
+        });
+      }
+      audit.push({ offset, event, removed });
+      applied++;
+      continue;
+    }
     const event = decoded.event;
+    if (banned.has(event.userId)) {
+      ignored++;
+      continue;
+    }
     const order = input.orders.get(event.board);
     if (order === undefined) throw new Error(`board ${event.board} has no known order`);
     rows.length = 0;
@@ -137,7 +208,9 @@ export function foldBatch(input: {
     for (const periodKey of keysOf(event.occurredAt, event.periods)) {
       const key = totalKeyOf(event.board, periodKey, event.userId);
       const stored = input.current.get(key);
-      const before = working.get(key) ?? stored;
+      const latest = working.get(key) ?? stored;
+      // A removed total starts again from nothing; its version keeps growing.
+      const before = latest === undefined || 'removed' in latest ? undefined : latest;
       const result = applyEvent(before, event);
       if (!result.ok) {
         overflow = true;
@@ -151,7 +224,7 @@ export function foldBatch(input: {
         score,
         reachedAt,
         eventCount,
-        version: nextVersion(before?.version, offset),
+        version: nextVersion(latest?.version, offset),
         rankScore: toRankScore(order, score),
         baseVersion: stored?.version ?? -1,
         key,
@@ -164,7 +237,63 @@ export function foldBatch(input: {
     for (const row of rows) working.set(row.key, row);
     applied++;
   }
-  return { totals: [...working.values()], profiles: [...profiles.values()], overflowed, applied };
+  const totals: FoldedTotal[] = [];
+  const removed: RemovedTotal[] = [];
+  for (const row of working.values()) {
+    if (!('removed' in row)) totals.push(row);
+    // A total created and removed within the batch was never stored: nothing to delete.
+    else if (row.baseVersion >= 0) removed.push(row);
+  }
+  return {
+    totals,
+    removed,
+    profiles: [...profiles.values()],
+    bans: [...bans.values()],
+    audit,
+    ignored,
+    banned,
+    overflowed,
+    applied,
+  };
+}
+
+/**
+ * Marks removed every total of the event's (board, user), or the one of its period key, that exists
+ * at this point of the batch: stored (the caller loaded them all) or written by an earlier event.
+ * Returns how many.
+ */
+function removeEntries(
+  event: AdminEvent,
+  offset: number,
+  current: ReadonlyMap<string, StoredTotal>,
+  working: Map<string, FoldedTotal | RemovedTotal>,
+): number {
+  const board = event.board as string;
+  const prefix = `${board}\u0000`;
+  const suffix = `\u0000${event.userId}`;
+  const keys = new Set<string>();
+  for (const map of [current, working]) {
+    for (const key of map.keys()) if (key.startsWith(prefix) && key.endsWith(suffix)) keys.add(key);
+  }
+  let removed = 0;
+  for (const key of keys) {
+    const periodKey = key.slice(prefix.length, key.length - suffix.length);
+    if (event.periodKey !== null && periodKey !== event.periodKey) continue;
+    const stored = current.get(key);
+    const latest = working.get(key) ?? stored;
+    if (latest === undefined || 'removed' in latest) continue;
+    working.set(key, {
+      removed: true,
+      board,
+      periodKey,
+      userId: event.userId,
+      key,
+      version: nextVersion(latest.version, offset),
+      baseVersion: stored?.version ?? -1,
+    });
+    removed++;
+  }
+  return removed;
 }
 
 function profileRow(event: ProfileEvent, offset: number): ProfileRow {

@@ -1,5 +1,14 @@
 import type { RankOrder } from '@rankstream/schemas';
-import type { FoldedTotal, ProfileRow, StoredTotal, TotalId, TotalRow } from './batch-fold.js';
+import type {
+  AuditRow,
+  BanChange,
+  FoldedTotal,
+  ProfileRow,
+  RemovedTotal,
+  StoredTotal,
+  TotalId,
+  TotalRow,
+} from './batch-fold.js';
 import type { RankBucketDelta } from './rank-bucket-deltas.js';
 
 export interface BoardDefinition {
@@ -49,6 +58,13 @@ export interface InstanceCount {
   players: number;
 }
 
+/** What a batch's admin events change, written before the batch's totals (only when it has some). */
+export interface ModerationWrite {
+  removed: readonly RemovedTotal[];
+  bans: readonly BanChange[];
+  audit: readonly AuditRow[];
+}
+
 export interface BatchWritten {
   /** The profiles written, each with the version it was stored at. */
   profiles: ProfileRow[];
@@ -72,6 +88,15 @@ export interface PartitionTransaction {
   /** Creates unknown boards with the defaults and returns every named board's definition. */
   ensureBoards(boards: readonly string[]): Promise<BoardDefinition[]>;
   loadTotals(ids: readonly TotalId[]): Promise<Map<string, StoredTotal>>;
+  /** Every period key the board has or had players under. */
+  boardInstances(board: string): Promise<string[]>;
+  /** The users banned by this partition's events. */
+  bannedUsers(): Promise<Set<string>>;
+  /**
+   * Deletes the removed totals (each over its base version: TotalsConflictError otherwise) with their
+   * period counts, records the bans and the audit rows. Returns the changed instances' counts.
+   */
+  writeModeration(write: ModerationWrite): Promise<InstanceCount[]>;
   /**
    * Writes the batch and moves the checkpoint. Throws TotalsConflictError if any total's base
    * version is no longer the stored one. Returns the profiles as stored (each version above the one

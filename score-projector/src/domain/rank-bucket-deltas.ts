@@ -1,5 +1,5 @@
 import { compareIds, type RankOrder, rankBucketStart, toRankScore } from '@rankstream/schemas';
-import type { FoldedTotal, StoredTotal } from './batch-fold.js';
+import type { FoldedTotal, RemovedTotal, StoredTotal } from './batch-fold.js';
 
 /** A change to the number of players in one rank bucket (see schemas/src/rank-buckets.ts). */
 export interface RankBucketDelta {
@@ -11,13 +11,14 @@ export interface RankBucketDelta {
 
 /**
  * How a batch's written totals move players between rank buckets: +1 where a row is new, −1/+1 where
- * its rank score crossed into another bucket. `before` must be the rows as stored before the batch
+ * its rank score crossed into another bucket, −1 where a stored row was removed. `before` must be the rows as stored before the batch
  * (loaded under the partition lock, so exact). Sorted by key, zero sums dropped.
  */
 export function rankBucketDeltas(
   written: readonly FoldedTotal[],
   before: ReadonlyMap<string, StoredTotal>,
   orders: ReadonlyMap<string, RankOrder>,
+  removed: readonly RemovedTotal[] = [],
 ): RankBucketDelta[] {
   // By board, period key and bucket: nested maps with a number at the end, so no key string per row.
   const sums = new Map<string, Map<string, Map<number, RankBucketDelta>>>();
@@ -36,6 +37,15 @@ export function rankBucketDeltas(
     if (entry) entry.delta += delta;
     else buckets.set(bucketStart, { board, periodKey, bucketStart, delta });
   };
+  const bucketOf = (board: string, stored: StoredTotal) => {
+    const order = orders.get(board);
+    if (order === undefined) throw new Error(`board ${board} has no known order`);
+    return rankBucketStart(toRankScore(order, stored.score));
+  };
+  for (const row of removed) {
+    const previous = before.get(row.key);
+    if (previous !== undefined) add(row.board, row.periodKey, bucketOf(row.board, previous), -1);
+  }
   for (const row of written) {
     const to = rankBucketStart(row.rankScore);
     const previous = before.get(row.key);
@@ -43,9 +53,7 @@ export function rankBucketDeltas(
       add(row.board, row.periodKey, to, 1);
       continue;
     }
-    const order = orders.get(row.board);
-    if (order === undefined) throw new Error(`board ${row.board} has no known order`);
-    const from = rankBucketStart(toRankScore(order, previous.score));
+    const from = bucketOf(row.board, previous);
     if (from === to) continue;
     add(row.board, row.periodKey, from, -1);
     add(row.board, row.periodKey, to, 1);

@@ -71,7 +71,8 @@ async function main(): Promise<void> {
       // projector_offsets first: TRUNCATE locks in list order, and a running batch (--force) holds its
       // checkpoint rows before it touches totals, so locking totals first could deadlock with it.
       await db.query(
-        'TRUNCATE projector_offsets, event_ledger, totals, period_counts, rank_buckets, rank_bucket_groups, processed_events, profiles',
+        'TRUNCATE projector_offsets, event_ledger, totals, period_counts, rank_buckets, rank_bucket_groups, ' +
+          'processed_events, profiles, user_bans, admin_audit',
       );
       if (members === 0) {
         await admin.resetOffsets({ groupId: env.PROJECTOR_GROUP_ID, topic: env.EVENTS_TOPIC, earliest: true });

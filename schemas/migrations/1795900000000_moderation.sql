@@ -1,0 +1,41 @@
+-- Up Migration
+
+-- Bans, as the projector folds AdminEvents (in the batch transaction, so at their log position).
+-- partition is the ban event's: a user's events share it, and each partition's batches consult only
+-- the bans of their own partition. An unban keeps the row (banned = false) so that the ingest API's
+-- incremental refresh (by changed_at) sees it.
+CREATE TABLE user_bans (
+  user_id text COLLATE "C" PRIMARY KEY,
+  banned boolean NOT NULL,
+  partition integer NOT NULL,
+  actor text NOT NULL,
+  reason text,
+  occurred_at bigint NOT NULL,
+  changed_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX user_bans_partition ON user_bans (partition) WHERE banned;
+CREATE INDEX user_bans_changed ON user_bans (changed_at);
+
+-- Every admin action folded, with who asked (the API key's name) and where it sits in the log.
+-- removed: the totals a remove_entry deleted.
+CREATE TABLE admin_audit (
+  event_id text COLLATE "C" PRIMARY KEY,
+  partition integer NOT NULL,
+  kafka_offset bigint NOT NULL,
+  action text NOT NULL,
+  user_id text COLLATE "C" NOT NULL,
+  board text COLLATE "C",
+  period_key text COLLATE "C",
+  actor text NOT NULL,
+  reason text,
+  occurred_at bigint NOT NULL,
+  removed integer NOT NULL DEFAULT 0,
+  applied_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX admin_audit_user ON admin_audit (user_id, occurred_at);
+CREATE INDEX admin_audit_board ON admin_audit (board, occurred_at);
+CREATE INDEX admin_audit_time ON admin_audit (occurred_at);
+
+-- Down Migration
+DROP TABLE admin_audit;
+DROP TABLE user_bans;
