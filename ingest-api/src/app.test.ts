@@ -477,11 +477,15 @@ describe('the HTTP surface', () => {
     const { app } = setup();
     const doc = await json(await app.request('/openapi.json'));
     expect(Object.keys(doc.paths).sort()).toEqual([
+      '/v1/admin/audit',
       '/v1/boards/{board}',
+      '/v1/boards/{board}/users/{userId}',
       '/v1/events',
       '/v1/users',
       '/v1/users/{userId}',
+      '/v1/users/{userId}/ban',
     ]);
+    expect(Object.keys(doc.paths['/v1/users/{userId}/ban']).sort()).toEqual(['delete', 'post']);
     expect(doc.components.schemas.ScoreEventRequest.additionalProperties).toBe(false);
     expect((await app.request('/docs')).status).toBe(200);
   });

@@ -11,6 +11,7 @@ import { routePath } from 'hono/route';
 import { boardsRoutes } from './routes/boards.js';
 import type { AppDeps } from './routes/deps.js';
 import { eventsRoutes } from './routes/events.js';
+import { moderationRoutes } from './routes/moderation.js';
 import { documentRoutes } from './routes/openapi.js';
 import { statusRoutes } from './routes/status.js';
 import { usersRoutes } from './routes/users.js';
@@ -38,7 +39,7 @@ export function createApp(deps: AppDeps) {
     '/v1/*',
     cors({
       origin: origins.includes('*') ? '*' : [...origins],
-      allowMethods: ['GET', 'POST', 'PUT', 'OPTIONS'],
+      allowMethods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
       allowHeaders: ['Authorization', 'Content-Type'],
       exposeHeaders: ['Retry-After'],
       maxAge: 600,
@@ -49,6 +50,7 @@ export function createApp(deps: AppDeps) {
   app.route('/v1/status', statusRoutes(deps));
   app.route('/v1/boards', boardsRoutes(deps));
   app.route('/v1/users', usersRoutes(deps));
+  app.route('/v1', moderationRoutes(deps));
 
   documentRoutes(app);
   app.doc31('/openapi.json', {

@@ -23,6 +23,8 @@ import { createCachedBoardStore } from './adapters/cached-board-store.js';
 import { loadOrCreateDevKey } from './adapters/dev-key-file.js';
 import { createKafkaLogStatus } from './adapters/kafka-log-status.js';
 import { createKafkaPublisher } from './adapters/kafka-publisher.js';
+import { createPostgresAuditLog } from './adapters/postgres-audit-log.js';
+import { createPostgresBanList } from './adapters/postgres-ban-list.js';
 import { createPostgresBoardStore } from './adapters/postgres-board-store.js';
 import { createPostgresProfileStore } from './adapters/postgres-profile-store.js';
 import { createRedisRateLimiter } from './adapters/redis-rate-limiter.js';
@@ -109,6 +111,8 @@ async function main() {
     publisher: createKafkaPublisher({ producer: eventProducer, deadlineMs: config.PRODUCE_DEADLINE_MS, logger }),
     boards: createCachedBoardStore(createPostgresBoardStore(pool), { ttlMs: config.BOARD_CACHE_TTL_MS, now }),
     profiles: createPostgresProfileStore(pool),
+    bans: createPostgresBanList(pool, { refreshMs: 1_000, now, logger }),
+    audit: createPostgresAuditLog(pool),
     apiKeys,
     rateLimiter: redis
       ? createRedisRateLimiter({

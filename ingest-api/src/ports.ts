@@ -39,3 +39,31 @@ export interface LogStatus {
   /** Messages ever appended to the events topic and to the dead-letter topic (sums of partition ends). */
   read(): Promise<{ eventsInLog: number; deadLettered: number }>;
 }
+
+/** The users banned by the log's admin events, as the projector folded them. */
+export interface BanList {
+  /** Those of `userIds` banned now (a copy at most about a second old, plus this instance's own bans). */
+  banned(userIds: readonly string[]): Promise<Set<string>>;
+  /** A ban or unban this instance published: in force here at once, before the projector folds it. */
+  note(userId: string, banned: boolean): void;
+}
+
+export interface AuditEntry {
+  eventId: string;
+  action: string;
+  userId: string;
+  board: string | null;
+  periodKey: string | null;
+  actor: string;
+  reason: string | null;
+  occurredAt: number;
+  /** Totals a remove_entry deleted. */
+  removed: number;
+  partition: number;
+  offset: number;
+}
+
+/** The admin actions the projector folded, newest first. */
+export interface AuditLog {
+  list(filter: { userId?: string; board?: string; before?: number; limit: number }): Promise<AuditEntry[]>;
+}

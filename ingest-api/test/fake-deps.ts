@@ -5,7 +5,15 @@ import { parseApiKeys, sha256Hex } from '../src/auth/api-keys.js';
 import { applyBoardPatch, BOARD_DEFAULTS, type BoardDefinition } from '../src/domain/board-definition.js';
 import type { Profile } from '../src/domain/profile-merge.js';
 import { createIngestMetrics } from '../src/metrics.js';
-import { type BoardStore, type EventPublisher, type ProfileStore, PublishUnavailableError } from '../src/ports.js';
+import {
+  type AuditEntry,
+  type AuditLog,
+  type BanList,
+  type BoardStore,
+  type EventPublisher,
+  type ProfileStore,
+  PublishUnavailableError,
+} from '../src/ports.js';
 import { createRateLimiter } from '../src/rate-limiter.js';
 
 /** In-memory stand-ins for the adapters, for unit tests of the HTTP app (app.request(), no I/O). */
@@ -70,17 +78,46 @@ export class FakeProfiles implements ProfileStore {
   }
 }
 
+export class FakeBans implements BanList {
+  readonly users = new Set<string>();
+  async banned(userIds: readonly string[]) {
+    return new Set(userIds.filter((u) => this.users.has(u)));
+  }
+  note(userId: string, banned: boolean) {
+    if (banned) this.users.add(userId);
+    else this.users.delete(userId);
+  }
+}
+
+export class FakeAudit implements AuditLog {
+  readonly entries: AuditEntry[] = [];
+  async list(filter: { userId?: string; board?: string; before?: number; limit: number }) {
+    return this.entries
+      .filter(
+        (e) =>
+          (filter.userId === undefined || e.userId === filter.userId) &&
+          (filter.board === undefined || e.board === filter.board),
+      )
+      .filter((e) => filter.before === undefined || e.occurredAt < filter.before)
+      .slice(0, filter.limit);
+  }
+}
+
 export function fakeDeps(overrides: Partial<AppDeps> = {}) {
   const clock = { now: Date.UTC(2026, 10, 23, 12, 0, 0) };
   let id = 0;
   const publisher = new FakePublisher();
   const boards = new FakeBoards();
   const profiles = new FakeProfiles();
+  const bans = new FakeBans();
+  const audit = new FakeAudit();
   const metricsRegistry = createMetricsRegistry('ingest-api-test');
   const deps: AppDeps = {
     publisher,
     boards,
     profiles,
+    bans,
+    audit,
     apiKeys: parseApiKeys(
       [
         `ing:${sha256Hex(KEYS.ingest)}:ingest`,
@@ -104,5 +141,5 @@ export function fakeDeps(overrides: Partial<AppDeps> = {}) {
     readiness: {},
     ...overrides,
   };
-  return { deps, clock, publisher, boards, profiles };
+  return { deps, clock, publisher, boards, profiles, bans, audit };
 }

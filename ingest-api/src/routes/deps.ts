@@ -1,7 +1,7 @@
 import type { Logger, Registry } from '@rankstream/schemas/runtime';
 import type { ApiKey } from '../auth/api-keys.js';
 import type { IngestMetrics } from '../metrics.js';
-import type { BoardStore, EventPublisher, LogStatus, ProfileStore } from '../ports.js';
+import type { AuditLog, BanList, BoardStore, EventPublisher, LogStatus, ProfileStore } from '../ports.js';
 import type { RateLimiter } from '../rate-limiter.js';
 
 /** Everything the HTTP app needs, passed in: real adapters in main.ts, fakes in unit tests. */
@@ -9,6 +9,8 @@ export interface AppDeps {
   publisher: EventPublisher;
   boards: BoardStore;
   profiles: ProfileStore;
+  bans: BanList;
+  audit: AuditLog;
   apiKeys: readonly ApiKey[];
   rateLimiter: RateLimiter;
   /** Receipt time in ms; the default occurredAt and the clock-skew check use it. */

@@ -6,6 +6,7 @@ import { resolveBoards } from './board-resolution.js';
 import type { AppDeps } from './deps.js';
 import { publishEvents } from './publish-events.js';
 import { takeRate } from './rate-limit.js';
+import { refuseBanned } from './refuse-banned.js';
 import { limitBody, readJson } from './request-body.js';
 import { parseScoreRequest } from './score-request.js';
 
@@ -17,6 +18,10 @@ export function eventsRoutes(deps: AppDeps) {
       maxClockSkewMs: deps.limits.maxClockSkewMs,
       newEventId: deps.newId,
     });
+    await refuseBanned(
+      deps,
+      drafts.map((d, i) => ({ userId: d.userId, path: [...pathOf(i), 'userId'].join('.') })),
+    );
     await takeRate(deps, c.get('apiKey'), drafts.length);
     const boards = await resolveBoards(
       deps,

@@ -2,9 +2,14 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
 import {
   acceptedSchema,
+  adminAcceptedSchema,
+  auditQuerySchema,
+  auditSchema,
+  banBodySchema,
   boardPutSchema,
   boardSchema,
   errorSchema,
+  removeEntryQuerySchema,
   scoreBatchSchema,
   scoreItemSchema,
   userAcceptedSchema,
@@ -85,5 +90,45 @@ export function documentRoutes(app: OpenAPIHono<any>): void {
     security,
     request: { params: userParam, body: { required: true, ...json(userPutSchema) } },
     responses: { 202: { description: 'Published: the profile event first', ...json(userAcceptedSchema) }, ...writes },
+  });
+  const adminWrites = {
+    202: {
+      description: 'Published to the log; the projector applies it at its position',
+      ...json(adminAcceptedSchema),
+    },
+    ...common,
+    403: error('The key lacks the admin scope'),
+    503: error('Kafka unavailable; retry after Retry-After'),
+  };
+  registry.registerPath({
+    method: 'delete',
+    path: '/v1/boards/{board}/users/{userId}',
+    summary: "Remove a user's entry from a board (admin scope): every instance, or one with `period`",
+    description:
+      'Later events count again unless the user is banned. The removal is an event in the log, so a replay keeps it.',
+    security,
+    request: { params: boardParam.extend(userParam.shape), query: removeEntryQuerySchema },
+    responses: { ...adminWrites, 404: error('No such board') },
+  });
+  for (const [method, summary] of [
+    ['post', 'Ban a user (admin scope): their score events are refused with 403 and ignored from here on in the log'],
+    ['delete', 'Lift a ban (admin scope)'],
+  ] as const) {
+    registry.registerPath({
+      method,
+      path: '/v1/users/{userId}/ban',
+      summary,
+      security,
+      request: { params: userParam, body: { required: false, ...json(banBodySchema) } },
+      responses: adminWrites,
+    });
+  }
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/admin/audit',
+    summary: 'Admin actions as the projector applied them, newest first (admin scope)',
+    security,
+    request: { query: auditQuerySchema },
+    responses: { 200: { description: 'The actions', ...json(auditSchema) }, ...common },
   });
 }

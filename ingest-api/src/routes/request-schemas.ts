@@ -1,4 +1,5 @@
 import {
+  adminReasonSchema,
   boardIdSchema,
   eventIdSchema,
   imageUrlSchema,
@@ -101,3 +102,68 @@ export const errorSchema = z
     }),
   })
   .meta({ id: 'Error' });
+
+/** DELETE /v1/boards/:board/users/:userId's query: without `period`, every instance of the board. */
+export const removeEntryQuerySchema = z.strictObject({
+  period: z
+    .enum(['all', ...PERIODS])
+    .optional()
+    .meta({ description: 'The one instance to remove from; omitted, every instance of the board.' }),
+  at: z
+    .union([z.string().regex(/^\d{1,13}$/), z.iso.datetime({ offset: true })], {
+      error: 'must be an RFC 3339 date-time or epoch milliseconds',
+    })
+    .optional()
+    .meta({ description: 'A moment inside the period instance (default now); only with `period`.' }),
+  reason: adminReasonSchema.optional(),
+});
+
+export const banBodySchema = z.strictObject({ reason: adminReasonSchema.optional() }).meta({ id: 'BanRequest' });
+
+export const adminAcceptedSchema = z
+  .object({
+    eventId: z.string(),
+    action: z.enum(['remove_entry', 'ban', 'unban']),
+    userId: z.string(),
+    board: z.string().nullable(),
+    periodKey: z.string().nullable(),
+    partition: z.number().int(),
+    offset: z.number().int(),
+    consistencyToken: z.string(),
+  })
+  .meta({ id: 'AdminAccepted' });
+
+export const auditQuerySchema = z.strictObject({
+  userId: userIdSchema.optional(),
+  board: boardIdSchema.optional(),
+  before: z
+    .string()
+    .regex(/^\d{1,13}$/, 'must be epoch milliseconds')
+    .optional()
+    .meta({ description: 'Only actions that occurred before this (epoch ms): the next page.' }),
+  limit: z
+    .string()
+    .regex(/^\d{1,3}$/, 'must be 1 to 500')
+    .optional()
+    .meta({ description: '1 to 500, default 100.' }),
+});
+
+export const auditSchema = z
+  .object({
+    entries: z.array(
+      z.object({
+        eventId: z.string(),
+        action: z.enum(['remove_entry', 'ban', 'unban']),
+        userId: z.string(),
+        board: z.string().nullable(),
+        periodKey: z.string().nullable(),
+        actor: z.string().meta({ description: 'The name of the API key that asked.' }),
+        reason: z.string().nullable(),
+        occurredAt: z.string().meta({ description: 'When it was asked (RFC 3339).' }),
+        removed: z.number().int().meta({ description: 'Totals a remove_entry deleted.' }),
+        partition: z.number().int(),
+        offset: z.number().int(),
+      }),
+    ),
+  })
+  .meta({ id: 'Audit' });

@@ -9,6 +9,7 @@ import { findBoards } from './board-resolution.js';
 import type { AppDeps } from './deps.js';
 import { publishEvents } from './publish-events.js';
 import { takeRate } from './rate-limit.js';
+import { refuseBanned } from './refuse-banned.js';
 import { limitBody, parseBody, readJson } from './request-body.js';
 import { userPostSchema, userPutSchema } from './request-schemas.js';
 
@@ -41,6 +42,7 @@ export function usersRoutes(deps: AppDeps) {
     if (write.board !== undefined && write.initialScore === undefined) {
       throw invalidRequest([{ path: 'board', message: 'only applies with initialScore' }]);
     }
+    if (write.initialScore !== undefined) await refuseBanned(deps, [{ userId, path: 'userId' }]);
     await takeRate(deps, key, write.initialScore === undefined ? 1 : 2);
     const boardName = write.board ?? 'global';
     const boards =

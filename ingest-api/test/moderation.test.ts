@@ -1,0 +1,125 @@
+import { createTestEnv, freePort, type ServiceProcess, startService, type TestEnv } from '@rankstream/tools/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sha256Hex } from '../src/auth/api-keys.js';
+import { topicEnd } from './kafka-log.js';
+
+const GAME = 'moderation-game';
+const OPS = 'moderation-ops';
+let env: TestEnv;
+let ingest: ServiceProcess;
+let otherIngest: ServiceProcess;
+let projector: ServiceProcess;
+let query: ServiceProcess;
+
+beforeAll(async () => {
+  env = await createTestEnv({ name: 'ingest_moderation', partitions: 3 });
+  const config = { ...env.env, API_KEYS: `game:${sha256Hex(GAME)}:ingest,ops:${sha256Hex(OPS)}:admin` };
+  projector = await startService('score-projector', env.env, { port: await freePort(), readyTimeoutMs: 60_000 });
+  [ingest, otherIngest, query] = await Promise.all([
+    startService('ingest-api', config, { port: await freePort() }),
+    startService('ingest-api', config, { port: await freePort() }),
+    startService('query-api', env.env, { port: await freePort() }),
+  ]);
+});
+afterAll(async () => {
+  await Promise.all([ingest?.stop(), otherIngest?.stop(), query?.stop(), projector?.stop()]);
+  await env?.cleanup();
+});
+
+function call(service: ServiceProcess, method: string, path: string, key: string, body?: unknown) {
+  return fetch(`${service.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+}
+
+async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const top = async () => {
+  const res = await fetch(`${query.url}/v1/boards/global/top?limit=10`);
+  return res.status === 200 ? ((await json(res)).entries as { userId: string; rank: number }[]) : [];
+};
+const ranking = async () => (await top()).map((e) => `${e.rank}:${e.userId}`).join(' ');
+
+async function json(res: Response): Promise<any> {
+  return res.json();
+}
+
+describe('moderation through the HTTP API', () => {
+  it('removes an entry, bans and unbans, each in the log and in the audit with who asked', async () => {
+    // given three players on the global board
+    const posted = await call(ingest, 'POST', '/v1/events', GAME, {
+      events: [
+        { userId: 'ann', value: 300 },
+        { userId: 'bob', value: 200 },
+        { userId: 'cat', value: 100 },
+      ],
+    });
+    expect(posted.status).toBe(202);
+    expect(await eventually(ranking, (r) => r === '1:ann 2:bob 3:cat')).toBe('1:ann 2:bob 3:cat');
+
+    // when an admin removes ann's entry, the others close the gap
+    const removed = await call(ingest, 'DELETE', '/v1/boards/global/users/ann?reason=cheating', OPS);
+    expect(removed.status).toBe(202);
+    expect(await json(removed)).toMatchObject({
+      action: 'remove_entry',
+      userId: 'ann',
+      board: 'global',
+      periodKey: null,
+    });
+    expect(await eventually(ranking, (r) => r === '1:bob 2:cat')).toBe('1:bob 2:cat');
+    expect((await fetch(`${query.url}/v1/boards/global/users/ann`)).status).toBe(404);
+
+    // when bob is banned, his events are refused at once by the instance that took the ban,
+    // and by every instance once the projector has folded it
+    expect((await call(ingest, 'POST', '/v1/users/bob/ban', OPS, { reason: 'bot' })).status).toBe(202);
+    const before = await topicEnd(env.kafkaBrokers, env.eventsTopic);
+    const refused = await call(ingest, 'POST', '/v1/events', GAME, { userId: 'bob', value: 5 });
+    expect(refused.status).toBe(403);
+    expect((await json(refused)).error.details).toEqual([{ path: 'userId', message: 'this user is banned' }]);
+    await eventually(
+      async () => (await json(await call(ingest, 'GET', '/v1/admin/audit?userId=bob', OPS))).entries,
+      (entries: unknown[]) => entries.length === 1,
+    );
+    // the other instance's copy of the bans is at most a second old
+    await new Promise((r) => setTimeout(r, 1_100));
+    const elsewhere = await call(otherIngest, 'POST', '/v1/events', GAME, { userId: 'bob', value: 5 });
+    expect(elsewhere.status).toBe(403);
+    expect(await topicEnd(env.kafkaBrokers, env.eventsTopic)).toEqual(before);
+    // ann, removed but not banned, counts again from nothing
+    expect((await call(ingest, 'POST', '/v1/events', GAME, { userId: 'ann', value: 7 })).status).toBe(202);
+    expect(await eventually(ranking, (r) => r === '1:bob 2:cat 3:ann')).toBe('1:bob 2:cat 3:ann');
+
+    // when the ban is lifted, bob's events count again
+    expect((await call(ingest, 'DELETE', '/v1/users/bob/ban', OPS)).status).toBe(202);
+    expect((await call(ingest, 'POST', '/v1/events', GAME, { userId: 'bob', value: 1 })).status).toBe(202);
+    const bob = await eventually(
+      async () => (await top()).find((e) => e.userId === 'bob'),
+      (e) => e !== undefined && (e as unknown as { score: number }).score === 201,
+    );
+    expect(bob).toMatchObject({ score: 201, rank: 1 });
+
+    // then the audit lists the three actions, newest first, with the key that asked
+    const audit = await eventually(
+      async (): Promise<Record<string, unknown>[]> =>
+        (await json(await call(ingest, 'GET', '/v1/admin/audit', OPS))).entries,
+      (entries) => entries.length === 3,
+    );
+    expect(audit.map((e) => [e.action, e.userId, e.actor, e.removed])).toEqual([
+      ['unban', 'bob', 'ops', 0],
+      ['ban', 'bob', 'ops', 0],
+      ['remove_entry', 'ann', 'ops', 1],
+    ]);
+    const forAnn = await json(await call(ingest, 'GET', '/v1/admin/audit?userId=ann&board=global', OPS));
+    expect(forAnn.entries.map((e: { reason: string }) => e.reason)).toEqual(['cheating']);
+    expect((await call(ingest, 'GET', '/v1/admin/audit', GAME)).status).toBe(403);
+  });
+});
