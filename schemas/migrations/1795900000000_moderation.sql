@@ -1,19 +1,20 @@
 -- Up Migration
 
--- Bans, as the projector folds AdminEvents (in the batch transaction, so at their log position).
--- partition is the ban event's: a user's events share it, and each partition's batches consult only
--- the bans of their own partition. An unban keeps the row (banned = false) so that the ingest API's
--- incremental refresh (by changed_at) sees it.
+-- Bans and erasures, as the projector folds AdminEvents (in the batch transaction, so at their log
+-- position). partition is the event's: a user's events share it, and each partition's batches consult
+-- only the rows of their own partition. An unban keeps the row (banned = false) so that the ingest
+-- API's incremental refresh (by changed_at) sees it; an erasure is for good (erased stays true).
 CREATE TABLE user_bans (
   user_id text COLLATE "C" PRIMARY KEY,
   banned boolean NOT NULL,
+  erased boolean NOT NULL DEFAULT false,
   partition integer NOT NULL,
   actor text NOT NULL,
   reason text,
   occurred_at bigint NOT NULL,
   changed_at timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX user_bans_partition ON user_bans (partition) WHERE banned;
+CREATE INDEX user_bans_partition ON user_bans (partition) WHERE banned OR erased;
 CREATE INDEX user_bans_changed ON user_bans (changed_at);
 
 -- Every admin action folded, with who asked (the API key's name) and where it sits in the log.
@@ -36,6 +37,18 @@ CREATE INDEX admin_audit_user ON admin_audit (user_id, occurred_at);
 CREATE INDEX admin_audit_board ON admin_audit (board, occurred_at);
 CREATE INDEX admin_audit_time ON admin_audit (occurred_at);
 
+-- Each user's key for the personal text sealed in their events (schemas/src/events/sealed-text.ts).
+-- Not a projection: a replay keeps it. Erasure deletes the key and leaves the row (key NULL), so that
+-- no writer creates a new key for an erased user and seals readable data again.
+CREATE TABLE user_keys (
+  user_id text COLLATE "C" PRIMARY KEY,
+  key bytea,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  erased_at timestamptz,
+  CHECK ((key IS NULL) = (erased_at IS NOT NULL))
+);
+
 -- Down Migration
+DROP TABLE user_keys;
 DROP TABLE admin_audit;
 DROP TABLE user_bans;

@@ -5,6 +5,7 @@ export * from './events/avro-long.js';
 export * from './events/limits.js';
 export * from './events/profile-event.js';
 export * from './events/score-event.js';
+export * from './events/sealed-text.js';
 export * from './fold.js';
 export * from './http-error.js';
 export * from './partitioning.js';

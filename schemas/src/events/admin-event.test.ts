@@ -23,6 +23,7 @@ describe('adminEventSchema', () => {
     expect(paths({ ...base, action: 'remove_entry', board: 'global', periodKey: 'daily:06-12-2026' })).toEqual([
       'periodKey',
     ]);
-    expect(paths({ ...base, action: 'erase' })).toEqual(['action']);
+    expect(paths({ ...base, action: 'erase', board: 'global' })).toEqual(['board']);
+    expect(paths({ ...base, action: 'delete' })).toEqual(['action']);
   });
 });

@@ -7,7 +7,7 @@ export const adminEventAvsc: Record<string, unknown> = JSON.parse(
 );
 export const ADMIN_EVENT_NAME = 'dev.rankstream.events.AdminEvent';
 
-export const ADMIN_ACTIONS = ['remove_entry', 'ban', 'unban'] as const;
+export const ADMIN_ACTIONS = ['remove_entry', 'ban', 'unban', 'erase'] as const;
 export type AdminAction = (typeof ADMIN_ACTIONS)[number];
 
 /** A board instance's key as periodKey() makes it: all, daily:YYYY-MM-DD, weekly:YYYY-Www, monthly:YYYY-MM. */

@@ -17,6 +17,7 @@ import {
   USER_ID_PATTERN,
   userIdSchema,
 } from './limits.js';
+import { isSealed } from './sealed-text.js';
 
 export const scoreEventAvsc: Record<string, unknown> = JSON.parse(
   readFileSync(new URL('../../src/events/score-event.avsc', import.meta.url), 'utf8'),
@@ -34,11 +35,11 @@ function isJsonText(s: string): boolean {
   }
 }
 
-/** Metadata travels as JSON text; it must parse and stay small. */
+/** Metadata travels as JSON text (small, and it must parse), or sealed with the user's key (sealed-text.ts). */
 export const metadataTextSchema = z
   .string()
-  .refine(fitsMetadataBytes, `must be at most ${MAX_METADATA_BYTES} bytes`)
-  .refine(isJsonText, 'must be JSON text');
+  .refine((s) => isSealed(s) || fitsMetadataBytes(s), `must be at most ${MAX_METADATA_BYTES} bytes`)
+  .refine((s) => isSealed(s) || isJsonText(s), 'must be JSON text');
 
 /**
  * A score event as it travels on Kafka. Unknown fields are stripped, not refused, so that a newer
@@ -101,5 +102,5 @@ function isPeriodSet(periods: unknown): periods is Period[] {
 }
 
 function isMetadataText(metadata: unknown): metadata is string {
-  return typeof metadata === 'string' && fitsMetadataBytes(metadata) && isJsonText(metadata);
+  return typeof metadata === 'string' && (isSealed(metadata) || (fitsMetadataBytes(metadata) && isJsonText(metadata)));
 }
