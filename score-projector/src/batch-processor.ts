@@ -14,6 +14,7 @@ import {
   createPeriodKeyCache,
   foldBatch,
   type ProfileRow,
+  type Standing,
   type TotalId,
   totalKeyOf,
   touchedTotals,
@@ -27,6 +28,7 @@ import {
   TotalsConflictError,
 } from './domain/ports.js';
 import { rankBucketDeltas } from './domain/rank-bucket-deltas.js';
+import { openSealedProfiles, sealedProfileUsers } from './domain/sealed-profiles.js';
 import type { EventLedger } from './event-ledger.js';
 import type { LogEnds } from './log-ends.js';
 import type { ProjectorMetrics } from './projector-metrics.js';
@@ -106,7 +108,9 @@ interface Committed {
   duplicates: number;
   cachedTotals: number;
   ledgerCommitted(): void;
-  banned: { checkpoint: number; users: ReadonlySet<string> };
+  standings: { checkpoint: number; users: ReadonlyMap<string, Standing> };
+  /** Profile events whose sealed fields could not be opened (their user's key is gone). */
+  unreadable: number;
 }
 
 /**
@@ -121,12 +125,12 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
   // A board's order never changes after creation, so it may be cached for good.
   const orders = new Map<string, RankOrder>();
   /**
-   * Each partition's banned users, tagged like the totals cache with the checkpoint they describe: a
-   * user's bans and score events share the user's partition, so the set a partition's own batches
-   * leave is exact for its next batch; any other checkpoint means someone else moved it, and the set
-   * is read again under the partition's lock.
+   * Each partition's banned and erased users, tagged like the totals cache with the checkpoint they
+   * describe: a user's admin and score events share the user's partition, so the map a partition's
+   * own batches leave is exact for its next batch; any other checkpoint means someone else moved it,
+   * and the map is read again under the partition's lock.
    */
-  const bans = new Map<number, { checkpoint: number; users: ReadonlySet<string> }>();
+  const standings = new Map<number, { checkpoint: number; users: ReadonlyMap<string, Standing> }>();
 
   async function decodeAll(messages: readonly IncomingMessage[]): Promise<DecodedMessage[]> {
     // Anything but a poison message (registry unreachable) rejects: the batch is retried whole.
@@ -229,11 +233,13 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
     await ledger.sync(tx);
     const legacy = await tx.legacyProcessed(plan.candidates.map((c) => c.decoded.event.eventId));
     const seen = ledger.decide(plan.candidates, legacy);
-    const events = seen.fresh;
+    const sealedUsers = sealedProfileUsers(seen.fresh);
+    const opened = openSealedProfiles(seen.fresh, await tx.userKeys(sealedUsers));
+    const events = opened.events;
     const scoreEvents = events.flatMap((c) => (c.decoded.kind === 'score' ? [c.decoded.event] : []));
     const adminEvents = events.flatMap((c) => (c.decoded.kind === 'admin' ? [c.decoded.event] : []));
-    let banned = bans.get(partition);
-    if (banned?.checkpoint !== tx.nextOffset) banned = { checkpoint: tx.nextOffset, users: await tx.bannedUsers() };
+    let barred = standings.get(partition);
+    if (barred?.checkpoint !== tx.nextOffset) barred = { checkpoint: tx.nextOffset, users: await tx.standings() };
 
     const unknownBoards = [...new Set(scoreEvents.map((e) => e.board))].filter((b) => !orders.has(b));
     // Cached only after COMMIT: a rolled-back transaction may not have created the board.
@@ -250,14 +256,14 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
     const { known: current, missing } = totalsCache.lookup(partition, checkpoint, touched, tx.nextOffset === 0);
     const cachedTotals = current.size;
     for (const [key, total] of await tx.loadTotals(missing)) current.set(key, total);
-    // A removal's board may be one no score event of this process named yet: its order is needed
-    // for the rank buckets its stored totals leave.
-    const removalBoards = [...new Set(adminEvents.flatMap((e) => (e.board === null ? [] : [e.board])))];
-    for (const board of await tx.ensureBoards(removalBoards.filter((b) => !batchOrders.has(b)))) {
+    const fold = foldBatch({ events, current, orders: batchOrders, keysOf, standings: barred.users });
+    // A removed total's board may be one no score event of this process named yet: its order is
+    // needed for the rank bucket the total leaves.
+    const removalBoards = [...new Set(fold.removed.map((r) => r.board))].filter((b) => !batchOrders.has(b));
+    for (const board of await tx.ensureBoards(removalBoards)) {
       batchOrders.set(board.board, board.order);
       newBoards.push(board);
     }
-    const fold = foldBatch({ events, current, orders: batchOrders, keysOf, banned: banned.users });
 
     const letters: DeadLetter[] = [
       ...plan.deadLetters,
@@ -279,7 +285,12 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
     const logEnd = logEnds.latest(partition, batch.highWatermark);
     const moderated =
       adminEvents.length > 0
-        ? await tx.writeModeration({ removed: fold.removed, bans: fold.bans, audit: fold.audit })
+        ? await tx.writeModeration({
+            removed: fold.removed,
+            bans: fold.bans,
+            audit: fold.audit,
+            erased: fold.erasedProfiles.map((p) => p.userId),
+          })
         : [];
     const written = await tx.write({
       totals: fold.totals,
@@ -310,7 +321,8 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
       duplicates: plan.candidates.length - events.length,
       cachedTotals,
       ledgerCommitted: seen.committed,
-      banned: { checkpoint: nextOffset, users: fold.banned },
+      standings: { checkpoint: nextOffset, users: fold.standings },
+      unreadable: opened.unreadable,
     };
   }
 
@@ -321,6 +333,12 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
   async function removalTargets(tx: PartitionTransaction, adminEvents: readonly AdminEvent[]): Promise<TotalId[]> {
     const ids: TotalId[] = [];
     const instances = new Map<string, string[]>();
+    const erasures = adminEvents.filter((e) => e.action === 'erase');
+    if (erasures.length > 0) {
+      for (const { board, periodKey } of await tx.allInstances()) {
+        for (const e of erasures) ids.push({ board, periodKey, userId: e.userId });
+      }
+    }
     for (const e of adminEvents) {
       if (e.action !== 'remove_entry' || e.board === null) continue;
       let keys = e.periodKey === null ? instances.get(e.board) : [e.periodKey];
@@ -337,13 +355,14 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
     for (const board of result.newBoards) orders.set(board.board, board.order);
     result.ledgerCommitted();
     totalsCache.committed(partition, result.checkpoint, result.nextOffset, result.fold.totals, result.fold.removed);
-    bans.set(partition, result.banned);
+    standings.set(partition, result.standings);
     metrics.batches.inc();
     metrics.batchSize.observe(batch.messages.length);
     metrics.eventsApplied.inc(result.fold.applied);
     if (result.duplicates) metrics.eventsSkipped.inc({ reason: 'duplicate' }, result.duplicates);
     if (result.redelivered) metrics.eventsSkipped.inc({ reason: 'redelivered' }, result.redelivered);
     if (result.fold.ignored) metrics.eventsSkipped.inc({ reason: 'banned' }, result.fold.ignored);
+    if (result.unreadable) metrics.eventsSkipped.inc({ reason: 'unreadable' }, result.unreadable);
     for (const letter of result.letters) metrics.deadLettered.inc({ reason: letter.reason });
     if (result.letters.length) {
       logger.warn(
@@ -373,6 +392,7 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
       await redis.apply({
         totals: result.fold.totals,
         removed: result.fold.removed,
+        erasedProfiles: result.fold.erasedProfiles,
         profiles: result.profiles,
         boards: result.newBoards,
         watermarks,

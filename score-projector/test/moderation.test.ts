@@ -13,7 +13,7 @@ const REPLAY = fileURLToPath(new URL('../../tools/dist/replay/replay.js', import
 
 /**
  * randomStream with admin events spliced in: entries removed (a whole board, one instance), users
- * banned and unbanned, every action keyed by its user like the score events it acts on.
+ * banned and unbanned, a few erased, every action keyed by its user like the score events it acts on.
  */
 function moderatedStream(seed: number, count: number, users: number): AnyEventInput[] {
   const rnd = seededRandom(seed + 1);
@@ -25,7 +25,9 @@ function moderatedStream(seed: number, count: number, users: number): AnyEventIn
     const { userId, occurredAt, periods = [] } = input.event;
     const base = { eventId: `admin-${seed}-${i}`, userId, actor: 'moderator', occurredAt };
     const roll = rnd();
-    if (roll < 0.45) {
+    if (roll < 0.08) {
+      out.push({ kind: 'admin', event: { ...base, action: 'erase' } });
+    } else if (roll < 0.45) {
       const { board } = TEST_BOARDS[Math.floor(rnd() * TEST_BOARDS.length)]!;
       const periodKey =
         rnd() < 0.5
@@ -56,14 +58,23 @@ describe('moderation events', () => {
   async function expectModerationTables(): Promise<void> {
     const unique = new Map<string, AnyEventInput & { kind: 'admin' }>();
     const inLogOrder = [...world.produced].sort((a, b) => a.partition - b.partition || a.offset - b.offset);
-    const bans = new Map<string, boolean>();
+    const bans = new Map<string, [boolean, boolean]>();
     for (const { input } of inLogOrder) {
       if (input.kind !== 'admin' || unique.has(input.event.eventId)) continue;
       unique.set(input.event.eventId, input);
-      if (input.event.action !== 'remove_entry') bans.set(input.event.userId, input.event.action === 'ban');
+      const { action, userId } = input.event;
+      if (action === 'remove_entry') continue;
+      const [banned, erased] = bans.get(userId) ?? [false, false];
+      bans.set(userId, [action === 'ban' || (action !== 'unban' && banned), erased || action === 'erase']);
     }
-    const { rows: banRows } = await world.db.query('SELECT user_id, banned FROM user_bans');
-    expect(new Map(banRows.map((r) => [r.user_id, r.banned]))).toEqual(bans);
+    const { rows: banRows } = await world.db.query('SELECT user_id, banned, erased FROM user_bans');
+    expect(new Map(banRows.map((r) => [r.user_id, [r.banned, r.erased]]))).toEqual(bans);
+    const erasedUsers = [...bans].filter(([, [, erased]]) => erased).map(([userId]) => userId);
+    expect(erasedUsers.length).toBeGreaterThan(0);
+    const { rows: keys } = await world.db.query(
+      'SELECT user_id FROM user_keys WHERE key IS NULL AND erased_at IS NOT NULL ORDER BY user_id',
+    );
+    expect(keys.map((r) => r.user_id)).toEqual([...erasedUsers].sort());
     const { rows: audit } = await world.db.query(
       'SELECT event_id, action, user_id, board, period_key, actor FROM admin_audit',
     );

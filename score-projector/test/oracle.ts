@@ -46,7 +46,8 @@ function keysOf(occurredAt: number, periods: readonly string[]): string[] {
  * The expected projection, from the unique events (first eventId of a user in log order) folded in
  * offset order with the simplest code: no batching, no versions compared, nothing shared with the
  * projector. Admin events: a ban drops the user's later score events until an unban; a removal
- * deletes the named totals, and later events start them again. With `windowSeconds`, a repeat counts again once its timestamp is more than that past
+ * deletes the named totals, and later events start them again; an erasure deletes every total and
+ * the profile, and drops every later event of the user. With `windowSeconds`, a repeat counts again once its timestamp is more than that past
  * the last counted one (whole seconds, as DEDUP_WINDOW is).
  */
 export function oracle(produced: readonly ProducedAt[], windowSeconds: number | null = null) {
@@ -55,6 +56,7 @@ export function oracle(produced: readonly ProducedAt[], windowSeconds: number | 
   const totals = new Map<string, ExpectedTotal>();
   const profiles = new Map<string, ExpectedProfile>();
   const banned = new Set<string>();
+  const erased = new Set<string>();
   for (const { input, offset, timestamp = 0 } of inLogOrder) {
     const id = `${input.event.userId}/${input.event.eventId}`;
     const seconds = Math.floor(timestamp / 1000);
@@ -63,6 +65,7 @@ export function oracle(produced: readonly ProducedAt[], windowSeconds: number | 
     counted.set(id, seconds);
     if (input.kind === 'profile') {
       const e = input.event;
+      if (erased.has(e.userId)) continue;
       profiles.set(e.userId, {
         username: e.username,
         imageUrl: e.imageUrl ?? null,
@@ -75,18 +78,21 @@ export function oracle(produced: readonly ProducedAt[], windowSeconds: number | 
       const a = input.event;
       if (a.action === 'ban') banned.add(a.userId);
       if (a.action === 'unban') banned.delete(a.userId);
-      if (a.action === 'remove_entry') {
-        for (const id of [...totals.keys()]) {
-          const [board, periodKey, userId] = id.split('/');
-          if (board === a.board && userId === a.userId && (a.periodKey == null || periodKey === a.periodKey)) {
-            totals.delete(id);
-          }
-        }
+      if (a.action === 'erase') {
+        erased.add(a.userId);
+        profiles.delete(a.userId);
+      }
+      for (const id of [...totals.keys()]) {
+        const [board, periodKey, userId] = id.split('/');
+        if (userId !== a.userId) continue;
+        const named =
+          a.action === 'remove_entry' && board === a.board && (a.periodKey == null || periodKey === a.periodKey);
+        if (named || a.action === 'erase') totals.delete(id);
       }
       continue;
     }
     const e = input.event;
-    if (banned.has(e.userId)) continue;
+    if (banned.has(e.userId) || erased.has(e.userId)) continue;
     const board = e.board ?? 'global';
     const op = e.op ?? 'add';
     for (const key of keysOf(e.occurredAt, e.periods ?? [])) {

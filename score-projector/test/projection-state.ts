@@ -109,6 +109,8 @@ export async function redisVersions(redis: Redis, prefix: string): Promise<Map<s
 export async function redisProfiles(redis: Redis, prefix: string): Promise<Map<string, ExpectedProfile>> {
   const result = new Map<string, ExpectedProfile>();
   for (const [userId, value] of Object.entries(await redis.hgetall(redisKeys(prefix).profiles))) {
+    // An erased user's tombstone: `[version]`, no profile.
+    if (/^\[\d+\]$/.test(value)) continue;
     const p = fromProfileValue(value);
     if (!p) throw new Error(`not a profile value for ${userId}: ${value}`);
     result.set(userId, p);

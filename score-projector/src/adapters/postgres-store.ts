@@ -207,10 +207,16 @@ const WRITE_MODERATION = `WITH gone AS (
     ON CONFLICT (board, period_key, partition) DO UPDATE SET players = period_counts.players + excluded.players
     RETURNING board, period_key, players),
   banned AS (
-    INSERT INTO user_bans (user_id, banned, partition, actor, reason, occurred_at)
-    SELECT u, b, $5, a, r, o FROM unnest($6::text[], $7::boolean[], $8::text[], $9::text[], $10::bigint[]) AS x(u, b, a, r, o)
-    ON CONFLICT (user_id) DO UPDATE SET banned = excluded.banned, partition = excluded.partition,
+    INSERT INTO user_bans (user_id, banned, erased, partition, actor, reason, occurred_at)
+    SELECT u, b, e, $5, a, r, o
+    FROM unnest($6::text[], $7::boolean[], $22::boolean[], $8::text[], $9::text[], $10::bigint[]) AS x(u, b, e, a, r, o)
+    ON CONFLICT (user_id) DO UPDATE SET banned = excluded.banned, erased = excluded.erased, partition = excluded.partition,
       actor = excluded.actor, reason = excluded.reason, occurred_at = excluded.occurred_at, changed_at = now()),
+  forgotten AS (DELETE FROM profiles WHERE user_id = ANY($21::text[])),
+  unrecorded AS (DELETE FROM ingest_profiles WHERE user_id = ANY($21::text[])),
+  shredded AS (
+    INSERT INTO user_keys (user_id, key, erased_at) SELECT unnest($21::text[]), NULL, now()
+    ON CONFLICT (user_id) DO UPDATE SET key = NULL, erased_at = COALESCE(user_keys.erased_at, now())),
   audited AS (
     INSERT INTO admin_audit (event_id, partition, kafka_offset, action, user_id, board, period_key, actor, reason, occurred_at, removed)
     SELECT e, $5, o, a, u, b, p, ac, r, t, n
@@ -404,12 +410,26 @@ export function createPostgresStore(pool: Pool, topic: string): ProjectionStore 
         );
         return rows.map((r) => r.period_key);
       },
-      async bannedUsers() {
-        const { rows } = await client.query<{ user_id: string }>(
-          'SELECT user_id FROM user_bans WHERE banned AND partition = $1',
+      async allInstances() {
+        const { rows } = await client.query<{ board: string; period_key: string }>(
+          'SELECT DISTINCT board, period_key FROM period_counts',
+        );
+        return rows.map((r) => ({ board: r.board, periodKey: r.period_key }));
+      },
+      async standings() {
+        const { rows } = await client.query<{ user_id: string; banned: boolean; erased: boolean }>(
+          'SELECT user_id, banned, erased FROM user_bans WHERE (banned OR erased) AND partition = $1',
           [partition],
         );
-        return new Set(rows.map((r) => r.user_id));
+        return new Map(rows.map((r) => [r.user_id, { banned: r.banned, erased: r.erased }]));
+      },
+      async userKeys(userIds) {
+        if (userIds.length === 0) return new Map();
+        const { rows } = await client.query<{ user_id: string; key: Buffer }>(
+          'SELECT user_id, key FROM user_keys WHERE user_id = ANY($1::text[]) AND key IS NOT NULL',
+          [userIds],
+        );
+        return new Map(rows.map((r) => [r.user_id, r.key]));
       },
       async writeModeration(m: ModerationWrite): Promise<InstanceCount[]> {
         const { rows } = await client.query<{ deleted: number; counts: [string, string, number][] | null }>(
@@ -435,6 +455,8 @@ export function createPostgresStore(pool: Pool, topic: string): ProjectionStore 
             m.audit.map((a) => a.event.reason),
             m.audit.map((a) => String(a.event.occurredAt)),
             m.audit.map((a) => a.removed),
+            m.erased,
+            m.bans.map((b) => b.erased),
           ],
         );
         const row = rows[0];

@@ -141,6 +141,8 @@ export interface RedisWrite {
   totals: readonly TotalRow[];
   /** Totals an admin removed: tombstones at their version. */
   removed?: readonly RemovedTotal[];
+  /** Profiles of erased users: tombstones (`[version]`, which fromProfileValue reads as none). */
+  erasedProfiles?: readonly { userId: string; version: number }[];
   profiles: readonly ProfileRow[];
   boards: readonly BoardDefinition[];
   /** partition → next offset whose effects this write completes. */
@@ -262,6 +264,10 @@ export function createRedisStore(redis: Redis, prefix: string, topK = 0, fillHol
         const args = rows.flatMap((pr) => [pr.userId, pr.version, profileValue(pr)]);
         calls.push(redis.eval(APPLY_PROFILES_SCRIPT, 1, keys.profiles, ...args));
       }
+      for (const rows of chunks(write.erasedProfiles ?? [])) {
+        const args = rows.flatMap((pr) => [pr.userId, pr.version, JSON.stringify([pr.version])]);
+        calls.push(redis.eval(APPLY_PROFILES_SCRIPT, 1, keys.profiles, ...args));
+      }
       // Sent together (one node's calls leave in one write when pipelined), awaited together: the
       // state goes last, so a watermark never gets ahead of the data.
       const [replies] = await Promise.all([Promise.all(capped), Promise.all(calls)]);
@@ -273,7 +279,10 @@ export function createRedisStore(redis: Redis, prefix: string, topK = 0, fillHol
           shrunk.set(JSON.stringify(cappedInstances[i]), cappedInstances[i]!);
       }
       if (refused > 0) throw new LateWriteError(`a late batch named ${refused} users Redis no longer holds`);
-      if (write.watermarks.size + write.profiles.length + write.boards.length > 0) {
+      if (
+        write.watermarks.size + write.profiles.length + write.boards.length + (write.erasedProfiles?.length ?? 0) >
+        0
+      ) {
         await advance(write.boards, write.watermarks);
       }
     },

@@ -1,6 +1,6 @@
 import { type DecodedEvent, MAX_ABS_VALUE, type ScoreEvent, toRedisMember } from '@rankstream/schemas';
 import { describe, expect, it } from 'vitest';
-import { type BatchFold, foldBatch, type StoredTotal, totalKey } from './batch-fold.js';
+import { type BatchFold, foldBatch, type Standing, type StoredTotal, totalKey } from './batch-fold.js';
 import type { Candidate } from './batch-plan.js';
 
 // 2026-11-23T00:00:00Z, a Monday.
@@ -30,7 +30,7 @@ function profileEvent(offset: number, userId: string, username: string): Candida
 
 function adminEvent(
   offset: number,
-  action: 'remove_entry' | 'ban' | 'unban',
+  action: 'remove_entry' | 'ban' | 'unban' | 'erase',
   userId: string,
   board: string | null = null,
   periodKey: string | null = null,
@@ -58,8 +58,8 @@ function given(current: Record<string, StoredTotal> = {}) {
     map.set(totalKey({ board, periodKey, userId }), v);
   }
   return {
-    when: (events: Candidate[], banned?: ReadonlySet<string>) =>
-      foldBatch({ events, current: map, orders, ...(banned ? { banned } : {}) }),
+    when: (events: Candidate[], standings?: ReadonlyMap<string, Standing>) =>
+      foldBatch({ events, current: map, orders, ...(standings ? { standings } : {}) }),
   };
 }
 
@@ -224,16 +224,41 @@ describe('foldBatch', () => {
       ]);
       expect(rows(fold)).toEqual({ 'global/all/u': [6, T0 + 14, 2, 14] });
       expect(fold.ignored).toBe(1);
-      expect(fold.bans.map((b) => [b.userId, b.banned])).toEqual([['u', false]]);
-      expect([...fold.banned]).toEqual([]);
+      expect(fold.bans.map((b) => [b.userId, b.banned, b.erased])).toEqual([['u', false, false]]);
+      expect([...fold.standings]).toEqual([]);
     });
 
-    it('keeps ignoring a user banned before the batch, without changing the set it was given', () => {
-      const before = new Set(['u']);
+    it('keeps ignoring a user banned before the batch, without changing the map it was given', () => {
+      const before = new Map([['u', { banned: true, erased: false }]]);
       const fold = given().when([scoreEvent(10, { userId: 'u', value: 5 }), adminEvent(11, 'ban', 'v')], before);
       expect(rows(fold)).toEqual({});
-      expect([...fold.banned].sort()).toEqual(['u', 'v']);
-      expect([...before]).toEqual(['u']);
+      expect([...fold.standings.keys()].sort()).toEqual(['u', 'v']);
+      expect([...before.keys()]).toEqual(['u']);
+    });
+
+    it('erases a user from every board and the profiles, and ignores them for good, unban or not', () => {
+      const fold = given({
+        'global/all/u': stored(50, 3),
+        'speedrun/all/u': stored(9, 4),
+        'global/all/w': stored(1, 5),
+      }).when([
+        profileEvent(9, 'u', 'Ada'),
+        adminEvent(10, 'erase', 'u'),
+        scoreEvent(11, { userId: 'u', value: 7 }),
+        profileEvent(12, 'u', 'Ada again'),
+        adminEvent(13, 'unban', 'u'),
+        scoreEvent(14, { userId: 'u', value: 7 }),
+      ]);
+      expect(rows(fold)).toEqual({});
+      expect(fold.removed.map((r) => `${r.board}/${r.userId}`).sort()).toEqual(['global/u', 'speedrun/u']);
+      expect(fold.profiles).toEqual([]);
+      expect(fold.erasedProfiles).toEqual([{ userId: 'u', version: 10 }]);
+      expect(fold.ignored).toBe(3);
+      expect(fold.bans.map((b) => [b.userId, b.banned, b.erased])).toEqual([['u', false, true]]);
+      expect(fold.audit.map((a) => [a.event.action, a.removed])).toEqual([
+        ['erase', 2],
+        ['unban', 0],
+      ]);
     });
   });
 });

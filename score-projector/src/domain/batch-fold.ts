@@ -64,10 +64,15 @@ export interface RemovedTotal extends TotalId {
   baseVersion: number;
 }
 
-/** A ban's state after the batch, for user_bans. */
-export interface BanChange {
-  userId: string;
+/** Whether a user's events are ignored: banned (until an unban), erased (for good). */
+export interface Standing {
   banned: boolean;
+  erased: boolean;
+}
+
+/** A user's standing after the batch, for user_bans, with the action that set it last. */
+export interface BanChange extends Standing {
+  userId: string;
   actor: string;
   reason: string | null;
   occurredAt: number;
@@ -85,13 +90,15 @@ export interface BatchFold {
   /** Stored totals a remove_entry deleted (and no later event of the batch wrote again). */
   removed: RemovedTotal[];
   profiles: ProfileRow[];
-  /** The last ban or unban of each user the batch named. */
+  /** The standing of each user the batch banned, unbanned or erased. */
   bans: BanChange[];
+  /** Users erased: their profile goes, as a Redis tombstone at `version`. */
+  erasedProfiles: { userId: string; version: number }[];
   audit: AuditRow[];
-  /** Score events of banned users: seen (the ledger keeps their ids), never applied. */
+  /** Score events of banned or erased users and profile events of erased ones: seen (the ledger keeps their ids), never applied. */
   ignored: number;
-  /** The partition's banned users after the batch (the input set when no ban changed). */
-  banned: ReadonlySet<string>;
+  /** The partition's banned or erased users after the batch (the input map when none changed). */
+  standings: ReadonlyMap<string, Standing>;
   /** Score events refused because a result left ±(2^53−1); none of their totals changed. */
   overflowed: Candidate[];
   /** Events that changed the projection (score events applied + profile events). */
@@ -151,16 +158,19 @@ export function foldBatch(input: {
   current: ReadonlyMap<string, StoredTotal>;
   orders: ReadonlyMap<string, RankOrder>;
   keysOf?: (occurredAt: number, periods: readonly Period[]) => string[];
-  /** The partition's banned users before the batch. */
-  banned?: ReadonlySet<string>;
+  /** The partition's banned or erased users before the batch. */
+  standings?: ReadonlyMap<string, Standing>;
 }): BatchFold {
   const keysOf = input.keysOf ?? createPeriodKeyCache();
   const working = new Map<string, FoldedTotal | RemovedTotal>();
   const profiles = new Map<string, ProfileRow>();
   const overflowed: Candidate[] = [];
   const bans = new Map<string, BanChange>();
+  const erasedProfiles = new Map<string, number>();
   const audit: AuditRow[] = [];
-  let banned: ReadonlySet<string> = input.banned ?? new Set<string>();
+  const given: ReadonlyMap<string, Standing> = input.standings ?? new Map();
+  let standings = given;
+  const barred = (userId: string) => standings.get(userId) !== undefined;
   let ignored = 0;
   let applied = 0;
   // One event's results, kept until all of its totals are known not to overflow; reused per event.
@@ -169,6 +179,10 @@ export function foldBatch(input: {
   for (const candidate of input.events) {
     const { offset, decoded } = candidate;
     if (decoded.kind === 'profile') {
+      if (standings.get(decoded.event.userId)?.erased) {
+        ignored++;
+        continue;
+      }
       profiles.set(decoded.event.userId, profileRow(decoded.event, offset));
       applied++;
       continue;
@@ -177,27 +191,32 @@ export function foldBatch(input: {
       const event = decoded.event;
       let removed = 0;
       if (event.action === 'remove_entry') {
-        removed = removeEntries(event, offset, input.current, working);
+        removed = removeEntries(event.userId, event.board, event.periodKey, offset, input.current, working);
       } else {
-        // Copied on the first change: the caller's set describes the state before the batch.
-        if (banned === input.banned) banned = new Set(banned);
-        const set = banned as Set<string>;
-        if (event.action === 'ban') set.add(event.userId);
-        else set.delete(event.userId);
-        bans.set(event.userId, {
-          userId: event.userId,
-          banned: event.action === 'ban',
-          actor: event.actor,
-          reason: event.reason,
-          occurredAt: event.occurredAt,
-        });
+        const before = standings.get(event.userId) ?? { banned: false, erased: false };
+        const after: Standing = {
+          banned: event.action === 'ban' || (event.action !== 'unban' && before.banned),
+          erased: event.action === 'erase' || before.erased,
+        };
+        // Copied on the first change: the caller's map describes the state before the batch.
+        if (standings === given) standings = new Map(given);
+        const map = standings as Map<string, Standing>;
+        if (after.banned || after.erased) map.set(event.userId, after);
+        else map.delete(event.userId);
+        const { actor, reason, occurredAt } = event;
+        bans.set(event.userId, { userId: event.userId, ...after, actor, reason, occurredAt });
+        if (event.action === 'erase') {
+          removed = removeEntries(event.userId, null, null, offset, input.current, working);
+          profiles.delete(event.userId);
+          erasedProfiles.set(event.userId, offset);
+        }
       }
       audit.push({ offset, event, removed });
       applied++;
       continue;
     }
     const event = decoded.event;
-    if (banned.has(event.userId)) {
+    if (barred(event.userId)) {
       ignored++;
       continue;
     }
@@ -249,36 +268,37 @@ export function foldBatch(input: {
     removed,
     profiles: [...profiles.values()],
     bans: [...bans.values()],
+    erasedProfiles: [...erasedProfiles].map(([userId, version]) => ({ userId, version })),
     audit,
     ignored,
-    banned,
+    standings,
     overflowed,
     applied,
   };
 }
 
 /**
- * Marks removed every total of the event's (board, user), or the one of its period key, that exists
- * at this point of the batch: stored (the caller loaded them all) or written by an earlier event.
- * Returns how many.
+ * Marks removed every total of the user on `board` (every board when null), or the one of
+ * `onlyPeriodKey`, that exists at this point of the batch: stored (the caller loaded them all) or
+ * written by an earlier event. Returns how many.
  */
 function removeEntries(
-  event: AdminEvent,
+  userId: string,
+  onlyBoard: string | null,
+  onlyPeriodKey: string | null,
   offset: number,
   current: ReadonlyMap<string, StoredTotal>,
   working: Map<string, FoldedTotal | RemovedTotal>,
 ): number {
-  const board = event.board as string;
-  const prefix = `${board}\u0000`;
-  const suffix = `\u0000${event.userId}`;
+  const suffix = `\u0000${userId}`;
   const keys = new Set<string>();
-  for (const map of [current, working]) {
-    for (const key of map.keys()) if (key.startsWith(prefix) && key.endsWith(suffix)) keys.add(key);
-  }
+  for (const map of [current, working]) for (const key of map.keys()) if (key.endsWith(suffix)) keys.add(key);
   let removed = 0;
   for (const key of keys) {
-    const periodKey = key.slice(prefix.length, key.length - suffix.length);
-    if (event.periodKey !== null && periodKey !== event.periodKey) continue;
+    const [board = '', periodKey = '', owner] = key.split('\u0000');
+    if (owner !== userId) continue;
+    if (onlyBoard !== null && board !== onlyBoard) continue;
+    if (onlyPeriodKey !== null && periodKey !== onlyPeriodKey) continue;
     const stored = current.get(key);
     const latest = working.get(key) ?? stored;
     if (latest === undefined || 'removed' in latest) continue;
@@ -286,7 +306,7 @@ function removeEntries(
       removed: true,
       board,
       periodKey,
-      userId: event.userId,
+      userId,
       key,
       version: nextVersion(latest.version, offset),
       baseVersion: stored?.version ?? -1,

@@ -5,6 +5,7 @@ import type {
   FoldedTotal,
   ProfileRow,
   RemovedTotal,
+  Standing,
   StoredTotal,
   TotalId,
   TotalRow,
@@ -63,6 +64,8 @@ export interface ModerationWrite {
   removed: readonly RemovedTotal[];
   bans: readonly BanChange[];
   audit: readonly AuditRow[];
+  /** Users erased: their profile deleted, their key deleted for good. */
+  erased: readonly string[];
 }
 
 export interface BatchWritten {
@@ -90,11 +93,16 @@ export interface PartitionTransaction {
   loadTotals(ids: readonly TotalId[]): Promise<Map<string, StoredTotal>>;
   /** Every period key the board has or had players under. */
   boardInstances(board: string): Promise<string[]>;
-  /** The users banned by this partition's events. */
-  bannedUsers(): Promise<Set<string>>;
+  /** Every board instance that has or had players. */
+  allInstances(): Promise<{ board: string; periodKey: string }[]>;
+  /** The users this partition's events banned or erased. */
+  standings(): Promise<Map<string, Standing>>;
+  /** The keys of those users who have one (an erased user's is gone). */
+  userKeys(userIds: readonly string[]): Promise<Map<string, Buffer>>;
   /**
    * Deletes the removed totals (each over its base version: TotalsConflictError otherwise) with their
-   * period counts, records the bans and the audit rows. Returns the changed instances' counts.
+   * period counts, records the bans and the audit rows, deletes erased users' profiles and keys.
+   * Returns the changed instances' counts.
    */
   writeModeration(write: ModerationWrite): Promise<InstanceCount[]>;
   /**
