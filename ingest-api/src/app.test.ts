@@ -486,6 +486,7 @@ describe('the HTTP surface', () => {
       '/v1/users/{userId}/ban',
     ]);
     expect(Object.keys(doc.paths['/v1/users/{userId}/ban']).sort()).toEqual(['delete', 'post']);
+    expect(Object.keys(doc.paths['/v1/users/{userId}']).sort()).toEqual(['delete', 'put']);
     expect(doc.components.schemas.ScoreEventRequest.additionalProperties).toBe(false);
     expect((await app.request('/docs')).status).toBe(200);
   });

@@ -49,8 +49,9 @@ export function createApp(deps: AppDeps) {
   app.route('/v1/events', eventsRoutes(deps));
   app.route('/v1/status', statusRoutes(deps));
   app.route('/v1/boards', boardsRoutes(deps));
-  app.route('/v1/users', usersRoutes(deps));
+  // Before the users router, whose catch-all for /v1/users/:userId would answer DELETE with a 405.
   app.route('/v1', moderationRoutes(deps));
+  app.route('/v1/users', usersRoutes(deps));
 
   documentRoutes(app);
   app.doc31('/openapi.json', {

@@ -27,6 +27,7 @@ import { createPostgresAuditLog } from './adapters/postgres-audit-log.js';
 import { createPostgresBanList } from './adapters/postgres-ban-list.js';
 import { createPostgresBoardStore } from './adapters/postgres-board-store.js';
 import { createPostgresProfileStore } from './adapters/postgres-profile-store.js';
+import { createPostgresUserKeys } from './adapters/postgres-user-keys.js';
 import { createRedisRateLimiter } from './adapters/redis-rate-limiter.js';
 import { createRenewingProducer } from './adapters/renewing-producer.js';
 import { createApp } from './app.js';
@@ -112,6 +113,7 @@ async function main() {
     boards: createCachedBoardStore(createPostgresBoardStore(pool), { ttlMs: config.BOARD_CACHE_TTL_MS, now }),
     profiles: createPostgresProfileStore(pool),
     bans: createPostgresBanList(pool, { refreshMs: 1_000, now, logger }),
+    userKeys: createPostgresUserKeys(pool, { ttlMs: 60_000, maxEntries: 100_000, now }),
     audit: createPostgresAuditLog(pool),
     apiKeys,
     rateLimiter: redis

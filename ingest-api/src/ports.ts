@@ -40,12 +40,29 @@ export interface LogStatus {
   read(): Promise<{ eventsInLog: number; deadLettered: number }>;
 }
 
-/** The users banned by the log's admin events, as the projector folded them. */
+export type Barred = 'banned' | 'erased';
+
+/** The users banned or erased by the log's admin events, as the projector folded them. */
 export interface BanList {
-  /** Those of `userIds` banned now (a copy at most about a second old, plus this instance's own bans). */
-  banned(userIds: readonly string[]): Promise<Set<string>>;
-  /** A ban or unban this instance published: in force here at once, before the projector folds it. */
-  note(userId: string, banned: boolean): void;
+  /** Those of `userIds` barred now (a copy at most about a second old, plus this instance's own actions). */
+  barred(userIds: readonly string[]): Promise<Map<string, Barred>>;
+  /** A ban, unban (null) or erasure this instance published: in force here at once, before the projector folds it. */
+  note(userId: string, standing: Barred | null): void;
+}
+
+/** A user's erasure was asked for: no key, and no personal data, for them any more. */
+export class UserErasedError extends Error {
+  constructor(readonly userId: string) {
+    super(`user "${userId}" was erased`);
+  }
+}
+
+/** Each user's key for sealing their personal text (schemas' sealed-text.ts), kept in PostgreSQL. */
+export interface UserKeys {
+  /** The users' keys, created for those who have none. Throws UserErasedError for an erased user. */
+  keysFor(userIds: readonly string[]): Promise<Map<string, Buffer>>;
+  /** Deletes the user's key for good and this API's record of their profile. */
+  erase(userId: string): Promise<void>;
 }
 
 export interface AuditEntry {

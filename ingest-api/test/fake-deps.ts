@@ -1,4 +1,5 @@
-import type { AnyEventInput, ProducedEvent } from '@rankstream/schemas';
+import { randomBytes } from 'node:crypto';
+import { type AnyEventInput, isSealed, openSealed, type ProducedEvent } from '@rankstream/schemas';
 import { createLogger, createMetricsRegistry } from '@rankstream/schemas/runtime';
 import type { AppDeps } from '../src/app.js';
 import { parseApiKeys, sha256Hex } from '../src/auth/api-keys.js';
@@ -9,10 +10,13 @@ import {
   type AuditEntry,
   type AuditLog,
   type BanList,
+  type Barred,
   type BoardStore,
   type EventPublisher,
   type ProfileStore,
   PublishUnavailableError,
+  UserErasedError,
+  type UserKeys,
 } from '../src/ports.js';
 import { createRateLimiter } from '../src/rate-limiter.js';
 
@@ -37,7 +41,31 @@ export class FakePublisher implements EventPublisher {
     });
   }
 
+  /** Opens sealed text for `published`; the app seals personal text with the users' keys. */
+  keyOf: (userId: string) => Buffer | null | undefined = () => undefined;
+
+  /** What was published, personal text opened again (as the projector reads it). */
   get published(): AnyEventInput[] {
+    return this.sealed.map((e) => {
+      const open = (text: string | null | undefined) => {
+        if (text == null || !isSealed(text)) return text;
+        const key = this.keyOf(e.event.userId);
+        return key ? openSealed(key, e.event.userId, text) : text;
+      };
+      if (e.kind === 'score') return { kind: 'score', event: { ...e.event, metadata: open(e.event.metadata) } };
+      if (e.kind === 'profile') {
+        const { username, imageUrl, region } = e.event;
+        return {
+          kind: 'profile',
+          event: { ...e.event, username: open(username) as string, imageUrl: open(imageUrl), region: open(region) },
+        };
+      }
+      return e;
+    });
+  }
+
+  /** What was published, as it is in the log. */
+  get sealed(): AnyEventInput[] {
     return this.batches.flat();
   }
 }
@@ -79,13 +107,31 @@ export class FakeProfiles implements ProfileStore {
 }
 
 export class FakeBans implements BanList {
-  readonly users = new Set<string>();
-  async banned(userIds: readonly string[]) {
-    return new Set(userIds.filter((u) => this.users.has(u)));
+  readonly users = new Map<string, Barred>();
+  async barred(userIds: readonly string[]) {
+    return new Map(userIds.flatMap((u) => (this.users.has(u) ? [[u, this.users.get(u)!] as const] : [])));
   }
-  note(userId: string, banned: boolean) {
-    if (banned) this.users.add(userId);
+  note(userId: string, standing: Barred | null) {
+    if (this.users.get(userId) === 'erased') return;
+    if (standing) this.users.set(userId, standing);
     else this.users.delete(userId);
+  }
+}
+
+export class FakeUserKeys implements UserKeys {
+  readonly keys = new Map<string, Buffer | null>();
+  async keysFor(userIds: readonly string[]) {
+    const found = new Map<string, Buffer>();
+    for (const userId of userIds) {
+      if (!this.keys.has(userId)) this.keys.set(userId, randomBytes(32));
+      const key = this.keys.get(userId);
+      if (!key) throw new UserErasedError(userId);
+      found.set(userId, key);
+    }
+    return found;
+  }
+  async erase(userId: string) {
+    this.keys.set(userId, null);
   }
 }
 
@@ -110,6 +156,8 @@ export function fakeDeps(overrides: Partial<AppDeps> = {}) {
   const boards = new FakeBoards();
   const profiles = new FakeProfiles();
   const bans = new FakeBans();
+  const userKeys = new FakeUserKeys();
+  publisher.keyOf = (userId) => userKeys.keys.get(userId);
   const audit = new FakeAudit();
   const metricsRegistry = createMetricsRegistry('ingest-api-test');
   const deps: AppDeps = {
@@ -117,6 +165,7 @@ export function fakeDeps(overrides: Partial<AppDeps> = {}) {
     boards,
     profiles,
     bans,
+    userKeys,
     audit,
     apiKeys: parseApiKeys(
       [
@@ -141,5 +190,5 @@ export function fakeDeps(overrides: Partial<AppDeps> = {}) {
     readiness: {},
     ...overrides,
   };
-  return { deps, clock, publisher, boards, profiles, bans, audit };
+  return { deps, clock, publisher, boards, profiles, bans, userKeys, audit };
 }

@@ -3,7 +3,7 @@ import { createTestEnv, freePort, type ServiceProcess, startService, type TestEn
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../src/auth/api-keys.js';
-import { readTopic, topicEnd } from './kafka-log.js';
+import { openedWithKeys, readTopic, topicEnd } from './kafka-log.js';
 
 const INGEST_KEY = 'it-ingest-key';
 const ADMIN_KEY = 'it-admin-key';
@@ -31,6 +31,16 @@ function call(method: string, path: string, body?: unknown, key: string | null =
     headers: { 'content-type': 'application/json', ...(key === null ? {} : { authorization: `Bearer ${key}` }) },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
+}
+
+/** Personal text is sealed in the log: the checks read it opened with the users' keys. */
+async function withKeys<T>(read: (db: pg.Pool) => Promise<T>): Promise<T> {
+  const db = new pg.Pool({ connectionString: env.databaseUrl, max: 1 });
+  try {
+    return await read(db);
+  } finally {
+    await db.end();
+  }
 }
 
 describe('ingest API against the real Kafka, registry and PostgreSQL', () => {
@@ -64,12 +74,11 @@ describe('ingest API against the real Kafka, registry and PostgreSQL', () => {
     const batchBody = await json(batch);
     expect(batchBody.accepted).toBe(3);
 
-    const log = await readTopic({
-      brokers: env.kafkaBrokers,
-      registryUrl: env.registryUrl,
-      topic: env.eventsTopic,
-      count: 4,
-    });
+    const log = await withKeys((db) =>
+      readTopic({ brokers: env.kafkaBrokers, registryUrl: env.registryUrl, topic: env.eventsTopic, count: 4 }).then(
+        (logged) => openedWithKeys(logged, db),
+      ),
+    );
     const byId = new Map(log.map((m) => [m.decoded.event.eventId, m]));
     for (const answered of [...singleBody.events, ...batchBody.events]) {
       const m = byId.get(answered.eventId)!;
@@ -183,12 +192,11 @@ describe('ingest API against the real Kafka, registry and PostgreSQL', () => {
     const mergedId = (await json(merged)).events[0].eventId;
 
     const total = await topicEnd(env.kafkaBrokers, env.eventsTopic);
-    const log = await readTopic({
-      brokers: env.kafkaBrokers,
-      registryUrl: env.registryUrl,
-      topic: env.eventsTopic,
-      count: total,
-    });
+    const log = await withKeys((db) =>
+      readTopic({ brokers: env.kafkaBrokers, registryUrl: env.registryUrl, topic: env.eventsTopic, count: total }).then(
+        (logged) => openedWithKeys(logged, db),
+      ),
+    );
     const find = (id: string) => log.find((m) => m.decoded.event.eventId === id)!.decoded;
     expect(find(profile.eventId)).toEqual({
       kind: 'profile',

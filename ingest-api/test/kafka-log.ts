@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { createEventCodec, type DecodedEvent } from '@rankstream/schemas';
+import { createEventCodec, type DecodedEvent, isSealed, openSealed } from '@rankstream/schemas';
 import { testKafka } from '@rankstream/tools/testing';
+import type pg from 'pg';
 
 export interface LoggedEvent {
   partition: number;
@@ -62,4 +63,46 @@ export async function topicEnd(brokers: string[], topic: string): Promise<number
   } finally {
     await admin.disconnect();
   }
+}
+
+/**
+ * The events with their sealed personal text opened with the users' keys from user_keys (as the
+ * projector opens them), after checking that every such field was sealed in the log.
+ */
+export async function openedWithKeys(logged: readonly LoggedEvent[], db: pg.Pool): Promise<LoggedEvent[]> {
+  const users = [...new Set(logged.map((m) => m.decoded.event.userId))];
+  const { rows } = await db.query<{ user_id: string; key: Buffer }>(
+    'SELECT user_id, key FROM user_keys WHERE user_id = ANY($1::text[]) AND key IS NOT NULL',
+    [users],
+  );
+  const keys = new Map(rows.map((r) => [r.user_id, r.key]));
+  const open = (userId: string, text: string | null): string | null => {
+    if (text === null) return null;
+    if (!isSealed(text)) throw new Error(`personal text in the clear in the log: ${text}`);
+    const key = keys.get(userId);
+    return (key && openSealed(key, userId, text)) ?? text;
+  };
+  return logged.map((m) => {
+    const { decoded } = m;
+    if (decoded.kind === 'score') {
+      return {
+        ...m,
+        decoded: {
+          ...decoded,
+          event: { ...decoded.event, metadata: open(decoded.event.userId, decoded.event.metadata) },
+        },
+      };
+    }
+    if (decoded.kind === 'profile') {
+      const e = decoded.event;
+      const opened = {
+        ...e,
+        username: open(e.userId, e.username) as string,
+        imageUrl: open(e.userId, e.imageUrl),
+        region: open(e.userId, e.region),
+      };
+      return { ...m, decoded: { kind: 'profile', event: opened } };
+    }
+    return m;
+  });
 }

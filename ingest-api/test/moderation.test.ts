@@ -1,7 +1,9 @@
+import { openSealed } from '@rankstream/schemas';
 import { createTestEnv, freePort, type ServiceProcess, startService, type TestEnv } from '@rankstream/tools/testing';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../src/auth/api-keys.js';
-import { topicEnd } from './kafka-log.js';
+import { readTopic, topicEnd } from './kafka-log.js';
 
 const GAME = 'moderation-game';
 const OPS = 'moderation-ops';
@@ -121,5 +123,63 @@ describe('moderation through the HTTP API', () => {
     const forAnn = await json(await call(ingest, 'GET', '/v1/admin/audit?userId=ann&board=global', OPS));
     expect(forAnn.entries.map((e: { reason: string }) => e.reason)).toEqual(['cheating']);
     expect((await call(ingest, 'GET', '/v1/admin/audit', GAME)).status).toBe(403);
+  });
+
+  it('erases a user for good: off the boards and the profiles, and their sealed text unreadable', async () => {
+    // given a player with a profile, a score and metadata, all sealed in the log but projected readable
+    const created = await call(ingest, 'POST', '/v1/users', GAME, {
+      userId: 'dan',
+      username: 'Dan Doe',
+      imageUrl: 'https://img.example.com/dan.png',
+      region: 'eu-west',
+      initialScore: 500,
+    });
+    expect(created.status).toBe(202);
+    expect(
+      (await call(ingest, 'POST', '/v1/events', GAME, { userId: 'dan', value: 5, metadata: { device: 'dan-phone' } }))
+        .status,
+    ).toBe(202);
+    const standing = await eventually(
+      async () => json(await fetch(`${query.url}/v1/boards/global/users/dan`)),
+      (body) => body.score === 505,
+    );
+    expect(standing).toMatchObject({ rank: 1, score: 505, username: 'Dan Doe' });
+    const db = new pg.Pool({ connectionString: env.databaseUrl, max: 1 });
+    try {
+      const key = (await db.query('SELECT key FROM user_keys WHERE user_id = $1', ['dan'])).rows[0]?.key as Buffer;
+      const logged = await readTopic({
+        brokers: env.kafkaBrokers,
+        registryUrl: env.registryUrl,
+        topic: env.eventsTopic,
+        count: await topicEnd(env.kafkaBrokers, env.eventsTopic),
+      });
+      const dans = logged.filter((m) => m.key === 'dan').map((m) => m.decoded);
+      const text = JSON.stringify(dans);
+      for (const plain of ['Dan Doe', 'dan.png', 'eu-west', 'dan-phone']) expect(text).not.toContain(plain);
+      const profile = dans.find((d) => d.kind === 'profile');
+      expect(profile?.kind === 'profile' && openSealed(key, 'dan', profile.event.username)).toBe('Dan Doe');
+
+      // when an admin erases dan
+      const erased = await call(ingest, 'DELETE', '/v1/users/dan', OPS, { reason: 'GDPR request 42' });
+      expect(erased.status).toBe(202);
+
+      // then dan is on no board and in no profile store, the key is gone, and nothing sealed opens
+      await eventually(
+        async () => (await fetch(`${query.url}/v1/boards/global/users/dan`)).status,
+        (status) => status === 404,
+      );
+      expect((await fetch(`${query.url}/v1/boards/global/users/dan`)).status).toBe(404);
+      expect((await db.query('SELECT * FROM profiles WHERE user_id = $1', ['dan'])).rows).toEqual([]);
+      expect((await db.query('SELECT * FROM ingest_profiles WHERE user_id = $1', ['dan'])).rows).toEqual([]);
+      expect((await db.query('SELECT key FROM user_keys WHERE user_id = $1', ['dan'])).rows).toEqual([{ key: null }]);
+      expect((await call(ingest, 'POST', '/v1/events', GAME, { userId: 'dan', value: 1 })).status).toBe(403);
+      expect((await call(ingest, 'PUT', '/v1/users/dan', GAME, { username: 'Dan' })).status).toBe(403);
+      const audit = await json(await call(ingest, 'GET', '/v1/admin/audit?userId=dan', OPS));
+      expect(audit.entries.map((e: { action: string; removed: number }) => [e.action, e.removed])).toEqual([
+        ['erase', 1],
+      ]);
+    } finally {
+      await db.end();
+    }
   });
 });

@@ -112,9 +112,9 @@ const refusals: Refusal[] = [
       call(strictApi, 'POST', '/v1/users', { userId: 'ed', username: 'Ed', initialScore: 5, board: 'b-strict' }),
   },
   {
-    name: 'DELETE on a user',
-    status: 405,
-    code: 'method_not_allowed',
+    name: 'DELETE on a user without the admin scope',
+    status: 403,
+    code: 'forbidden',
     send: () => call(api, 'DELETE', '/v1/users/ada', { initialScore: 5, board: 'b-405' }),
   },
   {

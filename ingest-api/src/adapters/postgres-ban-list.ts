@@ -1,10 +1,10 @@
 import type { Logger, Pool } from '@rankstream/schemas/runtime';
-import type { BanList } from '../ports.js';
+import type { BanList, Barred } from '../ports.js';
 
 /**
- * How far back each refresh looks past the last one: a ban's row carries its batch transaction's
- * start time, and the transaction commits later, so a refresh that looked only past its last read
- * could miss it for good.
+ * How far back each refresh looks past the last one: a row carries its batch transaction's start
+ * time, and the transaction commits later, so a refresh that looked only past its last read could
+ * miss it for good.
  */
 const OVERLAP = '60 seconds';
 
@@ -12,9 +12,9 @@ const OVERLAP = '60 seconds';
 const NOTE_HOLDS_MS = 30_000;
 
 /**
- * The banned users in memory, refreshed from user_bans at most every `refreshMs` by the request that
- * finds the copy old (only the rows changed since the last read, which keeps the refresh cheap
- * however many bans there are). The projector ignores a banned user's events at the ban's log
+ * The banned and erased users in memory, refreshed from user_bans at most every `refreshMs` by the
+ * request that finds the copy old (only the rows changed since the last read, which keeps the refresh
+ * cheap however many there are). The projector ignores such a user's events at the action's log
  * position whatever this says; refusing them here answers the game server early with a 403. Should
  * PostgreSQL be unreachable, the last copy stays in use (none: no one is refused), and events are
  * still accepted: the projector decides.
@@ -23,25 +23,26 @@ export function createPostgresBanList(
   pool: Pool,
   options: { refreshMs: number; now: () => number; logger: Logger },
 ): BanList {
-  const banned = new Set<string>();
-  const notes = new Map<string, { banned: boolean; until: number }>();
+  const barred = new Map<string, Barred>();
+  const notes = new Map<string, { standing: Barred | null; until: number }>();
   /** The database's clock at the last read, for the next one's lower bound. */
   let readAt: string | null = null;
   let refreshedAt = Number.NEGATIVE_INFINITY;
   let refreshing: Promise<void> | undefined;
 
   async function refresh(): Promise<void> {
-    const { rows } = await pool.query<{ at: string; changes: [string, boolean][] | null }>(
-      `SELECT now()::text AS at, (SELECT json_agg(json_build_array(user_id, banned)) FROM user_bans
-         WHERE CASE WHEN $1::timestamptz IS NULL THEN banned
+    const { rows } = await pool.query<{ at: string; changes: [string, boolean, boolean][] | null }>(
+      `SELECT now()::text AS at, (SELECT json_agg(json_build_array(user_id, banned, erased)) FROM user_bans
+         WHERE CASE WHEN $1::timestamptz IS NULL THEN banned OR erased
                     ELSE changed_at > $1::timestamptz - interval '${OVERLAP}' END) AS changes`,
       [readAt],
     );
     const row = rows[0];
     if (!row) return;
-    for (const [userId, isBanned] of row.changes ?? []) {
-      if (isBanned) banned.add(userId);
-      else banned.delete(userId);
+    for (const [userId, banned, erased] of row.changes ?? []) {
+      if (erased) barred.set(userId, 'erased');
+      else if (banned) barred.set(userId, 'banned');
+      else barred.delete(userId);
     }
     readAt = row.at;
   }
@@ -58,20 +59,23 @@ export function createPostgresBanList(
   }
 
   return {
-    async banned(userIds) {
+    async barred(userIds) {
       await fresh();
       const now = options.now();
-      const found = new Set<string>();
+      const found = new Map<string, Barred>();
       for (const userId of userIds) {
         const note = notes.get(userId);
         if (note !== undefined && note.until < now) notes.delete(userId);
-        const isBanned = note !== undefined && note.until >= now ? note.banned : banned.has(userId);
-        if (isBanned) found.add(userId);
+        const standing = note !== undefined && note.until >= now ? note.standing : barred.get(userId);
+        // An erasure is for good: a later note of an unban does not lift it.
+        const erased = barred.get(userId) === 'erased' || standing === 'erased';
+        if (erased) found.set(userId, 'erased');
+        else if (standing) found.set(userId, standing);
       }
       return found;
     },
-    note(userId, isBanned) {
-      notes.set(userId, { banned: isBanned, until: options.now() + NOTE_HOLDS_MS });
+    note(userId, standing) {
+      notes.set(userId, { standing, until: options.now() + NOTE_HOLDS_MS });
     },
   };
 }

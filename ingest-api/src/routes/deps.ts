@@ -1,7 +1,7 @@
 import type { Logger, Registry } from '@rankstream/schemas/runtime';
 import type { ApiKey } from '../auth/api-keys.js';
 import type { IngestMetrics } from '../metrics.js';
-import type { AuditLog, BanList, BoardStore, EventPublisher, LogStatus, ProfileStore } from '../ports.js';
+import type { AuditLog, BanList, BoardStore, EventPublisher, LogStatus, ProfileStore, UserKeys } from '../ports.js';
 import type { RateLimiter } from '../rate-limiter.js';
 
 /** Everything the HTTP app needs, passed in: real adapters in main.ts, fakes in unit tests. */
@@ -10,6 +10,7 @@ export interface AppDeps {
   boards: BoardStore;
   profiles: ProfileStore;
   bans: BanList;
+  userKeys: UserKeys;
   audit: AuditLog;
   apiKeys: readonly ApiKey[];
   rateLimiter: RateLimiter;

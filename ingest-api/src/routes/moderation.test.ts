@@ -160,4 +160,39 @@ describe('moderation routes', () => {
     expect(await list('?limit=501')).toEqual([400, null]);
     expect(await list('?limit=0')).toEqual([400, null]);
   });
+
+  it('erases a user: the key first, then the event; their personal text in the log was sealed', async () => {
+    const { app, publisher, userKeys } = world();
+    const created = await app.request(
+      '/v1/users',
+      postJson(KEYS.ingest, { userId: 'gone', username: 'Ada', region: 'eu' }),
+    );
+    expect(created.status).toBe(202);
+    const [sealed] = publisher.sealed;
+    expect(
+      sealed?.kind === 'profile' && [sealed.event.username, sealed.event.region].every((f) => f?.startsWith('enc:v1:')),
+    ).toBe(true);
+    expect(JSON.stringify(publisher.sealed)).not.toContain('Ada');
+
+    const erased = await app.request('/v1/users/gone', { method: 'DELETE', headers: auth(KEYS.admin) });
+    expect(erased.status).toBe(202);
+    expect(await json(erased)).toMatchObject({ action: 'erase', userId: 'gone', board: null });
+    expect(userKeys.keys.get('gone')).toBeNull();
+    expect(publisher.sealed.at(-1)).toMatchObject({
+      kind: 'admin',
+      event: { action: 'erase', userId: 'gone', actor: 'adm' },
+    });
+
+    // then nothing more is taken for them: scores, profile writes, and an unban does not lift it
+    const score = await app.request('/v1/events', postJson(KEYS.ingest, { userId: 'gone', value: 1 }));
+    expect([score.status, (await json(score)).error.code]).toEqual([403, 'user_erased']);
+    expect((await app.request('/v1/users/gone/ban', { method: 'DELETE', headers: auth(KEYS.admin) })).status).toBe(202);
+    const put = await app.request('/v1/users/gone', {
+      method: 'PUT',
+      headers: { ...auth(KEYS.ingest), 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'Ada' }),
+    });
+    expect([put.status, (await json(put)).error.code]).toEqual([403, 'user_erased']);
+    expect((await app.request('/v1/users/gone', { method: 'PATCH', headers: auth(KEYS.admin) })).status).toBe(405);
+  });
 });

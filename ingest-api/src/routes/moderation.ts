@@ -114,10 +114,24 @@ export function moderationRoutes(deps: AppDeps) {
       const userId = param(userIdSchema, c, 'userId');
       const { reason } = await banBody(c);
       const answer = await publish(c, action, userId, { reason });
-      deps.bans.note(userId, action === 'ban');
+      deps.bans.note(userId, action === 'ban' ? 'banned' : null);
       return answer;
     });
   }
+
+  /**
+   * The key goes first, so that nothing sealed from then on is readable (and no writer makes a new
+   * one), then the event that takes the user out of every projection. A 503 here leaves the user
+   * without a key but still on the boards: retrying the DELETE is safe and finishes it.
+   */
+  r.delete('/users/:userId', admin, limitBody(deps.limits.maxBodyBytes), async (c) => {
+    const userId = param(userIdSchema, c, 'userId');
+    const { reason } = await banBody(c);
+    await deps.userKeys.erase(userId);
+    const answer = await publish(c, 'erase', userId, { reason });
+    deps.bans.note(userId, 'erased');
+    return answer;
+  });
 
   r.get('/admin/audit', admin, async (c) => {
     const query = parseBody(auditQuerySchema, c.req.query());

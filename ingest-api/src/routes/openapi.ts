@@ -124,6 +124,19 @@ export function documentRoutes(app: OpenAPIHono<any>): void {
     });
   }
   registry.registerPath({
+    method: 'delete',
+    path: '/v1/users/{userId}',
+    summary: 'Erase a user for good (admin scope): GDPR/CCPA erasure',
+    description:
+      'Deletes the key their personal text in the log is sealed with, then publishes an erase event: the projector ' +
+      'removes them from every board, period and the profile store, and ignores their events from then on, also ' +
+      'after a replay. Their events are refused with 403 `user_erased`. What remains is the pseudonymous userId ' +
+      'and the numeric scores in the log. A 503 is safe to retry.',
+    security,
+    request: { params: userParam, body: { required: false, ...json(banBodySchema) } },
+    responses: adminWrites,
+  });
+  registry.registerPath({
     method: 'get',
     path: '/v1/admin/audit',
     summary: 'Admin actions as the projector applied them, newest first (admin scope)',

@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { type AnyEventInput, encodeConsistencyToken, HttpError, type ProducedEvent } from '@rankstream/schemas';
-import { PublishUnavailableError } from '../ports.js';
+import { sealEvents, usersToSeal } from '../domain/seal-events.js';
+import { PublishUnavailableError, UserErasedError } from '../ports.js';
 import type { AppDeps } from './deps.js';
 
 export interface AcceptedBody {
@@ -10,14 +12,16 @@ export interface AcceptedBody {
 
 /**
  * Publishes one request's events as one produce call and answers only after every one is
- * acknowledged. Kafka unavailable → 503 with Retry-After: the client retries with the same eventIds
+ * acknowledged. Personal text (profiles, metadata) is sealed with each user's key first, so that an
+ * erasure, which deletes the key, leaves it unreadable in the log. Kafka unavailable → 503 with Retry-After: the client retries with the same eventIds
  * and the projector counts each eventId once, whatever part of the first attempt got through.
  */
 export async function publishEvents(deps: AppDeps, events: readonly AnyEventInput[]): Promise<AcceptedBody> {
+  const sealed = await sealPersonalText(deps, events);
   const started = performance.now();
   let produced: ProducedEvent[];
   try {
-    produced = await deps.publisher.publish(events);
+    produced = await deps.publisher.publish(sealed);
   } catch (error) {
     const seconds = (performance.now() - started) / 1000;
     if (error instanceof PublishUnavailableError) {
@@ -42,4 +46,17 @@ export async function publishEvents(deps: AppDeps, events: readonly AnyEventInpu
     events: produced,
     consistencyToken: encodeConsistencyToken({ topic: deps.topic, offsets: next }),
   };
+}
+
+async function sealPersonalText(deps: AppDeps, events: readonly AnyEventInput[]): Promise<AnyEventInput[]> {
+  const users = usersToSeal(events);
+  if (users.length === 0) return [...events];
+  try {
+    return sealEvents(events, await deps.userKeys.keysFor(users), () => randomBytes(12));
+  } catch (error) {
+    if (!(error instanceof UserErasedError)) throw error;
+    throw new HttpError(403, 'user_erased', "an erased user's events are refused for good", [
+      { path: 'userId', message: 'this user was erased' },
+    ]);
+  }
 }

@@ -1,14 +1,24 @@
 import { HttpError } from '@rankstream/schemas';
 import type { AppDeps } from './deps.js';
 
-/** 403 naming every score event of a banned user; the whole request is refused and nothing published. */
+/**
+ * 403 naming every event of a banned or erased user; the whole request is refused and nothing
+ * published. `user_erased` when any of them was erased (for good), else `user_banned`.
+ */
 export async function refuseBanned(deps: AppDeps, users: readonly { userId: string; path: string }[]): Promise<void> {
-  const banned = await deps.bans.banned(users.map((u) => u.userId));
-  if (banned.size === 0) return;
+  const barred = await deps.bans.barred(users.map((u) => u.userId));
+  if (barred.size === 0) return;
+  const erased = [...barred.values()].includes('erased');
   throw new HttpError(
     403,
-    'user_banned',
-    "a banned user's score events are refused (DELETE /v1/users/{userId}/ban lifts the ban)",
-    users.filter((u) => banned.has(u.userId)).map((u) => ({ path: u.path, message: 'this user is banned' })),
+    erased ? 'user_erased' : 'user_banned',
+    erased
+      ? "an erased user's events are refused for good"
+      : "a banned user's score events are refused (DELETE /v1/users/{userId}/ban lifts the ban)",
+    users.flatMap((u) => {
+      const standing = barred.get(u.userId);
+      if (standing === undefined) return [];
+      return [{ path: u.path, message: standing === 'erased' ? 'this user was erased' : 'this user is banned' }];
+    }),
   );
 }

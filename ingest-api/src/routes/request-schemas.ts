@@ -1,4 +1,5 @@
 import {
+  ADMIN_ACTIONS,
   adminReasonSchema,
   boardIdSchema,
   eventIdSchema,
@@ -123,7 +124,7 @@ export const banBodySchema = z.strictObject({ reason: adminReasonSchema.optional
 export const adminAcceptedSchema = z
   .object({
     eventId: z.string(),
-    action: z.enum(['remove_entry', 'ban', 'unban']),
+    action: z.enum(ADMIN_ACTIONS),
     userId: z.string(),
     board: z.string().nullable(),
     periodKey: z.string().nullable(),
@@ -153,7 +154,7 @@ export const auditSchema = z
     entries: z.array(
       z.object({
         eventId: z.string(),
-        action: z.enum(['remove_entry', 'ban', 'unban']),
+        action: z.enum(ADMIN_ACTIONS),
         userId: z.string(),
         board: z.string().nullable(),
         periodKey: z.string().nullable(),

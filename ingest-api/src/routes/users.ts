@@ -100,6 +100,6 @@ export function usersRoutes(deps: AppDeps) {
   });
 
   r.all('/', methodNotAllowed(['POST']));
-  r.all('/:userId', methodNotAllowed(['PUT']));
+  r.all('/:userId', methodNotAllowed(['PUT', 'DELETE']));
   return r;
 }
