@@ -34,7 +34,10 @@ export const REDIS_KEY = {
    * scores the rank score.
    */
   leaderboard: 'lb:',
-  /** hash per board instance, `lbu:{board:periodKey}`: userId → `<version>|<member>` (the member index). */
+  /**
+   * hash per board instance, `lbu:{board:periodKey}`: userId → `<version>|<member>` (the member index),
+   * or `<version>|` for a total an admin removed (a tombstone: readers see no entry).
+   */
   memberIndex: 'lbu:',
   /**
    * hash per board instance, `lbm:{board:periodKey}`, only when the projector caps instances
@@ -42,7 +45,7 @@ export const REDIS_KEY = {
    * (score-projector/src/adapters/redis-top-k.ts).
    */
   instanceMeta: 'lbm:',
-  /** hash userId → the profile as profileValue() writes it. */
+  /** hash userId → the profile as profileValue() writes it, or `[version]` for an erased user (none). */
   profiles: '{p}profiles',
   /** string per cluster slot, `{tag}epoch`: the epoch of the projection the slot's data belongs to. */
   epoch: 'epoch',

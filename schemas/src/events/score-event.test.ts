@@ -13,6 +13,9 @@ const boardChar = fc.constantFrom(...'abcxyz0189_.:-');
 const mostly = <T, U>(valid: fc.Arbitrary<T>, invalid: fc.Arbitrary<U>) =>
   fc.oneof({ arbitrary: valid, weight: 19 }, { arbitrary: invalid, weight: 1 });
 const json = fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v));
+const sealed = fc
+  .string({ unit: fc.constantFrom(...'AZaz09_-'), minLength: 39, maxLength: 60 })
+  .map((b) => `enc:v1:${b}`);
 
 /**
  * Candidates near the contract's edges, with a sprinkling of values the contract refuses (so the
@@ -37,7 +40,17 @@ const candidate = fc.record(
     ),
     periods: mostly(fc.subarray([...PERIODS]), fc.constant(['daily', 'daily'])),
     source: fc.oneof(fc.constant(null), fc.string({ maxLength: 128, unit: 'binary' })),
-    metadata: mostly(fc.oneof(fc.constant(null), json), fc.constant('{not json')),
+    metadata: mostly(fc.oneof(fc.constant(null), json, sealed), fc.constant('{not json')),
+    limits: mostly(
+      fc.oneof(
+        fc.constant(null),
+        fc.record({
+          maxEventsPerMinute: fc.oneof(fc.constant(null), fc.integer({ min: 1, max: 1_000_000 })),
+          maxDelta: fc.oneof(fc.constant(null), fc.integer({ min: 1, max: MAX_ABS_VALUE })),
+        }),
+      ),
+      fc.constantFrom({ maxEventsPerMinute: 0, maxDelta: null }, { maxEventsPerMinute: null, maxDelta: -1 }),
+    ),
     extraField: fc.string(),
   },
   { requiredKeys: ['eventId', 'userId', 'value', 'occurredAt'] },
@@ -76,6 +89,7 @@ describe('score event: zod against Avro', () => {
       periods: [],
       source: null,
       metadata: null,
+      limits: null,
     });
     expect(avsc.fromBuffer(avsc.toBuffer(event))).toEqual(event);
   });

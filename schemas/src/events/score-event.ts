@@ -41,6 +41,13 @@ export const metadataTextSchema = z
   .refine((s) => isSealed(s) || fitsMetadataBytes(s), `must be at most ${MAX_METADATA_BYTES} bytes`)
   .refine((s) => isSealed(s) || isJsonText(s), 'must be JSON text');
 
+/** The board's per-player limits an event was stamped with (null fields: no such limit). */
+export const playerLimitsSchema = z.object({
+  maxEventsPerMinute: z.number().int().min(1).max(1_000_000).nullable().default(null),
+  maxDelta: scoreValueSchema.min(1).nullable().default(null),
+});
+export type PlayerLimits = z.output<typeof playerLimitsSchema>;
+
 /**
  * A score event as it travels on Kafka. Unknown fields are stripped, not refused, so that a newer
  * writer schema with extra optional fields never breaks an older projector.
@@ -55,6 +62,7 @@ export const scoreEventSchema = z.object({
   periods: periodsSchema.default([]),
   source: z.string().max(128).nullable().default(null),
   metadata: metadataTextSchema.nullable().default(null),
+  limits: playerLimitsSchema.nullable().default(null),
 });
 export type ScoreEvent = z.output<typeof scoreEventSchema>;
 /** What a direct producer must give: the schema defaults fill the rest. */
@@ -71,7 +79,7 @@ const PERIOD_NAMES: ReadonlySet<unknown> = new Set(PERIODS);
  * holds the two to the same answers (score-event.test.ts).
  */
 export function scoreEventFromRecord(r: Record<string, unknown>): ScoreEvent | undefined {
-  const { eventId, userId, board, op, value, occurredAt, periods, source, metadata } = r;
+  const { eventId, userId, board, op, value, occurredAt, periods, source, metadata, limits } = r;
   if (typeof eventId !== 'string' || eventId.length < 1 || eventId.length > 128) return undefined;
   if (typeof userId !== 'string' || !USER_ID_PATTERN.test(userId)) return undefined;
   if (typeof board !== 'string' || !BOARD_ID_PATTERN.test(board)) return undefined;
@@ -82,6 +90,8 @@ export function scoreEventFromRecord(r: Record<string, unknown>): ScoreEvent | u
   if (!isPeriodSet(periods)) return undefined;
   if (source !== null && (typeof source !== 'string' || source.length > 128)) return undefined;
   if (metadata !== null && !isMetadataText(metadata)) return undefined;
+  const playerLimits = limits === undefined || limits === null ? null : limitsFromRecord(limits);
+  if (playerLimits === undefined) return undefined;
   return {
     eventId,
     userId,
@@ -92,7 +102,23 @@ export function scoreEventFromRecord(r: Record<string, unknown>): ScoreEvent | u
     periods: [...periods],
     source,
     metadata,
+    limits: playerLimits,
   };
+}
+
+function limitsFromRecord(limits: unknown): PlayerLimits | undefined {
+  const { maxEventsPerMinute = null, maxDelta = null } = limits as Record<string, unknown>;
+  if (
+    maxEventsPerMinute !== null &&
+    !(
+      Number.isInteger(maxEventsPerMinute) &&
+      (maxEventsPerMinute as number) >= 1 &&
+      (maxEventsPerMinute as number) <= 1_000_000
+    )
+  )
+    return undefined;
+  if (maxDelta !== null && !(Number.isSafeInteger(maxDelta) && (maxDelta as number) >= 1)) return undefined;
+  return { maxEventsPerMinute: maxEventsPerMinute as number | null, maxDelta: maxDelta as number | null };
 }
 
 function isPeriodSet(periods: unknown): periods is Period[] {
