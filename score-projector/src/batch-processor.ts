@@ -13,13 +13,14 @@ import {
   type BatchFold,
   createPeriodKeyCache,
   foldBatch,
+  MINUTE_MS,
   type ProfileRow,
   type Standing,
   type TotalId,
   totalKeyOf,
   touchedTotals,
 } from './domain/batch-fold.js';
-import { type DeadLetter, type DecodedMessage, planBatch } from './domain/batch-plan.js';
+import { type Candidate, type DeadLetter, type DecodedMessage, planBatch } from './domain/batch-plan.js';
 import {
   type BoardDefinition,
   type InstanceCount,
@@ -92,6 +93,20 @@ export interface BatchProcessorDeps {
 }
 
 const CONFLICT_ATTEMPTS = 8;
+/** Minutes of player counts kept behind the newest a batch wrote. */
+const MINUTE_COUNTS_KEPT = 10;
+
+/** The (board, user, minute) keys of the score events stamped with maxEventsPerMinute. */
+function minuteKeys(events: readonly Candidate[]): { board: string; userId: string; minute: number }[] {
+  const keys = new Map<string, { board: string; userId: string; minute: number }>();
+  for (const { decoded, timestamp } of events) {
+    if (decoded.kind !== 'score' || decoded.event.limits?.maxEventsPerMinute == null) continue;
+    const { board, userId } = decoded.event;
+    const minute = Math.floor(timestamp / MINUTE_MS);
+    keys.set(`${board}\u0000${userId}\u0000${minute}`, { board, userId, minute });
+  }
+  return [...keys.values()];
+}
 
 /** What a committed transaction leaves for the steps after COMMIT. */
 interface Committed {
@@ -256,7 +271,16 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
     const { known: current, missing } = totalsCache.lookup(partition, checkpoint, touched, tx.nextOffset === 0);
     const cachedTotals = current.size;
     for (const [key, total] of await tx.loadTotals(missing)) current.set(key, total);
-    const fold = foldBatch({ events, current, orders: batchOrders, keysOf, standings: barred.users });
+    const limited = scoreEvents.filter((e) => e.limits?.maxEventsPerMinute != null);
+    const minuteCounts = limited.length === 0 ? undefined : await tx.minuteCounts(minuteKeys(events));
+    const fold = foldBatch({
+      events,
+      current,
+      orders: batchOrders,
+      keysOf,
+      standings: barred.users,
+      ...(minuteCounts ? { minuteCounts } : {}),
+    });
     // A removed total's board may be one no score event of this process named yet: its order is
     // needed for the rank bucket the total leaves.
     const removalBoards = [...new Set(fold.removed.map((r) => r.board))].filter((b) => !batchOrders.has(b));
@@ -273,6 +297,12 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
         message: 'a total would leave ±(2^53−1); the event was applied to none of its totals',
         details: [{ path: 'value', message: 'the result is out of range' }],
       })),
+      ...fold.refused.map((r) => ({
+        offset: r.candidate.offset,
+        reason: r.reason,
+        message: r.message,
+        details: [{ path: r.path, message: r.message }],
+      })),
     ].sort((a, b) => a.offset - b.offset);
     // Acknowledged before COMMIT: a crash between the two re-sends, it never loses (at-least-once).
     if (letters.length > 0) {
@@ -283,6 +313,11 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
     const nextOffset = Math.max(checkpoint, batch.lastOffset + 1);
     if (logRestarted) logEnds.restart(partition);
     const logEnd = logEnds.latest(partition, batch.highWatermark);
+    if (fold.minuteCounts.length > 0) {
+      // Minutes well behind the batch's log time can take no more events in order; a late one counts anew.
+      const latest = Math.max(...fold.minuteCounts.map((c) => c.minute));
+      await tx.writeMinuteCounts(fold.minuteCounts, latest - MINUTE_COUNTS_KEPT);
+    }
     const moderated =
       adminEvents.length > 0
         ? await tx.writeModeration({

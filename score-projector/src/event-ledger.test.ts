@@ -49,6 +49,7 @@ function candidate(userId: string, eventId: string, seconds = 0): Candidate {
     periods: [],
     source: null,
     metadata: null,
+    limits: null,
   };
   return { offset: nextOffset++, timestamp: T0 + seconds * 1000, decoded: { kind: 'score', event } };
 }

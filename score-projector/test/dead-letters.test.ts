@@ -55,6 +55,7 @@ describe('poison messages in the middle of a stream', () => {
       periods: [],
       source: null,
       metadata: null,
+      limits: null,
     });
     const poison = [
       { reason: 'not_wire_format', at: await raw('user-1', Buffer.from('definitely not avro')) },

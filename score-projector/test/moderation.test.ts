@@ -1,6 +1,3 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import type { AnyEventInput } from '@rankstream/schemas';
 import { freePort, startService } from '@rankstream/tools/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,8 +5,6 @@ import { counterValue } from './metrics-scrape.js';
 import { oracle } from './oracle.js';
 import { createProjectorWorld, type ProjectorWorld } from './projector-world.js';
 import { randomStream, seededRandom, TEST_BOARDS } from './random-stream.js';
-
-const REPLAY = fileURLToPath(new URL('../../tools/dist/replay/replay.js', import.meta.url));
 
 /**
  * randomStream with admin events spliced in: entries removed (a whole board, one instance), users
@@ -118,9 +113,7 @@ describe('moderation events', () => {
 
     // when the projections are replayed from the start of the log
     await projector.stop('SIGTERM');
-    await promisify(execFile)(process.execPath, [REPLAY, '--from-start'], {
-      env: { ...process.env, ...world.env.env, PROJECTOR_GROUP_ID: world.groupId },
-    });
+    await world.replay('--from-start');
     projector = await world.startProjector();
     await world.waitForProjection();
 

@@ -57,6 +57,9 @@ export function oracle(produced: readonly ProducedAt[], windowSeconds: number | 
   const profiles = new Map<string, ExpectedProfile>();
   const banned = new Set<string>();
   const erased = new Set<string>();
+  /** Per board/user/minute of log time: the events the per-player rate let through. */
+  const perMinute = new Map<string, number>();
+  const refused = { rate_limited: 0, max_delta: 0 };
   for (const { input, offset, timestamp = 0 } of inLogOrder) {
     const id = `${input.event.userId}/${input.event.eventId}`;
     const seconds = Math.floor(timestamp / 1000);
@@ -95,6 +98,32 @@ export function oracle(produced: readonly ProducedAt[], windowSeconds: number | 
     if (banned.has(e.userId) || erased.has(e.userId)) continue;
     const board = e.board ?? 'global';
     const op = e.op ?? 'add';
+    const limits = e.limits ?? null;
+    if (limits?.maxEventsPerMinute != null) {
+      const minuteKey = `${board}/${e.userId}/${Math.floor(timestamp / 60_000)}`;
+      const n = perMinute.get(minuteKey) ?? 0;
+      if (n >= limits.maxEventsPerMinute) {
+        refused.rate_limited++;
+        continue;
+      }
+      perMinute.set(minuteKey, n + 1);
+    }
+    if (limits?.maxDelta != null) {
+      const before = totals.get(`${board}/all/${e.userId}`)?.score ?? 0;
+      const after =
+        op === 'add'
+          ? before + e.value
+          : op === 'set'
+            ? e.value
+            : op === 'max'
+              ? Math.max(before, e.value)
+              : Math.min(before, e.value);
+      const fresh = !totals.has(`${board}/all/${e.userId}`);
+      if (Math.abs((fresh ? e.value : after) - before) > limits.maxDelta) {
+        refused.max_delta++;
+        continue;
+      }
+    }
     for (const key of keysOf(e.occurredAt, e.periods ?? [])) {
       const id = `${board}/${key}/${e.userId}`;
       const t = totals.get(id);
@@ -118,7 +147,7 @@ export function oracle(produced: readonly ProducedAt[], windowSeconds: number | 
       t.version = offset;
     }
   }
-  return { totals, profiles };
+  return { totals, profiles, refused };
 }
 
 export interface RankedUser {

@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import {
   type AnyEventInput,
   compareEntries,
@@ -30,6 +33,8 @@ import {
   waitForProjection,
 } from './projection-state.js';
 import { TEST_BOARDS } from './random-stream.js';
+
+const REPLAY = fileURLToPath(new URL('../../tools/dist/replay/replay.js', import.meta.url));
 
 /**
  * One isolated world (database, Redis prefix, topics) with clients to produce into it and to read
@@ -130,6 +135,12 @@ export async function createProjectorWorld(
     },
 
     waitForProjection: (timeoutMs?: number) => waitForProjection(env, { db, redis, admin }, timeoutMs),
+
+    /** Runs `npm run replay` (tools' replay.js) against this world; resolves with its output. */
+    replay: (...args: string[]) =>
+      promisify(execFile)(process.execPath, [REPLAY, ...args], {
+        env: { ...process.env, ...env.env, PROJECTOR_GROUP_ID: groupId },
+      }),
 
     expectPostgresEqualsOracle,
 

@@ -1,19 +1,11 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { counterValue } from './metrics-scrape.js';
 import { createProjectorWorld, type ProjectorWorld } from './projector-world.js';
 import { randomStream } from './random-stream.js';
 
-const REPLAY = fileURLToPath(new URL('../../tools/dist/replay/replay.js', import.meta.url));
-
 describe('npm run replay', () => {
   let world: ProjectorWorld;
-  const replay = (...args: string[]) =>
-    promisify(execFile)(process.execPath, [REPLAY, ...args], {
-      env: { ...process.env, ...world.env.env, PROJECTOR_GROUP_ID: world.groupId },
-    });
+  const replay = (...args: string[]) => world.replay(...args);
   beforeAll(async () => {
     world = await createProjectorWorld('proj_replay');
   });

@@ -96,6 +96,7 @@ describe('local stack smoke test', () => {
           periods: ['daily'],
           source: null,
           metadata: null,
+          limits: null,
         },
       },
     });

@@ -1,7 +1,7 @@
 import type { RankOrder } from '@rankstream/schemas';
 import type { Pool } from '@rankstream/schemas/runtime';
 import type pg from 'pg';
-import { type StoredTotal, type TotalRow, totalKey } from '../domain/batch-fold.js';
+import { minuteCountKey, type StoredTotal, type TotalRow, totalKey } from '../domain/batch-fold.js';
 import { groupByBoardPeriod } from '../domain/board-period-groups.js';
 import {
   type BatchWrite,
@@ -430,6 +430,33 @@ export function createPostgresStore(pool: Pool, topic: string): ProjectionStore 
           [userIds],
         );
         return new Map(rows.map((r) => [r.user_id, r.key]));
+      },
+      async minuteCounts(keys) {
+        if (keys.length === 0) return new Map();
+        const { rows } = await client.query<{ board: string; user_id: string; minute: string; events: number }>(
+          `SELECT c.board, c.user_id, c.minute, c.events FROM player_minute_counts c
+           JOIN unnest($1::text[], $2::text[], $3::bigint[]) AS k(board, user_id, minute)
+             ON c.board = k.board AND c.user_id = k.user_id AND c.minute = k.minute`,
+          [keys.map((k) => k.board), keys.map((k) => k.userId), keys.map((k) => String(k.minute))],
+        );
+        return new Map(rows.map((r) => [minuteCountKey(r.board, r.user_id, Number(r.minute)), r.events]));
+      },
+      async writeMinuteCounts(counts, pruneBefore) {
+        await client.query(
+          `WITH written AS (
+             INSERT INTO player_minute_counts (board, user_id, minute, partition, events)
+             SELECT b, u, m, $6, e FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[]) AS c(b, u, m, e)
+             ON CONFLICT (board, user_id, minute) DO UPDATE SET events = excluded.events)
+           DELETE FROM player_minute_counts WHERE partition = $6 AND minute < $5`,
+          [
+            counts.map((c) => c.board),
+            counts.map((c) => c.userId),
+            counts.map((c) => String(c.minute)),
+            counts.map((c) => c.events),
+            pruneBefore,
+            partition,
+          ],
+        );
       },
       async writeModeration(m: ModerationWrite): Promise<InstanceCount[]> {
         const { rows } = await client.query<{ deleted: number; counts: [string, string, number][] | null }>(

@@ -1,6 +1,6 @@
 import { type DecodedEvent, MAX_ABS_VALUE, type ScoreEvent, toRedisMember } from '@rankstream/schemas';
 import { describe, expect, it } from 'vitest';
-import { type BatchFold, foldBatch, type Standing, type StoredTotal, totalKey } from './batch-fold.js';
+import { type BatchFold, foldBatch, minuteCountKey, type Standing, type StoredTotal, totalKey } from './batch-fold.js';
 import type { Candidate } from './batch-plan.js';
 
 // 2026-11-23T00:00:00Z, a Monday.
@@ -15,6 +15,7 @@ function scoreEvent(offset: number, e: Partial<ScoreEvent> & { userId: string; v
     periods: [],
     source: null,
     metadata: null,
+    limits: null,
     ...e,
   };
   return { offset, timestamp: T0, decoded: { kind: 'score', event } };
@@ -259,6 +260,49 @@ describe('foldBatch', () => {
         ['erase', 2],
         ['unban', 0],
       ]);
+    });
+  });
+
+  describe('per-player limits stamped on the events', () => {
+    const limits = (maxEventsPerMinute: number | null, maxDelta: number | null) => ({ maxEventsPerMinute, maxDelta });
+    const at = (c: Candidate, timestamp: number): Candidate => ({ ...c, timestamp });
+
+    it('lets maxEventsPerMinute events of a player through per minute of log time, counting stored ones', () => {
+      const minute = Math.floor(T0 / 60_000);
+      const stored = new Map([[minuteCountKey('global', 'u', minute), 1]]);
+      const fold = foldBatch({
+        events: [
+          at(scoreEvent(10, { userId: 'u', value: 1, limits: limits(2, null) }), T0),
+          at(scoreEvent(11, { userId: 'u', value: 1, limits: limits(2, null) }), T0 + 30_000),
+          at(scoreEvent(12, { userId: 'v', value: 1, limits: limits(2, null) }), T0 + 30_000),
+          at(scoreEvent(13, { userId: 'u', value: 1, limits: limits(2, null) }), T0 + 60_000),
+        ],
+        current: new Map(),
+        orders,
+        minuteCounts: stored,
+      });
+      expect(fold.refused.map((r) => [r.candidate.offset, r.reason, r.path])).toEqual([[11, 'rate_limited', 'userId']]);
+      expect(rows(fold)).toEqual({ 'global/all/u': [2, T0 + 13, 2, 13], 'global/all/v': [1, T0 + 12, 1, 12] });
+      expect(fold.minuteCounts).toEqual([
+        { board: 'global', userId: 'u', minute, events: 2 },
+        { board: 'global', userId: 'v', minute, events: 1 },
+        { board: 'global', userId: 'u', minute: minute + 1, events: 1 },
+      ]);
+    });
+
+    it('refuses an event that would move the all-time total by more than maxDelta, whatever the op', () => {
+      const fold = given({ 'global/all/u': { score: 100, reachedAt: T0, eventCount: 1, version: 3 } }).when([
+        scoreEvent(10, { userId: 'u', value: 600, limits: limits(null, 500) }),
+        scoreEvent(11, { userId: 'u', op: 'set', value: 550, limits: limits(null, 500) }),
+        scoreEvent(12, { userId: 'u', op: 'set', value: 1_100, limits: limits(null, 500) }),
+        scoreEvent(13, { userId: 'u', value: 600 }),
+      ]);
+      expect(fold.refused.map((r) => [r.candidate.offset, r.reason, r.path])).toEqual([
+        [10, 'max_delta', 'value'],
+        [12, 'max_delta', 'value'],
+      ]);
+      // the unstamped event is not limited
+      expect(rows(fold)).toEqual({ 'global/all/u': [1_150, T0 + 13, 3, 13] });
     });
   });
 });

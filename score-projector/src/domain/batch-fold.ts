@@ -78,6 +78,27 @@ export interface BanChange extends Standing {
   occurredAt: number;
 }
 
+export interface LimitRefusal {
+  candidate: Candidate;
+  reason: 'rate_limited' | 'max_delta';
+  message: string;
+  path: 'userId' | 'value';
+}
+
+/** A player's events on a board let through in one minute of log time (Kafka timestamp ÷ 60,000). */
+export interface MinuteCount {
+  board: string;
+  userId: string;
+  minute: number;
+  events: number;
+}
+
+export function minuteCountKey(board: string, userId: string, minute: number): string {
+  return `${board}\u0000${userId}\u0000${minute}`;
+}
+
+export const MINUTE_MS = 60_000;
+
 /** One admin event folded, for admin_audit; `removed` counts the totals a remove_entry deleted. */
 export interface AuditRow {
   offset: number;
@@ -101,6 +122,10 @@ export interface BatchFold {
   standings: ReadonlyMap<string, Standing>;
   /** Score events refused because a result left ±(2^53−1); none of their totals changed. */
   overflowed: Candidate[];
+  /** Score events past their stamped per-player limits: dead-lettered with the reason, applied to nothing. */
+  refused: LimitRefusal[];
+  /** The minute counts the batch moved (absolute), for player_minute_counts. */
+  minuteCounts: MinuteCount[];
   /** Events that changed the projection (score events applied + profile events). */
   applied: number;
 }
@@ -160,11 +185,15 @@ export function foldBatch(input: {
   keysOf?: (occurredAt: number, periods: readonly Period[]) => string[];
   /** The partition's banned or erased users before the batch. */
   standings?: ReadonlyMap<string, Standing>;
+  /** Stored minute counts (minuteCountKey) of the events stamped with maxEventsPerMinute. */
+  minuteCounts?: ReadonlyMap<string, number>;
 }): BatchFold {
   const keysOf = input.keysOf ?? createPeriodKeyCache();
   const working = new Map<string, FoldedTotal | RemovedTotal>();
   const profiles = new Map<string, ProfileRow>();
   const overflowed: Candidate[] = [];
+  const refused: LimitRefusal[] = [];
+  const counts = new Map<string, MinuteCount>();
   const bans = new Map<string, BanChange>();
   const erasedProfiles = new Map<string, number>();
   const audit: AuditRow[] = [];
@@ -222,6 +251,25 @@ export function foldBatch(input: {
     }
     const order = input.orders.get(event.board);
     if (order === undefined) throw new Error(`board ${event.board} has no known order`);
+    const perMinute = event.limits?.maxEventsPerMinute ?? null;
+    let counted: MinuteCount | undefined;
+    if (perMinute !== null) {
+      const minute = Math.floor(candidate.timestamp / MINUTE_MS);
+      const key = minuteCountKey(event.board, event.userId, minute);
+      counted = counts.get(key) ?? {
+        board: event.board,
+        userId: event.userId,
+        minute,
+        events: input.minuteCounts?.get(key) ?? 0,
+      };
+      if (counted.events >= perMinute) {
+        const message = `more than ${perMinute} events of this player on board ${event.board} in one minute`;
+        refused.push({ candidate, reason: 'rate_limited', message, path: 'userId' });
+        continue;
+      }
+      counted.events++;
+      counts.set(key, counted);
+    }
     rows.length = 0;
     let overflow = false;
     for (const periodKey of keysOf(event.occurredAt, event.periods)) {
@@ -253,6 +301,17 @@ export function foldBatch(input: {
       overflowed.push(candidate);
       continue;
     }
+    // The change is measured on the all-time total, the first of the event's rows.
+    const maxDelta = event.limits?.maxDelta ?? null;
+    if (maxDelta !== null && rows[0] !== undefined) {
+      const latest = working.get(rows[0].key) ?? input.current.get(rows[0].key);
+      const from = latest === undefined || 'removed' in latest ? 0 : latest.score;
+      if (Math.abs(rows[0].score - from) > maxDelta) {
+        const message = `the event would move the player's total by more than ${maxDelta}`;
+        refused.push({ candidate, reason: 'max_delta', message, path: 'value' });
+        continue;
+      }
+    }
     for (const row of rows) working.set(row.key, row);
     applied++;
   }
@@ -273,6 +332,8 @@ export function foldBatch(input: {
     ignored,
     standings,
     overflowed,
+    refused,
+    minuteCounts: [...counts.values()],
     applied,
   };
 }

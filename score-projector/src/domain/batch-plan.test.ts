@@ -17,6 +17,7 @@ function score(eventId: string, userId: string, value = 1): DecodedEvent {
       periods: [],
       source: null,
       metadata: null,
+      limits: null,
     },
   };
 }

@@ -3,6 +3,7 @@ import type {
   AuditRow,
   BanChange,
   FoldedTotal,
+  MinuteCount,
   ProfileRow,
   RemovedTotal,
   Standing,
@@ -105,6 +106,10 @@ export interface PartitionTransaction {
    * Returns the changed instances' counts.
    */
   writeModeration(write: ModerationWrite): Promise<InstanceCount[]>;
+  /** The stored counts of these (board, user, minute) keys that exist, by minuteCountKey. */
+  minuteCounts(keys: readonly Omit<MinuteCount, 'events'>[]): Promise<Map<string, number>>;
+  /** Writes the counts (absolute) and drops every minute before `pruneBefore`. */
+  writeMinuteCounts(counts: readonly MinuteCount[], pruneBefore: number): Promise<void>;
   /**
    * Writes the batch and moves the checkpoint. Throws TotalsConflictError if any total's base
    * version is no longer the stored one. Returns the profiles as stored (each version above the one

@@ -74,5 +74,6 @@ export function scoreEvent(
     periods: board.periods,
     source: 'seed',
     metadata: null,
+    limits: null,
   };
 }
