@@ -39,6 +39,7 @@ describe('POST /v1/events', () => {
           periods: [],
           source: null,
           metadata: null,
+          limits: null,
         },
       },
     ]);
@@ -298,6 +299,8 @@ describe('boards', () => {
       order: 'asc',
       defaultOp: 'add',
       periods: ['monthly'],
+      maxEventsPerMinute: null,
+      maxDelta: null,
       createdAt: new Date(2_000).toISOString(),
     });
     const updated = await send('PUT', '/v1/boards/golf', { defaultOp: 'best' });
@@ -367,6 +370,7 @@ describe('users', () => {
           periods: ['weekly'],
           source: 'initialScore',
           metadata: null,
+          limits: null,
         },
       },
     ]);

@@ -33,6 +33,7 @@ import { createRenewingProducer } from './adapters/renewing-producer.js';
 import { createApp } from './app.js';
 import { parseApiKeys, sha256Hex } from './auth/api-keys.js';
 import { type IngestConfig, loadConfig } from './config.js';
+import { createPlayerMinuteCounter } from './domain/player-minute-counter.js';
 import { createIngestMetrics } from './metrics.js';
 import { answerWorkerTakes, createRateLimiter, createWorkerRateLimiter } from './rate-limiter.js';
 
@@ -124,6 +125,7 @@ async function main() {
           fallback: ownRates,
         })
       : ownRates,
+    playerMinutes: createPlayerMinuteCounter(),
     now,
     newId: () => uuidv7(),
     topic: config.EVENTS_TOPIC,

@@ -4,6 +4,7 @@ import { createLogger, createMetricsRegistry } from '@rankstream/schemas/runtime
 import type { AppDeps } from '../src/app.js';
 import { parseApiKeys, sha256Hex } from '../src/auth/api-keys.js';
 import { applyBoardPatch, BOARD_DEFAULTS, type BoardDefinition } from '../src/domain/board-definition.js';
+import { createPlayerMinuteCounter } from '../src/domain/player-minute-counter.js';
 import type { Profile } from '../src/domain/profile-merge.js';
 import { createIngestMetrics } from '../src/metrics.js';
 import {
@@ -175,6 +176,7 @@ export function fakeDeps(overrides: Partial<AppDeps> = {}) {
       ].join(','),
     ),
     rateLimiter: createRateLimiter({ ratePerS: 20_000, now: () => clock.now }),
+    playerMinutes: createPlayerMinuteCounter(),
     now: () => clock.now,
     newId: () => `id-${++id}`,
     topic: 'score-events',

@@ -182,4 +182,36 @@ describe('moderation through the HTTP API', () => {
       await db.end();
     }
   });
+
+  it("holds players to a board's limits: 400 past maxDelta, 429 past maxEventsPerMinute, the projector the rest", async () => {
+    // given a board that allows 3 events a minute per player and a change of at most 100
+    const put = await call(ingest, 'PUT', '/v1/boards/arena', OPS, { maxEventsPerMinute: 3, maxDelta: 100 });
+    expect(await json(put)).toMatchObject({ board: 'arena', maxEventsPerMinute: 3, maxDelta: 100 });
+    const post = (body: unknown) => call(ingest, 'POST', '/v1/events', GAME, body);
+    const before = await topicEnd(env.kafkaBrokers, env.eventsTopic);
+
+    // when a player adds too much, or sends a fourth event within the minute, nothing is published
+    const large = await post({ userId: 'eve', board: 'arena', value: 101 });
+    expect([large.status, (await json(large)).error.details[0].path]).toEqual([400, 'value']);
+    const three = { events: [1, 2, 3].map((n) => ({ eventId: `eve-${n}`, userId: 'eve', board: 'arena', value: 10 })) };
+    expect((await post(three)).status).toBe(202);
+    const fourth = await post({ userId: 'eve', board: 'arena', value: 10 });
+    expect(fourth.status).toBe(429);
+    expect(Number(fourth.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await json(fourth)).error.details[0].path).toBe('userId');
+    expect(await topicEnd(env.kafkaBrokers, env.eventsTopic)).toBe(before + 3);
+
+    // and a set whose change only the projector can measure is accepted, then dead-lettered by it
+    expect((await post({ userId: 'fay', board: 'arena', op: 'set', value: 5_000 })).status).toBe(202);
+    expect((await post({ userId: 'fay', board: 'arena', op: 'set', value: 60 })).status).toBe(202);
+    const fay = await eventually(
+      async () => json(await fetch(`${query.url}/v1/boards/arena/users/fay`)),
+      (body) => body.score === 60,
+    );
+    expect(fay).toMatchObject({ score: 60, rank: 1 });
+    const eve = await json(await fetch(`${query.url}/v1/boards/arena/users/eve`));
+    expect(eve).toMatchObject({ score: 30, rank: 2 });
+    const metrics = await (await fetch(`${projector.url}/metrics`)).text();
+    expect(metrics).toMatch(/^rankstream_projector_dead_lettered_total\{reason="max_delta"[^}]*\} 1$/m);
+  });
 });

@@ -35,6 +35,7 @@ describe('schema evolution on the real registry', () => {
       periods: [],
       source: null,
       metadata: null,
+      limits: null,
       combo: 7,
     });
     expect(await codec.decode(written)).toEqual({
@@ -49,6 +50,7 @@ describe('schema evolution on the real registry', () => {
         periods: [],
         source: null,
         metadata: null,
+        limits: null,
       },
     });
 

@@ -15,10 +15,12 @@ interface BoardRow {
   sort_order: SortOrder;
   default_op: DefaultOp;
   periods: Period[];
+  max_events_per_minute: number | null;
+  max_delta: string | null;
   created_at: Date;
 }
 
-const COLUMNS = 'board, sort_order, default_op, periods, created_at';
+const COLUMNS = 'board, sort_order, default_op, periods, max_events_per_minute, max_delta, created_at';
 
 function toDefinition(row: BoardRow): BoardDefinition {
   return {
@@ -26,6 +28,8 @@ function toDefinition(row: BoardRow): BoardDefinition {
     order: row.sort_order,
     defaultOp: row.default_op,
     periods: row.periods,
+    maxEventsPerMinute: row.max_events_per_minute,
+    maxDelta: row.max_delta === null ? null : Number(row.max_delta),
     createdAt: row.created_at.getTime(),
   };
 }
@@ -63,16 +67,17 @@ export function createPostgresBoardStore(pool: Pool): BoardStore {
             await client.query('ROLLBACK');
             return { status: 'order_immutable', definition: current! };
           }
-          const { order, defaultOp, periods } = outcome.settings;
+          const { order, defaultOp, periods, maxEventsPerMinute, maxDelta } = outcome.settings;
           const written = current
             ? await client.query<BoardRow>(
-                `UPDATE boards SET default_op = $2, periods = $3, updated_at = now() WHERE board = $1 RETURNING ${COLUMNS}`,
-                [board, defaultOp, periods],
+                `UPDATE boards SET default_op = $2, periods = $3, max_events_per_minute = $4, max_delta = $5,
+                   updated_at = now() WHERE board = $1 RETURNING ${COLUMNS}`,
+                [board, defaultOp, periods, maxEventsPerMinute, maxDelta],
               )
             : await client.query<BoardRow>(
-                `INSERT INTO boards (board, sort_order, default_op, periods) VALUES ($1, $2, $3, $4)
-                 ON CONFLICT DO NOTHING RETURNING ${COLUMNS}`,
-                [board, order, defaultOp, periods],
+                `INSERT INTO boards (board, sort_order, default_op, periods, max_events_per_minute, max_delta)
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING ${COLUMNS}`,
+                [board, order, defaultOp, periods, maxEventsPerMinute, maxDelta],
               );
           // Created by someone else between our SELECT and INSERT: go round again, now as an update.
           if (!written.rows[0]) continue;

@@ -1,31 +1,45 @@
 import { describe, expect, it } from 'vitest';
 import { applyBoardPatch, resolveOp } from './board-definition.js';
 
+const NO_LIMITS = { maxEventsPerMinute: null, maxDelta: null };
+
 describe('board definitions', () => {
+  it('keeps a per-player limit a patch omits, sets one it gives, and lifts one it nulls', () => {
+    const limited = applyBoardPatch(undefined, { maxEventsPerMinute: 60, maxDelta: 500 });
+    expect(limited).toMatchObject({ settings: { maxEventsPerMinute: 60, maxDelta: 500 } });
+    if (!limited.ok) throw new Error('refused');
+    expect(applyBoardPatch(limited.settings, { periods: ['daily'] })).toMatchObject({
+      settings: { maxEventsPerMinute: 60, maxDelta: 500 },
+    });
+    expect(applyBoardPatch(limited.settings, { maxDelta: null })).toMatchObject({
+      settings: { maxEventsPerMinute: 60, maxDelta: null },
+    });
+  });
+
   it('fills omitted fields from the current definition, else the defaults, with periods in a canonical order', () => {
     expect(applyBoardPatch(undefined, { periods: ['monthly', 'daily'] })).toEqual({
       ok: true,
-      settings: { order: 'desc', defaultOp: 'add', periods: ['daily', 'monthly'] },
+      settings: { order: 'desc', defaultOp: 'add', periods: ['daily', 'monthly'], ...NO_LIMITS },
     });
-    const current = { order: 'asc' as const, defaultOp: 'best' as const, periods: ['weekly' as const] };
+    const current = { order: 'asc' as const, defaultOp: 'best' as const, periods: ['weekly' as const], ...NO_LIMITS };
     expect(applyBoardPatch(current, { defaultOp: 'set' })).toEqual({
       ok: true,
-      settings: { order: 'asc', defaultOp: 'set', periods: ['weekly'] },
+      settings: { order: 'asc', defaultOp: 'set', periods: ['weekly'], ...NO_LIMITS },
     });
     expect(applyBoardPatch(current, { periods: [] })).toMatchObject({ settings: { periods: [] } });
   });
 
   it('refuses to change the order of an existing board, but accepts restating it', () => {
-    const current = { order: 'asc' as const, defaultOp: 'add' as const, periods: [] };
+    const current = { order: 'asc' as const, defaultOp: 'add' as const, periods: [], ...NO_LIMITS };
     expect(applyBoardPatch(current, { order: 'desc' })).toEqual({ ok: false, code: 'order_immutable' });
     expect(applyBoardPatch(current, { order: 'asc' }).ok).toBe(true);
   });
 
   it('resolves best to max on desc boards and min on asc boards; an explicit op wins', () => {
-    expect(resolveOp(undefined, { order: 'desc', defaultOp: 'best', periods: [] })).toBe('max');
-    expect(resolveOp(undefined, { order: 'asc', defaultOp: 'best', periods: [] })).toBe('min');
-    expect(resolveOp('best', { order: 'asc', defaultOp: 'add', periods: [] })).toBe('min');
-    expect(resolveOp('set', { order: 'asc', defaultOp: 'best', periods: [] })).toBe('set');
-    expect(resolveOp(undefined, { order: 'desc', defaultOp: 'add', periods: [] })).toBe('add');
+    expect(resolveOp(undefined, { order: 'desc', defaultOp: 'best' })).toBe('max');
+    expect(resolveOp(undefined, { order: 'asc', defaultOp: 'best' })).toBe('min');
+    expect(resolveOp('best', { order: 'asc', defaultOp: 'add' })).toBe('min');
+    expect(resolveOp('set', { order: 'asc', defaultOp: 'best' })).toBe('set');
+    expect(resolveOp(undefined, { order: 'desc', defaultOp: 'add' })).toBe('add');
   });
 });

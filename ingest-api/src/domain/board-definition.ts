@@ -9,6 +9,9 @@ export interface BoardSettings {
   order: SortOrder;
   defaultOp: DefaultOp;
   periods: Period[];
+  /** Per-player limits against scripted abuse; null: none. */
+  maxEventsPerMinute: number | null;
+  maxDelta: number | null;
 }
 
 export interface BoardDefinition extends BoardSettings {
@@ -17,7 +20,13 @@ export interface BoardDefinition extends BoardSettings {
   createdAt: number;
 }
 
-export const BOARD_DEFAULTS: BoardSettings = { order: 'desc', defaultOp: 'add', periods: [] };
+export const BOARD_DEFAULTS: BoardSettings = {
+  order: 'desc',
+  defaultOp: 'add',
+  periods: [],
+  maxEventsPerMinute: null,
+  maxDelta: null,
+};
 
 export type BoardPatch = Partial<BoardSettings>;
 
@@ -37,6 +46,9 @@ export function applyBoardPatch(current: BoardSettings | undefined, patch: Board
       order: patch.order ?? base.order,
       defaultOp: patch.defaultOp ?? base.defaultOp,
       periods: sortPeriods(patch.periods ?? base.periods),
+      // null in a patch lifts a limit; omitted keeps it.
+      maxEventsPerMinute: patch.maxEventsPerMinute === undefined ? base.maxEventsPerMinute : patch.maxEventsPerMinute,
+      maxDelta: patch.maxDelta === undefined ? base.maxDelta : patch.maxDelta,
     },
   };
 }
@@ -49,7 +61,10 @@ export function sortPeriods(periods: readonly Period[]): Period[] {
 }
 
 /** The op an event is stamped with: the request's, else the board's default, with `best` made concrete. */
-export function resolveOp(requested: RequestOp | undefined, board: BoardSettings): ScoreOp {
+export function resolveOp(
+  requested: RequestOp | undefined,
+  board: Pick<BoardSettings, 'order' | 'defaultOp'>,
+): ScoreOp {
   const op = requested ?? board.defaultOp;
   if (op === 'best') return board.order === 'desc' ? 'max' : 'min';
   return op;

@@ -1,4 +1,10 @@
-import { type ErrorDetail, MAX_METADATA_BYTES, MIN_OCCURRED_AT, type ScoreEvent } from '@rankstream/schemas';
+import {
+  type ErrorDetail,
+  MAX_METADATA_BYTES,
+  MIN_OCCURRED_AT,
+  type PlayerLimits,
+  type ScoreEvent,
+} from '@rankstream/schemas';
 import { type BoardSettings, type RequestOp, resolveOp } from './board-definition.js';
 
 /** One score event as the HTTP API takes it (already shape-checked by the request schema). */
@@ -88,7 +94,7 @@ export function toEpochMs(value: string | number): number {
   return typeof value === 'number' ? value : Date.parse(value);
 }
 
-/** Events are self-describing: op and periods come from the board as defined right now. */
+/** Events are self-describing: op, periods and the per-player limits come from the board as defined right now. */
 export function stampScoreEvent(draft: ScoreDraft, board: BoardSettings): ScoreEvent {
   return {
     eventId: draft.eventId,
@@ -100,5 +106,12 @@ export function stampScoreEvent(draft: ScoreDraft, board: BoardSettings): ScoreE
     periods: [...board.periods],
     source: draft.source,
     metadata: draft.metadata,
+    limits: stampedLimits(board),
   };
+}
+
+/** The board's per-player limits as events carry them: null when it has none. */
+export function stampedLimits(board: BoardSettings): PlayerLimits | null {
+  if (board.maxEventsPerMinute === null && board.maxDelta === null) return null;
+  return { maxEventsPerMinute: board.maxEventsPerMinute, maxDelta: board.maxDelta };
 }

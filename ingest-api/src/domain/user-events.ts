@@ -1,6 +1,7 @@
 import type { AnyEventInput } from '@rankstream/schemas';
 import type { BoardDefinition } from './board-definition.js';
 import type { Profile } from './profile-merge.js';
+import { stampedLimits } from './score-requests.js';
 
 /**
  * A profile write as events: the whole merged profile (latest in log order wins), then, for an
@@ -40,6 +41,8 @@ export function userEvents(input: {
         periods: [...initialScore.board.periods],
         source: 'initialScore',
         metadata: null,
+        // Under the board's limits like any score event: the projector checks the set's change.
+        limits: stampedLimits(initialScore.board),
       },
     });
   }

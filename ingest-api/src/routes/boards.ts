@@ -13,6 +13,8 @@ export function boardBody(d: BoardDefinition) {
     order: d.order,
     defaultOp: d.defaultOp,
     periods: d.periods,
+    maxEventsPerMinute: d.maxEventsPerMinute,
+    maxDelta: d.maxDelta,
     createdAt: new Date(d.createdAt).toISOString(),
   };
 }

@@ -1,5 +1,6 @@
 import type { Logger, Registry } from '@rankstream/schemas/runtime';
 import type { ApiKey } from '../auth/api-keys.js';
+import type { PlayerMinuteCounter } from '../domain/player-minute-counter.js';
 import type { IngestMetrics } from '../metrics.js';
 import type { AuditLog, BanList, BoardStore, EventPublisher, LogStatus, ProfileStore, UserKeys } from '../ports.js';
 import type { RateLimiter } from '../rate-limiter.js';
@@ -14,6 +15,8 @@ export interface AppDeps {
   audit: AuditLog;
   apiKeys: readonly ApiKey[];
   rateLimiter: RateLimiter;
+  /** Each player's events per board this minute, for the boards' maxEventsPerMinute. */
+  playerMinutes: PlayerMinuteCounter;
   /** Receipt time in ms; the default occurredAt and the clock-skew check use it. */
   now: () => number;
   /** Assigns eventIds and userIds (UUIDv7 in production). */

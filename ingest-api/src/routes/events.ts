@@ -4,6 +4,7 @@ import { type AuthVariables, requireScope } from '../auth/require-scope.js';
 import { stampScoreEvent } from '../domain/score-requests.js';
 import { resolveBoards } from './board-resolution.js';
 import type { AppDeps } from './deps.js';
+import { takePlayerLimits } from './player-limits.js';
 import { publishEvents } from './publish-events.js';
 import { takeRate } from './rate-limit.js';
 import { refuseBanned } from './refuse-banned.js';
@@ -27,8 +28,20 @@ export function eventsRoutes(deps: AppDeps) {
       deps,
       drafts.map((d, i) => ({ board: d.board, path: [...pathOf(i), 'board'].join('.') })),
     );
-    const events = drafts.map((d) => ({ kind: 'score' as const, event: stampScoreEvent(d, boards.get(d.board)!) }));
-    return c.json(await publishEvents(deps, events), 202);
+    const stamped = drafts.map((d) => stampScoreEvent(d, boards.get(d.board)!));
+    const release = takePlayerLimits(deps, stamped, pathOf);
+    try {
+      return c.json(
+        await publishEvents(
+          deps,
+          stamped.map((event) => ({ kind: 'score' as const, event })),
+        ),
+        202,
+      );
+    } catch (error) {
+      release();
+      throw error;
+    }
   });
   r.all('/', methodNotAllowed(['POST']));
   return r;

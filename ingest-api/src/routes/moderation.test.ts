@@ -9,6 +9,8 @@ function world() {
     order: 'desc',
     defaultOp: 'add',
     periods: ['daily'],
+    maxEventsPerMinute: null,
+    maxDelta: null,
     createdAt: 1_000,
   });
   return { ...fake, app: createApp(fake.deps) };

@@ -60,6 +60,12 @@ export const boardPutSchema = z
     order: z.enum(['desc', 'asc']).optional(),
     defaultOp: z.enum(['add', 'set', 'best']).optional(),
     periods: periodsSchema.optional(),
+    maxEventsPerMinute: z.number().int().min(1).max(1_000_000).nullable().optional().meta({
+      description: 'Most score events one player may send to the board per minute (429 past it); null lifts it.',
+    }),
+    maxDelta: scoreValueSchema.min(1).nullable().optional().meta({
+      description: "Largest change one event may make to a player's all-time total (400 past it); null lifts it.",
+    }),
   })
   .meta({ id: 'BoardPut' });
 
@@ -69,6 +75,8 @@ export const boardSchema = z
     order: z.enum(['desc', 'asc']),
     defaultOp: z.enum(['add', 'set', 'best']),
     periods: z.array(z.enum(PERIODS)),
+    maxEventsPerMinute: z.number().int().nullable(),
+    maxDelta: z.number().int().nullable(),
     createdAt: z.iso.datetime(),
   })
   .meta({ id: 'Board' });
