@@ -25,7 +25,7 @@ const clusterSuites = {
     name: 'redis-cluster',
     root: '.',
     include: [
-      'score-projector/test/{exactly-once,redis-flush,cross-partition,rebalance,redis-state-version,batch-processor,redis-top-k,redis-top-k-store}.test.ts',
+      'score-projector/test/{exactly-once,redis-flush,cross-partition,rebalance,redis-state-version,batch-processor,redis-top-k,redis-top-k-store,moderation}.test.ts',
       'query-api/test/{endpoints,same-answers.property,cached-answers.property,answer-cache,stream,service,shared-rate-limit}.test.ts',
     ],
     globalSetup: ['tools/src/testing/redis-cluster-global-setup.ts'],

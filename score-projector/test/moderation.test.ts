@@ -139,6 +139,11 @@ describe('moderation events', () => {
         for (const u of users)
           paths.push(`/v1/boards/${board}/users/${u}`, `/v1/boards/${board}/users/${u}/around?radius=2`);
       }
+      // A fresh query API serves from PostgreSQL until it has read the projection's state (on a
+      // cluster, every slot's marker) once.
+      await expect
+        .poll(async () => (await fetch(`${fromRedis.url}${paths[0]}`)).headers.get('x-served-by'), { timeout: 20_000 })
+        .toBe('redis');
       let ranked = 0;
       for (const path of paths) {
         const [a, b] = await Promise.all([fetch(`${fromRedis.url}${path}`), fetch(`${fromPostgres.url}${path}`)]);
