@@ -37,6 +37,17 @@ CREATE INDEX admin_audit_user ON admin_audit (user_id, occurred_at);
 CREATE INDEX admin_audit_board ON admin_audit (board, occurred_at);
 CREATE INDEX admin_audit_time ON admin_audit (occurred_at);
 
+-- Every total an admin removal or erasure deleted, with the version of the deletion: a Redis rebuild
+-- writes them as tombstones, so that a Redis that missed the deletion (a failed write, a crash before
+-- it) does not keep serving the entry. A later total of the same key has a higher version and wins.
+CREATE TABLE removed_totals (
+  board text COLLATE "C" NOT NULL,
+  period_key text COLLATE "C" NOT NULL,
+  user_id text COLLATE "C" NOT NULL,
+  version bigint NOT NULL,
+  PRIMARY KEY (board, period_key, user_id)
+);
+
 -- Each user's key for the personal text sealed in their events (schemas/src/events/sealed-text.ts).
 -- Not a projection: a replay keeps it. Erasure deletes the key and leaves the row (key NULL), so that
 -- no writer creates a new key for an erased user and seals readable data again.
@@ -50,5 +61,6 @@ CREATE TABLE user_keys (
 
 -- Down Migration
 DROP TABLE user_keys;
+DROP TABLE removed_totals;
 DROP TABLE admin_audit;
 DROP TABLE user_bans;

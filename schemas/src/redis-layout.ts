@@ -108,6 +108,13 @@ export function fromProfileValue(value: string | null | undefined): RedisProfile
   }
 }
 
+/**
+ * The version of an erased user's profile tombstone (`[version]` in the profiles hash): above every
+ * real version, so that nothing (a late write, a rebuild's snapshot) can put a profile back. An
+ * erasure is for good.
+ */
+export const ERASED_PROFILE_VERSION = Number.MAX_SAFE_INTEGER;
+
 /** The keys under one prefix, for TypeScript callers; Lua scripts get theirs as KEYS. */
 export function redisKeys(prefix: string) {
   if (/[{}]/.test(prefix)) throw new Error(`the Redis prefix must not contain { or }: ${prefix}`);

@@ -132,6 +132,16 @@ export function createRedisSync(deps: {
           if (lockLost || stopped) return false;
           await redis.apply({ totals: [], profiles: page, boards: [], watermarks: new Map() });
         }
+        // A rebuild that does not start from an empty Redis must still take out what admins removed
+        // or erased: the snapshot's rows alone would leave an entry whose deletion Redis missed.
+        for await (const page of snapshot.removed(PAGE_SIZE)) {
+          if (lockLost || stopped) return false;
+          await redis.apply({ totals: [], removed: page, profiles: [], boards: [], watermarks: new Map() });
+        }
+        for await (const page of snapshot.erased(PAGE_SIZE)) {
+          if (lockLost || stopped) return false;
+          await redis.apply({ totals: [], profiles: [], erasedUsers: page, boards: [], watermarks: new Map() });
+        }
         const finished = await redis.finishRebuild(token, epoch, snapshot.offsets);
         logger.info({ reason, totals, ms: Date.now() - started, finished }, 'Redis rebuild done');
         return finished;

@@ -1,8 +1,9 @@
-import type { AnyEventInput } from '@rankstream/schemas';
+import { type AnyEventInput, redisKeys } from '@rankstream/schemas';
 import { freePort, startService } from '@rankstream/tools/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { counterValue } from './metrics-scrape.js';
 import { oracle } from './oracle.js';
+import { redisVersions } from './projection-state.js';
 import { createProjectorWorld, type ProjectorWorld } from './projector-world.js';
 import { randomStream, seededRandom, TEST_BOARDS } from './random-stream.js';
 
@@ -108,8 +109,40 @@ describe('moderation events', () => {
       await counterValue(projector.url, 'rankstream_projector_events_skipped_total', 'reason="banned"'),
     ).toBeGreaterThan(0);
 
+    // and every tombstone in Redis is a total the oracle does not hold
+    const tombstones = [...(await redisVersions(world.redis, world.env.redisPrefix))].flatMap(([instance, hash]) =>
+      Object.entries(hash).flatMap(([userId, v]) =>
+        v.endsWith('|') ? [`${instance.replace(':', '/')}/${userId}`] : [],
+      ),
+    );
+    expect(tombstones.length).toBeGreaterThan(0);
+    for (const id of tombstones) expect(expected.totals.has(id), id).toBe(false);
+
     // and Redis answers byte-identically to PostgreSQL for every board, removed or banned users included
     await expectSameAnswers(expected.totals);
+
+    // when Redis missed a removal and an erasure (their writes lost), and is found behind
+    const keys = redisKeys(world.env.redisPrefix);
+    const [instance, userId] = (tombstones[0] as string).replace('/', ':').split('/') as [string, string];
+    const [board = '', periodKey = ''] = [
+      instance.slice(0, instance.indexOf(':')),
+      instance.slice(instance.indexOf(':') + 1),
+    ];
+    const stale = `${'0'.repeat(13)}:${userId}`;
+    const erasedUser = (await world.db.query('SELECT user_id FROM user_bans WHERE erased LIMIT 1')).rows[0].user_id;
+    const rebuilds = await counterValue(projector.url, 'rankstream_projector_redis_rebuilds_total');
+    await world.redis.zadd(keys.leaderboard(board, periodKey), 0, stale);
+    await world.redis.hset(keys.memberIndex(board, periodKey), userId, `1|${stale}`);
+    await world.redis.hset(keys.profiles, erasedUser, JSON.stringify([1, 'Still here', null, null]));
+    await world.redis.hset(keys.watermarks, '0', '0');
+
+    // then the rebuild takes them out again
+    await expect
+      .poll(() => counterValue(projector.url, 'rankstream_projector_redis_rebuilds_total'), { timeout: 20_000 })
+      .toBeGreaterThan(rebuilds);
+    await world.waitForProjection();
+    await world.expectProjectionEqualsOracle();
+    expect(await world.redis.hget(keys.profiles, erasedUser)).toBe(JSON.stringify([Number.MAX_SAFE_INTEGER]));
 
     // when the projections are replayed from the start of the log
     await projector.stop('SIGTERM');

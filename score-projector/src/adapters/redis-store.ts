@@ -1,5 +1,6 @@
 import {
   EARLIER_LAYOUT_KEYS,
+  ERASED_PROFILE_VERSION,
   epochMarkers,
   layoutMark,
   profileValue,
@@ -141,8 +142,8 @@ export interface RedisWrite {
   totals: readonly TotalRow[];
   /** Totals an admin removed: tombstones at their version. */
   removed?: readonly RemovedTotal[];
-  /** Profiles of erased users: tombstones (`[version]`, which fromProfileValue reads as none). */
-  erasedProfiles?: readonly { userId: string; version: number }[];
+  /** Erased users: their profile becomes a tombstone for good (ERASED_PROFILE_VERSION). */
+  erasedUsers?: readonly string[];
   profiles: readonly ProfileRow[];
   boards: readonly BoardDefinition[];
   /** partition → next offset whose effects this write completes. */
@@ -264,8 +265,9 @@ export function createRedisStore(redis: Redis, prefix: string, topK = 0, fillHol
         const args = rows.flatMap((pr) => [pr.userId, pr.version, profileValue(pr)]);
         calls.push(redis.eval(APPLY_PROFILES_SCRIPT, 1, keys.profiles, ...args));
       }
-      for (const rows of chunks(write.erasedProfiles ?? [])) {
-        const args = rows.flatMap((pr) => [pr.userId, pr.version, JSON.stringify([pr.version])]);
+      for (const rows of chunks(write.erasedUsers ?? [])) {
+        const tombstone = JSON.stringify([ERASED_PROFILE_VERSION]);
+        const args = rows.flatMap((userId) => [userId, ERASED_PROFILE_VERSION, tombstone]);
         calls.push(redis.eval(APPLY_PROFILES_SCRIPT, 1, keys.profiles, ...args));
       }
       // Sent together (one node's calls leave in one write when pipelined), awaited together: the
@@ -279,10 +281,7 @@ export function createRedisStore(redis: Redis, prefix: string, topK = 0, fillHol
           shrunk.set(JSON.stringify(cappedInstances[i]), cappedInstances[i]!);
       }
       if (refused > 0) throw new LateWriteError(`a late batch named ${refused} users Redis no longer holds`);
-      if (
-        write.watermarks.size + write.profiles.length + write.boards.length + (write.erasedProfiles?.length ?? 0) >
-        0
-      ) {
+      if (write.watermarks.size + write.profiles.length + write.boards.length + (write.erasedUsers?.length ?? 0) > 0) {
         await advance(write.boards, write.watermarks);
       }
     },
