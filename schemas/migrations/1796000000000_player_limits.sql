@@ -21,6 +21,15 @@ CREATE TABLE player_minute_counts (
 );
 CREATE INDEX player_minute_counts_partition ON player_minute_counts (partition, minute);
 
+-- Each partition's newest minute of a rate-limited event: minutes more than ten behind it are neither
+-- counted nor limited (score-projector/src/domain/batch-fold.ts, MINUTES_KEPT), so that pruning old
+-- counts never makes a replay decide differently.
+CREATE TABLE player_minute_marks (
+  partition integer PRIMARY KEY,
+  minute bigint NOT NULL
+);
+
 -- Down Migration
+DROP TABLE player_minute_marks;
 DROP TABLE player_minute_counts;
 ALTER TABLE boards DROP COLUMN max_delta, DROP COLUMN max_events_per_minute;

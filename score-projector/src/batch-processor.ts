@@ -93,8 +93,6 @@ export interface BatchProcessorDeps {
 }
 
 const CONFLICT_ATTEMPTS = 8;
-/** Minutes of player counts kept behind the newest a batch wrote. */
-const MINUTE_COUNTS_KEPT = 10;
 
 /** The (board, user, minute) keys of the score events stamped with maxEventsPerMinute. */
 function minuteKeys(events: readonly Candidate[]): { board: string; userId: string; minute: number }[] {
@@ -271,15 +269,15 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
     const { known: current, missing } = totalsCache.lookup(partition, checkpoint, touched, tx.nextOffset === 0);
     const cachedTotals = current.size;
     for (const [key, total] of await tx.loadTotals(missing)) current.set(key, total);
-    const limited = scoreEvents.filter((e) => e.limits?.maxEventsPerMinute != null);
-    const minuteCounts = limited.length === 0 ? undefined : await tx.minuteCounts(minuteKeys(events));
+    const limited = scoreEvents.some((e) => e.limits?.maxEventsPerMinute != null);
+    const minutes = limited ? await tx.minuteCounts(minuteKeys(events)) : undefined;
     const fold = foldBatch({
       events,
       current,
       orders: batchOrders,
       keysOf,
       standings: barred.users,
-      ...(minuteCounts ? { minuteCounts } : {}),
+      ...(minutes ? { minuteCounts: minutes.counts, minuteMark: minutes.mark } : {}),
     });
     // A removed total's board may be one no score event of this process named yet: its order is
     // needed for the rank bucket the total leaves.
@@ -313,10 +311,8 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
     const nextOffset = Math.max(checkpoint, batch.lastOffset + 1);
     if (logRestarted) logEnds.restart(partition);
     const logEnd = logEnds.latest(partition, batch.highWatermark);
-    if (fold.minuteCounts.length > 0) {
-      // Minutes well behind the batch's log time can take no more events in order; a late one counts anew.
-      const latest = Math.max(...fold.minuteCounts.map((c) => c.minute));
-      await tx.writeMinuteCounts(fold.minuteCounts, latest - MINUTE_COUNTS_KEPT);
+    if (fold.minuteCounts.length > 0 || (minutes !== undefined && fold.minuteMark !== minutes.mark)) {
+      await tx.writeMinuteCounts(fold.minuteCounts, fold.minuteMark);
     }
     const moderated =
       adminEvents.length > 0
@@ -324,7 +320,7 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
             removed: fold.removed,
             bans: fold.bans,
             audit: fold.audit,
-            erased: fold.erasedProfiles.map((p) => p.userId),
+            erased: fold.erasedUsers,
           })
         : [];
     const written = await tx.write({
@@ -353,7 +349,7 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
       newBoards,
       letters,
       redelivered: batch.messages.filter((m) => m.offset < checkpoint).length,
-      duplicates: plan.candidates.length - events.length,
+      duplicates: plan.candidates.length - seen.fresh.length,
       cachedTotals,
       ledgerCommitted: seen.committed,
       standings: { checkpoint: nextOffset, users: fold.standings },
@@ -427,7 +423,7 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
       await redis.apply({
         totals: result.fold.totals,
         removed: result.fold.removed,
-        erasedProfiles: result.fold.erasedProfiles,
+        erasedUsers: result.fold.erasedUsers,
         profiles: result.profiles,
         boards: result.newBoards,
         watermarks,

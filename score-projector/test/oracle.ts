@@ -57,10 +57,12 @@ export function oracle(produced: readonly ProducedAt[], windowSeconds: number | 
   const profiles = new Map<string, ExpectedProfile>();
   const banned = new Set<string>();
   const erased = new Set<string>();
-  /** Per board/user/minute of log time: the events the per-player rate let through. */
+  /** Per board/user/minute of log time: the events taken under the per-player rate. */
   const perMinute = new Map<string, number>();
+  /** Per partition: the newest minute of a rate-limited event; ten minutes behind it nothing is limited. */
+  const marks = new Map<number, number>();
   const refused = { rate_limited: 0, max_delta: 0 };
-  for (const { input, offset, timestamp = 0 } of inLogOrder) {
+  for (const { input, offset, partition, timestamp = 0 } of inLogOrder) {
     const id = `${input.event.userId}/${input.event.eventId}`;
     const seconds = Math.floor(timestamp / 1000);
     const last = counted.get(id);
@@ -99,14 +101,16 @@ export function oracle(produced: readonly ProducedAt[], windowSeconds: number | 
     const board = e.board ?? 'global';
     const op = e.op ?? 'add';
     const limits = e.limits ?? null;
-    if (limits?.maxEventsPerMinute != null) {
-      const minuteKey = `${board}/${e.userId}/${Math.floor(timestamp / 60_000)}`;
-      const n = perMinute.get(minuteKey) ?? 0;
-      if (n >= limits.maxEventsPerMinute) {
+    const minute = Math.floor(timestamp / 60_000);
+    let minuteKey: string | undefined;
+    const mark = marks.get(partition) ?? Number.NEGATIVE_INFINITY;
+    if (limits?.maxEventsPerMinute != null && minute >= mark - 10) {
+      marks.set(partition, Math.max(mark, minute));
+      minuteKey = `${board}/${e.userId}/${minute}`;
+      if ((perMinute.get(minuteKey) ?? 0) >= limits.maxEventsPerMinute) {
         refused.rate_limited++;
         continue;
       }
-      perMinute.set(minuteKey, n + 1);
     }
     if (limits?.maxDelta != null) {
       const before = totals.get(`${board}/all/${e.userId}`)?.score ?? 0;
@@ -124,6 +128,7 @@ export function oracle(produced: readonly ProducedAt[], windowSeconds: number | 
         continue;
       }
     }
+    if (minuteKey !== undefined) perMinute.set(minuteKey, (perMinute.get(minuteKey) ?? 0) + 1);
     for (const key of keysOf(e.occurredAt, e.periods ?? [])) {
       const id = `${board}/${key}/${e.userId}`;
       const t = totals.get(id);

@@ -9,7 +9,8 @@ const T0 = Date.UTC(2026, 11, 6, 12);
 
 /**
  * Events produced straight to Kafka, stamped with a board's limits as the ingest API stamps them,
- * bursting past maxEventsPerMinute and now and then past maxDelta, over a few minutes of log time.
+ * bursting past maxEventsPerMinute and now and then past maxDelta, over a few minutes of log time,
+ * a few with timestamps out of order.
  */
 function limitedStream(seed: number, count: number): { input: AnyEventInput; timestamp: number }[] {
   const rnd = seededRandom(seed);
@@ -17,8 +18,10 @@ function limitedStream(seed: number, count: number): { input: AnyEventInput; tim
   return Array.from({ length: count }, (_, i) => {
     const userId = `player-${Math.floor(rnd() * 6)}`;
     const limited = rnd() < 0.85;
+    // now and then an event whose producer stamped a log time long past: counted by no minute
+    const late = rnd() < 0.05 ? 20 * 60_000 : 0;
     return {
-      timestamp: T0 + Math.floor((i / count) * 4 * 60_000),
+      timestamp: T0 + Math.floor((i / count) * 4 * 60_000) - late,
       input: {
         kind: 'score',
         event: {

@@ -1,7 +1,7 @@
 import type { RankOrder } from '@rankstream/schemas';
 import type { Pool } from '@rankstream/schemas/runtime';
 import type pg from 'pg';
-import { minuteCountKey, type StoredTotal, type TotalRow, totalKey } from '../domain/batch-fold.js';
+import { MINUTES_KEPT, minuteCountKey, type StoredTotal, type TotalRow, totalKey } from '../domain/batch-fold.js';
 import { groupByBoardPeriod } from '../domain/board-period-groups.js';
 import {
   type BatchWrite,
@@ -212,6 +212,10 @@ const WRITE_MODERATION = `WITH gone AS (
     FROM unnest($6::text[], $7::boolean[], $22::boolean[], $8::text[], $9::text[], $10::bigint[]) AS x(u, b, e, a, r, o)
     ON CONFLICT (user_id) DO UPDATE SET banned = excluded.banned, erased = excluded.erased, partition = excluded.partition,
       actor = excluded.actor, reason = excluded.reason, occurred_at = excluded.occurred_at, changed_at = now()),
+  tombstoned AS (
+    INSERT INTO removed_totals (board, period_key, user_id, version)
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $23::bigint[])
+    ON CONFLICT (board, period_key, user_id) DO UPDATE SET version = GREATEST(removed_totals.version, excluded.version)),
   forgotten AS (DELETE FROM profiles WHERE user_id = ANY($21::text[])),
   unrecorded AS (DELETE FROM ingest_profiles WHERE user_id = ANY($21::text[])),
   shredded AS (
@@ -432,31 +436,46 @@ export function createPostgresStore(pool: Pool, topic: string): ProjectionStore 
         return new Map(rows.map((r) => [r.user_id, r.key]));
       },
       async minuteCounts(keys) {
-        if (keys.length === 0) return new Map();
         const { rows } = await client.query<{ board: string; user_id: string; minute: string; events: number }>(
           `SELECT c.board, c.user_id, c.minute, c.events FROM player_minute_counts c
            JOIN unnest($1::text[], $2::text[], $3::bigint[]) AS k(board, user_id, minute)
              ON c.board = k.board AND c.user_id = k.user_id AND c.minute = k.minute`,
           [keys.map((k) => k.board), keys.map((k) => k.userId), keys.map((k) => String(k.minute))],
         );
-        return new Map(rows.map((r) => [minuteCountKey(r.board, r.user_id, Number(r.minute)), r.events]));
+        const marks = await client.query<{ minute: string }>(
+          'SELECT minute FROM player_minute_marks WHERE partition = $1',
+          [partition],
+        );
+        const mark = marks.rows[0] === undefined ? Number.NEGATIVE_INFINITY : Number(marks.rows[0].minute);
+        return {
+          counts: new Map(rows.map((r) => [minuteCountKey(r.board, r.user_id, Number(r.minute)), r.events])),
+          mark,
+        };
       },
-      async writeMinuteCounts(counts, pruneBefore) {
+      async writeMinuteCounts(counts, mark) {
+        if (!Number.isFinite(mark)) return;
         await client.query(
           `WITH written AS (
              INSERT INTO player_minute_counts (board, user_id, minute, partition, events)
-             SELECT b, u, m, $6, e FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[]) AS c(b, u, m, e)
+             SELECT b, u, m, $5, e FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[]) AS c(b, u, m, e)
              ON CONFLICT (board, user_id, minute) DO UPDATE SET events = excluded.events)
-           DELETE FROM player_minute_counts WHERE partition = $6 AND minute < $5`,
+           INSERT INTO player_minute_marks (partition, minute) VALUES ($5, $6)
+           ON CONFLICT (partition) DO UPDATE SET minute = excluded.minute`,
           [
             counts.map((c) => c.board),
             counts.map((c) => c.userId),
             counts.map((c) => String(c.minute)),
             counts.map((c) => c.events),
-            pruneBefore,
             partition,
+            mark,
           ],
         );
+        // Apart from the upsert: no row it wrote is this old (the fold counts none), and one statement
+        // both writing and deleting a row would leave PostgreSQL to pick.
+        await client.query('DELETE FROM player_minute_counts WHERE partition = $1 AND minute < $2', [
+          partition,
+          mark - MINUTES_KEPT,
+        ]);
       },
       async writeModeration(m: ModerationWrite): Promise<InstanceCount[]> {
         const { rows } = await client.query<{ deleted: number; counts: [string, string, number][] | null }>(
@@ -484,6 +503,7 @@ export function createPostgresStore(pool: Pool, topic: string): ProjectionStore 
             m.audit.map((a) => a.removed),
             m.erased,
             m.bans.map((b) => b.erased),
+            m.removed.map((r) => String(r.version)),
           ],
         );
         const row = rows[0];
@@ -640,6 +660,30 @@ export function createPostgresStore(pool: Pool, topic: string): ProjectionStore 
                 occurredAt: r.occurred_at,
                 version: r.version,
               }),
+            ),
+          removed: (pageSize) =>
+            keysetPages(
+              client,
+              pageSize,
+              'SELECT board, period_key, user_id, version FROM removed_totals',
+              ['board', 'period_key', 'user_id'],
+              (r) => ({
+                removed: true as const,
+                board: r.board,
+                periodKey: r.period_key,
+                userId: r.user_id,
+                key: totalKey({ board: r.board, periodKey: r.period_key, userId: r.user_id }),
+                version: Number(r.version),
+                baseVersion: -1,
+              }),
+            ),
+          erased: (pageSize) =>
+            keysetPages(
+              client,
+              pageSize,
+              'SELECT user_id FROM (SELECT user_id FROM user_bans WHERE erased) e',
+              ['user_id'],
+              (r) => r.user_id as string,
             ),
         };
         return work(snapshot);

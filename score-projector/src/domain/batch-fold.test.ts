@@ -253,7 +253,7 @@ describe('foldBatch', () => {
       expect(rows(fold)).toEqual({});
       expect(fold.removed.map((r) => `${r.board}/${r.userId}`).sort()).toEqual(['global/u', 'speedrun/u']);
       expect(fold.profiles).toEqual([]);
-      expect(fold.erasedProfiles).toEqual([{ userId: 'u', version: 10 }]);
+      expect(fold.erasedUsers).toEqual(['u']);
       expect(fold.ignored).toBe(3);
       expect(fold.bans.map((b) => [b.userId, b.banned, b.erased])).toEqual([['u', false, true]]);
       expect(fold.audit.map((a) => [a.event.action, a.removed])).toEqual([
@@ -288,6 +288,28 @@ describe('foldBatch', () => {
         { board: 'global', userId: 'v', minute, events: 1 },
         { board: 'global', userId: 'u', minute: minute + 1, events: 1 },
       ]);
+    });
+
+    it('counts only the events it takes, and neither counts nor limits one ten minutes behind the newest', () => {
+      const fold = foldBatch({
+        events: [
+          at(scoreEvent(10, { userId: 'u', value: 500, limits: limits(1, 100) }), T0),
+          at(scoreEvent(11, { userId: 'u', value: 5, limits: limits(1, 100) }), T0),
+          at(scoreEvent(12, { userId: 'u', value: 5, limits: limits(1, 100) }), T0),
+          at(scoreEvent(13, { userId: 'u', value: 5, limits: limits(1, 100) }), T0 - 11 * 60_000),
+          at(scoreEvent(14, { userId: 'u', value: 5, limits: limits(1, 100) }), T0 - 11 * 60_000),
+        ],
+        current: new Map(),
+        orders,
+        minuteMark: Math.floor(T0 / 60_000) - 1,
+      });
+      expect(fold.refused.map((r) => [r.candidate.offset, r.reason])).toEqual([
+        [10, 'max_delta'],
+        [12, 'rate_limited'],
+      ]);
+      expect(rows(fold)).toEqual({ 'global/all/u': [15, T0 + 14, 3, 14] });
+      expect(fold.minuteMark).toBe(Math.floor(T0 / 60_000));
+      expect(fold.minuteCounts).toEqual([{ board: 'global', userId: 'u', minute: Math.floor(T0 / 60_000), events: 1 }]);
     });
 
     it('refuses an event that would move the all-time total by more than maxDelta, whatever the op', () => {

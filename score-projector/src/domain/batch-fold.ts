@@ -99,6 +99,14 @@ export function minuteCountKey(board: string, userId: string, minute: number): s
 
 export const MINUTE_MS = 60_000;
 
+/**
+ * How many minutes behind its partition's newest one a player's minute is still counted. An event
+ * older than that (log time out of order, from a producer that sets its own timestamps) is neither
+ * counted nor limited by the rate: whether its minute's count were still stored would otherwise
+ * depend on how the log was cut into batches, and a replay could decide differently.
+ */
+export const MINUTES_KEPT = 10;
+
 /** One admin event folded, for admin_audit; `removed` counts the totals a remove_entry deleted. */
 export interface AuditRow {
   offset: number;
@@ -113,8 +121,8 @@ export interface BatchFold {
   profiles: ProfileRow[];
   /** The standing of each user the batch banned, unbanned or erased. */
   bans: BanChange[];
-  /** Users erased: their profile goes, as a Redis tombstone at `version`. */
-  erasedProfiles: { userId: string; version: number }[];
+  /** Users erased: their profile goes. */
+  erasedUsers: string[];
   audit: AuditRow[];
   /** Score events of banned or erased users and profile events of erased ones: seen (the ledger keeps their ids), never applied. */
   ignored: number;
@@ -126,6 +134,8 @@ export interface BatchFold {
   refused: LimitRefusal[];
   /** The minute counts the batch moved (absolute), for player_minute_counts. */
   minuteCounts: MinuteCount[];
+  /** The partition's newest minute of a rate-limited event, after the batch (-Infinity: none yet). */
+  minuteMark: number;
   /** Events that changed the projection (score events applied + profile events). */
   applied: number;
 }
@@ -187,6 +197,8 @@ export function foldBatch(input: {
   standings?: ReadonlyMap<string, Standing>;
   /** Stored minute counts (minuteCountKey) of the events stamped with maxEventsPerMinute. */
   minuteCounts?: ReadonlyMap<string, number>;
+  /** The partition's newest minute of a rate-limited event before the batch. */
+  minuteMark?: number;
 }): BatchFold {
   const keysOf = input.keysOf ?? createPeriodKeyCache();
   const working = new Map<string, FoldedTotal | RemovedTotal>();
@@ -194,8 +206,9 @@ export function foldBatch(input: {
   const overflowed: Candidate[] = [];
   const refused: LimitRefusal[] = [];
   const counts = new Map<string, MinuteCount>();
+  let minuteMark = input.minuteMark ?? Number.NEGATIVE_INFINITY;
   const bans = new Map<string, BanChange>();
-  const erasedProfiles = new Map<string, number>();
+  const erasedUsers = new Set<string>();
   const audit: AuditRow[] = [];
   const given: ReadonlyMap<string, Standing> = input.standings ?? new Map();
   let standings = given;
@@ -237,7 +250,7 @@ export function foldBatch(input: {
         if (event.action === 'erase') {
           removed = removeEntries(event.userId, null, null, offset, input.current, working);
           profiles.delete(event.userId);
-          erasedProfiles.set(event.userId, offset);
+          erasedUsers.add(event.userId);
         }
       }
       audit.push({ offset, event, removed });
@@ -253,8 +266,9 @@ export function foldBatch(input: {
     if (order === undefined) throw new Error(`board ${event.board} has no known order`);
     const perMinute = event.limits?.maxEventsPerMinute ?? null;
     let counted: MinuteCount | undefined;
-    if (perMinute !== null) {
-      const minute = Math.floor(candidate.timestamp / MINUTE_MS);
+    const minute = Math.floor(candidate.timestamp / MINUTE_MS);
+    if (perMinute !== null && minute >= minuteMark - MINUTES_KEPT) {
+      minuteMark = Math.max(minuteMark, minute);
       const key = minuteCountKey(event.board, event.userId, minute);
       counted = counts.get(key) ?? {
         board: event.board,
@@ -267,8 +281,6 @@ export function foldBatch(input: {
         refused.push({ candidate, reason: 'rate_limited', message, path: 'userId' });
         continue;
       }
-      counted.events++;
-      counts.set(key, counted);
     }
     rows.length = 0;
     let overflow = false;
@@ -313,6 +325,11 @@ export function foldBatch(input: {
       }
     }
     for (const row of rows) working.set(row.key, row);
+    // Only an event the projection takes uses up one of the player's events of the minute.
+    if (counted !== undefined) {
+      counted.events++;
+      counts.set(minuteCountKey(counted.board, counted.userId, counted.minute), counted);
+    }
     applied++;
   }
   const totals: FoldedTotal[] = [];
@@ -327,13 +344,14 @@ export function foldBatch(input: {
     removed,
     profiles: [...profiles.values()],
     bans: [...bans.values()],
-    erasedProfiles: [...erasedProfiles].map(([userId, version]) => ({ userId, version })),
+    erasedUsers: [...erasedUsers],
     audit,
     ignored,
     standings,
     overflowed,
     refused,
     minuteCounts: [...counts.values()],
+    minuteMark,
     applied,
   };
 }

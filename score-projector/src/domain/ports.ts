@@ -106,10 +106,13 @@ export interface PartitionTransaction {
    * Returns the changed instances' counts.
    */
   writeModeration(write: ModerationWrite): Promise<InstanceCount[]>;
-  /** The stored counts of these (board, user, minute) keys that exist, by minuteCountKey. */
-  minuteCounts(keys: readonly Omit<MinuteCount, 'events'>[]): Promise<Map<string, number>>;
-  /** Writes the counts (absolute) and drops every minute before `pruneBefore`. */
-  writeMinuteCounts(counts: readonly MinuteCount[], pruneBefore: number): Promise<void>;
+  /**
+   * The stored counts of these (board, user, minute) keys that exist, by minuteCountKey, and the
+   * partition's minute mark (-Infinity when none).
+   */
+  minuteCounts(keys: readonly Omit<MinuteCount, 'events'>[]): Promise<{ counts: Map<string, number>; mark: number }>;
+  /** Writes the counts (absolute) and the mark, and drops the partition's minutes it no longer counts. */
+  writeMinuteCounts(counts: readonly MinuteCount[], mark: number): Promise<void>;
   /**
    * Writes the batch and moves the checkpoint. Throws TotalsConflictError if any total's base
    * version is no longer the stored one. Returns the profiles as stored (each version above the one
@@ -149,6 +152,10 @@ export interface RebuildSnapshot {
   /** An instance's best `limit` totals, in the ranking order. */
   topTotals(board: string, periodKey: string, limit: number): Promise<TotalRow[]>;
   profiles(pageSize: number): AsyncIterable<ProfileRow[]>;
+  /** Totals admins removed, as tombstones (removed_totals), in primary key order. */
+  removed(pageSize: number): AsyncIterable<RemovedTotal[]>;
+  /** Users erased, in order. */
+  erased(pageSize: number): AsyncIterable<string[]>;
 }
 
 /** The durable projection, as the batch path, the Redis sync and the heartbeat need it. */
