@@ -82,5 +82,11 @@ export interface AuditEntry {
 
 /** The admin actions the projector folded, newest first. */
 export interface AuditLog {
-  list(filter: { userId?: string; board?: string; before?: number; limit: number }): Promise<AuditEntry[]>;
+  /** `before`: only actions ordered before (occurredAt, eventId), an eventId of '' meaning all of that ms. */
+  list(filter: {
+    userId?: string;
+    board?: string;
+    before?: { occurredAt: number; eventId: string };
+    limit: number;
+  }): Promise<AuditEntry[]>;
 }

@@ -138,14 +138,17 @@ export class FakeUserKeys implements UserKeys {
 
 export class FakeAudit implements AuditLog {
   readonly entries: AuditEntry[] = [];
-  async list(filter: { userId?: string; board?: string; before?: number; limit: number }) {
+  async list(filter: Parameters<AuditLog['list']>[0]) {
+    const { before } = filter;
     return this.entries
+      .filter((e) => filter.userId === undefined || e.userId === filter.userId)
+      .filter((e) => filter.board === undefined || e.board === filter.board)
       .filter(
         (e) =>
-          (filter.userId === undefined || e.userId === filter.userId) &&
-          (filter.board === undefined || e.board === filter.board),
+          before === undefined ||
+          e.occurredAt < before.occurredAt ||
+          (e.occurredAt === before.occurredAt && e.eventId < before.eventId),
       )
-      .filter((e) => filter.before === undefined || e.occurredAt < filter.before)
       .slice(0, filter.limit);
   }
 }

@@ -1,9 +1,13 @@
 import { createLogger, createPool, type Pool } from '@rankstream/schemas/runtime';
 import { createTestEnv, type TestEnv } from '@rankstream/tools/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPostgresAuditLog } from '../src/adapters/postgres-audit-log.js';
+import { createPostgresBanList } from '../src/adapters/postgres-ban-list.js';
 import { createPostgresBoardStore } from '../src/adapters/postgres-board-store.js';
 import { createPostgresProfileStore } from '../src/adapters/postgres-profile-store.js';
+import { createPostgresUserKeys } from '../src/adapters/postgres-user-keys.js';
 import type { Profile } from '../src/domain/profile-merge.js';
+import { UserErasedError } from '../src/ports.js';
 
 let env: TestEnv;
 let pool: Pool;
@@ -81,5 +85,90 @@ describe('PostgreSQL profile store', () => {
       }),
     ).rejects.toThrow('Kafka down');
     expect((await pool.query('SELECT 1 FROM ingest_profiles WHERE user_id = $1', ['failing'])).rowCount).toBe(0);
+  });
+});
+
+describe('PostgreSQL ban list, user keys and audit', () => {
+  const logger = createLogger('test', 'silent');
+  const banRow = (userId: string, banned: boolean, erased: boolean) =>
+    pool.query(
+      `INSERT INTO user_bans (user_id, banned, erased, partition, actor, occurred_at) VALUES ($1, $2, $3, 0, 'ops', 1)
+       ON CONFLICT (user_id) DO UPDATE SET banned = $2, erased = $3, changed_at = now()`,
+      [userId, banned, erased],
+    );
+
+  it('refreshes only what changed, sees unbans, and keeps an erasure over a later unban note', async () => {
+    const clock = { now: 0 };
+    const bans = createPostgresBanList(pool, { refreshMs: 1_000, now: () => clock.now, logger });
+    await banRow('b1', true, false);
+    await banRow('e1', false, true);
+    expect([...(await bans.barred(['b1', 'e1', 'x']))].sort()).toEqual([
+      ['b1', 'banned'],
+      ['e1', 'erased'],
+    ]);
+    await banRow('b1', false, false);
+    // within the refresh interval the copy stands; past it the change is read
+    expect((await bans.barred(['b1'])).get('b1')).toBe('banned');
+    clock.now += 1_001;
+    expect((await bans.barred(['b1'])).size).toBe(0);
+    // this instance's own actions count at once; an erasure is not lifted by an unban note
+    bans.note('n1', 'banned');
+    bans.note('n2', 'erased');
+    bans.note('n2', null);
+    bans.note('e1', null);
+    expect(new Map(await bans.barred(['n1', 'n2', 'e1']))).toEqual(
+      new Map([
+        ['n1', 'banned'],
+        ['n2', 'erased'],
+        ['e1', 'erased'],
+      ]),
+    );
+  });
+
+  it('creates one key per user under concurrent first uses, and refuses an erased user for good', async () => {
+    const keys = createPostgresUserKeys(pool, { ttlMs: 60_000, maxEntries: 10, now: () => 0 });
+    const other = createPostgresUserKeys(pool, { ttlMs: 60_000, maxEntries: 10, now: () => 0 });
+    const got = await Promise.all([keys.keysFor(['k1', 'k2']), other.keysFor(['k1']), other.keysFor(['k1', 'k2'])]);
+    expect(got[0].get('k1')).toEqual(got[1].get('k1'));
+    expect(got[0].get('k2')).toEqual(got[2].get('k2'));
+    expect(got[0].get('k1')).toHaveLength(32);
+    const profiles = createPostgresProfileStore(pool);
+    await profiles.withUser('k1', async () => ({
+      save: { userId: 'k1', username: 'Kay', imageUrl: null, region: null },
+      result: undefined,
+    }));
+    await keys.erase('k1');
+    expect((await pool.query('SELECT key FROM user_keys WHERE user_id = $1', ['k1'])).rows).toEqual([{ key: null }]);
+    expect((await pool.query('SELECT 1 FROM ingest_profiles WHERE user_id = $1', ['k1'])).rows).toEqual([]);
+    const fresh = createPostgresUserKeys(pool, { ttlMs: 60_000, maxEntries: 10, now: () => 0 });
+    await expect(fresh.keysFor(['k1'])).rejects.toBeInstanceOf(UserErasedError);
+    // another instance's cached key still seals, but no profile of the user is recorded any more
+    expect((await other.keysFor(['k1'])).get('k1')).toEqual(got[1].get('k1'));
+    await expect(
+      profiles.withUser('k1', async () => ({
+        save: { userId: 'k1', username: 'Kay', imageUrl: null, region: null },
+        result: undefined,
+      })),
+    ).rejects.toBeInstanceOf(UserErasedError);
+  });
+
+  it('pages the audit by (occurredAt, eventId), newest first, losing nothing inside one millisecond', async () => {
+    for (const [eventId, at] of [
+      ['a1', 1_000],
+      ['a2', 1_000],
+      ['a3', 2_000],
+    ] as const) {
+      await pool.query(
+        `INSERT INTO admin_audit (event_id, partition, kafka_offset, action, user_id, actor, occurred_at)
+         VALUES ($1, 0, 1, 'ban', 'aud', 'ops', $2)`,
+        [eventId, at],
+      );
+    }
+    const audit = createPostgresAuditLog(pool);
+    const page = async (before?: { occurredAt: number; eventId: string }) =>
+      (await audit.list({ userId: 'aud', limit: 2, ...(before ? { before } : {}) })).map((e) => e.eventId);
+    expect(await page()).toEqual(['a3', 'a2']);
+    expect(await page({ occurredAt: 1_000, eventId: 'a2' })).toEqual(['a1']);
+    expect(await page({ occurredAt: 2_000, eventId: '' })).toEqual(['a2', 'a1']);
   });
 });

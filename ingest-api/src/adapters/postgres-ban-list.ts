@@ -75,7 +75,9 @@ export function createPostgresBanList(
       return found;
     },
     note(userId, standing) {
-      notes.set(userId, { standing, until: options.now() + NOTE_HOLDS_MS });
+      // An erasure is for good: a later unban or ban does not replace its note.
+      const erased = notes.get(userId)?.standing === 'erased' || barred.get(userId) === 'erased';
+      notes.set(userId, { standing: erased ? 'erased' : standing, until: options.now() + NOTE_HOLDS_MS });
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { Pool } from '@rankstream/schemas/runtime';
 import type { Profile } from '../domain/profile-merge.js';
-import type { ProfileStore } from '../ports.js';
+import { type ProfileStore, UserErasedError } from '../ports.js';
 
 interface ProfileRow {
   user_id: string;
@@ -21,6 +21,10 @@ export function createPostgresProfileStore(pool: Pool): ProfileStore {
       try {
         await client.query('BEGIN');
         await client.query(`SELECT pg_advisory_xact_lock(hashtextextended('ingest_profiles:' || $1, 0))`, [userId]);
+        // Under the lock an erasure takes too: a user erased meanwhile gets no profile recorded again
+        // (another instance may still hold their key in its cache and seal with it).
+        const erased = await client.query('SELECT 1 FROM user_keys WHERE user_id = $1 AND key IS NULL', [userId]);
+        if (erased.rows.length > 0) throw new UserErasedError(userId);
         const { rows } = await client.query<ProfileRow>(
           'SELECT user_id, username, image_url, region FROM ingest_profiles WHERE user_id = $1',
           [userId],

@@ -159,11 +159,19 @@ describe('moderation routes', () => {
     expect(await list('?board=global')).toEqual([200, ['a2']]);
     expect(await list('?before=2000')).toEqual([200, ['a1']]);
     expect(await list('?limit=1')).toEqual([200, ['a2']]);
+    // a page boundary inside one millisecond loses nothing
+    audit.entries.push(entry('a0', 'u3', null, 1_000));
+    const first = await json(await app.request('/v1/admin/audit?limit=2', { headers: auth(KEYS.admin) }));
+    expect([first.entries.map((e: { eventId: string }) => e.eventId), first.nextBefore]).toEqual([
+      ['a2', 'a1'],
+      '1000:a1',
+    ]);
+    expect(await list(`?limit=2&before=${first.nextBefore}`)).toEqual([200, ['a0']]);
     expect(await list('?limit=501')).toEqual([400, null]);
     expect(await list('?limit=0')).toEqual([400, null]);
   });
 
-  it('erases a user: the key first, then the event; their personal text in the log was sealed', async () => {
+  it('erases a user: the event, then the key; their personal text in the log was sealed', async () => {
     const { app, publisher, userKeys } = world();
     const created = await app.request(
       '/v1/users',

@@ -120,16 +120,17 @@ export function moderationRoutes(deps: AppDeps) {
   }
 
   /**
-   * The key goes first, so that nothing sealed from then on is readable (and no writer makes a new
-   * one), then the event that takes the user out of every projection. A 503 here leaves the user
-   * without a key but still on the boards: retrying the DELETE is safe and finishes it.
+   * The event first, then the key: a 503 leaves nothing changed (retry), and once the event is in
+   * the log the user is erased whatever happens here, because the projector deletes the key too when
+   * it folds the event. Deleting it here as well, under the profile writes' lock, stops this API from
+   * sealing or recording anything more for the user at once.
    */
   r.delete('/users/:userId', admin, limitBody(deps.limits.maxBodyBytes), async (c) => {
     const userId = param(userIdSchema, c, 'userId');
     const { reason } = await banBody(c);
-    await deps.userKeys.erase(userId);
     const answer = await publish(c, 'erase', userId, { reason });
     deps.bans.note(userId, 'erased');
+    await deps.userKeys.erase(userId);
     return answer;
   });
 
@@ -137,13 +138,24 @@ export function moderationRoutes(deps: AppDeps) {
     const query = parseBody(auditQuerySchema, c.req.query());
     const limit = query.limit === undefined ? 100 : Number(query.limit);
     if (limit < 1 || limit > 500) throw invalidRequest([{ path: 'limit', message: 'must be 1 to 500' }]);
+    const colon = query.before?.indexOf(':') ?? -1;
+    const before =
+      query.before === undefined
+        ? undefined
+        : colon < 0
+          ? { occurredAt: Number(query.before), eventId: '' }
+          : { occurredAt: Number(query.before.slice(0, colon)), eventId: query.before.slice(colon + 1) };
     const entries = await deps.audit.list({
       ...(query.userId === undefined ? {} : { userId: query.userId }),
       ...(query.board === undefined ? {} : { board: query.board }),
-      ...(query.before === undefined ? {} : { before: Number(query.before) }),
+      ...(before === undefined ? {} : { before }),
       limit,
     });
-    return c.json({ entries: entries.map((e) => ({ ...e, occurredAt: new Date(e.occurredAt).toISOString() })) });
+    const last = entries.length === limit ? entries.at(-1) : undefined;
+    return c.json({
+      entries: entries.map((e) => ({ ...e, occurredAt: new Date(e.occurredAt).toISOString() })),
+      nextBefore: last ? `${last.occurredAt}:${last.eventId}` : null,
+    });
   });
 
   r.all('/boards/:board/users/:userId', methodNotAllowed(['DELETE']));

@@ -26,9 +26,14 @@ const common = {
 };
 const writes = {
   ...common,
+  403: error(
+    'The key lacks the scope; or `user_banned` (a score event of a banned user) / `user_erased` (any write for an erased one): `details` names each userId',
+  ),
   404: error('Unknown board while STRICT_BOARDS=true'),
   413: error('Body larger than MAX_BODY_BYTES'),
-  429: error('Over the per-key event rate; see Retry-After'),
+  429: error(
+    "Over the per-key event rate (`rate_limited`), or a player past the board's maxEventsPerMinute (`player_rate_limited`, `details` names each userId); see Retry-After",
+  ),
   503: error('Kafka unavailable or slower than the deadline; retry with the same eventIds after Retry-After'),
 };
 const boardParam = z.object({ board: z.string().meta({ example: 'global' }) });

@@ -54,9 +54,14 @@ async function sealPersonalText(deps: AppDeps, events: readonly AnyEventInput[])
   try {
     return sealEvents(events, await deps.userKeys.keysFor(users), () => randomBytes(12));
   } catch (error) {
-    if (!(error instanceof UserErasedError)) throw error;
-    throw new HttpError(403, 'user_erased', "an erased user's events are refused for good", [
-      { path: 'userId', message: 'this user was erased' },
-    ]);
+    throw erasedAsForbidden(error);
   }
+}
+
+/** A UserErasedError as the 403 the API answers with; anything else as it is. */
+export function erasedAsForbidden(error: unknown): unknown {
+  if (!(error instanceof UserErasedError)) return error;
+  return new HttpError(403, 'user_erased', "an erased user's events are refused for good", [
+    { path: 'userId', message: 'this user was erased' },
+  ]);
 }

@@ -3,10 +3,16 @@ import type { AppDeps } from './deps.js';
 
 /**
  * 403 naming every event of a banned or erased user; the whole request is refused and nothing
- * published. `user_erased` when any of them was erased (for good), else `user_banned`.
+ * published. `user_erased` when any of them was erased (for good), else `user_banned`. A ban is
+ * about scores: a request without score events (`scores: false`) is refused for erased users only.
  */
-export async function refuseBanned(deps: AppDeps, users: readonly { userId: string; path: string }[]): Promise<void> {
+export async function refuseBanned(
+  deps: AppDeps,
+  users: readonly { userId: string; path: string }[],
+  scores = true,
+): Promise<void> {
   const barred = await deps.bans.barred(users.map((u) => u.userId));
+  if (!scores) for (const [userId, standing] of barred) if (standing === 'banned') barred.delete(userId);
   if (barred.size === 0) return;
   const erased = [...barred.values()].includes('erased');
   throw new HttpError(

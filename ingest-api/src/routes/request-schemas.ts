@@ -147,9 +147,9 @@ export const auditQuerySchema = z.strictObject({
   board: boardIdSchema.optional(),
   before: z
     .string()
-    .regex(/^\d{1,13}$/, 'must be epoch milliseconds')
+    .regex(/^\d{1,13}(:.{1,128})?$/, 'must be epoch milliseconds, or a nextBefore')
     .optional()
-    .meta({ description: 'Only actions that occurred before this (epoch ms): the next page.' }),
+    .meta({ description: "Only actions before this: epoch ms, or the previous page's `nextBefore`." }),
   limit: z
     .string()
     .regex(/^\d{1,3}$/, 'must be 1 to 500')
@@ -174,5 +174,6 @@ export const auditSchema = z
         offset: z.number().int(),
       }),
     ),
+    nextBefore: z.string().nullable().meta({ description: 'The `before` of the next page; null on the last.' }),
   })
   .meta({ id: 'Audit' });

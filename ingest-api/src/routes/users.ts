@@ -7,7 +7,7 @@ import { mergeProfile, type Profile, type ProfilePatch } from '../domain/profile
 import { userEvents } from '../domain/user-events.js';
 import { findBoards } from './board-resolution.js';
 import type { AppDeps } from './deps.js';
-import { publishEvents } from './publish-events.js';
+import { erasedAsForbidden, publishEvents } from './publish-events.js';
 import { takeRate } from './rate-limit.js';
 import { refuseBanned } from './refuse-banned.js';
 import { limitBody, parseBody, readJson } from './request-body.js';
@@ -42,22 +42,27 @@ export function usersRoutes(deps: AppDeps) {
     if (write.board !== undefined && write.initialScore === undefined) {
       throw invalidRequest([{ path: 'board', message: 'only applies with initialScore' }]);
     }
-    if (write.initialScore !== undefined) await refuseBanned(deps, [{ userId, path: 'userId' }]);
+    await refuseBanned(deps, [{ userId, path: 'userId' }], write.initialScore !== undefined);
     await takeRate(deps, key, write.initialScore === undefined ? 1 : 2);
     const boardName = write.board ?? 'global';
     const boards =
       write.initialScore === undefined ? undefined : await findBoards(deps, [{ board: boardName, path: 'board' }]);
     const board = boards?.found.get(boardName);
-    const accepted = await deps.profiles.withUser(userId, async (current) => {
-      const profile = decide(current);
-      const events = userEvents({
-        profile,
-        initialScore: board && write.initialScore !== undefined ? { value: write.initialScore, board } : undefined,
-        now: deps.now(),
-        newEventId: deps.newId,
+    const accepted = await deps.profiles
+      .withUser(userId, async (current) => {
+        const profile = decide(current);
+        const events = userEvents({
+          profile,
+          initialScore: board && write.initialScore !== undefined ? { value: write.initialScore, board } : undefined,
+          now: deps.now(),
+          newEventId: deps.newId,
+        });
+        return { save: profile, result: await publishEvents(deps, events) };
+      })
+      .catch((error) => {
+        // Erased under the lock, after the ban list let the request through.
+        throw erasedAsForbidden(error);
       });
-      return { save: profile, result: await publishEvents(deps, events) };
-    });
     for (const name of boards?.unknown ?? []) await createPublishedBoard(name);
     return { userId, ...accepted };
   }
