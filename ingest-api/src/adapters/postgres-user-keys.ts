@@ -37,6 +37,18 @@ export function createPostgresUserKeys(
          WHERE NOT EXISTS (SELECT 1 FROM created c WHERE c.user_id = k.user_id)`,
         [missing, fresh],
       );
+      // A key a concurrent first use inserted is skipped by ON CONFLICT but may be invisible to this
+      // statement's snapshot: a second statement sees it.
+      const found = new Set(rows.map((r) => r.user_id));
+      const late = missing.filter((u) => !found.has(u));
+      if (late.length > 0) {
+        const again = await pool.query<{ user_id: string; key: Buffer | null }>(
+          'SELECT user_id, key FROM user_keys WHERE user_id = ANY($1::text[])',
+          [late],
+        );
+        rows.push(...again.rows);
+        if (again.rows.length < late.length) throw new Error(`no key row for ${late.length - again.rows.length} users`);
+      }
       for (const row of rows) {
         if (row.key === null) throw new UserErasedError(row.user_id);
         keys.set(row.user_id, row.key);
