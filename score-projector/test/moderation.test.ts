@@ -172,6 +172,8 @@ describe('moderation events', () => {
         for (const u of users)
           paths.push(`/v1/boards/${board}/users/${u}`, `/v1/boards/${board}/users/${u}/around?radius=2`);
       }
+      // every user's standing on every board with their profile: erased ones have neither
+      for (const u of users) paths.push(`/v1/users/${u}`);
       // A fresh query API serves from PostgreSQL until it has read the projection's state (on a
       // cluster, every slot's marker) once.
       await expect
