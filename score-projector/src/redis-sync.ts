@@ -108,7 +108,8 @@ export function createRedisSync(deps: {
       // Failures from here on happen after the snapshot is taken, so they need another round.
       health.rebuildStarted();
       // From scratch when Redis was flushed or emptied, so nothing a partial flush left survives.
-      if (reason === 'missing' || reason === 'ahead') await redis.clear();
+      const cleared = reason === 'missing' || reason === 'ahead';
+      if (cleared) await redis.clear();
       const epoch = await redis.startRebuild(token, Date.now());
       // Capped instances are flagged before the snapshot is taken (redis-top-k.ts).
       const flaggedAt = Date.now();
@@ -134,13 +135,15 @@ export function createRedisSync(deps: {
         }
         // A rebuild that does not start from an empty Redis must still take out what admins removed
         // or erased: the snapshot's rows alone would leave an entry whose deletion Redis missed.
-        for await (const page of snapshot.removed(PAGE_SIZE)) {
-          if (lockLost || stopped) return false;
-          await redis.apply({ totals: [], removed: page, profiles: [], boards: [], watermarks: new Map() });
-        }
-        for await (const page of snapshot.erased(PAGE_SIZE)) {
-          if (lockLost || stopped) return false;
-          await redis.apply({ totals: [], profiles: [], erasedUsers: page, boards: [], watermarks: new Map() });
+        if (!cleared) {
+          for await (const page of snapshot.removed(PAGE_SIZE)) {
+            if (lockLost || stopped) return false;
+            await redis.dropRemoved(page);
+          }
+          for await (const page of snapshot.erased(PAGE_SIZE)) {
+            if (lockLost || stopped) return false;
+            await redis.apply({ totals: [], profiles: [], erasedUsers: page, boards: [], watermarks: new Map() });
+          }
         }
         const finished = await redis.finishRebuild(token, epoch, snapshot.offsets);
         logger.info({ reason, totals, ms: Date.now() - started, finished }, 'Redis rebuild done');

@@ -65,6 +65,26 @@ end
 return written
 `;
 
+/**
+ * A rebuild's pass over the removed totals: KEYS = lb, lbu; ARGV = (userId, version) pairs. An entry
+ * older than its removal leaves, with its member index entry; nothing is written for a user the
+ * instance does not hold, so a capped instance's guards for absent users stay whole.
+ */
+const DROP_REMOVED_SCRIPT = `
+for i = 1, #ARGV, 2 do
+  local cur = redis.call('HGET', KEYS[2], ARGV[i])
+  if cur then
+    local bar = string.find(cur, '|', 1, true)
+    if tonumber(string.sub(cur, 1, bar - 1)) < tonumber(ARGV[i+1]) then
+      local member = string.sub(cur, bar + 1)
+      if member ~= '' then redis.call('ZREM', KEYS[1], member) end
+      redis.call('HDEL', KEYS[2], ARGV[i])
+    end
+  end
+end
+return 1
+`;
+
 /** KEYS = profiles; ARGV = (userId, version, value) triples. The stored value starts with its version (profileValue()). */
 const APPLY_PROFILES_SCRIPT = `
 for i = 1, #ARGV, 3 do
@@ -284,6 +304,23 @@ export function createRedisStore(redis: Redis, prefix: string, topK = 0, fillHol
       if (write.watermarks.size + write.profiles.length + write.boards.length + (write.erasedUsers?.length ?? 0) > 0) {
         await advance(write.boards, write.watermarks);
       }
+    },
+
+    /** Takes out entries older than their removal (a rebuild's pass over removed_totals). */
+    async dropRemoved(rows: readonly RemovedTotal[]): Promise<void> {
+      await Promise.all(
+        groupByBoardPeriod(rows).flatMap((g) =>
+          [...chunks(g.rows)].map((slice) =>
+            redis.eval(
+              DROP_REMOVED_SCRIPT,
+              2,
+              keys.leaderboard(g.board, g.periodKey),
+              keys.memberIndex(g.board, g.periodKey),
+              ...slice.flatMap((r) => [r.userId, r.version]),
+            ),
+          ),
+        ),
+      );
     },
 
     async watermarks(): Promise<Map<number, number>> {
