@@ -16,20 +16,24 @@ function limitedStream(seed: number, count: number): { input: AnyEventInput; tim
   const rnd = seededRandom(seed);
   const ops: ScoreOp[] = ['add', 'add', 'set', 'max'];
   return Array.from({ length: count }, (_, i) => {
-    const userId = `player-${Math.floor(rnd() * 6)}`;
-    const limited = rnd() < 0.85;
-    // now and then an event whose producer stamped a log time long past: counted by no minute
-    const late = rnd() < 0.05 ? 20 * 60_000 : 0;
+    // now and then an event whose producer stamped a log time long past, and near the end (after the
+    // projector's restart) a burst of six from one player within one past minute: counted by no minute
+    const burst = i >= count - 12 && i % 2 === 0;
+    const userId = burst ? 'player-late' : `player-${Math.floor(rnd() * 6)}`;
+    const limited = burst || rnd() < 0.85;
+    const late = !burst && rnd() < 0.05;
     return {
-      timestamp: T0 + Math.floor((i / count) * 4 * 60_000) - late,
+      timestamp: burst
+        ? T0 - 20 * 60_000 + 30_000
+        : T0 + Math.floor((i / count) * 4 * 60_000) - (late ? 20 * 60_000 : 0),
       input: {
         kind: 'score',
         event: {
           eventId: `lim-${seed}-${i}`,
           userId,
           board: 'global',
-          op: ops[Math.floor(rnd() * ops.length)],
-          value: Math.floor(rnd() * 160) - 40,
+          op: burst ? 'add' : ops[Math.floor(rnd() * ops.length)],
+          value: burst ? 5 : Math.floor(rnd() * 160) - 40,
           occurredAt: T0 + i,
           limits: limited ? { maxEventsPerMinute: 4, maxDelta: 70 } : null,
         },
@@ -60,6 +64,11 @@ describe('per-player limits stamped on the events', () => {
     const { refused } = oracle(world.produced);
     expect(refused.rate_limited).toBeGreaterThan(10);
     expect(refused.max_delta).toBeGreaterThan(3);
+    // the late burst passed the rate: all six taken, where a rate of four would have taken four
+    expect(
+      (await world.db.query("SELECT event_count FROM totals WHERE user_id = 'player-late' AND period_key = 'all'"))
+        .rows[0]?.event_count,
+    ).toBe(6);
     const lettered = async (reason: string) =>
       counterValue(projector.url, 'rankstream_projector_dead_lettered_total', `reason="${reason}"`);
     // the first projector's letters died with it; what the second sent plus the rest is in the topic

@@ -123,14 +123,17 @@ export function moderationRoutes(deps: AppDeps) {
    * The event first, then the key: a 503 leaves nothing changed (retry), and once the event is in
    * the log the user is erased whatever happens here, because the projector deletes the key too when
    * it folds the event. Deleting it here as well, under the profile writes' lock, stops this API from
-   * sealing or recording anything more for the user at once.
+   * sealing or recording anything more for the user at once; should that fail, the answer is still
+   * the 202 (the erasure is in the log), and the projector does it.
    */
   r.delete('/users/:userId', admin, limitBody(deps.limits.maxBodyBytes), async (c) => {
     const userId = param(userIdSchema, c, 'userId');
     const { reason } = await banBody(c);
     const answer = await publish(c, 'erase', userId, { reason });
     deps.bans.note(userId, 'erased');
-    await deps.userKeys.erase(userId);
+    await deps.userKeys.erase(userId).catch((error) => {
+      deps.logger.warn({ err: error, userId }, 'could not delete the key at once; the projector will');
+    });
     return answer;
   });
 

@@ -470,14 +470,23 @@ export function createPostgresStore(pool: Pool, topic: string): ProjectionStore 
             mark,
           ],
         );
-        // Apart from the upsert: no row it wrote is this old (the fold counts none), and one statement
-        // both writing and deleting a row would leave PostgreSQL to pick.
+        // Apart from the upsert: one statement both writing and deleting a row would leave PostgreSQL
+        // to pick. (A minute the batch counted may already be this old once the mark moved on.)
         await client.query('DELETE FROM player_minute_counts WHERE partition = $1 AND minute < $2', [
           partition,
           mark - MINUTES_KEPT,
         ]);
       },
       async writeModeration(m: ModerationWrite): Promise<InstanceCount[]> {
+        // The ingest API's per-user lock on profile writes: one in flight on an instance that still
+        // holds the user's key finishes before ingest_profiles is emptied, and none records after.
+        if (m.erased.length > 0) {
+          await client.query(
+            `SELECT pg_advisory_xact_lock(hashtextextended('ingest_profiles:' || u, 0))
+             FROM unnest($1::text[]) AS u ORDER BY u`,
+            [[...m.erased]],
+          );
+        }
         const { rows } = await client.query<{ deleted: number; counts: [string, string, number][] | null }>(
           WRITE_MODERATION,
           [
