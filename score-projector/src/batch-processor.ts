@@ -246,8 +246,12 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
     await ledger.sync(tx);
     const legacy = await tx.legacyProcessed(plan.candidates.map((c) => c.decoded.event.eventId));
     const seen = ledger.decide(plan.candidates, legacy);
+    // Most batches hold no sealed profile: they keep their events as they are, and ask for no keys.
     const sealedUsers = sealedProfileUsers(seen.fresh);
-    const opened = openSealedProfiles(seen.fresh, await tx.userKeys(sealedUsers));
+    const opened =
+      sealedUsers.length === 0
+        ? { events: seen.fresh, unreadable: 0 }
+        : openSealedProfiles(seen.fresh, await tx.userKeys(sealedUsers));
     const events = opened.events;
     const scoreEvents = events.flatMap((c) => (c.decoded.kind === 'score' ? [c.decoded.event] : []));
     const adminEvents = events.flatMap((c) => (c.decoded.kind === 'admin' ? [c.decoded.event] : []));
