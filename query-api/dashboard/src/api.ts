@@ -90,14 +90,22 @@ export async function getJson<T>(url: string): Promise<T> {
   return answer<T>(res);
 }
 
-/** A call to the ingest API with the pasted key. */
-export async function sendWithKey<T>(url: string, method: 'POST' | 'PUT', key: string, body: unknown): Promise<T> {
+/** A call to the ingest API with the pasted key; a GET or DELETE may go without a body. */
+export async function sendWithKey<T>(
+  url: string,
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+  key: string,
+  body?: unknown,
+): Promise<T> {
   let res: Response;
   try {
     res = await fetch(url, {
       method,
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-      body: JSON.stringify(body),
+      headers: {
+        authorization: `Bearer ${key}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
   } catch {
     throw new ApiError(0, 'the ingest API did not answer (is it running, and is DASHBOARD_INGEST_URL right?)');

@@ -317,6 +317,55 @@ describe('the dashboard in a browser', () => {
   });
 });
 
+describe('moderation from the admin page', () => {
+  it('removes, bans and erases a player with an admin key, and shows the audit', async () => {
+    // given a player on the board
+    const post = (value: number) =>
+      fetch(`${ingest.url}/v1/events`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ userId: 'cheater', board: 'global', value }),
+      });
+    expect((await post(9_999)).status).toBe(202);
+    const standing = () => fetch(`${query.url}/v1/boards/global/users/cheater`).then((r) => r.status);
+    await expect.poll(standing, { timeout: 10_000 }).toBe(200);
+
+    await openPage('#/admin');
+    await page.getByLabel('Ingest API key').fill(ADMIN_KEY);
+    await page.getByLabel('Player to moderate').fill('cheater');
+    await page.getByLabel('Reason').fill('speedhack');
+
+    // when removed from the board, the player leaves it
+    await page.getByRole('button', { name: 'Remove from the board' }).click();
+    await page.getByTestId('outcome').getByText('removed from the board').waitFor();
+    await expect.poll(standing, { timeout: 10_000 }).toBe(404);
+
+    // when banned, the ingest API refuses the player's events
+    await page.getByRole('button', { name: 'Ban', exact: true }).click();
+    await page.getByTestId('outcome').getByText('banned').waitFor();
+    expect((await post(1)).status).toBe(403);
+
+    // erasing waits for the box saying it cannot be undone
+    const erase = page.getByRole('button', { name: 'Erase the player' });
+    expect(await erase.isDisabled()).toBe(true);
+    await page.getByLabel('Erasing cannot be undone', { exact: false }).check();
+    await erase.click();
+    await page.getByTestId('outcome').getByText('erased for good').waitFor();
+
+    // the audit lists the three actions once the projector applied them, with the key's name
+    const rows = async () => {
+      await page.getByRole('button', { name: 'Show recent actions' }).click();
+      await page.getByTestId('audit').waitFor();
+      return page.getByTestId('audit').locator('tbody tr').allTextContents();
+    };
+    await expect
+      .poll(async () => (await rows()).filter((r) => r.includes('cheater')).length, { timeout: 10_000 })
+      .toBe(3);
+    expect((await rows()).filter((r) => r.includes('cheater')).join('\n')).toMatch(/erase.*cheater.*ops/);
+    await expectAccessible();
+  });
+});
+
 describe('the dashboard build', () => {
   it('ships under 200 KB of JavaScript gzipped, served with ETags', async () => {
     const js = readdirSync(`${BUILT}assets`).filter((f) => f.endsWith('.js'));

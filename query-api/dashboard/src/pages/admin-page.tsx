@@ -2,10 +2,14 @@ import { useState } from 'preact/hooks';
 import { enc, sendWithKey } from '../api.js';
 import { messageOf } from '../hooks.js';
 import { boardHref } from '../route.js';
+import { ModerationPanel } from './moderation-panel.js';
 
 const KEY_ITEM = 'rankstream.ingestKey';
 
-/** With an ingest API key (kept in this tab's session storage only): create a board, post an event. */
+/**
+ * With an ingest API key (kept in this tab's session storage only): create a board, post an event,
+ * moderate players.
+ */
 export function AdminPage({ ingestUrl }: { ingestUrl: string | null }) {
   const [key, setKey] = useState(() => sessionStorage.getItem(KEY_ITEM) ?? '');
   const [outcome, setOutcome] = useState<{ ok: boolean; text: string } | null>(null);
@@ -46,7 +50,7 @@ export function AdminPage({ ingestUrl }: { ingestUrl: string | null }) {
       </form>
       <p class="muted" data-testid="mode">
         {readOnly
-          ? 'Read-only: paste an ingest API key (admin scope to create boards, ingest scope to post events). It stays in this tab only.'
+          ? 'Read-only: paste an ingest API key (admin scope to create boards and moderate, ingest scope to post events). It stays in this tab only.'
           : `Calls go to ${ingestUrl} with this key; it is kept in this tab's session storage only.`}
       </p>
       {outcome ? (
@@ -139,6 +143,7 @@ export function AdminPage({ ingestUrl }: { ingestUrl: string | null }) {
           Then watch it on <a href={boardHref('global')}>the board</a>.
         </p>
       </form>
+      <ModerationPanel ingestUrl={ingestUrl} apiKey={key} readOnly={readOnly} run={run} />
     </section>
   );
 }
