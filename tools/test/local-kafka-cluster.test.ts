@@ -38,22 +38,28 @@ describe('the local stack with LOCAL_KAFKA_BROKERS=3', () => {
       expect((await admin.describeCluster()).brokers.map((b) => b.nodeId).sort()).toEqual([1, 2, 3]);
       const topic = `cluster-check-${Date.now()}`;
       await ensureTopics(admin, { eventsTopic: topic, dlqTopic: `${topic}-dlq`, partitions: 3 });
-      // A broker may not have heard of the new topic yet: asked until one answers for it.
-      const replicas = async () => {
+      // A broker may not have heard of the new topic yet: each question is asked until one answers.
+      const answered = async <T>(ask: () => Promise<T>): Promise<T | undefined> => {
         try {
-          const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
-          return metadata?.partitions.map((p) => p.replicas.length);
+          return await ask();
         } catch {
           return undefined;
         }
       };
-      await expect.poll(replicas, { timeout: 20_000 }).toEqual([3, 3, 3]);
-      const described = await admin.describeConfigs({
-        includeSynonyms: false,
-        resources: [{ type: 2, name: topic, configNames: ['min.insync.replicas'] }],
-      });
-      expect(described.resources[0]?.configEntries[0]?.configValue).toBe('2');
-      await admin.deleteTopics({ topics: [topic, `${topic}-dlq`] });
+      const replicas = async () => {
+        const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+        return topics[0]?.partitions.map((p) => p.replicas.length);
+      };
+      await expect.poll(() => answered(replicas), { timeout: 20_000 }).toEqual([3, 3, 3]);
+      const minInsync = async () => {
+        const described = await admin.describeConfigs({
+          includeSynonyms: false,
+          resources: [{ type: 2, name: topic, configNames: ['min.insync.replicas'] }],
+        });
+        return described.resources[0]?.configEntries[0]?.configValue;
+      };
+      await expect.poll(() => answered(minInsync), { timeout: 20_000 }).toBe('2');
+      await admin.deleteTopics({ topics: [topic, `${topic}-dlq`] }).catch(() => {});
     } finally {
       await admin.disconnect();
     }
