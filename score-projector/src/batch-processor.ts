@@ -14,6 +14,7 @@ import {
   createPeriodKeyCache,
   foldBatch,
   MINUTE_MS,
+  minuteCountKey,
   type ProfileRow,
   type Standing,
   type TotalId,
@@ -101,7 +102,7 @@ function minuteKeys(events: readonly Candidate[]): { board: string; userId: stri
     if (decoded.kind !== 'score' || decoded.event.limits?.maxEventsPerMinute == null) continue;
     const { board, userId } = decoded.event;
     const minute = Math.floor(timestamp / MINUTE_MS);
-    keys.set(`${board}\u0000${userId}\u0000${minute}`, { board, userId, minute });
+    keys.set(minuteCountKey(board, userId, minute), { board, userId, minute });
   }
   return [...keys.values()];
 }
