@@ -40,6 +40,7 @@ describe('POST /v1/events', () => {
           source: null,
           metadata: null,
           limits: null,
+          calendar: null,
         },
       },
     ]);
@@ -301,6 +302,8 @@ describe('boards', () => {
       periods: ['monthly'],
       maxEventsPerMinute: null,
       maxDelta: null,
+      timeZone: 'UTC',
+      weekStartsOn: 'monday',
       createdAt: new Date(2_000).toISOString(),
     });
     const updated = await send('PUT', '/v1/boards/golf', { defaultOp: 'best' });
@@ -321,6 +324,34 @@ describe('boards', () => {
     const badBody = await send('PUT', '/v1/boards/b', { order: 'up', periods: ['daily', 'daily'], x: 1 });
     expect((await json(badBody)).error.details.map((d: { path: string }) => d.path)).toEqual(['order', 'periods', 'x']);
     expect((await send('GET', '/v1/boards/missing')).status).toBe(404);
+    const badCalendar = await send('PUT', '/v1/boards/b', { timeZone: 'Mars/Olympus_Mons', weekStartsOn: 'Sunday' });
+    expect(badCalendar.status).toBe(400);
+    expect((await json(badCalendar)).error.details.map((d: { path: string }) => d.path)).toEqual([
+      'timeZone',
+      'weekStartsOn',
+    ]);
+  });
+
+  it("stamps the board's calendar on its events, and refuses to change it once periods are kept", async () => {
+    const { send, publisher } = setup();
+    await send('POST', '/v1/events', { userId: 'u', value: 1, board: 'local' });
+    const defined = await send('PUT', '/v1/boards/local', {
+      timeZone: 'America/New_York',
+      weekStartsOn: 'sunday',
+      periods: ['daily', 'weekly'],
+    });
+    expect(defined.status).toBe(200);
+    await send('POST', '/v1/events', { userId: 'u', value: 2, board: 'local' });
+    expect(publisher.published.map((e) => (e.event as { calendar: unknown }).calendar)).toEqual([
+      null,
+      { timeZone: 'America/New_York', weekStartsOn: 'sunday' },
+    ]);
+    const conflict = await send('PUT', '/v1/boards/local', { timeZone: 'Europe/Paris' });
+    expect(conflict.status).toBe(409);
+    expect((await json(conflict)).error).toMatchObject({
+      code: 'calendar_immutable',
+      details: [{ path: 'timeZone', message: 'must be America/New_York' }],
+    });
   });
 
   it('applies a changed board to the next event', async () => {
@@ -371,6 +402,7 @@ describe('users', () => {
           source: 'initialScore',
           metadata: null,
           limits: null,
+          calendar: null,
         },
       },
     ]);

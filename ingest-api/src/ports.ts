@@ -1,5 +1,5 @@
 import type { AnyEventInput, ProducedEvent } from '@rankstream/schemas';
-import type { BoardDefinition, BoardPatch } from './domain/board-definition.js';
+import type { BoardDefinition, BoardPatch, FixedSetting } from './domain/board-definition.js';
 import type { Profile } from './domain/profile-merge.js';
 
 /** Publishes one request's events in array order; resolves only once Kafka acknowledged all (acks=all). */
@@ -13,7 +13,7 @@ export class PublishUnavailableError extends Error {}
 
 export type BoardPutOutcome =
   | { status: 'created' | 'updated'; definition: BoardDefinition }
-  | { status: 'order_immutable'; definition: BoardDefinition };
+  | { status: 'immutable'; field: FixedSetting; definition: BoardDefinition };
 
 export interface BoardStore {
   get(board: string): Promise<BoardDefinition | undefined>;

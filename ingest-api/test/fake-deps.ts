@@ -83,7 +83,7 @@ export class FakeBoards implements BoardStore {
   async put(board: string, patch: Parameters<BoardStore['put']>[1]) {
     const current = this.rows.get(board);
     const outcome = applyBoardPatch(current, patch);
-    if (!outcome.ok) return { status: 'order_immutable' as const, definition: current! };
+    if (!outcome.ok) return { status: 'immutable' as const, field: outcome.field, definition: current! };
     const definition = { board, ...outcome.settings, createdAt: current?.createdAt ?? 2_000 };
     this.rows.set(board, definition);
     return { status: current ? ('updated' as const) : ('created' as const), definition };

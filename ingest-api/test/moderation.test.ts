@@ -4,6 +4,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../src/auth/api-keys.js';
 import { readTopic, topicEnd } from './kafka-log.js';
+import { call, eventually } from './service-calls.js';
 
 const GAME = 'moderation-game';
 const OPS = 'moderation-ops';
@@ -27,23 +28,6 @@ afterAll(async () => {
   await Promise.all([ingest?.stop(), otherIngest?.stop(), query?.stop(), projector?.stop()]);
   await env?.cleanup();
 });
-
-function call(service: ServiceProcess, method: string, path: string, key: string, body?: unknown) {
-  return fetch(`${service.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-}
-
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const top = async () => {
   const res = await fetch(`${query.url}/v1/boards/global/top?limit=10`);

@@ -53,8 +53,27 @@ describe('PostgreSQL board store', () => {
       status: 'updated',
       definition: { order: 'asc', defaultOp: 'best', periods: ['daily', 'weekly'] },
     });
-    expect((await boards.put('b1', { order: 'desc' })).status).toBe('order_immutable');
+    expect(await boards.put('b1', { order: 'desc' })).toMatchObject({ status: 'immutable', field: 'order' });
     expect(await boards.get('b1')).toMatchObject({ order: 'asc', defaultOp: 'best', periods: ['daily', 'weekly'] });
+  });
+
+  it('stores the calendar, and keeps it once the board keeps periods', async () => {
+    const boards = createPostgresBoardStore(pool);
+    expect(await boards.put('cal', { timeZone: 'Asia/Tokyo' })).toMatchObject({
+      status: 'created',
+      definition: { timeZone: 'Asia/Tokyo', weekStartsOn: 'monday', periods: [] },
+    });
+    expect(
+      await boards.put('cal', { timeZone: 'America/New_York', weekStartsOn: 'sunday', periods: ['weekly'] }),
+    ).toMatchObject({
+      status: 'updated',
+      definition: { timeZone: 'America/New_York', weekStartsOn: 'sunday', periods: ['weekly'] },
+    });
+    expect(await boards.put('cal', { weekStartsOn: 'monday' })).toMatchObject({
+      status: 'immutable',
+      field: 'weekStartsOn',
+    });
+    expect(await boards.get('cal')).toMatchObject({ timeZone: 'America/New_York', weekStartsOn: 'sunday' });
   });
 });
 

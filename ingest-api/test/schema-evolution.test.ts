@@ -36,6 +36,7 @@ describe('schema evolution on the real registry', () => {
       source: null,
       metadata: null,
       limits: null,
+      calendar: null,
       combo: 7,
     });
     expect(await codec.decode(written)).toEqual({
@@ -51,6 +52,7 @@ describe('schema evolution on the real registry', () => {
         source: null,
         metadata: null,
         limits: null,
+        calendar: null,
       },
     });
 

@@ -45,3 +45,57 @@ describe('periodKeys', () => {
     ]);
   });
 });
+
+describe('periods on a board with a time zone', () => {
+  const newYork = { timeZone: 'America/New_York', weekStartsOn: 'monday' } as const;
+
+  it('starts a day at local midnight, on both sides of a daylight-saving change', () => {
+    // 2026-03-08: New York moves from UTC-5 to UTC-4 at 02:00 local; 2026-11-01 back at 02:00.
+    expect(periodKey('daily', at('2026-03-08T04:59:59.999Z'), newYork)).toBe('daily:2026-03-07');
+    expect(periodKey('daily', at('2026-03-08T05:00:00.000Z'), newYork)).toBe('daily:2026-03-08');
+    expect(periodKey('daily', at('2026-03-09T03:59:59.999Z'), newYork)).toBe('daily:2026-03-08');
+    expect(periodKey('daily', at('2026-03-09T04:00:00.000Z'), newYork)).toBe('daily:2026-03-09');
+    expect(periodKey('daily', at('2026-11-02T04:59:59.999Z'), newYork)).toBe('daily:2026-11-01');
+    expect(periodKey('daily', at('2026-11-02T05:00:00.000Z'), newYork)).toBe('daily:2026-11-02');
+    expect(periodKey('monthly', at('2026-12-01T04:59:59.999Z'), newYork)).toBe('monthly:2026-11');
+    expect(periodKey('monthly', at('2026-12-01T05:00:00.000Z'), newYork)).toBe('monthly:2026-12');
+  });
+
+  it('handles zones a quarter-hour off the hour, and names differing in case as Intl does', () => {
+    const kathmandu = { timeZone: 'Asia/Kathmandu', weekStartsOn: 'monday' } as const; // UTC+5:45
+    expect(periodKey('daily', at('2026-06-30T18:14:59.999Z'), kathmandu)).toBe('daily:2026-06-30');
+    expect(periodKey('daily', at('2026-06-30T18:15:00.000Z'), kathmandu)).toBe('daily:2026-07-01');
+    const lower = { timeZone: 'america/new_york', weekStartsOn: 'monday' } as const;
+    expect(periodKey('daily', at('2026-03-08T05:00:00Z'), lower)).toBe('daily:2026-03-08');
+  });
+
+  it('starts weeks on the configured day and names each by the ISO week of the Monday it holds', () => {
+    const sunday = { timeZone: 'UTC', weekStartsOn: 'sunday' } as const;
+    // 2026-11-22 is a Sunday: with Sunday weeks it opens the week holding Monday 2026-11-23 (W48)
+    expect(periodKey('weekly', at('2026-11-21T23:59:59Z'), sunday)).toBe('weekly:2026-W47');
+    expect(periodKey('weekly', at('2026-11-22T00:00:00Z'), sunday)).toBe('weekly:2026-W48');
+    expect(periodKey('weekly', at('2026-11-28T23:59:59Z'), sunday)).toBe('weekly:2026-W48');
+    const tuesday = { timeZone: 'UTC', weekStartsOn: 'tuesday' } as const;
+    // Tuesday 2026-11-17 .. Monday 2026-11-23 holds Monday 2026-11-23 (W48)
+    expect(periodKey('weekly', at('2026-11-16T23:59:59Z'), tuesday)).toBe('weekly:2026-W47');
+    expect(periodKey('weekly', at('2026-11-17T00:00:00Z'), tuesday)).toBe('weekly:2026-W48');
+    expect(periodKey('weekly', at('2026-11-23T23:59:59Z'), tuesday)).toBe('weekly:2026-W48');
+    expect(periodKey('weekly', at('2026-11-24T00:00:00Z'), tuesday)).toBe('weekly:2026-W49');
+  });
+
+  it('agrees hour by hour over two years with dates Intl formats for the zone', () => {
+    // Independent oracle: the local date as Intl prints it in Swedish (YYYY-MM-DD), no offsets computed.
+    for (const timeZone of ['America/New_York', 'Europe/London', 'Australia/Lord_Howe', 'Asia/Kathmandu']) {
+      const print = new Intl.DateTimeFormat('sv-SE', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+      const calendar = { timeZone, weekStartsOn: 'monday' } as const;
+      for (let ms = at('2026-01-01T00:00:00Z'); ms < at('2028-01-01T00:00:00Z'); ms += 3_600_000 - 1) {
+        const date = print.format(ms);
+        expect(periodKeys(ms, ['daily', 'monthly'], calendar)).toEqual([
+          'all',
+          `daily:${date}`,
+          `monthly:${date.slice(0, 7)}`,
+        ]);
+      }
+    }
+  });
+});

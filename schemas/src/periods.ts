@@ -1,4 +1,6 @@
 import type { Period } from './events/limits.js';
+import { type PeriodCalendar, UTC_CALENDAR, WEEKDAYS, type Weekday } from './events/period-calendar.js';
+import { wallClock } from './time-zones.js';
 
 export type PeriodName = 'all' | Period;
 export const ALL_TIME = 'all';
@@ -18,15 +20,33 @@ export function isoWeek(ms: number): { year: number; week: number } {
   return { year, week: Math.floor((thursday - Date.UTC(year, 0, 1)) / (7 * 86_400_000)) + 1 };
 }
 
-/** The key of the period containing `ms` (UTC): all, daily:YYYY-MM-DD, weekly:YYYY-Www, monthly:YYYY-MM. */
-export function periodKey(period: PeriodName, ms: number): string {
+const DAY_MS = 86_400_000;
+
+/**
+ * The key of the period containing `ms` on a board with this calendar: all, daily:YYYY-MM-DD,
+ * weekly:YYYY-Www, monthly:YYYY-MM, dates as the board's wall clock reads them.
+ */
+export function periodKey(period: PeriodName, ms: number, calendar: PeriodCalendar = UTC_CALENDAR): string {
   if (period === 'all') return ALL_TIME;
-  const d = new Date(ms);
+  return periodKeyOfWallClock(period, wallClock(calendar.timeZone, ms), calendar.weekStartsOn);
+}
+
+/**
+ * The key of the period holding a wall-clock time (an instant whose UTC fields read as the local
+ * date). A week that starts on another day than Monday is named by the ISO week of the one Monday
+ * it holds, so weekly keys keep one form on every board.
+ */
+export function periodKeyOfWallClock(period: Period, wall: number, weekStartsOn: Weekday = 'monday'): string {
+  const d = new Date(wall);
   switch (period) {
     case 'daily':
       return `daily:${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
     case 'weekly': {
-      const { year, week } = isoWeek(ms);
+      const day = Math.floor(wall / DAY_MS);
+      const weekday = (day + 3) % 7; // 1970-01-01 was a Thursday; Monday = 0
+      const start = WEEKDAYS.indexOf(weekStartsOn);
+      const firstDay = day - ((weekday - start + 7) % 7);
+      const { year, week } = isoWeek((firstDay + ((7 - start) % 7)) * DAY_MS);
       return `weekly:${year}-W${pad(week)}`;
     }
     case 'monthly':
@@ -35,6 +55,12 @@ export function periodKey(period: PeriodName, ms: number): string {
 }
 
 /** Every period key an event counts toward: all-time first, then one per listed period. */
-export function periodKeys(occurredAt: number, periods: readonly Period[]): string[] {
-  return [ALL_TIME, ...periods.map((p) => periodKey(p, occurredAt))];
+export function periodKeys(
+  occurredAt: number,
+  periods: readonly Period[],
+  calendar: PeriodCalendar = UTC_CALENDAR,
+): string[] {
+  if (periods.length === 0) return [ALL_TIME];
+  const wall = wallClock(calendar.timeZone, occurredAt);
+  return [ALL_TIME, ...periods.map((p) => periodKeyOfWallClock(p, wall, calendar.weekStartsOn))];
 }

@@ -50,6 +50,7 @@ function candidate(userId: string, eventId: string, seconds = 0): Candidate {
     source: null,
     metadata: null,
     limits: null,
+    calendar: null,
   };
   return { offset: nextOffset++, timestamp: T0 + seconds * 1000, decoded: { kind: 'score', event } };
 }

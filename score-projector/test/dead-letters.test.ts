@@ -56,6 +56,7 @@ describe('poison messages in the middle of a stream', () => {
       source: null,
       metadata: null,
       limits: null,
+      calendar: null,
     });
     const poison = [
       { reason: 'not_wire_format', at: await raw('user-1', Buffer.from('definitely not avro')) },

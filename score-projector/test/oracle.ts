@@ -22,15 +22,30 @@ export interface ExpectedProfile {
   version: number;
 }
 
-/** The period keys, written out independently of schemas/src/periods.ts. */
-function keysOf(occurredAt: number, periods: readonly string[]): string[] {
-  const iso = new Date(occurredAt).toISOString();
+const WEEKDAY_NAMES = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
+
+/**
+ * The period keys, written out independently of schemas/src/periods.ts: the local date as Intl
+ * prints it (Swedish dates read YYYY-MM-DD), and a week found by stepping back day by day to its
+ * first day, then forward to the Monday it holds.
+ */
+function keysOf(
+  occurredAt: number,
+  periods: readonly string[],
+  calendar: { timeZone: string; weekStartsOn: string } | null | undefined,
+): string[] {
+  const timeZone = calendar?.timeZone ?? 'UTC';
+  const local = new Intl.DateTimeFormat('sv-SE', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+  const date = local.format(occurredAt);
   const keys = ['all'];
   for (const p of periods) {
-    if (p === 'daily') keys.push(`daily:${iso.slice(0, 10)}`);
-    if (p === 'monthly') keys.push(`monthly:${iso.slice(0, 7)}`);
+    if (p === 'daily') keys.push(`daily:${date}`);
+    if (p === 'monthly') keys.push(`monthly:${date.slice(0, 7)}`);
     if (p === 'weekly') {
-      const d = new Date(occurredAt);
+      let day = Date.parse(`${date}T00:00:00Z`);
+      while (WEEKDAY_NAMES[new Date(day).getUTCDay()] !== (calendar?.weekStartsOn ?? 'monday')) day -= 86_400_000;
+      while (new Date(day).getUTCDay() !== 1) day += 86_400_000;
+      const d = new Date(day);
       const thursday = new Date(
         Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 3 - ((d.getUTCDay() + 6) % 7)),
       );
@@ -129,7 +144,7 @@ export function oracle(produced: readonly ProducedAt[], windowSeconds: number | 
       }
     }
     if (minuteKey !== undefined) perMinute.set(minuteKey, (perMinute.get(minuteKey) ?? 0) + 1);
-    for (const key of keysOf(e.occurredAt, e.periods ?? [])) {
+    for (const key of keysOf(e.occurredAt, e.periods ?? [], e.calendar)) {
       const id = `${board}/${key}/${e.userId}`;
       const t = totals.get(id);
       if (!t) {

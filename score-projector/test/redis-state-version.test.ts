@@ -72,7 +72,15 @@ it('bumps the version once per completed write, however many chunks, and publish
 it('bumps the version when it mirrors a changed board definition', async () => {
   const store = createRedisStore(redis, prefix);
   const before = await version();
-  const def: BoardDefinition = { board: 'b', order: 'asc', defaultOp: 'add', periods: ['daily'], createdAt: 1 };
+  const def: BoardDefinition = {
+    board: 'b',
+    order: 'asc',
+    defaultOp: 'add',
+    periods: ['daily'],
+    timeZone: 'UTC',
+    weekStartsOn: 'monday',
+    createdAt: 1,
+  };
   await store.writeBoards([def, { ...def, board: 'c' }]);
   expect(await version()).toBe(before + 1);
   expect(await redis.hkeys(keys.boards)).toEqual(expect.arrayContaining(['b', 'c']));

@@ -97,6 +97,7 @@ describe('local stack smoke test', () => {
           source: null,
           metadata: null,
           limits: null,
+          calendar: null,
         },
       },
     });

@@ -1,4 +1,4 @@
-import type { Period } from '@rankstream/schemas';
+import type { Period, Weekday } from '@rankstream/schemas';
 import type { Pool } from '@rankstream/schemas/runtime';
 import {
   applyBoardPatch,
@@ -17,10 +17,13 @@ interface BoardRow {
   periods: Period[];
   max_events_per_minute: number | null;
   max_delta: string | null;
+  time_zone: string;
+  week_starts_on: Weekday;
   created_at: Date;
 }
 
-const COLUMNS = 'board, sort_order, default_op, periods, max_events_per_minute, max_delta, created_at';
+const COLUMNS =
+  'board, sort_order, default_op, periods, max_events_per_minute, max_delta, time_zone, week_starts_on, created_at';
 
 function toDefinition(row: BoardRow): BoardDefinition {
   return {
@@ -30,6 +33,8 @@ function toDefinition(row: BoardRow): BoardDefinition {
     periods: row.periods,
     maxEventsPerMinute: row.max_events_per_minute,
     maxDelta: row.max_delta === null ? null : Number(row.max_delta),
+    timeZone: row.time_zone,
+    weekStartsOn: row.week_starts_on,
     createdAt: row.created_at.getTime(),
   };
 }
@@ -65,19 +70,20 @@ export function createPostgresBoardStore(pool: Pool): BoardStore {
           const outcome = applyBoardPatch(current, patch);
           if (!outcome.ok) {
             await client.query('ROLLBACK');
-            return { status: 'order_immutable', definition: current! };
+            return { status: 'immutable', field: outcome.field, definition: current! };
           }
-          const { order, defaultOp, periods, maxEventsPerMinute, maxDelta } = outcome.settings;
+          const { order, defaultOp, periods, maxEventsPerMinute, maxDelta, timeZone, weekStartsOn } = outcome.settings;
           const written = current
             ? await client.query<BoardRow>(
                 `UPDATE boards SET default_op = $2, periods = $3, max_events_per_minute = $4, max_delta = $5,
-                   updated_at = now() WHERE board = $1 RETURNING ${COLUMNS}`,
-                [board, defaultOp, periods, maxEventsPerMinute, maxDelta],
+                   time_zone = $6, week_starts_on = $7, updated_at = now() WHERE board = $1 RETURNING ${COLUMNS}`,
+                [board, defaultOp, periods, maxEventsPerMinute, maxDelta, timeZone, weekStartsOn],
               )
             : await client.query<BoardRow>(
-                `INSERT INTO boards (board, sort_order, default_op, periods, max_events_per_minute, max_delta)
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING ${COLUMNS}`,
-                [board, order, defaultOp, periods, maxEventsPerMinute, maxDelta],
+                `INSERT INTO boards (board, sort_order, default_op, periods, max_events_per_minute, max_delta,
+                   time_zone, week_starts_on)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING ${COLUMNS}`,
+                [board, order, defaultOp, periods, maxEventsPerMinute, maxDelta, timeZone, weekStartsOn],
               );
           // Created by someone else between our SELECT and INSERT: go round again, now as an update.
           if (!written.rows[0]) continue;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyBoardPatch, resolveOp } from './board-definition.js';
 
-const NO_LIMITS = { maxEventsPerMinute: null, maxDelta: null };
+const NO_LIMITS = { maxEventsPerMinute: null, maxDelta: null, timeZone: 'UTC', weekStartsOn: 'monday' as const };
 
 describe('board definitions', () => {
   it('keeps a per-player limit a patch omits, sets one it gives, and lifts one it nulls', () => {
@@ -31,8 +31,24 @@ describe('board definitions', () => {
 
   it('refuses to change the order of an existing board, but accepts restating it', () => {
     const current = { order: 'asc' as const, defaultOp: 'add' as const, periods: [], ...NO_LIMITS };
-    expect(applyBoardPatch(current, { order: 'desc' })).toEqual({ ok: false, code: 'order_immutable' });
+    expect(applyBoardPatch(current, { order: 'desc' })).toEqual({ ok: false, field: 'order' });
     expect(applyBoardPatch(current, { order: 'asc' }).ok).toBe(true);
+  });
+
+  it('lets the calendar change until the board keeps periods, and then only be restated', () => {
+    const plain = { order: 'desc' as const, defaultOp: 'add' as const, periods: [], ...NO_LIMITS };
+    const local = applyBoardPatch(plain, { timeZone: 'America/New_York', weekStartsOn: 'sunday', periods: ['daily'] });
+    expect(local).toMatchObject({ ok: true, settings: { timeZone: 'America/New_York', weekStartsOn: 'sunday' } });
+    if (!local.ok) throw new Error('refused');
+    expect(applyBoardPatch(local.settings, { timeZone: 'Europe/Paris' })).toEqual({ ok: false, field: 'timeZone' });
+    expect(applyBoardPatch(local.settings, { weekStartsOn: 'monday' })).toEqual({ ok: false, field: 'weekStartsOn' });
+    expect(applyBoardPatch(local.settings, { timeZone: 'America/New_York', periods: ['daily', 'weekly'] }).ok).toBe(
+      true,
+    );
+    // without periods again, nothing is named by the calendar any more
+    const bare = applyBoardPatch(local.settings, { periods: [] });
+    if (!bare.ok) throw new Error('refused');
+    expect(applyBoardPatch(bare.settings, { timeZone: 'Europe/Paris' })).toMatchObject({ ok: true });
   });
 
   it('resolves best to max on desc boards and min on asc boards; an explicit op wins', () => {

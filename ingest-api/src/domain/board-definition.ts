@@ -1,11 +1,11 @@
-import type { Period, ScoreOp } from '@rankstream/schemas';
+import type { Period, PeriodCalendar, ScoreOp } from '@rankstream/schemas';
 
 export type SortOrder = 'desc' | 'asc';
 /** `best` is resolved at ingest: max on a desc board, min on an asc one. */
 export type DefaultOp = 'add' | 'set' | 'best';
 export type RequestOp = ScoreOp | 'best';
 
-export interface BoardSettings {
+export interface BoardSettings extends PeriodCalendar {
   order: SortOrder;
   defaultOp: DefaultOp;
   periods: Period[];
@@ -26,20 +26,31 @@ export const BOARD_DEFAULTS: BoardSettings = {
   periods: [],
   maxEventsPerMinute: null,
   maxDelta: null,
+  timeZone: 'UTC',
+  weekStartsOn: 'monday',
 };
 
 export type BoardPatch = Partial<BoardSettings>;
 
-export type PatchOutcome = { ok: true; settings: BoardSettings } | { ok: false; code: 'order_immutable' };
+/** The settings that stop changing at some point, and so may make a patch fail. */
+export type FixedSetting = 'order' | 'timeZone' | 'weekStartsOn';
+
+export type PatchOutcome = { ok: true; settings: BoardSettings } | { ok: false; field: FixedSetting };
 
 /**
  * Omitted fields keep their current value (or the default for a new board). The order never changes
- * once a board exists: stored sort keys (rank_score) were computed with it.
+ * once a board exists: stored sort keys (rank_score) were computed with it. The calendar never
+ * changes once the board keeps periods: their instances are named by it, and a request for "the
+ * daily of 2026-12-06" must name one instance.
  */
 export function applyBoardPatch(current: BoardSettings | undefined, patch: BoardPatch): PatchOutcome {
   const base = current ?? BOARD_DEFAULTS;
-  if (current && patch.order !== undefined && patch.order !== current.order)
-    return { ok: false, code: 'order_immutable' };
+  if (current && patch.order !== undefined && patch.order !== current.order) return { ok: false, field: 'order' };
+  if (current && current.periods.length > 0) {
+    if (patch.timeZone !== undefined && patch.timeZone !== current.timeZone) return { ok: false, field: 'timeZone' };
+    if (patch.weekStartsOn !== undefined && patch.weekStartsOn !== current.weekStartsOn)
+      return { ok: false, field: 'weekStartsOn' };
+  }
   return {
     ok: true,
     settings: {
@@ -49,6 +60,8 @@ export function applyBoardPatch(current: BoardSettings | undefined, patch: Board
       // null in a patch lifts a limit; omitted keeps it.
       maxEventsPerMinute: patch.maxEventsPerMinute === undefined ? base.maxEventsPerMinute : patch.maxEventsPerMinute,
       maxDelta: patch.maxDelta === undefined ? base.maxDelta : patch.maxDelta,
+      timeZone: patch.timeZone ?? base.timeZone,
+      weekStartsOn: patch.weekStartsOn ?? base.weekStartsOn,
     },
   };
 }

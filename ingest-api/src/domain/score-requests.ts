@@ -4,6 +4,7 @@ import {
   MIN_OCCURRED_AT,
   type PlayerLimits,
   type ScoreEvent,
+  stampedCalendar,
 } from '@rankstream/schemas';
 import { type BoardSettings, type RequestOp, resolveOp } from './board-definition.js';
 
@@ -94,7 +95,7 @@ export function toEpochMs(value: string | number): number {
   return typeof value === 'number' ? value : Date.parse(value);
 }
 
-/** Events are self-describing: op, periods and the per-player limits come from the board as defined right now. */
+/** Events are self-describing: op, periods, calendar and limits come from the board as defined right now. */
 export function stampScoreEvent(draft: ScoreDraft, board: BoardSettings): ScoreEvent {
   return {
     eventId: draft.eventId,
@@ -107,6 +108,7 @@ export function stampScoreEvent(draft: ScoreDraft, board: BoardSettings): ScoreE
     source: draft.source,
     metadata: draft.metadata,
     limits: stampedLimits(board),
+    calendar: stampedCalendar(board),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { AnyEventInput } from '@rankstream/schemas';
+import { type AnyEventInput, stampedCalendar } from '@rankstream/schemas';
 import type { BoardDefinition } from './board-definition.js';
 import type { Profile } from './profile-merge.js';
 import { stampedLimits } from './score-requests.js';
@@ -43,6 +43,7 @@ export function userEvents(input: {
         metadata: null,
         // Under the board's limits like any score event: the projector checks the set's change.
         limits: stampedLimits(initialScore.board),
+        calendar: stampedCalendar(initialScore.board),
       },
     });
   }

@@ -2,7 +2,7 @@ import { boardIdSchema, errorBody, HttpError, invalidRequest, issuesToDetails } 
 import { methodNotAllowed } from '@rankstream/schemas/runtime';
 import { Hono } from 'hono';
 import { type AuthVariables, requireScope } from '../auth/require-scope.js';
-import type { BoardDefinition } from '../domain/board-definition.js';
+import type { BoardDefinition, FixedSetting } from '../domain/board-definition.js';
 import type { AppDeps } from './deps.js';
 import { limitBody, parseBody, readJson } from './request-body.js';
 import { boardPutSchema } from './request-schemas.js';
@@ -15,8 +15,20 @@ export function boardBody(d: BoardDefinition) {
     periods: d.periods,
     maxEventsPerMinute: d.maxEventsPerMinute,
     maxDelta: d.maxDelta,
+    timeZone: d.timeZone,
+    weekStartsOn: d.weekStartsOn,
     createdAt: new Date(d.createdAt).toISOString(),
   };
+}
+
+function immutableBody(board: string, field: FixedSetting, current: BoardDefinition) {
+  const detail = [{ path: field, message: `must be ${current[field]}` }];
+  if (field === 'order') {
+    const why = `board "${board}" is ${current.order}; a board's order cannot change (its stored rankings depend on it)`;
+    return errorBody('order_immutable', why, detail);
+  }
+  const why = `board "${board}" keeps periods named by its calendar (${current.timeZone}, weeks from ${current.weekStartsOn}); it cannot change while it keeps periods`;
+  return errorBody('calendar_immutable', why, detail);
 }
 
 function boardParam(raw: string): string {
@@ -37,16 +49,7 @@ export function boardsRoutes(deps: AppDeps) {
     const board = boardParam(c.req.param('board'));
     const patch = parseBody(boardPutSchema, await readJson(c));
     const outcome = await deps.boards.put(board, patch);
-    if (outcome.status === 'order_immutable') {
-      return c.json(
-        errorBody(
-          'order_immutable',
-          `board "${board}" is ${outcome.definition.order}; a board's order cannot change (its stored rankings depend on it)`,
-          [{ path: 'order', message: `must be ${outcome.definition.order}` }],
-        ),
-        409,
-      );
-    }
+    if (outcome.status === 'immutable') return c.json(immutableBody(board, outcome.field, outcome.definition), 409);
     deps.logger.info({ board, definition: boardBody(outcome.definition), status: outcome.status }, 'board defined');
     return c.json(boardBody(outcome.definition), outcome.status === 'created' ? 201 : 200);
   });

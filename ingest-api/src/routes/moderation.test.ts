@@ -9,6 +9,8 @@ function world() {
     order: 'desc',
     defaultOp: 'add',
     periods: ['daily'],
+    timeZone: 'UTC',
+    weekStartsOn: 'monday',
     maxEventsPerMinute: null,
     maxDelta: null,
     createdAt: 1_000,

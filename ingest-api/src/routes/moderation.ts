@@ -89,7 +89,7 @@ export function moderationRoutes(deps: AppDeps) {
     const at = query.at === undefined ? deps.now() : /^\d+$/.test(query.at) ? Number(query.at) : Date.parse(query.at);
     return publish(c, 'remove_entry', userId, {
       board,
-      periodKey: period === undefined ? null : periodKey(period, at),
+      periodKey: period === undefined ? null : periodKey(period, at, definition),
       reason: query.reason,
     });
   });

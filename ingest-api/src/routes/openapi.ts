@@ -73,7 +73,9 @@ export function documentRoutes(app: OpenAPIHono<any>): void {
       200: { description: 'Updated', ...json(boardSchema) },
       201: { description: 'Created', ...json(boardSchema) },
       ...common,
-      409: error('`order_immutable`: the board exists with the other order'),
+      409: error(
+        '`order_immutable`: the board exists with the other order; `calendar_immutable`: it keeps periods and another timeZone or weekStartsOn',
+      ),
     },
   });
   registry.registerPath({

@@ -9,8 +9,10 @@ import {
   regionSchema,
   SCORE_OPS,
   scoreValueSchema,
+  timeZoneSchema,
   userIdSchema,
   usernameSchema,
+  weekdaySchema,
 } from '@rankstream/schemas';
 import { z } from 'zod';
 
@@ -66,6 +68,14 @@ export const boardPutSchema = z
     maxDelta: scoreValueSchema.min(1).nullable().optional().meta({
       description: "Largest change one event may make to a player's all-time total (400 past it); null lifts it.",
     }),
+    timeZone: timeZoneSchema.optional().meta({
+      description:
+        'IANA zone whose midnight starts each day, week and month (default UTC); fixed once the board keeps periods.',
+      example: 'America/New_York',
+    }),
+    weekStartsOn: weekdaySchema.optional().meta({
+      description: 'First day of a weekly period (default monday); fixed once the board keeps periods.',
+    }),
   })
   .meta({ id: 'BoardPut' });
 
@@ -77,6 +87,8 @@ export const boardSchema = z
     periods: z.array(z.enum(PERIODS)),
     maxEventsPerMinute: z.number().int().nullable(),
     maxDelta: z.number().int().nullable(),
+    timeZone: z.string(),
+    weekStartsOn: weekdaySchema,
     createdAt: z.iso.datetime(),
   })
   .meta({ id: 'Board' });

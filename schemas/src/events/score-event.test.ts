@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { avroTypeOptions } from './avro-long.js';
 import { MAX_ABS_VALUE, MAX_OCCURRED_AT, MIN_OCCURRED_AT, PERIODS, SCORE_OPS } from './limits.js';
+import { WEEKDAYS } from './period-calendar.js';
 import { scoreEventAvsc, scoreEventFromRecord, scoreEventSchema } from './score-event.js';
 
 const avsc = avro.Type.forSchema(scoreEventAvsc as avro.Schema, avroTypeOptions);
@@ -13,6 +14,10 @@ const boardChar = fc.constantFrom(...'abcxyz0189_.:-');
 const mostly = <T, U>(valid: fc.Arbitrary<T>, invalid: fc.Arbitrary<U>) =>
   fc.oneof({ arbitrary: valid, weight: 19 }, { arbitrary: invalid, weight: 1 });
 const json = fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v));
+const calendar = fc.record({
+  timeZone: fc.constantFrom('UTC', 'America/New_York', 'Asia/Kathmandu', 'Europe/Berlin', 'america/new_york'),
+  weekStartsOn: fc.constantFrom(...WEEKDAYS),
+});
 const sealed = fc
   .string({ unit: fc.constantFrom(...'AZaz09_-'), minLength: 39, maxLength: 60 })
   .map((b) => `enc:v1:${b}`);
@@ -50,6 +55,13 @@ const candidate = fc.record(
         }),
       ),
       fc.constantFrom({ maxEventsPerMinute: 0, maxDelta: null }, { maxEventsPerMinute: null, maxDelta: -1 }),
+    ),
+    calendar: mostly(
+      fc.oneof(fc.constant(null), calendar),
+      fc.constantFrom(
+        { timeZone: 'Mars/Olympus', weekStartsOn: 'monday' },
+        { timeZone: 'UTC', weekStartsOn: 'Sunday' },
+      ),
     ),
     extraField: fc.string(),
   },
@@ -90,6 +102,7 @@ describe('score event: zod against Avro', () => {
       source: null,
       metadata: null,
       limits: null,
+      calendar: null,
     });
     expect(avsc.fromBuffer(avsc.toBuffer(event))).toEqual(event);
   });
@@ -180,6 +193,14 @@ const anyRecord = fc.record({
     `"${'x'.repeat(1022)}"`,
     3,
   ),
+  calendar: edgy(
+    fc.oneof(fc.constant(null), calendar),
+    undefined,
+    { timeZone: 'Mars/Olympus', weekStartsOn: 'monday' },
+    { timeZone: 'UTC', weekStartsOn: 'someday' },
+    { timeZone: '', weekStartsOn: 'monday' },
+    'UTC',
+  ),
 });
 
 describe('score event: the fast path for decoded records', () => {
@@ -214,6 +235,7 @@ describe('score event: the fast path for decoded records', () => {
       occurredAt: MIN_OCCURRED_AT + 1,
       periods: ['weekly', 'daily'],
       metadata: '{"a":1}',
+      calendar: { timeZone: 'America/New_York', weekStartsOn: 'sunday' },
     });
     expect(scoreEventFromRecord(avsc.fromBuffer(avsc.toBuffer(event)))).toStrictEqual(event);
   });

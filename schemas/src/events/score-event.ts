@@ -17,6 +17,7 @@ import {
   USER_ID_PATTERN,
   userIdSchema,
 } from './limits.js';
+import { periodCalendarFromRecord, periodCalendarSchema } from './period-calendar.js';
 import { isSealed } from './sealed-text.js';
 
 export const scoreEventAvsc: Record<string, unknown> = JSON.parse(
@@ -63,6 +64,7 @@ export const scoreEventSchema = z.object({
   source: z.string().max(128).nullable().default(null),
   metadata: metadataTextSchema.nullable().default(null),
   limits: playerLimitsSchema.nullable().default(null),
+  calendar: periodCalendarSchema.nullable().default(null),
 });
 export type ScoreEvent = z.output<typeof scoreEventSchema>;
 /** What a direct producer must give: the schema defaults fill the rest. */
@@ -79,7 +81,7 @@ const PERIOD_NAMES: ReadonlySet<unknown> = new Set(PERIODS);
  * holds the two to the same answers (score-event.test.ts).
  */
 export function scoreEventFromRecord(r: Record<string, unknown>): ScoreEvent | undefined {
-  const { eventId, userId, board, op, value, occurredAt, periods, source, metadata, limits } = r;
+  const { eventId, userId, board, op, value, occurredAt, periods, source, metadata, limits, calendar } = r;
   if (typeof eventId !== 'string' || eventId.length < 1 || eventId.length > 128) return undefined;
   if (typeof userId !== 'string' || !USER_ID_PATTERN.test(userId)) return undefined;
   if (typeof board !== 'string' || !BOARD_ID_PATTERN.test(board)) return undefined;
@@ -92,6 +94,8 @@ export function scoreEventFromRecord(r: Record<string, unknown>): ScoreEvent | u
   if (metadata !== null && !isMetadataText(metadata)) return undefined;
   const playerLimits = limits === undefined || limits === null ? null : limitsFromRecord(limits);
   if (playerLimits === undefined) return undefined;
+  const periodCalendar = calendar === undefined || calendar === null ? null : periodCalendarFromRecord(calendar);
+  if (periodCalendar === undefined) return undefined;
   return {
     eventId,
     userId,
@@ -103,6 +107,7 @@ export function scoreEventFromRecord(r: Record<string, unknown>): ScoreEvent | u
     source,
     metadata,
     limits: playerLimits,
+    calendar: periodCalendar,
   };
 }
 

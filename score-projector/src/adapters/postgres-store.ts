@@ -1,4 +1,4 @@
-import type { RankOrder } from '@rankstream/schemas';
+import type { RankOrder, Weekday } from '@rankstream/schemas';
 import type { Pool } from '@rankstream/schemas/runtime';
 import type pg from 'pg';
 import { MINUTES_KEPT, minuteCountKey, type StoredTotal, type TotalRow, totalKey } from '../domain/batch-fold.js';
@@ -23,6 +23,8 @@ function boardFromRow(r: {
   sort_order: RankOrder;
   default_op: string;
   periods: string[];
+  time_zone: string;
+  week_starts_on: Weekday;
   created_at: Date;
 }): BoardDefinition {
   return {
@@ -30,11 +32,13 @@ function boardFromRow(r: {
     order: r.sort_order,
     defaultOp: r.default_op,
     periods: r.periods,
+    timeZone: r.time_zone,
+    weekStartsOn: r.week_starts_on,
     createdAt: r.created_at.getTime(),
   };
 }
 
-const BOARD_COLUMNS = 'board, sort_order, default_op, periods, created_at';
+const BOARD_COLUMNS = 'board, sort_order, default_op, periods, time_zone, week_starts_on, created_at';
 
 /**
  * An array parameter as PostgreSQL's array literal, built in one join. node-postgres escapes every

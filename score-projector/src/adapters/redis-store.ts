@@ -193,7 +193,14 @@ function versionBase(): string {
 }
 
 export function boardJson(b: BoardDefinition): string {
-  return JSON.stringify({ order: b.order, defaultOp: b.defaultOp, periods: b.periods, createdAt: b.createdAt });
+  return JSON.stringify({
+    order: b.order,
+    defaultOp: b.defaultOp,
+    periods: b.periods,
+    timeZone: b.timeZone,
+    weekStartsOn: b.weekStartsOn,
+    createdAt: b.createdAt,
+  });
 }
 
 /**

@@ -16,6 +16,7 @@ function scoreEvent(offset: number, e: Partial<ScoreEvent> & { userId: string; v
     source: null,
     metadata: null,
     limits: null,
+    calendar: null,
     ...e,
   };
   return { offset, timestamp: T0, decoded: { kind: 'score', event } };

@@ -1,13 +1,15 @@
 import {
   type AdminEvent,
+  ALL_TIME,
   applyEvent,
-  type Period,
   type ProfileEvent,
   periodKeys,
   type RankOrder,
   type ScoreEvent,
   type Total,
   toRankScore,
+  UTC_CALENDAR,
+  wallClock,
 } from '@rankstream/schemas';
 import type { Candidate } from './batch-plan.js';
 
@@ -142,23 +144,34 @@ export interface BatchFold {
 
 const DAY_MS = 86_400_000;
 
+/** The period keys of a score event: what its occurredAt, periods and calendar name. */
+export type PeriodKeysOf = (event: Pick<ScoreEvent, 'occurredAt' | 'periods' | 'calendar'>) => string[];
+
 /**
- * periodKeys memoised by UTC day and period list: keys depend on nothing finer than the day, and a
- * batch has few distinct days, so this saves formatting dates for every event.
+ * periodKeys memoised by the day on the event's wall clock, its calendar and its period list: keys
+ * depend on nothing finer than the local day, and a batch has few distinct days, so this saves
+ * formatting dates for every event.
  */
-export function createPeriodKeyCache(): (occurredAt: number, periods: readonly Period[]) => string[] {
+export function createPeriodKeyCache(): PeriodKeysOf {
   const cache = new Map<string, string[]>();
-  return (occurredAt, periods) => {
-    const day = Math.floor(occurredAt / DAY_MS);
-    const memo = periods.length === 0 ? 'all' : `${day}|${periods.join(',')}`;
+  return ({ occurredAt, periods, calendar }) => {
+    if (periods.length === 0) return ALL_ONLY;
+    const calendarOf = calendar ?? UTC_CALENDAR;
+    const day = Math.floor(wallClock(calendarOf.timeZone, occurredAt) / DAY_MS);
+    const memo =
+      calendar === null
+        ? `${day}|${periods.join(',')}`
+        : `${day}|${periods.join(',')}|${calendar.timeZone}|${calendar.weekStartsOn}`;
     let keys = cache.get(memo);
     if (keys === undefined) {
-      keys = periodKeys(occurredAt, periods);
+      keys = periodKeys(occurredAt, periods, calendarOf);
       cache.set(memo, keys);
     }
     return keys;
   };
 }
+
+const ALL_ONLY = [ALL_TIME];
 
 export function totalKey(id: TotalId): string {
   return totalKeyOf(id.board, id.periodKey, id.userId);
@@ -173,7 +186,7 @@ export function totalKeyOf(board: string, periodKey: string, userId: string): st
 export function touchedTotals(events: readonly ScoreEvent[], keysOf = createPeriodKeyCache()): Map<string, TotalId> {
   const ids = new Map<string, TotalId>();
   for (const e of events) {
-    for (const periodKey of keysOf(e.occurredAt, e.periods)) {
+    for (const periodKey of keysOf(e)) {
       const key = totalKeyOf(e.board, periodKey, e.userId);
       if (!ids.has(key)) ids.set(key, { board: e.board, periodKey, userId: e.userId });
     }
@@ -192,7 +205,7 @@ export function foldBatch(input: {
   /** Every stored total the events touch, and every one of each (board, user) a remove_entry names. */
   current: ReadonlyMap<string, StoredTotal>;
   orders: ReadonlyMap<string, RankOrder>;
-  keysOf?: (occurredAt: number, periods: readonly Period[]) => string[];
+  keysOf?: PeriodKeysOf;
   /** The partition's banned or erased users before the batch. */
   standings?: ReadonlyMap<string, Standing>;
   /** Stored minute counts (minuteCountKey) of the events stamped with maxEventsPerMinute. */
@@ -284,7 +297,7 @@ export function foldBatch(input: {
     }
     rows.length = 0;
     let overflow = false;
-    for (const periodKey of keysOf(event.occurredAt, event.periods)) {
+    for (const periodKey of keysOf(event)) {
       const key = totalKeyOf(event.board, periodKey, event.userId);
       const stored = input.current.get(key);
       const latest = working.get(key) ?? stored;

@@ -18,6 +18,7 @@ function score(eventId: string, userId: string, value = 1): DecodedEvent {
       source: null,
       metadata: null,
       limits: null,
+      calendar: null,
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { RankOrder } from '@rankstream/schemas';
+import type { PeriodCalendar, RankOrder } from '@rankstream/schemas';
 import type {
   AuditRow,
   BanChange,
@@ -13,7 +13,8 @@ import type {
 } from './batch-fold.js';
 import type { RankBucketDelta } from './rank-bucket-deltas.js';
 
-export interface BoardDefinition {
+/** A board as the query API needs it: mirrored to Redis (boardJson). */
+export interface BoardDefinition extends PeriodCalendar {
   board: string;
   order: RankOrder;
   defaultOp: string;

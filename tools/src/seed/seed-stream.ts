@@ -75,5 +75,6 @@ export function scoreEvent(
     source: 'seed',
     metadata: null,
     limits: null,
+    calendar: null,
   };
 }
