@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { createApp } from './app.js';
 import { parseQueryConfig } from './config.js';
 import type { AppDeps } from './deps.js';
+import { BoardCalendars } from './domain/board-calendars.js';
 import type { RankingReader, StoreRead, StoreState } from './domain/read-model.js';
 import { createQueryMetrics } from './query-metrics.js';
 import { FallbackReader, type FallbackReason } from './readers/fallback.js';
@@ -19,7 +20,7 @@ function memoryReader(
     { userId: 'b', score: 9, reachedAt: 1 },
   ].sort(compareEntries(order));
   const state: StoreState = { watermark: { 0: 3 }, progress: { 0: { logEnd: 3, caughtUpAt: 0 } } };
-  const def = { board: 'g', order, periods: [] };
+  const def = { board: 'g', order, periods: [], timeZone: 'UTC', weekStartsOn: 'monday' as const };
   const ranked = rows.map((r, i) => ({ ...r, rank: i + 1, username: null, imageUrl: null }));
   async function answer<T>(value: T): Promise<StoreRead<T>> {
     if (opts.behaviour === 'throw') throw new Error('connection refused');
@@ -69,6 +70,7 @@ function deps(redis: RankingReader, env: Record<string, string> = {}, reasons: F
     metrics: createQueryMetrics(registry),
     readiness: {},
     clientAddress: (c) => c.req.header('x-test-client') ?? 'one',
+    calendars: new BoardCalendars(),
     now: Date.now,
     sleep: async () => {},
   };

@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import type { LRUCache } from 'lru-cache';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { QueryConfig } from './config.js';
+import type { BoardCalendars } from './domain/board-calendars.js';
 import type { RankingReader, StoreRead } from './domain/read-model.js';
 import type { FeedHub } from './live/feed-hub.js';
 import type { SocketUpgrade } from './live/socket-upgrade.js';
@@ -63,6 +64,8 @@ export interface AppDeps {
   sockets?: SocketUpgrade;
   /** The built dashboard's folder (dist/dashboard); left out, / answers that it is not built. */
   dashboardDir?: string;
+  /** Each board's calendar as reads showed it, to name its current period before reading. */
+  calendars: BoardCalendars;
   now: () => number;
   sleep: (ms: number) => Promise<void>;
 }

@@ -19,6 +19,7 @@ import { RateLimiterClusterMaster } from 'rate-limiter-flexible';
 import { createApp, feedHubOf } from './app.js';
 import { parseQueryConfig } from './config.js';
 import type { AppDeps } from './deps.js';
+import { BoardCalendars } from './domain/board-calendars.js';
 import { createSocketUpgrade } from './live/socket-upgrade.js';
 import { clientAddressResolver } from './middleware/client-address.js';
 import { createRateLimiter } from './middleware/rate-limit.js';
@@ -88,6 +89,7 @@ async function start() {
     states,
     ...(config.QUERY_CACHE_ENTRIES > 0 ? { answerCache: new LRUCache({ max: config.QUERY_CACHE_ENTRIES }) } : {}),
     dashboardDir: fileURLToPath(new URL('./dashboard/', import.meta.url)),
+    calendars: new BoardCalendars(),
     now: Date.now,
     sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
   };

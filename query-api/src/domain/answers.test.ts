@@ -3,8 +3,14 @@ import { shapeAround, shapeBoards, shapeRanks, shapeTop, shapeUser, shapeUserBoa
 import { decodeCursor } from './cursor.js';
 import type { BoardDef, RankedRow } from './read-model.js';
 
-const def: BoardDef = { board: 'g', order: 'desc', periods: ['weekly', 'daily'] };
-const scope = { board: 'g', period: 'all' as const, periodKey: 'all' };
+const def: BoardDef = {
+  board: 'g',
+  order: 'desc',
+  periods: ['weekly', 'daily'],
+  timeZone: 'UTC',
+  weekStartsOn: 'monday',
+};
+const scope = { board: 'g', period: 'all' as const, periodKey: 'all', calendar: null };
 const row = (rank: number, userId: string, score: number): RankedRow => ({
   rank,
   userId,
@@ -52,12 +58,33 @@ describe('answer shapes', () => {
     expect(
       shapeBoards([
         { ...def, board: 'z', players: 1 },
-        { ...def, board: 'a', periods: ['monthly', 'daily'], players: 2 },
+        {
+          ...def,
+          board: 'a',
+          periods: ['monthly', 'daily'],
+          timeZone: 'Asia/Tokyo',
+          weekStartsOn: 'sunday',
+          players: 2,
+        },
       ]),
     ).toEqual({
       boards: [
-        { board: 'a', order: 'desc', periods: ['daily', 'monthly'], players: 2 },
-        { board: 'z', order: 'desc', periods: ['daily', 'weekly'], players: 1 },
+        {
+          board: 'a',
+          order: 'desc',
+          periods: ['daily', 'monthly'],
+          timeZone: 'Asia/Tokyo',
+          weekStartsOn: 'sunday',
+          players: 2,
+        },
+        {
+          board: 'z',
+          order: 'desc',
+          periods: ['daily', 'weekly'],
+          timeZone: 'UTC',
+          weekStartsOn: 'monday',
+          players: 1,
+        },
       ],
     });
   });

@@ -1,4 +1,11 @@
-import { compareIds, PERIODS, type PeriodName, percentile, toRankScore } from '@rankstream/schemas';
+import {
+  compareIds,
+  PERIODS,
+  type PeriodCalendar,
+  type PeriodName,
+  percentile,
+  toRankScore,
+} from '@rankstream/schemas';
 import { encodeCursor } from './cursor.js';
 import type {
   AroundRead,
@@ -28,6 +35,8 @@ export interface Scope {
   board: string;
   period: PeriodName;
   periodKey: string;
+  /** The calendar that named periodKey; null when the key does not depend on one (all-time, a cursor's key). */
+  calendar: PeriodCalendar | null;
 }
 
 export function shapeEntry(row: RankedRow): Entry {
@@ -46,7 +55,14 @@ export function shapeBoards(boards: readonly BoardSummary[]) {
   return {
     boards: [...boards]
       .sort((a, b) => compareIds(a.board, b.board))
-      .map((b) => ({ board: b.board, order: b.order, periods: canonicalPeriods(b.periods), players: b.players })),
+      .map((b) => ({
+        board: b.board,
+        order: b.order,
+        periods: canonicalPeriods(b.periods),
+        timeZone: b.timeZone,
+        weekStartsOn: b.weekStartsOn,
+        players: b.players,
+      })),
   };
 }
 

@@ -26,6 +26,23 @@ describe('period selection', () => {
     });
   });
 
+  it("names periods on the board's calendar: now in its zone, and at as a day of its own", () => {
+    const newYork = { timeZone: 'America/New_York', weekStartsOn: 'sunday' } as const;
+    // 2026-11-23T03:00Z is still Sunday the 22nd in New York, the first day of its week holding Monday the 23rd
+    const lateSunday = Date.UTC(2026, 10, 23, 3, 0);
+    expect(selectPeriodKey('daily', undefined, lateSunday, newYork)).toBe('daily:2026-11-22');
+    expect(selectPeriodKey('daily', undefined, lateSunday)).toBe('daily:2026-11-23');
+    expect(currentPeriodKeys(lateSunday, newYork)).toEqual({
+      daily: 'daily:2026-11-22',
+      weekly: 'weekly:2026-W48',
+      monthly: 'monthly:2026-11',
+    });
+    // at=2026-11-29 (a Sunday) opens the next Sunday week; in ISO weeks it still closes W48
+    expect(selectPeriodKey('weekly', parseDay('2026-11-29'), lateSunday, newYork)).toBe('weekly:2026-W49');
+    expect(selectPeriodKey('weekly', parseDay('2026-11-29'), lateSunday)).toBe('weekly:2026-W48');
+    expect(selectPeriodKey('daily', parseDay('2026-03-08'), lateSunday, newYork)).toBe('daily:2026-03-08');
+  });
+
   it('knows the period of a key and whether a board keeps it', () => {
     expect(periodOfKey('all')).toBe('all');
     expect(periodOfKey('weekly:2026-W48')).toBe('weekly');

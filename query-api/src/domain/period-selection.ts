@@ -1,9 +1,20 @@
-import { ALL_TIME, type Period, type PeriodName, periodKey } from '@rankstream/schemas';
+import {
+  ALL_TIME,
+  type Period,
+  type PeriodCalendar,
+  type PeriodName,
+  periodKey,
+  periodKeyOfWallClock,
+  UTC_CALENDAR,
+} from '@rankstream/schemas';
 import type { CurrentPeriodKeys } from './read-model.js';
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
-/** `YYYY-MM-DD` to the UTC midnight it names, or undefined when it is not a real date. */
+/**
+ * `YYYY-MM-DD` to the UTC midnight it names, or undefined when it is not a real date. A board's
+ * `at` is a day on its own calendar, so this is a wall-clock time (periodKeyOfWallClock), not an instant.
+ */
 export function parseDay(day: string): number | undefined {
   const m = DATE.exec(day);
   if (!m) return undefined;
@@ -14,9 +25,16 @@ export function parseDay(day: string): number | undefined {
   return ms;
 }
 
-/** The period key a request names: `at` (a UTC day inside the period) or else the current period. */
-export function selectPeriodKey(period: PeriodName, atMs: number | undefined, nowMs: number): string {
-  return period === ALL_TIME ? ALL_TIME : periodKey(period, atMs ?? nowMs);
+/** The period key a request names: `at` (a day inside the period, on the board's calendar) or else the current period. */
+export function selectPeriodKey(
+  period: PeriodName,
+  atDay: number | undefined,
+  nowMs: number,
+  calendar: PeriodCalendar = UTC_CALENDAR,
+): string {
+  if (period === ALL_TIME) return ALL_TIME;
+  if (atDay !== undefined) return periodKeyOfWallClock(period, atDay, calendar.weekStartsOn);
+  return periodKey(period, nowMs, calendar);
 }
 
 /** The period name a key belongs to (`daily:2026-11-23` -> daily). */
@@ -26,11 +44,11 @@ export function periodOfKey(key: string): PeriodName | undefined {
   return name === 'daily' || name === 'weekly' || name === 'monthly' ? name : undefined;
 }
 
-export function currentPeriodKeys(nowMs: number): CurrentPeriodKeys {
+export function currentPeriodKeys(nowMs: number, calendar: PeriodCalendar = UTC_CALENDAR): CurrentPeriodKeys {
   return {
-    daily: periodKey('daily', nowMs),
-    weekly: periodKey('weekly', nowMs),
-    monthly: periodKey('monthly', nowMs),
+    daily: periodKey('daily', nowMs, calendar),
+    weekly: periodKey('weekly', nowMs, calendar),
+    monthly: periodKey('monthly', nowMs, calendar),
   };
 }
 

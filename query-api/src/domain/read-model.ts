@@ -1,10 +1,10 @@
-import type { Period, RankOrder } from '@rankstream/schemas';
+import type { Period, PeriodCalendar, RankOrder } from '@rankstream/schemas';
 
 /**
  * What the readers hand to the response-shaping functions. Both stores are read into these shapes
  * and nothing else, so that one set of shaping functions makes the JSON for both.
  */
-export interface BoardDef {
+export interface BoardDef extends PeriodCalendar {
   board: string;
   order: RankOrder;
   periods: Period[];
@@ -92,7 +92,7 @@ export interface UserBoardsRead {
   boards: UserBoardStanding[];
 }
 
-/** The current period keys, for the reads that span every period of every board. */
+/** A board's current period keys, for the reads that span every period of every board. */
 export type CurrentPeriodKeys = Record<Period, string>;
 
 /**
@@ -109,7 +109,8 @@ export interface RankingReader {
   user(board: string, periodKey: string, userId: string): Promise<StoreRead<UserRead | null>>;
   around(board: string, periodKey: string, userId: string, radius: number): Promise<StoreRead<AroundRead | null>>;
   ranks(board: string, periodKey: string, userIds: readonly string[]): Promise<StoreRead<RanksRead | null>>;
-  userBoards(userId: string, current: CurrentPeriodKeys): Promise<StoreRead<UserBoardsRead>>;
+  /** The user's entries in all-time and each board's current periods, as of `nowMs` on each board's calendar. */
+  userBoards(userId: string, nowMs: number): Promise<StoreRead<UserBoardsRead>>;
   /** Just the store state: the cheap change marker streams poll. */
   state(): Promise<StoreRead<StoreState>>;
 }

@@ -28,7 +28,7 @@ function hubOver(store: ReturnType<typeof fakeStore>, heartbeatMs = 10_000): Fee
 }
 
 function spec(store: ReturnType<typeof fakeStore>, key = 'top|global'): FeedSpec {
-  const scope: Scope = { board: 'global', period: 'all', periodKey: 'all' };
+  const scope: Scope = { board: 'global', period: 'all', periodKey: 'all', calendar: null };
   return {
     key,
     event: 'top',

@@ -1,5 +1,7 @@
-import { PERIODS, type Period, RANK_ORDER_SQL, type RankOrder } from '@rankstream/schemas';
+import { type PeriodCalendar, RANK_ORDER_SQL, UTC_CALENDAR } from '@rankstream/schemas';
 import type pg from 'pg';
+import { boardDefOf } from '../domain/board-def.js';
+import { currentPeriodKeys } from '../domain/period-selection.js';
 import type { BoardDef, RankedRow, RankingReader, StoreRead, StoreState } from '../domain/read-model.js';
 
 /**
@@ -20,7 +22,7 @@ const OFFSETS = `off AS (
     floor(extract(epoch FROM caught_up_at) * 1000)::bigint)), '[]'::json) AS o
   FROM projector_offsets WHERE topic = $1)`;
 // $2 board, $3 period key.
-const DEF = `def AS (SELECT json_build_array(sort_order, periods) AS d FROM boards WHERE board = $2)`;
+const DEF = `def AS (SELECT json_build_array(sort_order, periods, time_zone, week_starts_on) AS d FROM boards WHERE board = $2)`;
 // The projector keeps period_counts (one row per partition) in the transaction that writes totals:
 // a few index probes, not an O(N) count.
 const PLAYERS = (board: string, periodKey: string) =>
@@ -165,22 +167,25 @@ SELECT (SELECT o FROM off) AS off, (SELECT d FROM def) AS def, ${TOTAL} AS total
 
 const BOARDS = `WITH ${OFFSETS}
 SELECT (SELECT o FROM off) AS off,
-  (SELECT coalesce(json_agg(json_build_array(b.board, b.sort_order, b.periods,
+  (SELECT coalesce(json_agg(json_build_array(b.board, b.sort_order, b.periods, b.time_zone, b.week_starts_on,
     ${PLAYERS('b.board', "'all'")})), '[]'::json)
    FROM boards b) AS boards`;
 
-// $2 userId, $3..$5 the current daily, weekly and monthly keys. The totals primary key
+// $2 userId, $3 the current period keys per calendar: {"<timeZone>|<weekStartsOn>": {"daily": ..., ...}};
+// `missing` lists the calendars of boards with periods that $3 lacks. The totals primary key
 // (board, period_key, user_id) finds the user's rows board by board: totals has no index on user_id.
 const USER_BOARDS = `WITH ${OFFSETS},
 mine AS (SELECT t.*, b.sort_order FROM boards b
   CROSS JOIN LATERAL (SELECT 'all'::text AS key UNION ALL
-    SELECT CASE p WHEN 'daily' THEN $3::text WHEN 'weekly' THEN $4::text WHEN 'monthly' THEN $5::text END
-    FROM unnest(b.periods) AS p) k
+    SELECT $3::jsonb -> (b.time_zone || '|' || b.week_starts_on) ->> p FROM unnest(b.periods) AS p) k
   -- OFFSET 0 keeps this a lookup per (board, key) in the primary key: flattened into a join, the
   -- planner, misled by a never-analysed boards table, preferred a scan of every total.
   CROSS JOIN LATERAL (SELECT * FROM totals t WHERE t.board = b.board AND t.period_key = k.key
     AND t.user_id = $2 OFFSET 0) t)
 SELECT (SELECT o FROM off) AS off,
+  (SELECT coalesce(json_agg(json_build_array(z.time_zone, z.week_starts_on)), '[]'::json)
+   FROM (SELECT DISTINCT time_zone, week_starts_on FROM boards WHERE cardinality(periods) > 0
+     AND NOT $3::jsonb ? (time_zone || '|' || week_starts_on)) z) AS missing,
   (SELECT json_build_array(username, image_url, region) FROM profiles WHERE user_id = $2) AS profile,
   (SELECT coalesce(json_agg(json_build_array(t.board, t.period_key, ${RANK_AHEAD('t')} + 1, t.score,
     ${PLAYERS('t.board', 't.period_key')})), '[]'::json)
@@ -201,8 +206,10 @@ function stateOf(off: Offsets): StoreState {
   return state;
 }
 
-function defOf(board: string, d: [RankOrder, string[]]): BoardDef {
-  return { board, order: d[0], periods: d[1].filter((p): p is Period => PERIODS.includes(p as Period)) };
+type DefRow = [order: string, periods: string[], timeZone: string, weekStartsOn: string];
+
+function defOf(board: string, [order, periods, timeZone, weekStartsOn]: DefRow): BoardDef {
+  return boardDefOf(board, { order, periods, timeZone, weekStartsOn });
 }
 
 function ranked(rank: number, r: PgRow): RankedRow {
@@ -235,6 +242,9 @@ export function createPostgresReader(pool: pg.Pool, topic: string): RankingReade
     return rows[0] as Record<string, any>;
   }
 
+  /** The calendars of boards with periods, by `<timeZone>|<weekStartsOn>`, as USER_BOARDS has shown them. */
+  const calendars = new Map<string, PeriodCalendar>([['UTC|monday', UTC_CALENDAR]]);
+
   function served<T>(row: Record<string, any>, value: T): StoreRead<T> {
     return { served: true, value, state: stateOf(row.off as Offsets) };
   }
@@ -242,9 +252,9 @@ export function createPostgresReader(pool: pg.Pool, topic: string): RankingReade
   return {
     async boards() {
       const row = await one(BOARDS, []);
-      const boards = (row.boards as [string, RankOrder, string[], number][]).map(
-        ([board, order, periods, players]) => ({
-          ...defOf(board, [order, periods]),
+      const boards = (row.boards as [string, ...DefRow, number][]).map(
+        ([board, order, periods, timeZone, weekStartsOn, players]) => ({
+          ...defOf(board, [order, periods, timeZone, weekStartsOn]),
           players,
         }),
       );
@@ -310,8 +320,19 @@ export function createPostgresReader(pool: pg.Pool, topic: string): RankingReade
       });
     },
 
-    async userBoards(userId, current) {
-      const row = await one(USER_BOARDS, [userId, current.daily, current.weekly, current.monthly]);
+    async userBoards(userId, nowMs) {
+      const keysNow = () =>
+        JSON.stringify(Object.fromEntries([...calendars].map(([id, c]) => [id, currentPeriodKeys(nowMs, c)])));
+      let row = await one(USER_BOARDS, [userId, keysNow()]);
+      const missing = row.missing as [string, string][];
+      if (missing.length > 0) {
+        // Boards on calendars not met before: learn them and read again, once.
+        for (const [timeZone, weekStartsOn] of missing) {
+          const { timeZone: zone, weekStartsOn: weekday } = boardDefOf('', { timeZone, weekStartsOn });
+          calendars.set(`${timeZone}|${weekStartsOn}`, { timeZone: zone, weekStartsOn: weekday });
+        }
+        row = await one(USER_BOARDS, [userId, keysNow()]);
+      }
       const p = row.profile as [string, string | null, string | null] | null;
       return served(row, {
         profile: p ? { username: p[0], imageUrl: p[1], region: p[2] } : null,

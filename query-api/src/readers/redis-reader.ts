@@ -3,14 +3,13 @@ import {
   fromProfileValue,
   fromRankScore,
   fromRedisMember,
-  PERIODS,
-  type Period,
-  RANK_ORDERS,
   type RankOrder,
   redisKeys,
   toRedisMember,
 } from '@rankstream/schemas';
 import { isCluster, type Redis } from '@rankstream/schemas/runtime';
+import { boardDefOf } from '../domain/board-def.js';
+import { currentPeriodKeys } from '../domain/period-selection.js';
 import type {
   BoardDef,
   PartitionProgress,
@@ -52,14 +51,9 @@ function parseState(version: string, wm: string[], beats: string[]): StoreState 
   return { watermark, progress, version };
 }
 
-/** `{s}boards` values are JSON {"order","defaultOp","periods","createdAt"}, mirrored by the projector. */
+/** `{s}boards` values are JSON {"order","defaultOp","periods","timeZone","weekStartsOn","createdAt"}, mirrored by the projector. */
 export function parseBoardDef(board: string, json: string): BoardDef {
-  const raw = JSON.parse(json) as { order?: unknown; periods?: unknown };
-  const order = RANK_ORDERS.includes(raw.order as RankOrder) ? (raw.order as RankOrder) : 'desc';
-  const periods = Array.isArray(raw.periods)
-    ? (raw.periods.filter((p) => PERIODS.includes(p as Period)) as Period[])
-    : [];
-  return { board, order, periods };
+  return boardDefOf(board, JSON.parse(json));
 }
 
 function toRow(order: RankOrder, raw: ScriptRow, profileJson: string | null | undefined): RankedRow {
@@ -305,13 +299,14 @@ export function createRedisReader(redis: Redis, prefix: string, states?: Project
       }));
     },
 
-    async userBoards(userId, periodKeys) {
+    async userBoards(userId, nowMs) {
       const snap = await current();
       if ('served' in snap) return snap;
       try {
-        const instances = [...snap.boards.values()].flatMap((def) =>
-          ['all', ...def.periods.map((p) => periodKeys[p])].map((periodKey) => ({ def, periodKey })),
-        );
+        const instances = [...snap.boards.values()].flatMap((def) => {
+          const current = currentPeriodKeys(nowMs, def);
+          return ['all', ...def.periods.map((p) => current[p])].map((periodKey) => ({ def, periodKey }));
+        });
         const [found, [profileJson]] = await Promise.all([
           Promise.all(
             instances.map(async ({ def, periodKey }) => {

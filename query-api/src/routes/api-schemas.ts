@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { BOARD_ID_PATTERN, USER_ID_PATTERN } from '@rankstream/schemas';
+import { BOARD_ID_PATTERN, USER_ID_PATTERN, WEEKDAYS } from '@rankstream/schemas';
 import { parseDay } from '../domain/period-selection.js';
 
 /** Request and answer schemas: they validate at the edge and make /openapi.json. */
@@ -36,7 +36,10 @@ export const periodQuery = {
     .string()
     .refine((s) => parseDay(s) !== undefined, 'must be a date YYYY-MM-DD')
     .optional()
-    .openapi({ description: 'a UTC day inside the wanted period (default: now)', example: '2026-11-23' }),
+    .openapi({
+      description: "a day inside the wanted period, on the board's calendar (default: now)",
+      example: '2026-11-23',
+    }),
   after: tokens,
 };
 
@@ -101,6 +104,8 @@ export const boardsAnswer = z
         board: z.string(),
         order: z.enum(['desc', 'asc']),
         periods: z.array(z.enum(['daily', 'weekly', 'monthly'])),
+        timeZone: z.string().openapi({ description: 'IANA zone whose midnight starts its periods', example: 'UTC' }),
+        weekStartsOn: z.enum(WEEKDAYS),
         players: z.number().int(),
       }),
     ),

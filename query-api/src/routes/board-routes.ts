@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi';
-import { HttpError, invalidRequest, type PeriodName } from '@rankstream/schemas';
+import { ALL_TIME, HttpError, invalidRequest, type PeriodName } from '@rankstream/schemas';
 import type { Context } from 'hono';
 import type { AppDeps } from '../deps.js';
 import { type Scope, shapeAround, shapeBoards, shapeRanks, shapeTop, shapeUser } from '../domain/answers.js';
@@ -40,16 +40,29 @@ const json = (schema: z.ZodType, description: string) => ({
 });
 const tags = ['boards'];
 
-/** The scope of a board read, and the check that the board exists and keeps that period. */
+/** The scope of a board read, its period named on the board's calendar as last read. */
 export function requestScope(
   deps: AppDeps,
   board: string,
   query: { period: PeriodName; at?: string | undefined },
 ): Scope {
-  const atMs = query.at === undefined ? undefined : parseDay(query.at);
-  return { board, period: query.period, periodKey: selectPeriodKey(query.period, atMs, deps.now()) };
+  if (query.period === ALL_TIME) return { board, period: ALL_TIME, periodKey: ALL_TIME, calendar: null };
+  const calendar = deps.calendars.of(board);
+  const atDay = query.at === undefined ? undefined : parseDay(query.at);
+  return {
+    board,
+    period: query.period,
+    periodKey: selectPeriodKey(query.period, atDay, deps.now(), calendar),
+    calendar,
+  };
 }
 
+/** Whether the read's board definition has the calendar the scope's key was named by (it learns it when not). */
+export function namedRightly(deps: AppDeps, scope: Scope, value: { def: BoardDef } | null): boolean {
+  return value === null || scope.calendar === null || deps.calendars.confirm(scope.board, scope.calendar, value.def);
+}
+
+/** The check that the board exists and keeps that period. */
 export function checkBoard<T extends { def: BoardDef }>(scope: Scope, value: T | null): T {
   if (!value) throw boardNotFound(scope.board);
   if (!boardKeepsPeriod(value.def.periods, scope.period)) throw periodNotKept(scope.board, scope.period);
@@ -57,33 +70,40 @@ export function checkBoard<T extends { def: BoardDef }>(scope: Scope, value: T |
 }
 
 /**
- * The path of every per-board read: read (waiting for the request's consistency tokens), set the
- * store headers, check the board and its period, shape the answer, and send it with its cache
- * headers. With a `cacheKey` the answer is kept per state version and served from memory while
- * that version is current.
+ * The path of every per-board read: name the scope, read (waiting for the request's consistency
+ * tokens), read again once if the board's calendar names another period, set the store headers,
+ * check the board and its period, shape the answer, and send it with its cache headers. With a
+ * `cacheKey` the answer is kept per state version and served from memory while that version is current.
  */
 async function answerBoardRead<T extends { def: BoardDef }>(
   c: Context,
   deps: AppDeps,
-  scope: Scope,
-  op: (reader: RankingReader) => Promise<StoreRead<T | null>>,
-  shape: (value: T) => object,
-  cacheKey?: string,
+  scopeNow: () => Scope,
+  op: (reader: RankingReader, scope: Scope) => Promise<StoreRead<T | null>>,
+  shape: (scope: Scope, value: T) => object,
+  cacheKeyOf?: (scope: Scope) => string,
 ): Promise<Response> {
   const requirements = consistencyRequirements(c, deps.config.EVENTS_TOPIC);
+  let scope = scopeNow();
+  const cacheKey = cacheKeyOf?.(scope);
   const hit = cacheKey === undefined ? undefined : cachedAnswer(c, deps, cacheKey, scope.periodKey, requirements);
   if (hit) return hit;
-  const read = await consistentRead(deps, requirements, op);
+  let read = await consistentRead(deps, requirements, (r) => op(r, scope));
+  if (!namedRightly(deps, scope, read.served.value)) {
+    scope = scopeNow();
+    read = await consistentRead(deps, requirements, (r) => op(r, scope));
+  }
   let body: object;
   try {
-    body = shape(checkBoard(scope, read.served.value));
+    body = shape(scope, checkBoard(scope, read.served.value));
   } catch (error) {
     // A 404 or 400 found in the data still names the store that was read.
     setStoreHeaders(c, deps, read);
     throw error;
   }
   const answer = answerText(read, body, scope.periodKey);
-  if (cacheKey !== undefined) rememberAnswer(deps, cacheKey, read, answer);
+  const finalKey = cacheKeyOf?.(scope);
+  if (finalKey !== undefined) rememberAnswer(deps, finalKey, read, answer);
   return storeAnswer(c, deps, read, answer);
 }
 
@@ -126,28 +146,36 @@ export function boardRoutes(deps: AppDeps) {
       responses: { 200: json(topAnswer, 'a page of the ranking'), ...errorResponses },
     }),
     async (c, { params: { board }, query: q }) => {
-      let scope = requestScope(deps, board, q);
+      const cursor = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
       let page: TopPage = { offset: q.offset, limit: q.limit };
-      if (q.cursor !== undefined) {
-        const cursor = decodeCursor(q.cursor);
-        if (!cursor) throw invalidRequest([{ path: 'cursor', message: 'is not a cursor from this API' }]);
+      if (cursor === null) throw invalidRequest([{ path: 'cursor', message: 'is not a cursor from this API' }]);
+      const otherPeriod = invalidRequest([{ path: 'cursor', message: 'belongs to another period' }]);
+      if (cursor) {
         if (queryValuesOf(c, 'offset').length > 0) {
           throw invalidRequest([{ path: 'offset', message: 'cannot be combined with cursor' }]);
         }
-        const fits =
-          periodOfKey(cursor.periodKey) === q.period && (q.at === undefined || cursor.periodKey === scope.periodKey);
-        if (!fits) throw invalidRequest([{ path: 'cursor', message: 'belongs to another period' }]);
-        // The cursor's own period key: a daily page keeps paging the same day across midnight.
-        scope = { board: scope.board, period: scope.period, periodKey: cursor.periodKey };
+        if (periodOfKey(cursor.periodKey) !== q.period) throw otherPeriod;
         page = { after: cursor.after, limit: q.limit };
       }
+      // The cursor's own period key: a daily page keeps paging the same day across midnight.
+      const scopeNow = (): Scope =>
+        cursor
+          ? { board, period: q.period, periodKey: cursor.periodKey, calendar: null }
+          : requestScope(deps, board, q);
       return answerBoardRead(
         c,
         deps,
-        scope,
-        (r) => r.top(board, scope.periodKey, page),
-        (value) => shapeTop(scope, value),
-        JSON.stringify(['top', board, scope.period, scope.periodKey, page]),
+        scopeNow,
+        (r, scope) => r.top(board, scope.periodKey, page),
+        (scope, value) => {
+          // `at` with a cursor must name the cursor's period, on the board's calendar as just read.
+          const at = q.at === undefined ? undefined : parseDay(q.at);
+          if (cursor && at !== undefined && cursor.periodKey !== selectPeriodKey(q.period, at, 0, value.def)) {
+            throw otherPeriod;
+          }
+          return shapeTop(scope, value);
+        },
+        (scope) => JSON.stringify(['top', board, scope.period, scope.periodKey, page]),
       );
     },
   );
@@ -163,13 +191,12 @@ export function boardRoutes(deps: AppDeps) {
       responses: { 200: json(userAnswer, 'the standing'), ...errorResponses },
     }),
     async (c, { params: { board, userId }, query: q }) => {
-      const scope = requestScope(deps, board, q);
       return answerBoardRead(
         c,
         deps,
-        scope,
-        (r) => r.user(board, scope.periodKey, userId),
-        (value) => rankedOr404(shapeUser(scope, value), scope, userId),
+        () => requestScope(deps, board, q),
+        (r, scope) => r.user(board, scope.periodKey, userId),
+        (scope, value) => rankedOr404(shapeUser(scope, value), scope, userId),
       );
     },
   );
@@ -185,13 +212,12 @@ export function boardRoutes(deps: AppDeps) {
       responses: { 200: json(aroundAnswer, 'the neighbourhood'), ...errorResponses },
     }),
     async (c, { params: { board, userId }, query: q }) => {
-      const scope = requestScope(deps, board, q);
       return answerBoardRead(
         c,
         deps,
-        scope,
-        (r) => r.around(board, scope.periodKey, userId, q.radius),
-        (value) => rankedOr404(shapeAround(scope, value), scope, userId),
+        () => requestScope(deps, board, q),
+        (r, scope) => r.around(board, scope.periodKey, userId, q.radius),
+        (scope, value) => rankedOr404(shapeAround(scope, value), scope, userId),
       );
     },
   );
@@ -207,13 +233,12 @@ export function boardRoutes(deps: AppDeps) {
       responses: { 200: json(ranksAnswer, 'the entries found, in ranking order'), ...errorResponses },
     }),
     async (c, { params: { board }, query: q }) => {
-      const scope = requestScope(deps, board, q);
       return answerBoardRead(
         c,
         deps,
-        scope,
-        (r) => r.ranks(board, scope.periodKey, q.userIds),
-        (value) => shapeRanks(scope, value, q.userIds),
+        () => requestScope(deps, board, q),
+        (r, scope) => r.ranks(board, scope.periodKey, q.userIds),
+        (scope, value) => shapeRanks(scope, value, q.userIds),
       );
     },
   );

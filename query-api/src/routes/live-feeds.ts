@@ -1,9 +1,10 @@
 import type { PeriodName } from '@rankstream/schemas';
 import type { AppDeps } from '../deps.js';
 import { type Scope, shapeTop, shapeUserStream } from '../domain/answers.js';
-import type { StoreName, StoreState } from '../domain/read-model.js';
+import type { BoardDef, RankingReader, StoreName, StoreRead, StoreState } from '../domain/read-model.js';
 import type { FeedSpec } from '../live/feed-hub.js';
-import { checkBoard, requestScope } from './board-routes.js';
+import type { Served } from '../readers/fallback.js';
+import { checkBoard, namedRightly, requestScope } from './board-routes.js';
 
 interface PeriodChoice {
   period: PeriodName;
@@ -18,8 +19,10 @@ export interface OpenedFeed {
 
 /** `top` events: the board's top `limit` of the period chosen, as GET .../top answers it. */
 export async function topFeed(deps: AppDeps, board: string, q: PeriodChoice & { limit: number }): Promise<OpenedFeed> {
-  const readTop = async (scope: Scope) => {
-    const read = await deps.reader.read((r) => r.top(board, scope.periodKey, { offset: 0, limit: q.limit }));
+  const readTop = async (named: Scope) => {
+    const { scope, read } = await readNamed(deps, board, q, named, (r, s) =>
+      r.top(board, s.periodKey, { offset: 0, limit: q.limit }),
+    );
     const body = JSON.stringify(shapeTop(scope, checkBoard(scope, read.value)));
     return { body, servedBy: read.servedBy, state: read.state };
   };
@@ -41,8 +44,10 @@ export async function userFeed(
   userId: string,
   q: PeriodChoice & { radius: number },
 ): Promise<OpenedFeed> {
-  const readRank = async (scope: Scope) => {
-    const read = await deps.reader.read((r) => r.around(board, scope.periodKey, userId, q.radius));
+  const readRank = async (named: Scope) => {
+    const { scope, read } = await readNamed(deps, board, q, named, (r, s) =>
+      r.around(board, s.periodKey, userId, q.radius),
+    );
     const body = JSON.stringify(shapeUserStream(scope, userId, checkBoard(scope, read.value)));
     return { body, servedBy: read.servedBy, state: read.state };
   };
@@ -55,6 +60,20 @@ export async function userFeed(
     },
     readRank,
   );
+}
+
+/** A feed's read, read again once with the board's calendar when the scope was named by another. */
+async function readNamed<T extends { def: BoardDef }>(
+  deps: AppDeps,
+  board: string,
+  q: PeriodChoice,
+  named: Scope,
+  op: (reader: RankingReader, scope: Scope) => Promise<StoreRead<T | null>>,
+): Promise<{ scope: Scope; read: Served<T | null> }> {
+  const read = await deps.reader.read((r) => op(r, named));
+  if (namedRightly(deps, named, read.value)) return { scope: named, read };
+  const scope = requestScope(deps, board, q);
+  return { scope, read: await deps.reader.read((r) => op(r, scope)) };
 }
 
 /** Reads the first answer: an unknown board or period throws its JSON error before any stream starts. */

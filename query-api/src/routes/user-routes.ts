@@ -2,10 +2,11 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { HttpError } from '@rankstream/schemas';
 import type { AppDeps } from '../deps.js';
 import { shapeUserBoards } from '../domain/answers.js';
-import { currentPeriodKeys } from '../domain/period-selection.js';
 import { errorResponses, periodQuery, userBoardsAnswer, userParams } from './api-schemas.js';
 import { documentedGet } from './documented-get.js';
 import { consistencyRequirements, consistentRead, jsonAnswer, setStoreHeaders } from './read-answer.js';
+
+const QUARTER_HOUR_MS = 15 * 60_000;
 
 export function userRoutes(deps: AppDeps) {
   const app = new OpenAPIHono();
@@ -26,9 +27,9 @@ export function userRoutes(deps: AppDeps) {
       },
     }),
     async (c, { params: { userId } }) => {
-      const current = currentPeriodKeys(deps.now());
+      const now = deps.now();
       const read = await consistentRead(deps, consistencyRequirements(c, deps.config.EVENTS_TOPIC), (r) =>
-        r.userBoards(userId, current),
+        r.userBoards(userId, now),
       );
       const body = shapeUserBoards(userId, read.served.value);
       if (!body) {
@@ -37,7 +38,8 @@ export function userRoutes(deps: AppDeps) {
           { path: 'userId', message: 'unknown user' },
         ]);
       }
-      return jsonAnswer(c, deps, read, body, `${current.daily}|${current.weekly}|${current.monthly}`);
+      // Period boundaries fall on quarter hours in every zone in use: the answer's variant changes with them.
+      return jsonAnswer(c, deps, read, body, `q${Math.floor(now / QUARTER_HOUR_MS)}`);
     },
   );
 
