@@ -36,7 +36,8 @@ export const REDIS_KEY = {
   leaderboard: 'lb:',
   /**
    * hash per board instance, `lbu:{board:periodKey}`: userId → `<version>|<member>` (the member index),
-   * or `<version>|` for a total an admin removed (a tombstone: readers see no entry).
+   * followed by `|<details>` when the entry has details (the JSON metadata of its latest event), or
+   * `<version>|` for a total an admin removed (a tombstone: readers see no entry).
    */
   memberIndex: 'lbu:',
   /**
@@ -55,10 +56,11 @@ export const REDIS_KEY = {
 
 /**
  * The layout this code reads and writes; a change of layout is a rebuild (see REDIS_KEY.layout).
- * Layout 3 puts the keys each script touches in one Redis Cluster slot with hash tags: the projection
- * state under `{s}`, each board instance under `{board:periodKey}`, the profiles under `{p}`.
+ * Layout 3 put the keys each script touches in one Redis Cluster slot with hash tags: the projection
+ * state under `{s}`, each board instance under `{board:periodKey}`, the profiles under `{p}`. Layout 4
+ * adds entry details to member index values, which a layout 3 reader would take for the member.
  */
-export const REDIS_LAYOUT = '3';
+export const REDIS_LAYOUT = '4';
 
 /**
  * The value of the layout key: the layout, and the cap when board instances are capped

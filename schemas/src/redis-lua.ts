@@ -34,3 +34,21 @@ local function position_after(key, s, m)
   return lo
 end
 `;
+
+/**
+ * A member index value (REDIS_KEY.memberIndex): `<version>|<member>`, then `|<details>` when the
+ * entry has details (JSON text, which may itself hold bars: only the first two separate fields).
+ */
+export const LUA_MEMBER_INDEX = `
+local function index_parts(v)
+  local bar = string.find(v, '|', 1, true)
+  local rest = string.sub(v, bar + 1)
+  local bar2 = string.find(rest, '|', 1, true)
+  if not bar2 then return string.sub(v, 1, bar - 1), rest, nil end
+  return string.sub(v, 1, bar - 1), string.sub(rest, 1, bar2 - 1), string.sub(rest, bar2 + 1)
+end
+local function index_value(version, member, details)
+  if details == nil or details == '' then return version .. '|' .. member end
+  return version .. '|' .. member .. '|' .. details
+end
+`;

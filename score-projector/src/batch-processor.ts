@@ -30,7 +30,7 @@ import {
   TotalsConflictError,
 } from './domain/ports.js';
 import { rankBucketDeltas } from './domain/rank-bucket-deltas.js';
-import { openSealedProfiles, sealedProfileUsers } from './domain/sealed-profiles.js';
+import { openSealedEvents, sealedEventUsers } from './domain/sealed-events.js';
 import type { EventLedger } from './event-ledger.js';
 import type { LogEnds } from './log-ends.js';
 import type { ProjectorMetrics } from './projector-metrics.js';
@@ -247,12 +247,12 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
     await ledger.sync(tx);
     const legacy = await tx.legacyProcessed(plan.candidates.map((c) => c.decoded.event.eventId));
     const seen = ledger.decide(plan.candidates, legacy);
-    // Most batches hold no sealed profile: they keep their events as they are, and ask for no keys.
-    const sealedUsers = sealedProfileUsers(seen.fresh);
+    // Most batches hold no sealed text: they keep their events as they are, and ask for no keys.
+    const sealedUsers = sealedEventUsers(seen.fresh);
     const opened =
       sealedUsers.length === 0
         ? { events: seen.fresh, unreadable: 0 }
-        : openSealedProfiles(seen.fresh, await tx.userKeys(sealedUsers));
+        : openSealedEvents(seen.fresh, await tx.userKeys(sealedUsers));
     const events = opened.events;
     const scoreEvents = events.flatMap((c) => (c.decoded.kind === 'score' ? [c.decoded.event] : []));
     const adminEvents = events.flatMap((c) => (c.decoded.kind === 'admin' ? [c.decoded.event] : []));

@@ -4,7 +4,17 @@ import { createTotalsCache } from './totals-cache.js';
 
 function row(userId: string, score: number, version = 1): FoldedTotal {
   const key = totalKey(id(userId));
-  return { ...id(userId), score, rankScore: -score, reachedAt: 1, eventCount: 1, version, baseVersion: -1, key };
+  return {
+    ...id(userId),
+    score,
+    rankScore: -score,
+    reachedAt: 1,
+    eventCount: 1,
+    version,
+    baseVersion: -1,
+    key,
+    details: null,
+  };
 }
 const id = (userId: string) => ({ board: 'b', periodKey: 'all', userId });
 /** What touchedTotals hands over: the ids by key. */

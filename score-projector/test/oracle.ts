@@ -13,6 +13,8 @@ export interface ExpectedTotal {
   reachedAt: number;
   eventCount: number;
   version: number;
+  /** The metadata of the latest event applied, when it had some. */
+  details?: string;
 }
 
 export interface ExpectedProfile {
@@ -149,6 +151,7 @@ export function oracle(produced: readonly ProducedAt[], windowSeconds: number | 
       const t = totals.get(id);
       if (!t) {
         totals.set(id, { score: e.value, reachedAt: e.occurredAt, eventCount: 1, version: offset });
+        if (e.metadata != null) totals.get(id)!.details = e.metadata;
         continue;
       }
       const next =
@@ -165,6 +168,8 @@ export function oracle(produced: readonly ProducedAt[], windowSeconds: number | 
       }
       t.eventCount++;
       t.version = offset;
+      if (e.metadata != null) t.details = e.metadata;
+      else delete t.details;
     }
   }
   return { totals, profiles, refused };

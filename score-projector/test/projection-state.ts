@@ -8,12 +8,18 @@ import type { ExpectedProfile, ExpectedTotal, RankedUser } from './oracle.js';
 
 export async function postgresTotals(db: pg.Pool): Promise<Map<string, ExpectedTotal>> {
   const { rows } = await db.query(
-    'SELECT board, period_key, user_id, score, reached_at, event_count, version FROM totals',
+    'SELECT board, period_key, user_id, score, reached_at, event_count, version, details FROM totals',
   );
   return new Map(
     rows.map((r) => [
       `${r.board}/${r.period_key}/${r.user_id}`,
-      { score: r.score, reachedAt: r.reached_at, eventCount: r.event_count, version: r.version },
+      {
+        score: r.score,
+        reachedAt: r.reached_at,
+        eventCount: r.event_count,
+        version: r.version,
+        ...(r.details === null ? {} : { details: r.details }),
+      },
     ]),
   );
 }

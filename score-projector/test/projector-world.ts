@@ -162,7 +162,8 @@ export async function createProjectorWorld(
       for (const [id, t] of expected.totals) {
         const [board, periodKey, userId = ''] = id.split('/');
         const member = `${String(t.reachedAt).padStart(13, '0')}:${userId}`;
-        expect(versions.get(`${board}:${periodKey}`)?.[userId]).toBe(`${t.version}|${member}`);
+        const details = t.details === undefined ? '' : `|${t.details}`;
+        expect(versions.get(`${board}:${periodKey}`)?.[userId]).toBe(`${t.version}|${member}${details}`);
       }
       expect(await redisProfiles(redis, env.redisPrefix)).toEqual(expected.profiles);
     },

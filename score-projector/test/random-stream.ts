@@ -25,7 +25,7 @@ const START = Date.UTC(2026, 10, 29, 20);
 
 /**
  * A randomized stream over a few users: every op, several boards (desc and asc) and periods, a few
- * profile updates, and duplicates — about one event in eight re-sends an earlier event of the same
+ * profile updates, metadata on a third of the score events, and duplicates — about one event in eight re-sends an earlier event of the same
  * user with the same eventId, sometimes with a different body (only the first in log order counts).
  */
 export function randomStream(seed: number, count: number, users = 40): AnyEventInput[] {
@@ -72,6 +72,8 @@ export function randomStream(seed: number, count: number, users = 40): AnyEventI
           value: Math.floor(rnd() * 41) - 10,
           occurredAt,
           periods: pick(PERIOD_SETS),
+          // A third carry metadata (an entry's details); bars inside it must not confuse Redis's member index.
+          metadata: i % 3 === 0 ? JSON.stringify({ run: i, note: 'lap|1' }) : null,
         },
       };
     }

@@ -40,6 +40,7 @@ function totals(n: number, version: number): TotalRow[] {
     reachedAt: 1_763_000_000_000,
     eventCount: 1,
     version,
+    details: null,
   }));
 }
 

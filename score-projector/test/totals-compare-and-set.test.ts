@@ -22,6 +22,7 @@ function folded(userId: string, score: number, version: number, baseVersion: num
     eventCount: 1,
     version,
     baseVersion,
+    details: null,
     key: totalKey({ board: 'cas', periodKey: 'all', userId }),
   };
 }

@@ -36,6 +36,11 @@ function isJsonText(s: string): boolean {
   }
 }
 
+/** Plain metadata: JSON text of at most MAX_METADATA_BYTES (what sealed metadata must open to). */
+export function isMetadataJson(s: string): boolean {
+  return fitsMetadataBytes(s) && isJsonText(s);
+}
+
 /** Metadata travels as JSON text (small, and it must parse), or sealed with the user's key (sealed-text.ts). */
 export const metadataTextSchema = z
   .string()

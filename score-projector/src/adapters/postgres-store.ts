@@ -78,19 +78,19 @@ function identifierArray(values: readonly string[]): string | readonly string[] 
 const WRITE_BATCH = `WITH input AS (
     SELECT ($1::text[])[i.pair] AS board, ($2::text[])[i.pair] AS period_key, i.*
     FROM unnest($32::int[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[],
-                $9::bigint[])
-      AS i(pair, user_id, score, rank_score, reached_at, event_count, version, base_version)),
+                $9::bigint[], $33::text[])
+      AS i(pair, user_id, score, rank_score, reached_at, event_count, version, base_version, details)),
   updated AS (
     UPDATE totals t SET
       score = i.score, rank_score = i.rank_score, reached_at = i.reached_at,
-      event_count = i.event_count, version = i.version
+      event_count = i.event_count, version = i.version, details = i.details
     FROM input i
     WHERE i.base_version >= 0 AND t.board = i.board AND t.period_key = i.period_key
       AND t.user_id = i.user_id AND t.version = i.base_version
     RETURNING 1),
   inserted AS (
-    INSERT INTO totals (board, period_key, user_id, score, rank_score, reached_at, event_count, version)
-    SELECT board, period_key, user_id, score, rank_score, reached_at, event_count, version
+    INSERT INTO totals (board, period_key, user_id, score, rank_score, reached_at, event_count, version, details)
+    SELECT board, period_key, user_id, score, rank_score, reached_at, event_count, version, details
     FROM input WHERE base_version < 0
     RETURNING board, period_key),
   counted AS (
@@ -193,6 +193,8 @@ function writeBatchParams(topic: string, partition: number, b: BatchWrite): unkn
     checkpoint.caughtUp,
     checkpoint.logRestarted ?? false,
     numberArray(groupOfRow),
+    // Most batches carry no details: an empty array, which unnest pads with NULLs.
+    totals.some((r) => r.details !== null) ? totals.map((r) => r.details) : [],
   ];
 }
 
@@ -707,7 +709,7 @@ export function createPostgresStore(pool: Pool, topic: string): ProjectionStore 
 
 export type PostgresStore = ProjectionStore;
 
-const TOTAL_COLUMNS = 'board, period_key, user_id, score, rank_score, reached_at, event_count, version';
+const TOTAL_COLUMNS = 'board, period_key, user_id, score, rank_score, reached_at, event_count, version, details';
 
 function totalFromRow(r: any): TotalRow {
   return {
@@ -719,6 +721,7 @@ function totalFromRow(r: any): TotalRow {
     reachedAt: r.reached_at,
     eventCount: r.event_count,
     version: r.version,
+    details: r.details,
   };
 }
 

@@ -2,6 +2,7 @@ import {
   EARLIER_LAYOUT_KEYS,
   ERASED_PROFILE_VERSION,
   epochMarkers,
+  LUA_MEMBER_INDEX,
   layoutMark,
   profileValue,
   REACHED_AT_DIGITS,
@@ -23,7 +24,7 @@ import { TOP_K_SCRIPTS } from './redis-top-k.js';
 
 /**
  * Applies absolute, versioned values to one board instance: KEYS = lb, lbu; ARGV = (member, version,
- * rank score) triples, the member ending with the userId. A total is written only when its version
+ * rank score, details) quadruples, the member ending with the userId, details '' for none. A total is written only when its version
  * (the Kafka offset of the last event applied) is newer than the one in the lbu hash, so replays,
  * retries and a rebuild running next to live batches can never move a value backwards. The lb and
  * lbu keys are always changed together inside one script, so they stay consistent.
@@ -32,18 +33,17 @@ import { TOP_K_SCRIPTS } from './redis-top-k.js';
  * the lbu entry becomes a tombstone, `<version>|`, which readers take for an absent user and which
  * keeps an older value (a rebuild's snapshot taken before the removal) from coming back.
  */
-const APPLY_TOTALS_SCRIPT = `
+const APPLY_TOTALS_SCRIPT = `${LUA_MEMBER_INDEX}
 local lb, lbu = KEYS[1], KEYS[2]
 local written = 0
-for i = 1, #ARGV, 3 do
-  local member, version, rs = ARGV[i], ARGV[i+1], ARGV[i+2]
+for i = 1, #ARGV, 4 do
+  local member, version, rs, details = ARGV[i], ARGV[i+1], ARGV[i+2], ARGV[i+3]
   local user = string.sub(member, ${REACHED_AT_DIGITS + 2})
   local cur = redis.call('HGET', lbu, user)
   local write = true
   if cur then
-    local bar = string.find(cur, '|', 1, true)
-    local curVersion = tonumber(string.sub(cur, 1, bar - 1))
-    local curMember = string.sub(cur, bar + 1)
+    local v, curMember = index_parts(cur)
+    local curVersion = tonumber(v)
     if curVersion > tonumber(version) then
       write = false
     elseif curVersion == tonumber(version) then
@@ -58,7 +58,7 @@ for i = 1, #ARGV, 3 do
     redis.call('HSET', lbu, user, version .. '|')
   elseif write then
     redis.call('ZADD', lb, rs, member)
-    redis.call('HSET', lbu, user, version .. '|' .. member)
+    redis.call('HSET', lbu, user, index_value(version, member, details))
     written = written + 1
   end
 end
@@ -70,13 +70,12 @@ return written
  * older than its removal leaves, with its member index entry; nothing is written for a user the
  * instance does not hold, so a capped instance's guards for absent users stay whole.
  */
-const DROP_REMOVED_SCRIPT = `
+const DROP_REMOVED_SCRIPT = `${LUA_MEMBER_INDEX}
 for i = 1, #ARGV, 2 do
   local cur = redis.call('HGET', KEYS[2], ARGV[i])
   if cur then
-    local bar = string.find(cur, '|', 1, true)
-    if tonumber(string.sub(cur, 1, bar - 1)) < tonumber(ARGV[i+1]) then
-      local member = string.sub(cur, bar + 1)
+    local version, member = index_parts(cur)
+    if tonumber(version) < tonumber(ARGV[i+1]) then
       if member ~= '' then redis.call('ZREM', KEYS[1], member) end
       redis.call('HDEL', KEYS[2], ARGV[i])
     end
@@ -220,8 +219,8 @@ export function createRedisStore(redis: Redis, prefix: string, topK = 0, fillHol
   const totalsArgs = (rows: readonly (TotalRow | RemovedTotal)[]) =>
     rows.flatMap((t) =>
       'removed' in t
-        ? [toRedisMember(0, t.userId), t.version, '']
-        : [toRedisMember(t.reachedAt, t.userId), t.version, t.rankScore],
+        ? [toRedisMember(0, t.userId), t.version, '', '']
+        : [toRedisMember(t.reachedAt, t.userId), t.version, t.rankScore, t.details ?? ''],
     );
   const markers = epochMarkers(keys, isCluster(redis));
   /** One script call per instance (its three keys, then `args`), pipelined per node: each one's reply. */

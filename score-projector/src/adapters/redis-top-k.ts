@@ -1,4 +1,4 @@
-import { LUA_NOW_MS, LUA_RANK_POSITION, REACHED_AT_DIGITS } from '@rankstream/schemas';
+import { LUA_MEMBER_INDEX, LUA_NOW_MS, LUA_RANK_POSITION, REACHED_AT_DIGITS } from '@rankstream/schemas';
 
 /**
  * The scripts of a capped board instance (REDIS_TOP_K): Redis keeps its best K entries and nothing
@@ -35,6 +35,7 @@ import { LUA_NOW_MS, LUA_RANK_POSITION, REACHED_AT_DIGITS } from '@rankstream/sc
 const TOP_K_HEAD = `
 local lb, lbu, meta = KEYS[1], KEYS[2], KEYS[3]
 ${LUA_RANK_POSITION}
+${LUA_MEMBER_INDEX}
 local function split(v)
   local bar = string.find(v, '|', 1, true)
   return string.sub(v, 1, bar - 1), string.sub(v, bar + 1)
@@ -84,7 +85,7 @@ local function set_counts(i)
   end
   return i
 end
--- The rows (member, version, rank score) from ARGV[i] on. An absent user is added ('add'), left out
+-- The rows (member, version, rank score, details or '') from ARGV[i] on. An absent user is added ('add'), left out
 -- ('skip': the write is one a fill's snapshot already covered) or refused and counted ('refuse').
 -- An empty rank score is a removal: a held entry leaves as one that fell past the bound does (the
 -- same guards keep an older value out), and an absent one stays absent. While a fill is under way
@@ -93,13 +94,13 @@ end
 local function apply_rows(i, keep_all, absent)
   local bound = (not keep_all) and redis.call('HGET', meta, 'bound') or nil
   local refused = 0
-  for j = i, #ARGV, 3 do
-    local member, version, rs = ARGV[j], tonumber(ARGV[j + 1]), ARGV[j + 2]
+  for j = i, #ARGV, 4 do
+    local member, version, rs, details = ARGV[j], tonumber(ARGV[j + 1]), ARGV[j + 2], ARGV[j + 3]
     local user = user_of(member)
     local cur = redis.call('HGET', lbu, user)
     local write = true
     if cur then
-      local v, m = split(cur)
+      local v, m = index_parts(cur)
       if tonumber(v) >= version then
         write = false
         -- Same value already there; heal a sorted set that lost the member.
@@ -118,7 +119,7 @@ local function apply_rows(i, keep_all, absent)
     elseif write then
       if within(bound, rs, member) then
         redis.call('ZADD', lb, rs, member)
-        redis.call('HSET', lbu, user, version .. '|' .. member)
+        redis.call('HSET', lbu, user, index_value(version, member, details))
       elseif cur then
         redis.call('HDEL', lbu, user)
       end

@@ -31,6 +31,8 @@ export interface StoredTotal extends Total {
 /** A row to write: absolute values, never increments, so writing it twice is harmless. */
 export interface TotalRow extends TotalId, StoredTotal {
   rankScore: number;
+  /** The entry's details: the metadata (JSON text, opened) of the latest event applied to it, or null. */
+  details: string | null;
 }
 
 /** A row a batch produced, with what it was folded from: the write succeeds only if that is still stored. */
@@ -318,6 +320,7 @@ export function foldBatch(input: {
         eventCount,
         version: nextVersion(latest?.version, offset),
         rankScore: toRankScore(order, score),
+        details: event.metadata,
         baseVersion: stored?.version ?? -1,
         key,
       });

@@ -10,7 +10,19 @@ const orders = new Map([
 function row(board: string, userId: string, score: number, periodKey = 'all'): FoldedTotal {
   const rankScore = orders.get(board) === 'asc' || score === 0 ? score : -score;
   const key = totalKey({ board, periodKey, userId });
-  return { board, periodKey, userId, score, rankScore, reachedAt: 1, eventCount: 1, version: 1, baseVersion: -1, key };
+  return {
+    board,
+    periodKey,
+    userId,
+    score,
+    rankScore,
+    reachedAt: 1,
+    eventCount: 1,
+    version: 1,
+    baseVersion: -1,
+    key,
+    details: null,
+  };
 }
 
 function stored(score: number): StoredTotal {
