@@ -44,6 +44,11 @@ const userArb = fc.record({
   inWeekly: fc.boolean(),
   weeklyScore: fc.integer({ min: -2, max: 2 }),
   hasProfile: fc.boolean(),
+  // Details with bars and quotes, which the Redis member index must keep apart from the member.
+  details: fc.option(
+    fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.stringify({ v, note: 'a|b"c' })),
+    { nil: null },
+  ),
 });
 
 const stateArb = fc.record({
@@ -58,6 +63,7 @@ const stateArb = fc.record({
   calendar: fc.constantFrom(...CALENDARS),
   /** Name the period with `at` (a day of the board's calendar), or leave it to the current one. */
   withAt: fc.boolean(),
+  withDetails: fc.boolean(),
 });
 
 type Sample = fc.Arbitrary<typeof stateArb extends fc.Arbitrary<infer S> ? S : never>;
@@ -79,7 +85,14 @@ function toState(c: Case): ProjectionState {
   const { DAY, WEEK } = periodKeysOf(c);
   const totals: TotalFixture[] = [];
   for (const u of c.users) {
-    totals.push({ board: 'b', periodKey: 'all', userId: u.userId, score: u.score, reachedAt: u.reachedAt });
+    totals.push({
+      board: 'b',
+      periodKey: 'all',
+      userId: u.userId,
+      score: u.score,
+      reachedAt: u.reachedAt,
+      details: u.details,
+    });
     if (u.inDaily) {
       totals.push({ board: 'b', periodKey: DAY, userId: u.userId, score: u.dailyScore, reachedAt: u.reachedAt });
     }
@@ -98,7 +111,7 @@ function toState(c: Case): ProjectionState {
 }
 
 /** The oracle: the period's rows sorted with compareEntries, ranks by position. */
-function ranking(c: Case, key: string) {
+function ranking(c: Case, key: string, withDetails = false) {
   const { DAY } = periodKeysOf(c);
   const rows = c.users
     .filter((u) => key === 'all' || (key === DAY ? u.inDaily : u.inWeekly))
@@ -108,6 +121,8 @@ function ranking(c: Case, key: string) {
       reachedAt: u.reachedAt,
       username: u.hasProfile ? `n-${u.userId}` : null,
       imageUrl: u.hasProfile ? `https://img.example/${u.userId}.png` : null,
+      // only the all-time totals have details in these states
+      details: key === 'all' && u.details !== null ? JSON.parse(u.details) : null,
     }))
     .sort(compareEntries(c.order));
   return rows.map((r, i) => ({
@@ -116,6 +131,7 @@ function ranking(c: Case, key: string) {
     username: r.username,
     imageUrl: r.imageUrl,
     score: r.score,
+    ...(withDetails ? { details: r.details } : {}),
   }));
 }
 
@@ -139,9 +155,11 @@ it('gives byte-identical answers from Redis and PostgreSQL, equal to the oracle'
       await w.writer.writeState(toState(c));
       const { DAY, WEEK, AT, KEYS } = periodKeysOf(c);
       const key = KEYS[c.period]!;
-      const q = c.period === 'all' || !c.withAt ? `period=${c.period}` : `period=${c.period}&at=${AT}`;
+      const q =
+        (c.period === 'all' || !c.withAt ? `period=${c.period}` : `period=${c.period}&at=${AT}`) +
+        (c.withDetails ? '&details=true' : '');
       const scope = { board: 'b', period: c.period, periodKey: key };
-      const oracle = ranking(c, key);
+      const oracle = ranking(c, key, c.withDetails);
 
       const top = await both(`/v1/boards/b/top?${q}&limit=${c.limit}&offset=${c.offset}`);
       expect(top.body.entries).toEqual(oracle.slice(c.offset, c.offset + c.limit));

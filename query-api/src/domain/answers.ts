@@ -29,6 +29,7 @@ export interface Entry {
   username: string | null;
   imageUrl: string | null;
   score: number;
+  details?: unknown;
 }
 
 export interface Scope {
@@ -39,8 +40,17 @@ export interface Scope {
   calendar: PeriodCalendar | null;
 }
 
+/** An entry; with its `details` (the parsed JSON, or null) when the read asked for them. */
 export function shapeEntry(row: RankedRow): Entry {
-  return { rank: row.rank, userId: row.userId, username: row.username, imageUrl: row.imageUrl, score: row.score };
+  const entry: Entry = {
+    rank: row.rank,
+    userId: row.userId,
+    username: row.username,
+    imageUrl: row.imageUrl,
+    score: row.score,
+  };
+  if (row.details !== undefined) entry.details = row.details === null ? null : JSON.parse(row.details);
+  return entry;
 }
 
 function byRank(a: RankedRow, b: RankedRow): number {
@@ -84,7 +94,7 @@ export function shapeTop(scope: Scope, read: TopRead) {
 export function shapeUser(scope: Scope, read: UserRead) {
   const e = read.entry;
   if (!e) return undefined;
-  return {
+  const answer: Record<string, unknown> = {
     board: scope.board,
     period: scope.period,
     periodKey: scope.periodKey,
@@ -96,6 +106,8 @@ export function shapeUser(scope: Scope, read: UserRead) {
     total: read.total,
     percentile: percentile(e.rank, read.total),
   };
+  if (e.details !== undefined) answer.details = shapeEntry(e).details;
+  return answer;
 }
 
 export function shapeAround(scope: Scope, read: AroundRead) {

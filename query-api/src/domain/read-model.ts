@@ -31,6 +31,8 @@ export interface RankedRow {
   reachedAt: number;
   username: string | null;
   imageUrl: string | null;
+  /** The entry's details (JSON text; null: none), when the read asked for them. */
+  details?: string | null;
 }
 
 /** A position in the ranking order, used by cursors: the entry a page continues after. */
@@ -105,10 +107,22 @@ export type StoreRead<T> =
 
 export interface RankingReader {
   boards(): Promise<StoreRead<BoardSummary[]>>;
-  top(board: string, periodKey: string, page: TopPage): Promise<StoreRead<TopRead | null>>;
-  user(board: string, periodKey: string, userId: string): Promise<StoreRead<UserRead | null>>;
-  around(board: string, periodKey: string, userId: string, radius: number): Promise<StoreRead<AroundRead | null>>;
-  ranks(board: string, periodKey: string, userIds: readonly string[]): Promise<StoreRead<RanksRead | null>>;
+  /** With `details`, each row carries the entry's details (the other reads likewise). */
+  top(board: string, periodKey: string, page: TopPage, details?: boolean): Promise<StoreRead<TopRead | null>>;
+  user(board: string, periodKey: string, userId: string, details?: boolean): Promise<StoreRead<UserRead | null>>;
+  around(
+    board: string,
+    periodKey: string,
+    userId: string,
+    radius: number,
+    details?: boolean,
+  ): Promise<StoreRead<AroundRead | null>>;
+  ranks(
+    board: string,
+    periodKey: string,
+    userIds: readonly string[],
+    details?: boolean,
+  ): Promise<StoreRead<RanksRead | null>>;
   /** The user's entries in all-time and each board's current periods, as of `nowMs` on each board's calendar. */
   userBoards(userId: string, nowMs: number): Promise<StoreRead<UserBoardsRead>>;
   /** Just the store state: the cheap change marker streams poll. */

@@ -31,7 +31,7 @@ const TOTAL = `(${PLAYERS('$2', '$3')})`;
 // The sort key travels with each row so that json_agg can be told the order: the ORDER BY inside
 // a CTE is not a promise about the aggregate's order.
 const ROW =
-  'json_build_array(t.user_id, t.score, t.reached_at, p.username, p.image_url) AS r, t.rank_score, t.reached_at, t.user_id';
+  'json_build_array(t.user_id, t.score, t.reached_at, p.username, p.image_url, t.details) AS r, t.rank_score, t.reached_at, t.user_id';
 const AGG_ASC = `json_agg(r ORDER BY rank_score, reached_at, user_id)`;
 const AGG_DESC = `json_agg(r ORDER BY rank_score DESC, reached_at DESC, user_id DESC)`;
 const ORDER = RANK_ORDER_SQL.replaceAll(/(rank_score|reached_at|user_id)/g, 't.$1');
@@ -121,7 +121,7 @@ const ME = `me AS (SELECT t.*, p.username, p.image_url FROM totals t LEFT JOIN p
 
 const USER = `WITH ${OFFSETS}, ${DEF}, ${ME}
 SELECT (SELECT o FROM off) AS off, (SELECT d FROM def) AS def, ${TOTAL} AS total,
-  (SELECT json_build_array(${RANK_AHEAD('t')} + 1, t.user_id, t.score, t.reached_at, t.username, t.image_url)
+  (SELECT json_build_array(${RANK_AHEAD('t')} + 1, t.user_id, t.score, t.reached_at, t.username, t.image_url, t.details)
     FROM me t) AS me`;
 
 const AROUND = `WITH ${OFFSETS}, ${DEF}, ${ME},
@@ -136,7 +136,7 @@ below AS (SELECT ${ROW} FROM me
     ORDER BY ${ORDER} LIMIT $5) t
   LEFT JOIN profiles p ON p.user_id = t.user_id)
 SELECT (SELECT o FROM off) AS off, (SELECT d FROM def) AS def, ${TOTAL} AS total,
-  (SELECT json_build_array(${RANK_AHEAD('t')} + 1, t.user_id, t.score, t.reached_at, t.username, t.image_url)
+  (SELECT json_build_array(${RANK_AHEAD('t')} + 1, t.user_id, t.score, t.reached_at, t.username, t.image_url, t.details)
     FROM me t) AS me,
   (SELECT coalesce(${AGG_DESC}, '[]'::json) FROM above) AS above,
   (SELECT coalesce(${AGG_ASC}, '[]'::json) FROM below) AS below`;
@@ -162,7 +162,7 @@ SELECT (SELECT o FROM off) AS off, (SELECT d FROM def) AS def, ${TOTAL} AS total
       e: 't.be',
       bucketPlayers: 'SELECT x.players FROM b x WHERE x.bucket_start = t.bs',
     })} + 1,
-    t.user_id, t.score, t.reached_at, t.username, t.image_url)), '[]'::json)
+    t.user_id, t.score, t.reached_at, t.username, t.image_url, t.details)), '[]'::json)
    FROM me t LEFT JOIN before c ON c.bucket_start = t.bs) AS rows`;
 
 const BOARDS = `WITH ${OFFSETS}
@@ -194,8 +194,8 @@ SELECT (SELECT o FROM off) AS off,
 const STATE = `WITH ${OFFSETS} SELECT (SELECT o FROM off) AS off`;
 
 type Offsets = [number, number, number, number][];
-type PgRow = [string, number, number, string | null, string | null];
-type PgRankedRow = [number, string, number, number, string | null, string | null];
+type PgRow = [string, number, number, string | null, string | null, string | null];
+type PgRankedRow = [number, string, number, number, string | null, string | null, string | null];
 
 function stateOf(off: Offsets): StoreState {
   const state: StoreState = { watermark: {}, progress: {} };
@@ -212,12 +212,16 @@ function defOf(board: string, [order, periods, timeZone, weekStartsOn]: DefRow):
   return boardDefOf(board, { order, periods, timeZone, weekStartsOn });
 }
 
-function ranked(rank: number, r: PgRow): RankedRow {
-  return { rank, userId: r[0], score: r[1], reachedAt: r[2], username: r[3], imageUrl: r[4] };
+function ranked(rank: number, r: PgRow, details: boolean): RankedRow {
+  const row: RankedRow = { rank, userId: r[0], score: r[1], reachedAt: r[2], username: r[3], imageUrl: r[4] };
+  if (details) row.details = r[5];
+  return row;
 }
 
-function rankedRow(r: PgRankedRow): RankedRow {
-  return { rank: r[0], userId: r[1], score: r[2], reachedAt: r[3], username: r[4], imageUrl: r[5] };
+function rankedRow(r: PgRankedRow, details: boolean): RankedRow {
+  const row: RankedRow = { rank: r[0], userId: r[1], score: r[2], reachedAt: r[3], username: r[4], imageUrl: r[5] };
+  if (details) row.details = r[6];
+  return row;
 }
 
 /**
@@ -261,7 +265,7 @@ export function createPostgresReader(pool: pg.Pool, topic: string): RankingReade
       return served(row, boards);
     },
 
-    async top(board, periodKey, page) {
+    async top(board, periodKey, page, details = false) {
       const row =
         'offset' in page
           ? // The first page (the hot top-N call) skips nothing: no need to sum the buckets.
@@ -284,39 +288,39 @@ export function createPostgresReader(pool: pg.Pool, topic: string): RankingReade
       return served(row, {
         def: defOf(board, row.def),
         total: Number(row.total),
-        entries: (row.rows as PgRow[]).map((r, i) => ranked(start + i + 1, r)),
+        entries: (row.rows as PgRow[]).map((r, i) => ranked(start + i + 1, r, details)),
       });
     },
 
-    async user(board, periodKey, userId) {
+    async user(board, periodKey, userId, details = false) {
       const row = await one(USER, [board, periodKey, userId]);
       if (!row.def) return served(row, null);
       return served(row, {
         def: defOf(board, row.def),
         total: Number(row.total),
-        entry: row.me ? rankedRow(row.me) : null,
+        entry: row.me ? rankedRow(row.me, details) : null,
       });
     },
 
-    async around(board, periodKey, userId, radius) {
+    async around(board, periodKey, userId, radius, details = false) {
       const row = await one(AROUND, [board, periodKey, userId, radius]);
       if (!row.def) return served(row, null);
       const def = defOf(board, row.def);
       if (!row.me) return served(row, { def, total: Number(row.total), found: false, entries: [] });
-      const me = rankedRow(row.me);
+      const me = rankedRow(row.me, details);
       // above comes nearest first (a descending scan); below nearest first too.
-      const above = (row.above as PgRow[]).map((r, i) => ranked(me.rank - i - 1, r));
-      const below = (row.below as PgRow[]).map((r, i) => ranked(me.rank + i + 1, r));
+      const above = (row.above as PgRow[]).map((r, i) => ranked(me.rank - i - 1, r, details));
+      const below = (row.below as PgRow[]).map((r, i) => ranked(me.rank + i + 1, r, details));
       return served(row, { def, total: Number(row.total), found: true, entries: [...above.reverse(), me, ...below] });
     },
 
-    async ranks(board, periodKey, userIds) {
+    async ranks(board, periodKey, userIds, details = false) {
       const row = await one(RANKS, [board, periodKey, userIds]);
       if (!row.def) return served(row, null);
       return served(row, {
         def: defOf(board, row.def),
         total: Number(row.total),
-        entries: (row.rows as PgRankedRow[]).map(rankedRow),
+        entries: (row.rows as PgRankedRow[]).map((r) => rankedRow(r, details)),
       });
     },
 

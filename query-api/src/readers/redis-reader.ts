@@ -60,7 +60,7 @@ function toRow(order: RankOrder, raw: ScriptRow, profileJson: string | null | un
   const [rank, member, rankScore] = raw;
   const { reachedAt, userId } = fromRedisMember(member);
   const profile = fromProfileValue(profileJson);
-  return {
+  const row: RankedRow = {
     rank,
     userId,
     score: fromRankScore(order, Number(rankScore)),
@@ -68,6 +68,8 @@ function toRow(order: RankOrder, raw: ScriptRow, profileJson: string | null | un
     username: profile?.username ?? null,
     imageUrl: profile?.imageUrl ?? null,
   };
+  if (raw.length > 3) row.details = raw[3] ?? null;
+  return row;
 }
 
 /** Runs the read scripts with EVALSHA (ioredis falls back to EVAL once after a SCRIPT FLUSH or restart). */
@@ -171,6 +173,7 @@ export function createRedisReader(redis: Redis, prefix: string, states?: Project
     board: string,
     periodKey: string,
     extra: readonly (string | number)[],
+    details = false,
   ): Promise<{ total: number; fields: unknown[] }> {
     const lb = keys.leaderboard(board, periodKey);
     const reply = await run(
@@ -182,7 +185,7 @@ export function createRedisReader(redis: Redis, prefix: string, states?: Project
         keys.instanceMeta(board, periodKey),
         inlineProfiles ?? lb,
       ],
-      [snap.epoch, ...extra],
+      [snap.epoch, details ? '1' : '0', ...extra],
     );
     const status = UNSERVED_STATUS[String(reply[0])];
     if (status) throw new Unserved(status);
@@ -213,6 +216,7 @@ export function createRedisReader(redis: Redis, prefix: string, states?: Project
     board: string,
     periodKey: string,
     extra: readonly (string | number)[],
+    details: boolean,
     build: (snap: StateSnapshot, def: BoardDef, total: number, fields: unknown[]) => Promise<T>,
   ): Promise<StoreRead<T>> {
     const snap = await current();
@@ -220,7 +224,7 @@ export function createRedisReader(redis: Redis, prefix: string, states?: Project
     const def = snap.boards.get(board);
     if (!def) return { served: false, reason: 'board_missing' };
     try {
-      const { total, fields } = await instanceRead(script, snap, board, periodKey, extra);
+      const { total, fields } = await instanceRead(script, snap, board, periodKey, extra, details);
       return { served: true, value: await build(snap, def, total, fields), state: snap.state };
     } catch (error) {
       return unserved(error);
@@ -249,7 +253,7 @@ export function createRedisReader(redis: Redis, prefix: string, states?: Project
       }
     },
 
-    top(board, periodKey, page) {
+    top(board, periodKey, page, details = false) {
       const args =
         'offset' in page
           ? ['offset', page.offset, page.limit, 0, '']
@@ -261,27 +265,28 @@ export function createRedisReader(redis: Redis, prefix: string, states?: Project
               // Rebuilt from the cursor's parts: a user who has moved since is still placed by position.
               toRedisMember(page.after.reachedAt, page.after.userId),
             ];
-      return boardRead('rsTop', board, periodKey, args, async (snap, def, total, [rows, profiles]) => ({
+      return boardRead('rsTop', board, periodKey, args, details, async (snap, def, total, [rows, profiles]) => ({
         def,
         total,
         entries: await withRows(snap, def, list<ScriptRow>(rows), profiles),
       }));
     },
 
-    user(board, periodKey, userId) {
-      return boardRead('rsUser', board, periodKey, [userId], async (snap, def, total, [row, profiles]) => ({
+    user(board, periodKey, userId, details = false) {
+      return boardRead('rsUser', board, periodKey, [userId], details, async (snap, def, total, [row, profiles]) => ({
         def,
         total,
         entry: Array.isArray(row) ? (await withRows(snap, def, [row as ScriptRow], profiles))[0]! : null,
       }));
     },
 
-    around(board, periodKey, userId, radius) {
+    around(board, periodKey, userId, radius, details = false) {
       return boardRead(
         'rsAround',
         board,
         periodKey,
         [userId, radius],
+        details,
         async (snap, def, total, [found, rows, profiles]) => ({
           def,
           total,
@@ -291,8 +296,8 @@ export function createRedisReader(redis: Redis, prefix: string, states?: Project
       );
     },
 
-    ranks(board, periodKey, userIds) {
-      return boardRead('rsRanks', board, periodKey, userIds, async (snap, def, total, [rows, profiles]) => ({
+    ranks(board, periodKey, userIds, details = false) {
+      return boardRead('rsRanks', board, periodKey, userIds, details, async (snap, def, total, [rows, profiles]) => ({
         def,
         total,
         entries: await withRows(snap, def, list<ScriptRow>(rows), profiles),

@@ -1,4 +1,4 @@
-import { LUA_NOW_MS, LUA_RANK_POSITION, REACHED_AT_DIGITS, REDIS_LAYOUT } from '@rankstream/schemas';
+import { LUA_MEMBER_INDEX, LUA_NOW_MS, LUA_RANK_POSITION, REACHED_AT_DIGITS, REDIS_LAYOUT } from '@rankstream/schemas';
 
 /**
  * The read scripts. Each names its keys in KEYS, all in one Redis Cluster slot (REDIS_KEY's hash
@@ -14,8 +14,8 @@ import { LUA_NOW_MS, LUA_RANK_POSITION, REACHED_AT_DIGITS, REDIS_LAYOUT } from '
  * not JSON: encoding and parsing them cost both sides more than the data.
  */
 /**
- * KEYS = lb, lbu, epoch marker, meta, profiles; ARGV[1] = the epoch the caller read the state at.
- * Replies start { 'ok', players }, or are { 'beyond' } when the answer needs entries a capped instance
+ * KEYS = lb, lbu, epoch marker, meta, profiles; ARGV[1] = the epoch the caller read the state at,
+ * ARGV[2] = '1' for rows with their details (a fourth element: the JSON text, or false). Replies start { 'ok', players }, or are { 'beyond' } when the answer needs entries a capped instance
  * (REDIS_TOP_K, score-projector/src/adapters/redis-top-k.ts) does not hold: it holds the first
  * 'held' entries of the ranking, and its meta hash counts the players.
  *
@@ -25,8 +25,10 @@ import { LUA_NOW_MS, LUA_RANK_POSITION, REACHED_AT_DIGITS, REDIS_LAYOUT } from '
  * false, and reads the profiles with rsProfiles.
  */
 const BOARD_HEAD = `${LUA_NOW_MS}
+${LUA_MEMBER_INDEX}
 if redis.call('GET', KEYS[3]) ~= ARGV[1] then return { 'stale' } end
 local lb, lbu = KEYS[1], KEYS[2]
+local want_details = ARGV[2] == '1'
 local profiles_key = KEYS[5] ~= KEYS[1] and KEYS[5] or nil
 local function profiles_of(rows)
   if not profiles_key or #rows == 0 then return false end
@@ -47,16 +49,27 @@ local partial = held < total
 local function member_of(uid)
   local v = redis.call('HGET', lbu, uid)
   if not v then return nil end
-  local bar = string.find(v, '|', 1, true)
-  if not bar then return nil end
-  return string.sub(v, bar + 1)
+  local _, member = index_parts(v)
+  if member == '' then return nil end
+  return member
 end
--- A row: { rank, member, rank score }.
-local function row_at(rank0, member) return { rank0 + 1, member, redis.call('ZSCORE', lb, member) } end
+-- The entry's details (JSON text), or false.
+local function details_of(member)
+  local v = redis.call('HGET', lbu, string.sub(member, ${REACHED_AT_DIGITS + 2}))
+  if not v then return false end
+  local _, _, details = index_parts(v)
+  return details or false
+end
+-- A row: { rank, member, rank score } and, when asked, its details.
+local function row_of(rank, member, score)
+  if want_details then return { rank, member, score, details_of(member) } end
+  return { rank, member, score }
+end
+local function row_at(rank0, member) return row_of(rank0 + 1, member, redis.call('ZSCORE', lb, member)) end
 local function rows(start, stop)
   local flat = redis.call('ZRANGE', lb, start, stop, 'WITHSCORES')
   local out = {}
-  for i = 1, #flat, 2 do out[#out + 1] = { start + (i + 1) / 2, flat[i], flat[i + 1] } end
+  for i = 1, #flat, 2 do out[#out + 1] = row_of(start + (i + 1) / 2, flat[i], flat[i + 1]) end
   return out
 end
 `;
@@ -80,14 +93,14 @@ local state = { redis.call('HGETALL', KEYS[5]), redis.call('HGETALL', KEYS[6]), 
 return { 'ok', flags[3] or false, flags[1], state }
 `,
   },
-  /** ARGV[2] = 'offset' | 'after', [3] offset, [4] limit, [5] rankScore, [6] member. Reply: ..., rows. */
+  /** ARGV[3] = 'offset' | 'after', [4] offset, [5] limit, [6] rankScore, [7] member. Reply: ..., rows. */
   rsTop: {
     keys: 5,
     lua: `${BOARD_HEAD}
 ${LUA_RANK_POSITION}
-local limit = tonumber(ARGV[4])
+local limit = tonumber(ARGV[5])
 local start
-if ARGV[2] == 'offset' then start = tonumber(ARGV[3]) else start = position_after(lb, ARGV[5], ARGV[6]) end
+if ARGV[3] == 'offset' then start = tonumber(ARGV[4]) else start = position_after(lb, ARGV[6], ARGV[7]) end
 if partial and start + limit > held then return { 'beyond' } end
 local r = {}
 if limit > 0 and start < total then r = rows(start, start + limit - 1) end
@@ -96,11 +109,11 @@ return { 'ok', total, r, profiles_of(r) }
   },
   /** Reply: { 'ok', players }. */
   rsCount: { keys: 5, lua: `${BOARD_HEAD}\nreturn { 'ok', total }\n` },
-  /** ARGV[2] = userId. Reply: ..., the row or false. */
+  /** ARGV[3] = userId. Reply: ..., the row or false. */
   rsUser: {
     keys: 5,
     lua: `${BOARD_HEAD}
-local m = member_of(ARGV[2])
+local m = member_of(ARGV[3])
 local row = false
 if m then
   local r = redis.call('ZRANK', lb, m)
@@ -110,25 +123,25 @@ if not row and partial then return { 'beyond' } end
 return { 'ok', total, row, row and profiles_of({ row }) }
 `,
   },
-  /** ARGV[2] = userId, [3] radius. Reply: ..., whether the user is ranked (1 or 0), rows. */
+  /** ARGV[3] = userId, [4] radius. Reply: ..., whether the user is ranked (1 or 0), rows. */
   rsAround: {
     keys: 5,
     lua: `${BOARD_HEAD}
-local m = member_of(ARGV[2])
+local m = member_of(ARGV[3])
 local r = m and redis.call('ZRANK', lb, m)
-local radius = tonumber(ARGV[3])
+local radius = tonumber(ARGV[4])
 if partial and ((not r) or r + radius >= held) then return { 'beyond' } end
 if not r then return { 'ok', total, 0, {}, false } end
 local window = rows(math.max(0, r - radius), r + radius)
 return { 'ok', total, 1, window, profiles_of(window) }
 `,
   },
-  /** ARGV[2..] = userIds. Reply: ..., rows of the ranked ones. */
+  /** ARGV[3..] = userIds. Reply: ..., rows of the ranked ones. */
   rsRanks: {
     keys: 5,
     lua: `${BOARD_HEAD}
 local out = {}
-for i = 2, #ARGV do
+for i = 3, #ARGV do
   local m = member_of(ARGV[i])
   local r = m and redis.call('ZRANK', lb, m)
   if r then out[#out + 1] = row_at(r, m) elseif partial then return { 'beyond' } end
@@ -148,5 +161,5 @@ return { 'ok', redis.call('HMGET', KEYS[1], unpack(ARGV, 2)) }
 
 export type ScriptName = keyof typeof SCRIPTS;
 
-/** A row as the board scripts send it: [rank, member, rankScore]. */
-export type ScriptRow = [rank: number, member: string, rankScore: string];
+/** A row as the board scripts send it: [rank, member, rankScore], and its details when asked. */
+export type ScriptRow = [rank: number, member: string, rankScore: string, details?: string | null];

@@ -41,6 +41,15 @@ export const periodQuery = {
       example: '2026-11-23',
     }),
   after: tokens,
+  details: z
+    .enum(['true', 'false'])
+    .optional()
+    .transform((v) => v === 'true')
+    .openapi({
+      type: 'string',
+      enum: ['true', 'false'],
+      description: "with each entry's details: the metadata of the latest event applied to it (JSON, or null)",
+    }),
 };
 
 const intParam = (min: number, max: number, fallback: number) =>
@@ -88,6 +97,7 @@ const entry = z
     username: z.string().nullable(),
     imageUrl: z.string().nullable(),
     score: z.number().int(),
+    details: z.unknown().optional().openapi({ description: 'with details=true: the JSON metadata, or null' }),
   })
   .openapi('Entry');
 
@@ -126,6 +136,7 @@ export const userAnswer = z
     score: z.number().int(),
     total: z.number().int(),
     percentile: z.number(),
+    details: z.unknown().optional().openapi({ description: 'with details=true: the JSON metadata, or null' }),
   })
   .openapi('UserRank');
 

@@ -166,7 +166,7 @@ export function boardRoutes(deps: AppDeps) {
         c,
         deps,
         scopeNow,
-        (r, scope) => r.top(board, scope.periodKey, page),
+        (r, scope) => r.top(board, scope.periodKey, page, q.details),
         (scope, value) => {
           // `at` with a cursor must name the cursor's period, on the board's calendar as just read.
           const at = q.at === undefined ? undefined : parseDay(q.at);
@@ -175,7 +175,7 @@ export function boardRoutes(deps: AppDeps) {
           }
           return shapeTop(scope, value);
         },
-        (scope) => JSON.stringify(['top', board, scope.period, scope.periodKey, page]),
+        (scope) => JSON.stringify(['top', board, scope.period, scope.periodKey, page, q.details]),
       );
     },
   );
@@ -195,7 +195,7 @@ export function boardRoutes(deps: AppDeps) {
         c,
         deps,
         () => requestScope(deps, board, q),
-        (r, scope) => r.user(board, scope.periodKey, userId),
+        (r, scope) => r.user(board, scope.periodKey, userId, q.details),
         (scope, value) => rankedOr404(shapeUser(scope, value), scope, userId),
       );
     },
@@ -216,7 +216,7 @@ export function boardRoutes(deps: AppDeps) {
         c,
         deps,
         () => requestScope(deps, board, q),
-        (r, scope) => r.around(board, scope.periodKey, userId, q.radius),
+        (r, scope) => r.around(board, scope.periodKey, userId, q.radius, q.details),
         (scope, value) => rankedOr404(shapeAround(scope, value), scope, userId),
       );
     },
@@ -237,7 +237,7 @@ export function boardRoutes(deps: AppDeps) {
         c,
         deps,
         () => requestScope(deps, board, q),
-        (r, scope) => r.ranks(board, scope.periodKey, q.userIds),
+        (r, scope) => r.ranks(board, scope.periodKey, q.userIds, q.details),
         (scope, value) => shapeRanks(scope, value, q.userIds),
       );
     },

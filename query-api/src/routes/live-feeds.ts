@@ -9,6 +9,7 @@ import { checkBoard, namedRightly, requestScope } from './board-routes.js';
 interface PeriodChoice {
   period: PeriodName;
   at?: string | undefined;
+  details?: boolean;
 }
 
 /** A feed and its first answer, read to refuse an unknown board or period before subscribing. */
@@ -21,14 +22,14 @@ export interface OpenedFeed {
 export async function topFeed(deps: AppDeps, board: string, q: PeriodChoice & { limit: number }): Promise<OpenedFeed> {
   const readTop = async (named: Scope) => {
     const { scope, read } = await readNamed(deps, board, q, named, (r, s) =>
-      r.top(board, s.periodKey, { offset: 0, limit: q.limit }),
+      r.top(board, s.periodKey, { offset: 0, limit: q.limit }, q.details),
     );
     const body = JSON.stringify(shapeTop(scope, checkBoard(scope, read.value)));
     return { body, servedBy: read.servedBy, state: read.state };
   };
   return opened(
     {
-      key: JSON.stringify(['top', board, q.period, q.at ?? null, q.limit]),
+      key: JSON.stringify(['top', board, q.period, q.at ?? null, q.limit, q.details ?? false]),
       event: 'top',
       scopeNow: () => requestScope(deps, board, q),
       readBody: async (scope) => (await readTop(scope)).body,
@@ -46,14 +47,14 @@ export async function userFeed(
 ): Promise<OpenedFeed> {
   const readRank = async (named: Scope) => {
     const { scope, read } = await readNamed(deps, board, q, named, (r, s) =>
-      r.around(board, s.periodKey, userId, q.radius),
+      r.around(board, s.periodKey, userId, q.radius, q.details),
     );
     const body = JSON.stringify(shapeUserStream(scope, userId, checkBoard(scope, read.value)));
     return { body, servedBy: read.servedBy, state: read.state };
   };
   return opened(
     {
-      key: JSON.stringify(['rank', board, userId, q.period, q.at ?? null, q.radius]),
+      key: JSON.stringify(['rank', board, userId, q.period, q.at ?? null, q.radius, q.details ?? false]),
       event: 'rank',
       scopeNow: () => requestScope(deps, board, q),
       readBody: async (scope) => (await readRank(scope)).body,

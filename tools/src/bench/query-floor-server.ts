@@ -37,9 +37,9 @@ function read(url: string): Promise<unknown[]> | undefined {
   const lb = keys.leaderboard(board, 'all');
   // A standalone server: the board script reads the rows' profiles in the same call.
   const k = [lb, keys.memberIndex(board, 'all'), markers.of(lb), keys.instanceMeta(board, 'all'), keys.profiles];
-  if (limit !== undefined) return rsTop(...k, epoch, 'offset', 0, Number(limit), 0, '');
-  if (radius !== undefined) return rsAround(...k, epoch, userId!, Number(radius));
-  return rsUser(...k, epoch, userId!);
+  if (limit !== undefined) return rsTop(...k, epoch, '0', 'offset', 0, Number(limit), 0, '');
+  if (radius !== undefined) return rsAround(...k, epoch, '0', userId!, Number(radius));
+  return rsUser(...k, epoch, '0', userId!);
 }
 
 createServer((req, res) => {
