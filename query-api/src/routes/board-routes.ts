@@ -148,7 +148,9 @@ export function boardRoutes(deps: AppDeps) {
     async (c, { params: { board }, query: q }) => {
       const cursor = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
       let page: TopPage = { offset: q.offset, limit: q.limit };
-      if (cursor === null) throw invalidRequest([{ path: 'cursor', message: 'is not a cursor from this API' }]);
+      if (q.cursor !== undefined && !cursor) {
+        throw invalidRequest([{ path: 'cursor', message: 'is not a cursor from this API' }]);
+      }
       const otherPeriod = invalidRequest([{ path: 'cursor', message: 'belongs to another period' }]);
       if (cursor) {
         if (queryValuesOf(c, 'offset').length > 0) {
