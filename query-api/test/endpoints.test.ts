@@ -69,16 +69,17 @@ describe.each([
 ])('served by %s', (store, app) => {
   const call = (path: string, headers?: Record<string, string>) => get(app(), path, headers);
 
-  it('lists the boards with their order, periods and all-time players', async () => {
+  it('lists the boards with their order, periods, calendar and all-time players', async () => {
+    const UTC = { timeZone: 'UTC', weekStartsOn: 'monday' };
     const a = await call('/v1/boards');
     expect(a.status).toBe(200);
     expect(a.headers.get('x-served-by')).toBe(store);
     expect(a.body).toEqual({
       boards: [
-        { board: 'empty', order: 'desc', periods: ['monthly'], players: 0 },
-        { board: 'global', order: 'desc', periods: ['daily', 'weekly'], players: 5 },
-        { board: 'golf', order: 'asc', periods: [], players: 3 },
-        { board: 'solo', order: 'desc', periods: [], players: 1 },
+        { board: 'empty', order: 'desc', periods: ['monthly'], ...UTC, players: 0 },
+        { board: 'global', order: 'desc', periods: ['daily', 'weekly'], ...UTC, players: 5 },
+        { board: 'golf', order: 'asc', periods: [], ...UTC, players: 3 },
+        { board: 'solo', order: 'desc', periods: [], ...UTC, players: 1 },
       ],
     });
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isoWeek, periodKey, periodKeys } from './periods.js';
+import { isoWeek, isRecentInstance, oldestKeptPeriodKey, periodKey, periodKeys } from './periods.js';
 
 const at = (iso: string) => Date.parse(iso);
 
@@ -97,5 +97,34 @@ describe('periods on a board with a time zone', () => {
         ]);
       }
     }
+  });
+});
+
+describe('the instances a store keeping the newest few holds', () => {
+  const utc = { timeZone: 'UTC', weekStartsOn: 'monday' } as const;
+  const newYork = { timeZone: 'America/New_York', weekStartsOn: 'sunday' } as const;
+
+  it('names the oldest kept instance: the current one and keep-1 before it', () => {
+    const now = at('2026-03-01T12:00:00Z'); // a Sunday
+    expect(oldestKeptPeriodKey('daily', now, utc, 3)).toBe('daily:2026-02-27');
+    expect(oldestKeptPeriodKey('daily', now, utc, 1)).toBe('daily:2026-03-01');
+    expect(oldestKeptPeriodKey('weekly', now, utc, 2)).toBe('weekly:2026-W08');
+    expect(oldestKeptPeriodKey('monthly', now, utc, 3)).toBe('monthly:2026-01');
+    expect(oldestKeptPeriodKey('monthly', at('2026-02-15T00:00:00Z'), utc, 3)).toBe('monthly:2025-12');
+    // in New York it is still Saturday 28 February at 03:00 UTC on 1 March; its Sunday week opens on the 1st
+    expect(oldestKeptPeriodKey('daily', at('2026-03-01T03:00:00Z'), newYork, 2)).toBe('daily:2026-02-27');
+    expect(oldestKeptPeriodKey('weekly', at('2026-03-01T12:00:00Z'), newYork, 1)).toBe('weekly:2026-W10');
+    // across the daylight-saving change (2026-03-08), two local days back is still two dates back
+    expect(oldestKeptPeriodKey('daily', at('2026-03-09T04:30:00Z'), newYork, 3)).toBe('daily:2026-03-07');
+  });
+
+  it('keeps all-time, the newest instances and future ones, and everything with keep 0', () => {
+    const now = at('2026-03-01T12:00:00Z');
+    expect(isRecentInstance('all', now, utc, 1)).toBe(true);
+    expect(isRecentInstance('daily:2026-02-28', now, utc, 2)).toBe(true);
+    expect(isRecentInstance('daily:2026-02-27', now, utc, 2)).toBe(false);
+    expect(isRecentInstance('daily:2026-03-05', now, utc, 2)).toBe(true);
+    expect(isRecentInstance('weekly:2026-W08', now, utc, 1)).toBe(false);
+    expect(isRecentInstance('monthly:2025-01', now, utc, 0)).toBe(true);
   });
 });

@@ -64,3 +64,40 @@ export function periodKeys(
   const wall = wallClock(calendar.timeZone, occurredAt);
   return [ALL_TIME, ...periods.map((p) => periodKeyOfWallClock(p, wall, calendar.weekStartsOn))];
 }
+
+/** The period an instance key names (`daily:2026-11-23` → daily), or undefined for all-time and unknown keys. */
+export function instancePeriod(key: string): Period | undefined {
+  const name = key.slice(0, key.indexOf(':'));
+  return name === 'daily' || name === 'weekly' || name === 'monthly' ? name : undefined;
+}
+
+/**
+ * The oldest of the `keep` newest instances of a period at `nowMs` on this calendar: the current
+ * one and the keep-1 before it. Keys of one period sort by date, so an instance is among them when
+ * its key is at least this one.
+ */
+export function oldestKeptPeriodKey(period: Period, nowMs: number, calendar: PeriodCalendar, keep: number): string {
+  const wall = wallClock(calendar.timeZone, nowMs);
+  const back = Math.max(keep - 1, 0);
+  switch (period) {
+    case 'daily':
+      return periodKeyOfWallClock('daily', wall - back * DAY_MS);
+    case 'weekly':
+      return periodKeyOfWallClock('weekly', wall - back * 7 * DAY_MS, calendar.weekStartsOn);
+    case 'monthly': {
+      const d = new Date(wall);
+      return periodKeyOfWallClock('monthly', Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - back, 1));
+    }
+  }
+}
+
+/**
+ * Whether a board instance is one of the `keep` newest of its period at `nowMs` (Redis keeps only
+ * those, REDIS_KEEP_PERIODS). All-time always is; `keep` 0 keeps every instance. A future instance is
+ * newer than the current one, so it is kept too.
+ */
+export function isRecentInstance(periodKey: string, nowMs: number, calendar: PeriodCalendar, keep: number): boolean {
+  const period = instancePeriod(periodKey);
+  if (period === undefined || keep <= 0) return true;
+  return periodKey >= oldestKeptPeriodKey(period, nowMs, calendar, keep);
+}

@@ -1,8 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import { epochMarkers, fromProfileValue, profileValue, REDIS_KEY, redisKeys } from './redis-layout.js';
+import {
+  epochMarkers,
+  fromProfileValue,
+  keptPeriodsOf,
+  layoutMark,
+  profileValue,
+  REDIS_KEY,
+  REDIS_LAYOUT,
+  redisKeys,
+} from './redis-layout.js';
 import { REDIS_SLOTS, slotOf, slotTags } from './redis-slots.js';
 
 describe('the Redis layout', () => {
+  it('marks the layout with the cap and the instances kept per period, which readers parse back', () => {
+    expect(layoutMark(0)).toBe(REDIS_LAYOUT);
+    expect(layoutMark(1000, 3)).toBe(`${REDIS_LAYOUT}:top=1000:keep=3`);
+    expect(layoutMark(0, 2)).toBe(`${REDIS_LAYOUT}:keep=2`);
+    expect(keptPeriodsOf(layoutMark(1000, 3))).toBe(3);
+    expect(keptPeriodsOf(layoutMark(1000))).toBe(0);
+    expect(keptPeriodsOf(REDIS_LAYOUT)).toBe(0);
+  });
+
   it('puts every key under the prefix, one name per kind, tagged by what a script touches together', () => {
     const k = redisKeys('rs:');
     expect([k.ready, k.layout, k.rebuilding, k.watermarks, k.stateVersion, k.changes, k.progress, k.boards]).toEqual([

@@ -63,12 +63,19 @@ export const REDIS_KEY = {
 export const REDIS_LAYOUT = '4';
 
 /**
- * The value of the layout key: the layout, and the cap when board instances are capped
- * (`3:top=1000`). The projector rebuilds a Redis whose mark is not its own; readers accept any
- * mark of the layout they read, since a capped instance says so itself (its meta hash).
+ * The value of the layout key: the layout, the cap when board instances are capped, and how many
+ * instances of each period Redis keeps when not all (`4:top=1000:keep=3`). The projector rebuilds a
+ * Redis whose mark is not its own; readers accept any mark of the layout they read, since a capped
+ * instance says so itself (its meta hash), and read `keep` to send older instances to PostgreSQL.
  */
-export function layoutMark(topK: number): string {
-  return topK > 0 ? `${REDIS_LAYOUT}:top=${topK}` : REDIS_LAYOUT;
+export function layoutMark(topK: number, keepPeriods = 0): string {
+  return `${REDIS_LAYOUT}${topK > 0 ? `:top=${topK}` : ''}${keepPeriods > 0 ? `:keep=${keepPeriods}` : ''}`;
+}
+
+/** The instances per period a layout mark says Redis keeps (0: all). */
+export function keptPeriodsOf(mark: string): number {
+  const match = /:keep=(\d+)(?::|$)/.exec(mark);
+  return match ? Number(match[1]) : 0;
 }
 
 /** What earlier layouts kept under other names; the rebuild from scratch deletes them. */

@@ -68,6 +68,12 @@ export const projectorEnv = {
    * when it changes.
    */
   REDIS_TOP_K: z.coerce.number().int().min(0).default(0),
+  /**
+   * The instances of each period (daily, weekly, monthly) Redis keeps per board: the current one and
+   * those just before it. Older ones are in PostgreSQL only, and the query API reads them there. 0
+   * keeps every instance. Redis is rebuilt when it changes.
+   */
+  REDIS_KEEP_PERIODS: z.coerce.number().int().min(0).max(1000).default(3),
   /** How often the heartbeat records log end offsets and caught-up times. */
   HEARTBEAT_INTERVAL_MS: positiveInt(1_000),
 };

@@ -66,7 +66,10 @@ async function main(): Promise<void> {
   const registry = createMetricsRegistry('score-projector');
   const metrics = createProjectorMetrics(registry);
   const postgres = createPostgresStore(pool, config.EVENTS_TOPIC);
-  const redis = createRedisStore(redisClient, config.REDIS_PREFIX, config.REDIS_TOP_K);
+  const redis = createRedisStore(redisClient, config.REDIS_PREFIX, {
+    topK: config.REDIS_TOP_K,
+    keepPeriods: config.REDIS_KEEP_PERIODS,
+  });
   const codec = createEventCodec({ registryUrl: config.SCHEMA_REGISTRY_URL, topic: config.EVENTS_TOPIC });
 
   let consumer: ProjectorConsumer | undefined;

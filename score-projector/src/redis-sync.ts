@@ -9,6 +9,7 @@ import type { ProjectorMetrics } from './projector-metrics.js';
 const LOCK_TTL_MS = 30_000;
 const LOCK_REFRESH_MS = 5_000;
 const PAGE_SIZE = 5_000;
+const DROP_EVERY_MS = 60_000;
 
 export type { RebuildReason };
 
@@ -35,6 +36,7 @@ export function createRedisSync(deps: {
   let stopped = false;
   const mirroredBoards = new Map<string, string>();
   let unfilled: { token: string; instances: Instance[] } | undefined;
+  let droppedAt = 0;
 
   const state: RedisProjectionState = {
     batchStarted: (partition) => health.batchStarted(partition),
@@ -113,7 +115,8 @@ export function createRedisSync(deps: {
       const epoch = await redis.startRebuild(token, Date.now());
       // Capped instances are flagged before the snapshot is taken (redis-top-k.ts).
       const flaggedAt = Date.now();
-      const flagged = redis.topK > 0 ? await redis.startFills(token, await postgres.instances(), 'take') : [];
+      const kept = async () => (await postgres.instances()).filter((i) => redis.keeps(i.board, i.periodKey));
+      const flagged = redis.topK > 0 ? await redis.startFills(token, await kept(), 'take') : [];
       const done = await postgres.withRebuildSnapshot(async (snapshot) => {
         mirroredBoards.clear();
         await mirrorBoards(snapshot.boards);
@@ -240,13 +243,24 @@ export function createRedisSync(deps: {
           throw error;
         });
     }
-    if (!reason) return;
+    if (!reason) {
+      await dropOldInstances();
+      return;
+    }
     rebuilding = rebuild(reason)
       .then(() => undefined)
       .finally(() => {
         rebuilding = undefined;
       });
     await rebuilding;
+  }
+
+  /** Once a minute, instances that time moved past the newest REDIS_KEEP_PERIODS leave Redis. */
+  async function dropOldInstances(): Promise<void> {
+    if (redis.keepPeriods === 0 || Date.now() - droppedAt < DROP_EVERY_MS) return;
+    droppedAt = Date.now();
+    const dropped = await redis.dropOldInstances(await postgres.instances());
+    if (dropped > 0) logger.info({ dropped }, 'board instances past REDIS_KEEP_PERIODS left Redis');
   }
 
   const checkFailed = (error: unknown) => logger.warn({ err: (error as Error).message }, 'Redis check failed');

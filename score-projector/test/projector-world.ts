@@ -125,6 +125,9 @@ export async function createProjectorWorld(
           PROJECTOR_GROUP_ID: groupId,
           KAFKA_SESSION_TIMEOUT_MS: '6000',
           REDIS_CHECK_INTERVAL_MS: '1000',
+          // The test streams are dated in the past, and the checks compare every instance in Redis;
+          // keep-periods.test.ts runs with the default.
+          REDIS_KEEP_PERIODS: '0',
           ...extraEnv,
         },
         { port: await freePort(), readyTimeoutMs: 60_000 },

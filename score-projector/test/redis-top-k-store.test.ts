@@ -58,7 +58,7 @@ async function indexed(): Promise<string[]> {
 
 describe('a capped instance (K = 2)', () => {
   it('refuses the users a batch older than one already written names, and says so', async () => {
-    const store = createRedisStore(redis, `${prefix}zombie:`, 2);
+    const store = createRedisStore(redis, `${prefix}zombie:`, { topK: 2 });
     const zkeys = redisKeys(`${prefix}zombie:`);
     const zheld = async () =>
       (await redis.zrange(zkeys.leaderboard('b', 'all'), 0, -1)).map((m) => fromRedisMember(m).userId);
@@ -78,7 +78,7 @@ describe('a capped instance (K = 2)', () => {
   });
 
   it('keeps what live batches write while a rebuild fills it, and cuts at the snapshot’s K-th when it ends', async () => {
-    const store = createRedisStore(redis, prefix, 2);
+    const store = createRedisStore(redis, prefix, { topK: 2 });
     // given an instance holding stale values (Redis missed a batch), flagged by a rebuild
     await store.apply(batch(10, [total('old', 99, 10), total('z', 1, 11)], 2));
     await store.startFills('t1', [instance], 'take');
@@ -119,7 +119,7 @@ describe('a capped instance (K = 2)', () => {
   });
 
   it('cuts a fill at its K-th entry among equal scores, by reachedAt and then userId', async () => {
-    const store = createRedisStore(redis, `${prefix}ties:`, 2);
+    const store = createRedisStore(redis, `${prefix}ties:`, { topK: 2 });
     const tkeys = redisKeys(`${prefix}ties:`);
     const t = 1_763_000_000_000;
     await store.startFills('t', [instance], 'take');
@@ -133,7 +133,7 @@ describe('a capped instance (K = 2)', () => {
   });
 
   it('keeps the flags of instances a long rebuild has yet to fill while it moves their deadline on', async () => {
-    const store = createRedisStore(redis, `${prefix}long:`, 2, 1_000);
+    const store = createRedisStore(redis, `${prefix}long:`, { topK: 2, fillHoldsMs: 1_000 });
     const later = { board: 'b', periodKey: 'daily:2026-12-01' };
     const late = (row: TotalRow) => ({ ...row, ...later });
     // given a rebuild that flagged two instances, filled the first, and moved the second's deadline on
@@ -152,7 +152,7 @@ describe('a capped instance (K = 2)', () => {
   });
 
   it('empties an instance whose fill outlived its deadline, and asks for a refill', async () => {
-    const store = createRedisStore(redis, `${prefix}dead:`, 2, 200);
+    const store = createRedisStore(redis, `${prefix}dead:`, { topK: 2, fillHoldsMs: 200 });
     const dkeys = redisKeys(`${prefix}dead:`);
     const dheld = async () => (await redis.zrange(dkeys.leaderboard('b', 'all'), 0, -1)).length;
     // given a fill that writes live values, then whose rebuild dies

@@ -1,5 +1,6 @@
 import {
   ALL_TIME,
+  instancePeriod,
   type Period,
   type PeriodCalendar,
   type PeriodName,
@@ -39,9 +40,7 @@ export function selectPeriodKey(
 
 /** The period name a key belongs to (`daily:2026-11-23` -> daily). */
 export function periodOfKey(key: string): PeriodName | undefined {
-  if (key === ALL_TIME) return ALL_TIME;
-  const name = key.slice(0, key.indexOf(':'));
-  return name === 'daily' || name === 'weekly' || name === 'monthly' ? name : undefined;
+  return key === ALL_TIME ? ALL_TIME : instancePeriod(key);
 }
 
 export function currentPeriodKeys(nowMs: number, calendar: PeriodCalendar = UTC_CALENDAR): CurrentPeriodKeys {

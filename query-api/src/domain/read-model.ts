@@ -103,7 +103,10 @@ export type CurrentPeriodKeys = Record<Period, string>;
  */
 export type StoreRead<T> =
   | { served: true; value: T; state: StoreState }
-  | { served: false; reason: 'not_ready' | 'rebuilding' | 'board_missing' | 'stale_epoch' | 'beyond_top_k' };
+  | {
+      served: false;
+      reason: 'not_ready' | 'rebuilding' | 'board_missing' | 'stale_epoch' | 'beyond_top_k' | 'not_kept';
+    };
 
 export interface RankingReader {
   boards(): Promise<StoreRead<BoardSummary[]>>;

@@ -12,7 +12,8 @@ export type FallbackReason =
   | 'rebuilding'
   | 'board_missing'
   | 'stale_epoch'
-  | 'beyond_top_k';
+  | 'beyond_top_k'
+  | 'not_kept';
 
 export interface Served<T> {
   value: T;

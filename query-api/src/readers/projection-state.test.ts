@@ -6,6 +6,7 @@ const logger = createLogger('test', 'silent');
 const state = (version: string, offset: number): StateSnapshot => ({
   version,
   epoch: 'e1',
+  keepPeriods: 0,
   boards: new Map(),
   state: { watermark: { 0: offset }, progress: {}, version },
 });

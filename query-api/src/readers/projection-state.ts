@@ -8,6 +8,8 @@ export interface StateSnapshot {
   /** The rebuild the data belongs to (epochMarkers()): reads of a slot with another one are refused. */
   epoch: string;
   boards: ReadonlyMap<string, BoardDef>;
+  /** The newest instances of each period Redis keeps per board (its layout mark); 0: all. */
+  keepPeriods: number;
   state: StoreState;
 }
 

@@ -3,6 +3,8 @@ import {
   fromProfileValue,
   fromRankScore,
   fromRedisMember,
+  isRecentInstance,
+  keptPeriodsOf,
   type RankOrder,
   redisKeys,
   toRedisMember,
@@ -130,7 +132,7 @@ export function createRedisReader(redis: Redis, prefix: string, states?: Project
   ];
 
   async function fetchSnapshot(): Promise<StateSnapshot | StoreRead<never>> {
-    const [status, version, epoch, raw] = await run('rsState', stateKeys, []);
+    const [status, version, epoch, raw, layout] = await run('rsState', stateKeys, []);
     if (status === 'not_ready' || status === 'rebuilding') return { served: false, reason: status };
     if (status !== 'ok') throw new Error(`unexpected Redis script status ${status}`);
     const [wm, beats, boards] = raw as [string[], string[], string[]];
@@ -140,6 +142,7 @@ export function createRedisReader(redis: Redis, prefix: string, states?: Project
       version: String(version ?? ''),
       epoch: String(epoch),
       boards: defs,
+      keepPeriods: keptPeriodsOf(String(layout)),
       state: parseState(String(version ?? ''), wm, beats),
     };
   }
@@ -223,6 +226,8 @@ export function createRedisReader(redis: Redis, prefix: string, states?: Project
     if ('served' in snap) return snap;
     const def = snap.boards.get(board);
     if (!def) return { served: false, reason: 'board_missing' };
+    // Instances past the newest few (REDIS_KEEP_PERIODS) are in PostgreSQL only.
+    if (!isRecentInstance(periodKey, Date.now(), def, snap.keepPeriods)) return { served: false, reason: 'not_kept' };
     try {
       const { total, fields } = await instanceRead(script, snap, board, periodKey, extra, details);
       return { served: true, value: await build(snap, def, total, fields), state: snap.state };

@@ -77,7 +77,8 @@ end
 export const SCRIPTS = {
   /**
    * KEYS = ready, rebuilding, version, layout, wm, progress, boards. Reply: { status } when Redis
-   * cannot serve, else { 'ok', version, epoch, { watermarks, heartbeats, boards } as flat hashes }.
+   * cannot serve, else { 'ok', version, epoch, { watermarks, heartbeats, boards } as flat hashes,
+   * layout mark }.
    */
   rsState: {
     keys: 7,
@@ -90,7 +91,7 @@ if not flags[1] or (layout ~= '${REDIS_LAYOUT}' and string.sub(layout, 1, ${REDI
 end
 if flags[2] then return { 'rebuilding' } end
 local state = { redis.call('HGETALL', KEYS[5]), redis.call('HGETALL', KEYS[6]), redis.call('HGETALL', KEYS[7]) }
-return { 'ok', flags[3] or false, flags[1], state }
+return { 'ok', flags[3] or false, flags[1], state, layout }
 `,
   },
   /** ARGV[3] = 'offset' | 'after', [4] offset, [5] limit, [6] rankScore, [7] member. Reply: ..., rows. */

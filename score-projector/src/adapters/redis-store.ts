@@ -2,8 +2,10 @@ import {
   EARLIER_LAYOUT_KEYS,
   ERASED_PROFILE_VERSION,
   epochMarkers,
+  isRecentInstance,
   LUA_MEMBER_INDEX,
   layoutMark,
+  type PeriodCalendar,
   profileValue,
   REACHED_AT_DIGITS,
   redisKeys,
@@ -206,9 +208,38 @@ export function boardJson(b: BoardDefinition): string {
  * `topK`: REDIS_TOP_K, the entries kept per board instance; 0 keeps them all. `fillHoldsMs`: how long
  * a rebuild's flag on a capped instance holds unless moved on (shorter in tests).
  */
-export function createRedisStore(redis: Redis, prefix: string, topK = 0, fillHoldsMs = FILL_HOLDS_MS) {
+export interface RedisStoreOptions {
+  /** REDIS_TOP_K: the entries kept per board instance; 0 keeps them all. */
+  topK?: number;
+  /** How long a rebuild's flag on a capped instance holds unless moved on (shorter in tests). */
+  fillHoldsMs?: number;
+  /** REDIS_KEEP_PERIODS: the newest instances of each period kept per board; 0 keeps them all. */
+  keepPeriods?: number;
+  now?: () => number;
+}
+
+/**
+ * An instance stays in Redis this long after the readers' own clock would send it to PostgreSQL, so
+ * that a reader whose clock runs behind never finds it gone.
+ */
+const KEEP_GRACE_MS = 3_600_000;
+
+export function createRedisStore(redis: Redis, prefix: string, options: RedisStoreOptions = {}) {
+  const { topK = 0, fillHoldsMs = FILL_HOLDS_MS, keepPeriods = 0, now = Date.now } = options;
   const keys = redisKeys(prefix);
-  const mark = layoutMark(topK);
+  const mark = layoutMark(topK, keepPeriods);
+  /** The calendars of the boards written, which name their instances' periods. */
+  const calendars = new Map<string, PeriodCalendar>();
+  /**
+   * Whether Redis keeps a board instance: one of the newest keepPeriods of its period an hour ago (a
+   * superset of what readers ask of it). A board whose calendar is not known yet keeps everything.
+   */
+  /** Instances this process dropped (dropOldInstances), as JSON [board, periodKey]. */
+  const dropped = new Set<string>();
+  const keeps = (board: string, periodKey: string): boolean => {
+    const calendar = calendars.get(board);
+    return calendar === undefined || isRecentInstance(periodKey, now() - KEEP_GRACE_MS, calendar, keepPeriods);
+  };
   const instanceKeys = (board: string, periodKey: string) =>
     [
       keys.leaderboard(board, periodKey),
@@ -249,6 +280,7 @@ export function createRedisStore(redis: Redis, prefix: string, topK = 0, fillHol
   }
 
   function advance(boards: readonly BoardDefinition[], watermarks: ReadonlyMap<number, number>) {
+    for (const b of boards) calendars.set(b.board, { timeZone: b.timeZone, weekStartsOn: b.weekStartsOn });
     const args: (string | number)[] = [keys.changes, versionBase(), boards.length];
     for (const b of boards) args.push(b.board, boardJson(b));
     args.push(watermarks.size);
@@ -268,6 +300,8 @@ export function createRedisStore(redis: Redis, prefix: string, topK = 0, fillHol
       const capped: Promise<unknown>[] = [];
       const cappedInstances: Instance[] = [];
       for (const g of groupByBoardPeriod<TotalRow | RemovedTotal>([...write.totals, ...(write.removed ?? [])])) {
+        // An instance past the newest few lives in PostgreSQL only.
+        if (!keeps(g.board, g.periodKey)) continue;
         const [lb, lbu, meta] = instanceKeys(g.board, g.periodKey);
         const { batch } = write;
         if (topK > 0 && batch) {
@@ -310,6 +344,24 @@ export function createRedisStore(redis: Redis, prefix: string, topK = 0, fillHol
       if (write.watermarks.size + write.profiles.length + write.boards.length + (write.erasedUsers?.length ?? 0) > 0) {
         await advance(write.boards, write.watermarks);
       }
+    },
+
+    /** The newest instances of each period kept per board (REDIS_KEEP_PERIODS); 0: all. */
+    keepPeriods,
+    /** Whether Redis keeps this board instance (REDIS_KEEP_PERIODS, an hour's grace). */
+    keeps,
+
+    /**
+     * Deletes the instances Redis no longer keeps, of those named (PostgreSQL's): each one's keys,
+     * once per process. Readers already read them from PostgreSQL: their clock passed the instance an
+     * hour ago. Returns how many were dropped.
+     */
+    async dropOldInstances(instances: readonly Instance[]): Promise<number> {
+      const old = instances.filter((i) => !keeps(i.board, i.periodKey) && !dropped.has(JSON.stringify(i)));
+      const doomed = old.flatMap((i) => [...instanceKeys(i.board, i.periodKey)]);
+      await perKeyPipelined(redis, doomed, (p, k) => p.unlink(k));
+      for (const i of old) dropped.add(JSON.stringify(i));
+      return old.length;
     },
 
     /** Takes out entries older than their removal (a rebuild's pass over removed_totals). */

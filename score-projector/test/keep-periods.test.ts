@@ -1,0 +1,134 @@
+import { type AnyEventInput, periodKey, redisKeys } from '@rankstream/schemas';
+import { freePort, type ServiceProcess, startService } from '@rankstream/tools/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRedisStore } from '../src/adapters/redis-store.js';
+import type { BoardDefinition } from '../src/domain/ports.js';
+import { createProjectorWorld, type ProjectorWorld } from './projector-world.js';
+
+const DAY = 86_400_000;
+const NOW = Date.now();
+const TODAY = periodKey('daily', NOW);
+const LONG_AGO = periodKey('daily', NOW - 5 * DAY);
+
+function score(userId: string, value: number, occurredAt: number): AnyEventInput {
+  return {
+    kind: 'score',
+    event: { eventId: `keep-${userId}`, userId, board: 'global', value, occurredAt, periods: ['daily'] },
+  };
+}
+
+describe('Redis keeps the newest instances of each period (REDIS_KEEP_PERIODS)', () => {
+  let world: ProjectorWorld;
+  let query: ServiceProcess | undefined;
+  beforeAll(async () => {
+    world = await createProjectorWorld('keep_periods', 2);
+  });
+  afterAll(async () => {
+    await query?.stop();
+    await world?.close();
+  });
+
+  const keys = () => redisKeys(world.env.redisPrefix);
+  const held = async (key: string) => (await world.redis.exists(keys().leaderboard('global', key))) === 1;
+
+  it('writes old instances to PostgreSQL only, and the query API reads them there with the same answers', async () => {
+    // given a board keeping dailies, a projector that keeps every instance, and a day five days back in Redis
+    await world.db.query(
+      `INSERT INTO boards (board, sort_order, default_op, periods) VALUES ('global', 'desc', 'add', '{daily}')
+       ON CONFLICT (board) DO UPDATE SET periods = '{daily}'`,
+    );
+    let projector = await world.startProjector({ REDIS_KEEP_PERIODS: '0' });
+    await world.produce([score('old', 5, NOW - 5 * DAY), score('new', 7, NOW)]);
+    await world.waitForProjection();
+    expect(await held(LONG_AGO)).toBe(true);
+    await projector.stop('SIGTERM');
+
+    // when it restarts keeping two (Redis is rebuilt: its layout mark says how many it keeps)
+    projector = await world.startProjector({ REDIS_KEEP_PERIODS: '2' });
+    await world.produce([score('late', 3, NOW - 5 * DAY), score('now', 9, NOW)]);
+    await world.waitForProjection();
+    for (let i = 0; i < 100 && (await world.redis.get(keys().layout))?.endsWith(':keep=2') !== true; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+
+    // then Redis holds today and all-time, PostgreSQL every instance
+    expect(await world.redis.get(keys().layout)).toMatch(/:keep=2$/);
+    expect(await held(TODAY)).toBe(true);
+    expect(await held('all')).toBe(true);
+    expect(await held(LONG_AGO)).toBe(false);
+    const pg = await world.db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM totals WHERE board = $1 AND period_key = $2',
+      ['global', LONG_AGO],
+    );
+    expect(pg.rows[0]?.n).toBe(2);
+
+    // and the query API answers the old day from PostgreSQL, today from Redis
+    query = await startService('query-api', world.env.env, { port: await freePort() });
+    const read = async (q: string) => {
+      const res = await fetch(`${query!.url}/v1/boards/global/top?${q}`);
+      return {
+        servedBy: res.headers.get('x-served-by'),
+        body: (await res.json()) as { entries: { userId: string }[] },
+      };
+    };
+    const old = await read(`period=daily&at=${LONG_AGO.slice('daily:'.length)}`);
+    expect(old.servedBy).toBe('postgres');
+    expect(old.body.entries.map((e) => e.userId)).toEqual(['old', 'late']);
+    const today = await read('period=daily');
+    expect(today.servedBy).toBe('redis');
+    expect(today.body.entries.map((e) => e.userId)).toEqual(['now', 'new']);
+    await projector.stop('SIGTERM');
+  });
+
+  it('drops the instances that time moves past, once, and skips writes to them', async () => {
+    // given a store that keeps one daily instance, a clock at noon, and yesterday's and today's in Redis
+    const prefix = `${world.env.redisPrefix}drop:`;
+    const dropKeys = redisKeys(prefix);
+    let clock = Date.UTC(2026, 11, 6, 12);
+    const store = createRedisStore(world.redis, prefix, { keepPeriods: 1, now: () => clock });
+    const def: BoardDefinition = {
+      board: 'b',
+      order: 'desc',
+      defaultOp: 'add',
+      periods: ['daily'],
+      timeZone: 'UTC',
+      weekStartsOn: 'monday',
+      createdAt: 1,
+    };
+    await store.writeBoards([def]);
+    const row = (key: string, version: number) => ({
+      board: 'b',
+      periodKey: key,
+      userId: 'u',
+      score: 1,
+      rankScore: -1,
+      reachedAt: 1,
+      eventCount: 1,
+      version,
+      details: null,
+    });
+    await world.redis.zadd(dropKeys.leaderboard('b', 'daily:2026-12-05'), -1, 'x');
+    await store.apply({ totals: [row('daily:2026-12-06', 1)], profiles: [], boards: [], watermarks: new Map() });
+    expect(await world.redis.exists(dropKeys.leaderboard('b', 'daily:2026-12-06'))).toBe(1);
+
+    // when the clock passes midnight and an hour's grace
+    clock = Date.UTC(2026, 11, 7, 1, 1);
+    const instances = ['daily:2026-12-05', 'daily:2026-12-06', 'daily:2026-12-07', 'all'].map((k) => ({
+      board: 'b',
+      periodKey: k,
+    }));
+    // then yesterday's instances leave, once; today's and all-time stay; a late write to them is skipped
+    expect(await store.dropOldInstances(instances)).toBe(2);
+    expect(await store.dropOldInstances(instances)).toBe(0);
+    expect(await world.redis.exists(dropKeys.leaderboard('b', 'daily:2026-12-05'))).toBe(0);
+    expect(await world.redis.exists(dropKeys.leaderboard('b', 'daily:2026-12-06'))).toBe(0);
+    await store.apply({
+      totals: [row('daily:2026-12-06', 2), row('daily:2026-12-07', 2)],
+      profiles: [],
+      boards: [],
+      watermarks: new Map(),
+    });
+    expect(await world.redis.exists(dropKeys.leaderboard('b', 'daily:2026-12-06'))).toBe(0);
+    expect(await world.redis.exists(dropKeys.memberIndex('b', 'daily:2026-12-07'))).toBe(1);
+  });
+});
