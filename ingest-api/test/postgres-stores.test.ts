@@ -73,6 +73,9 @@ describe('PostgreSQL board store', () => {
       status: 'immutable',
       field: 'weekStartsOn',
     });
+    // dropping the periods does not free it: the instances they named remain
+    expect((await boards.put('cal', { periods: [] })).status).toBe('updated');
+    expect(await boards.put('cal', { timeZone: 'UTC' })).toMatchObject({ status: 'immutable', field: 'timeZone' });
     expect(await boards.get('cal')).toMatchObject({ timeZone: 'America/New_York', weekStartsOn: 'sunday' });
   });
 });

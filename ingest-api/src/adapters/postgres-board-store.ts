@@ -19,11 +19,12 @@ interface BoardRow {
   max_delta: string | null;
   time_zone: string;
   week_starts_on: Weekday;
+  calendar_fixed: boolean;
   created_at: Date;
 }
 
 const COLUMNS =
-  'board, sort_order, default_op, periods, max_events_per_minute, max_delta, time_zone, week_starts_on, created_at';
+  'board, sort_order, default_op, periods, max_events_per_minute, max_delta, time_zone, week_starts_on, calendar_fixed, created_at';
 
 function toDefinition(row: BoardRow): BoardDefinition {
   return {
@@ -35,6 +36,7 @@ function toDefinition(row: BoardRow): BoardDefinition {
     maxDelta: row.max_delta === null ? null : Number(row.max_delta),
     timeZone: row.time_zone,
     weekStartsOn: row.week_starts_on,
+    calendarFixed: row.calendar_fixed,
     createdAt: row.created_at.getTime(),
   };
 }
@@ -72,18 +74,31 @@ export function createPostgresBoardStore(pool: Pool): BoardStore {
             await client.query('ROLLBACK');
             return { status: 'immutable', field: outcome.field, definition: current! };
           }
-          const { order, defaultOp, periods, maxEventsPerMinute, maxDelta, timeZone, weekStartsOn } = outcome.settings;
+          const s = outcome.settings;
+          const values = [
+            board,
+            s.order,
+            s.defaultOp,
+            s.periods,
+            s.maxEventsPerMinute,
+            s.maxDelta,
+            s.timeZone,
+            s.weekStartsOn,
+            s.calendarFixed,
+          ];
+          // (The order never changes: the UPDATE names it only to take the same values.)
           const written = current
             ? await client.query<BoardRow>(
-                `UPDATE boards SET default_op = $2, periods = $3, max_events_per_minute = $4, max_delta = $5,
-                   time_zone = $6, week_starts_on = $7, updated_at = now() WHERE board = $1 RETURNING ${COLUMNS}`,
-                [board, defaultOp, periods, maxEventsPerMinute, maxDelta, timeZone, weekStartsOn],
+                `UPDATE boards SET default_op = $3, periods = $4, max_events_per_minute = $5, max_delta = $6,
+                   time_zone = $7, week_starts_on = $8, calendar_fixed = $9, updated_at = now()
+                 WHERE board = $1 AND sort_order = $2 RETURNING ${COLUMNS}`,
+                values,
               )
             : await client.query<BoardRow>(
                 `INSERT INTO boards (board, sort_order, default_op, periods, max_events_per_minute, max_delta,
-                   time_zone, week_starts_on)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING ${COLUMNS}`,
-                [board, order, defaultOp, periods, maxEventsPerMinute, maxDelta, timeZone, weekStartsOn],
+                   time_zone, week_starts_on, calendar_fixed)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING RETURNING ${COLUMNS}`,
+                values,
               );
           // Created by someone else between our SELECT and INSERT: go round again, now as an update.
           if (!written.rows[0]) continue;

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { applyBoardPatch, resolveOp } from './board-definition.js';
 
-const NO_LIMITS = { maxEventsPerMinute: null, maxDelta: null, timeZone: 'UTC', weekStartsOn: 'monday' as const };
+const NO_LIMITS = {
+  maxEventsPerMinute: null,
+  maxDelta: null,
+  timeZone: 'UTC',
+  weekStartsOn: 'monday' as const,
+  calendarFixed: false,
+};
 
 describe('board definitions', () => {
   it('keeps a per-player limit a patch omits, sets one it gives, and lifts one it nulls', () => {
@@ -19,12 +25,12 @@ describe('board definitions', () => {
   it('fills omitted fields from the current definition, else the defaults, with periods in a canonical order', () => {
     expect(applyBoardPatch(undefined, { periods: ['monthly', 'daily'] })).toEqual({
       ok: true,
-      settings: { order: 'desc', defaultOp: 'add', periods: ['daily', 'monthly'], ...NO_LIMITS },
+      settings: { order: 'desc', defaultOp: 'add', periods: ['daily', 'monthly'], ...NO_LIMITS, calendarFixed: true },
     });
     const current = { order: 'asc' as const, defaultOp: 'best' as const, periods: ['weekly' as const], ...NO_LIMITS };
     expect(applyBoardPatch(current, { defaultOp: 'set' })).toEqual({
       ok: true,
-      settings: { order: 'asc', defaultOp: 'set', periods: ['weekly'], ...NO_LIMITS },
+      settings: { order: 'asc', defaultOp: 'set', periods: ['weekly'], ...NO_LIMITS, calendarFixed: true },
     });
     expect(applyBoardPatch(current, { periods: [] })).toMatchObject({ settings: { periods: [] } });
   });
@@ -45,10 +51,10 @@ describe('board definitions', () => {
     expect(applyBoardPatch(local.settings, { timeZone: 'America/New_York', periods: ['daily', 'weekly'] }).ok).toBe(
       true,
     );
-    // without periods again, nothing is named by the calendar any more
+    // without periods again, the instances it named remain: the calendar stays fixed
     const bare = applyBoardPatch(local.settings, { periods: [] });
     if (!bare.ok) throw new Error('refused');
-    expect(applyBoardPatch(bare.settings, { timeZone: 'Europe/Paris' })).toMatchObject({ ok: true });
+    expect(applyBoardPatch(bare.settings, { timeZone: 'Europe/Paris' })).toEqual({ ok: false, field: 'timeZone' });
   });
 
   it('resolves best to max on desc boards and min on asc boards; an explicit op wins', () => {

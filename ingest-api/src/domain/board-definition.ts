@@ -12,6 +12,8 @@ export interface BoardSettings extends PeriodCalendar {
   /** Per-player limits against scripted abuse; null: none. */
   maxEventsPerMinute: number | null;
   maxDelta: number | null;
+  /** Whether the board has ever kept periods: its calendar is fixed from then on. */
+  calendarFixed: boolean;
 }
 
 export interface BoardDefinition extends BoardSettings {
@@ -28,9 +30,10 @@ export const BOARD_DEFAULTS: BoardSettings = {
   maxDelta: null,
   timeZone: 'UTC',
   weekStartsOn: 'monday',
+  calendarFixed: false,
 };
 
-export type BoardPatch = Partial<BoardSettings>;
+export type BoardPatch = Partial<Omit<BoardSettings, 'calendarFixed'>>;
 
 /** The settings that stop changing at some point, and so may make a patch fail. */
 export type FixedSetting = 'order' | 'timeZone' | 'weekStartsOn';
@@ -40,28 +43,30 @@ export type PatchOutcome = { ok: true; settings: BoardSettings } | { ok: false; 
 /**
  * Omitted fields keep their current value (or the default for a new board). The order never changes
  * once a board exists: stored sort keys (rank_score) were computed with it. The calendar never
- * changes once the board keeps periods: their instances are named by it, and a request for "the
- * daily of 2026-12-06" must name one instance.
+ * changes once the board has kept periods, even if it keeps none now: their instances were named by
+ * it, and a request for "the daily of 2026-12-06" must name one window of time.
  */
 export function applyBoardPatch(current: BoardSettings | undefined, patch: BoardPatch): PatchOutcome {
   const base = current ?? BOARD_DEFAULTS;
   if (current && patch.order !== undefined && patch.order !== current.order) return { ok: false, field: 'order' };
-  if (current && current.periods.length > 0) {
+  if (current?.calendarFixed) {
     if (patch.timeZone !== undefined && patch.timeZone !== current.timeZone) return { ok: false, field: 'timeZone' };
     if (patch.weekStartsOn !== undefined && patch.weekStartsOn !== current.weekStartsOn)
       return { ok: false, field: 'weekStartsOn' };
   }
+  const periods = sortPeriods(patch.periods ?? base.periods);
   return {
     ok: true,
     settings: {
       order: patch.order ?? base.order,
       defaultOp: patch.defaultOp ?? base.defaultOp,
-      periods: sortPeriods(patch.periods ?? base.periods),
+      periods,
       // null in a patch lifts a limit; omitted keeps it.
       maxEventsPerMinute: patch.maxEventsPerMinute === undefined ? base.maxEventsPerMinute : patch.maxEventsPerMinute,
       maxDelta: patch.maxDelta === undefined ? base.maxDelta : patch.maxDelta,
       timeZone: patch.timeZone ?? base.timeZone,
       weekStartsOn: patch.weekStartsOn ?? base.weekStartsOn,
+      calendarFixed: base.calendarFixed || periods.length > 0,
     },
   };
 }

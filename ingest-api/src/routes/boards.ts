@@ -27,7 +27,7 @@ function immutableBody(board: string, field: FixedSetting, current: BoardDefinit
     const why = `board "${board}" is ${current.order}; a board's order cannot change (its stored rankings depend on it)`;
     return errorBody('order_immutable', why, detail);
   }
-  const why = `board "${board}" keeps periods named by its calendar (${current.timeZone}, weeks from ${current.weekStartsOn}); it cannot change while it keeps periods`;
+  const why = `board "${board}" has kept periods named by its calendar (${current.timeZone}, weeks from ${current.weekStartsOn}); the calendar is fixed from then on`;
   return errorBody('calendar_immutable', why, detail);
 }
 

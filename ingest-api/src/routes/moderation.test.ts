@@ -11,6 +11,7 @@ function world() {
     periods: ['daily'],
     timeZone: 'UTC',
     weekStartsOn: 'monday',
+    calendarFixed: true,
     maxEventsPerMinute: null,
     maxDelta: null,
     createdAt: 1_000,

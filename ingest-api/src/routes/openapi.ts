@@ -74,7 +74,7 @@ export function documentRoutes(app: OpenAPIHono<any>): void {
       201: { description: 'Created', ...json(boardSchema) },
       ...common,
       409: error(
-        '`order_immutable`: the board exists with the other order; `calendar_immutable`: it keeps periods and another timeZone or weekStartsOn',
+        '`order_immutable`: the board exists with the other order; `calendar_immutable`: it has kept periods, and another timeZone or weekStartsOn was asked for',
       ),
     },
   });

@@ -70,11 +70,11 @@ export const boardPutSchema = z
     }),
     timeZone: timeZoneSchema.optional().meta({
       description:
-        'IANA zone whose midnight starts each day, week and month (default UTC); fixed once the board keeps periods.',
+        'IANA zone whose midnight starts each day, week and month (default UTC); fixed once the board has kept periods.',
       example: 'America/New_York',
     }),
     weekStartsOn: weekdaySchema.optional().meta({
-      description: 'First day of a weekly period (default monday); fixed once the board keeps periods.',
+      description: 'First day of a weekly period (default monday); fixed once the board has kept periods.',
     }),
   })
   .meta({ id: 'BoardPut' });
