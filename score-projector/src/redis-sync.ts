@@ -208,7 +208,8 @@ export function createRedisSync(deps: {
     // A rebuild fills every instance anyway, and taking its flags would make it start over.
     if (await redis.rebuildRunning()) return;
     const flaggedAt = Date.now();
-    const instances = await redis.startFills(token, shrunk, 'keep');
+    const kept = shrunk.filter((i) => redis.keeps(i.board, i.periodKey));
+    const instances = await redis.startFills(token, kept, 'keep');
     if (instances.length === 0) return;
     const filled = await postgres.withRebuildSnapshot((snapshot) =>
       fillCapped(token, instances, flaggedAt, snapshot, () => stopped),
@@ -259,7 +260,8 @@ export function createRedisSync(deps: {
   async function dropOldInstances(): Promise<void> {
     if (redis.keepPeriods === 0 || Date.now() - droppedAt < DROP_EVERY_MS) return;
     droppedAt = Date.now();
-    const dropped = await redis.dropOldInstances(await postgres.instances());
+    // Instances whose players were all removed too: their member index may hold tombstones.
+    const dropped = await redis.dropOldInstances(await postgres.instances({ withEmpty: true }));
     if (dropped > 0) logger.info({ dropped }, 'board instances past REDIS_KEEP_PERIODS left Redis');
   }
 

@@ -616,9 +616,10 @@ export function createPostgresStore(pool: Pool, topic: string): ProjectionStore 
      * Reads everything Redis needs from one consistent snapshot (REPEATABLE READ): the offsets read
      * first describe exactly the totals streamed afterwards.
      */
-    async instances() {
+    async instances(options = {}) {
       const { rows } = await pool.query(
-        'SELECT DISTINCT board, period_key FROM period_counts WHERE players > 0 ORDER BY board, period_key',
+        `SELECT DISTINCT board, period_key FROM period_counts ${options.withEmpty ? '' : 'WHERE players > 0'}
+         ORDER BY board, period_key`,
       );
       return rows.map((r) => ({ board: r.board as string, periodKey: r.period_key as string }));
     },

@@ -223,6 +223,7 @@ export interface RedisStoreOptions {
  * that a reader whose clock runs behind never finds it gone.
  */
 const KEEP_GRACE_MS = 3_600_000;
+const DROPPED_FORGOTTEN_MS = 3_600_000;
 
 export function createRedisStore(redis: Redis, prefix: string, options: RedisStoreOptions = {}) {
   const { topK = 0, fillHoldsMs = FILL_HOLDS_MS, keepPeriods = 0, now = Date.now } = options;
@@ -234,11 +235,21 @@ export function createRedisStore(redis: Redis, prefix: string, options: RedisSto
    * Whether Redis keeps a board instance: one of the newest keepPeriods of its period an hour ago (a
    * superset of what readers ask of it). A board whose calendar is not known yet keeps everything.
    */
-  /** Instances this process dropped (dropOldInstances), as JSON [board, periodKey]. */
-  const dropped = new Set<string>();
+  /**
+   * Instances dropped (dropOldInstances), as JSON [board, periodKey], forgotten every hour so that an
+   * instance whose keys came back (a write that raced the drop) goes again.
+   */
+  let dropped = new Set<string>();
+  let droppedSince = now();
   const keeps = (board: string, periodKey: string): boolean => {
     const calendar = calendars.get(board);
-    return calendar === undefined || isRecentInstance(periodKey, now() - KEEP_GRACE_MS, calendar, keepPeriods);
+    if (calendar === undefined || keepPeriods === 0) return true;
+    try {
+      return isRecentInstance(periodKey, now() - KEEP_GRACE_MS, calendar, keepPeriods);
+    } catch {
+      // A zone this Node's time-zone data does not know: keep what cannot be placed.
+      return true;
+    }
   };
   const instanceKeys = (board: string, periodKey: string) =>
     [
@@ -353,10 +364,14 @@ export function createRedisStore(redis: Redis, prefix: string, options: RedisSto
 
     /**
      * Deletes the instances Redis no longer keeps, of those named (PostgreSQL's): each one's keys,
-     * once per process. Readers already read them from PostgreSQL: their clock passed the instance an
+     * once an hour. Readers already read them from PostgreSQL: their clock passed the instance an
      * hour ago. Returns how many were dropped.
      */
     async dropOldInstances(instances: readonly Instance[]): Promise<number> {
+      if (now() - droppedSince > DROPPED_FORGOTTEN_MS) {
+        dropped = new Set();
+        droppedSince = now();
+      }
       const old = instances.filter((i) => !keeps(i.board, i.periodKey) && !dropped.has(JSON.stringify(i)));
       const doomed = old.flatMap((i) => [...instanceKeys(i.board, i.periodKey)]);
       await perKeyPipelined(redis, doomed, (p, k) => p.unlink(k));

@@ -175,6 +175,6 @@ export interface ProjectionStore {
   /** How far behind the log end this process's partitions are (events): the end of a backlog is a moment to tidy the tables for readers. */
   behind(events: number): Promise<void>;
   withRebuildSnapshot<T>(work: (snapshot: RebuildSnapshot) => Promise<T>): Promise<T>;
-  /** Every board instance that has players. */
-  instances(): Promise<{ board: string; periodKey: string }[]>;
+  /** Every board instance that has players (withEmpty: and those that had some). */
+  instances(options?: { withEmpty?: boolean }): Promise<{ board: string; periodKey: string }[]>;
 }
