@@ -38,6 +38,8 @@ export interface Scope {
   periodKey: string;
   /** The calendar that named periodKey; null when the key does not depend on one (all-time, a cursor's key). */
   calendar: PeriodCalendar | null;
+  /** The day `at` named (periodKeyOfWallClock's wall-clock time), if the request gave one. */
+  atDay?: number | undefined;
 }
 
 /** An entry; with its `details` (the parsed JSON, or null) when the read asked for them. */

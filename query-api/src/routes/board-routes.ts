@@ -49,17 +49,18 @@ export function requestScope(
   if (query.period === ALL_TIME) return { board, period: ALL_TIME, periodKey: ALL_TIME, calendar: null };
   const calendar = deps.calendars.of(board);
   const atDay = query.at === undefined ? undefined : parseDay(query.at);
-  return {
-    board,
-    period: query.period,
-    periodKey: selectPeriodKey(query.period, atDay, deps.now(), calendar),
-    calendar,
-  };
+  const periodKey = selectPeriodKey(query.period, atDay, deps.now(), calendar);
+  return { board, period: query.period, periodKey, calendar, atDay };
 }
 
-/** Whether the read's board definition has the calendar the scope's key was named by (it learns it when not). */
+/**
+ * Whether the read's board definition names the scope's period as the scope did: its calendar is the
+ * one used, or another that gives the same key. The board's calendar is learnt either way.
+ */
 export function namedRightly(deps: AppDeps, scope: Scope, value: { def: BoardDef } | null): boolean {
-  return value === null || scope.calendar === null || deps.calendars.confirm(scope.board, scope.calendar, value.def);
+  if (value === null || scope.calendar === null) return true;
+  if (deps.calendars.confirm(scope.board, scope.calendar, value.def)) return true;
+  return selectPeriodKey(scope.period, scope.atDay, deps.now(), value.def) === scope.periodKey;
 }
 
 /** The check that the board exists and keeps that period. */
@@ -177,7 +178,8 @@ export function boardRoutes(deps: AppDeps) {
           }
           return shapeTop(scope, value);
         },
-        (scope) => JSON.stringify(['top', board, scope.period, scope.periodKey, page, q.details]),
+        // `at` is in the key: with a cursor, the answer depends on whether `at` names the cursor's period.
+        (scope) => JSON.stringify(['top', board, scope.period, scope.periodKey, page, q.details, q.at ?? null]),
       );
     },
   );
