@@ -74,7 +74,7 @@ describe('Redis keeps the newest instances of each period (REDIS_KEEP_PERIODS)',
     const old = await read(`period=daily&at=${LONG_AGO.slice('daily:'.length)}`);
     expect(old.servedBy).toBe('postgres');
     expect(old.body.entries.map((e) => e.userId)).toEqual(['old', 'late']);
-    const today = await read('period=daily');
+    const today = await read(`period=daily&at=${TODAY.slice('daily:'.length)}`);
     expect(today.servedBy).toBe('redis');
     expect(today.body.entries.map((e) => e.userId)).toEqual(['now', 'new']);
     await projector.stop('SIGTERM');

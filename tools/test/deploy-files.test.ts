@@ -80,6 +80,8 @@ const LEFT_TO_DEFAULT = new Set([
   'HEARTBEAT_INTERVAL_MS',
   // Off by default: a deployment sizes it to its boards (README, Redis memory).
   'REDIS_TOP_K',
+  // Three of each period by default; a deployment changes it for longer histories in Redis.
+  'REDIS_KEEP_PERIODS',
 ]);
 
 const scratch: string[] = [];
