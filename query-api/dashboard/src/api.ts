@@ -8,6 +8,8 @@ export interface BoardSummary {
   board: string;
   order: 'asc' | 'desc';
   periods: string[];
+  timeZone: string;
+  weekStartsOn: string;
   players: number;
 }
 

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { formatAgo, formatCount, formatDuration, formatPeriod, formatRate, percentile } from './format.js';
+import {
+  formatAgo,
+  formatCalendar,
+  formatCount,
+  formatDetails,
+  formatDuration,
+  formatPeriod,
+  formatRate,
+  percentile,
+} from './format.js';
 
 describe('numbers and times for people', () => {
   it('separates thousands and shows a dash for what is unknown', () => {
@@ -57,5 +66,13 @@ describe('numbers and times for people', () => {
       formatPeriod('daily', 'daily:2026-12-06'),
       formatPeriod('weekly', '2026-W49'),
     ]).toEqual(['all-time', 'daily 2026-12-06', 'weekly 2026-W49']);
+  });
+
+  it("shows an entry's details compactly and a board's calendar in words", () => {
+    expect(formatDetails({ car: 'red', laps: [31, 30] })).toBe('{"car":"red","laps":[31,30]}');
+    expect(formatDetails(null)).toBe('—');
+    expect(formatDetails(undefined)).toBe('—');
+    expect(formatDetails('x'.repeat(100))).toBe(`"${'x'.repeat(78)}…`);
+    expect(formatCalendar('America/New_York', 'sunday')).toBe('America/New_York, weeks from Sunday');
   });
 });

@@ -47,3 +47,17 @@ export function formatPeriod(period: string, periodKey: string): string {
   if (period === 'all') return 'all-time';
   return `${period} ${periodKey.startsWith(`${period}:`) ? periodKey.slice(period.length + 1) : periodKey}`;
 }
+
+const DETAILS_SHOWN = 80;
+
+/** An entry's details for a table cell: compact JSON, cut at 80 characters; a dash for none. */
+export function formatDetails(details: unknown): string {
+  if (details === undefined || details === null) return '—';
+  const text = JSON.stringify(details);
+  return text.length > DETAILS_SHOWN ? `${text.slice(0, DETAILS_SHOWN - 1)}…` : text;
+}
+
+/** When a board's periods reset: "UTC, weeks from Monday", "America/New_York, weeks from Sunday". */
+export function formatCalendar(timeZone: string, weekStartsOn: string): string {
+  return `${timeZone}, weeks from ${weekStartsOn.charAt(0).toUpperCase()}${weekStartsOn.slice(1)}`;
+}

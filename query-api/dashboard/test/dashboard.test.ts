@@ -110,7 +110,13 @@ beforeAll(async () => {
   await post('/v1/boards/arena', { order: 'desc', defaultOp: 'set', periods: ['daily'] }, 'PUT');
   await post('/v1/users', { userId: 'p-3', username: 'Third Player', region: 'eu' });
   const seeded = await post('/v1/events', {
-    events: Array.from({ length: 15 }, (_, i) => ({ userId: `p-${i}`, board: 'arena', value: 100 * (i + 1) })),
+    events: Array.from({ length: 15 }, (_, i) => ({
+      userId: `p-${i}`,
+      board: 'arena',
+      value: 100 * (i + 1),
+      // a run's details on some entries: the board page shows them
+      ...(i % 2 === 0 ? { metadata: { car: `car-${i}`, laps: [31, 30 + i] } } : {}),
+    })),
   });
   await untilVisible(seeded.consistencyToken);
 
@@ -172,8 +178,12 @@ describe('the dashboard in a browser', () => {
     await shoot('boards');
     await page.getByRole('link', { name: 'arena' }).click();
     await page.waitForSelector('[data-testid="top"] tbody tr:nth-child(10)');
-    const api = await queryJson('/v1/boards/arena/top?limit=10');
+    const api = await queryJson('/v1/boards/arena/top?limit=10&details=true');
     expect(await rows('top')).toEqual(api.entries.map((e: any) => [e.rank, e.userId, e.score]));
+    // each entry's details, as the API answers them with details=true
+    const details = await page.$$eval('[data-testid="top"] tbody td.details', (tds) => tds.map((td) => td.textContent));
+    expect(details).toEqual(api.entries.map((e: any) => (e.details === null ? '—' : JSON.stringify(e.details))));
+    expect(details.filter((d) => d !== '—').length).toBeGreaterThan(3);
     await page
       .getByTestId('store')
       .locator('strong', { hasText: /^Redis$/ })
@@ -305,12 +315,29 @@ describe('the dashboard in a browser', () => {
     await page.getByLabel('Ingest API key').fill(ADMIN_KEY);
     await page.getByLabel('Order').selectOption('asc');
     await page.getByLabel('weekly').check();
+    await page.getByLabel('Time zone of the periods').fill('America/New_York');
+    await page.getByLabel('Weeks start on').selectOption('sunday');
     await page.getByRole('button', { name: 'Save the board' }).click();
     await page.getByTestId('outcome').getByText('saved').waitFor();
     const created = await fetch(`${ingest.url}/v1/boards/from-browser`, {
       headers: { authorization: `Bearer ${ADMIN_KEY}` },
     });
-    expect(await created.json()).toMatchObject({ board: 'from-browser', order: 'asc', periods: ['weekly'] });
+    expect(await created.json()).toMatchObject({
+      board: 'from-browser',
+      order: 'asc',
+      periods: ['weekly'],
+      timeZone: 'America/New_York',
+      weekStartsOn: 'sunday',
+    });
+    // and the boards page says when its periods reset
+    await openPage('#/');
+    await page.getByRole('link', { name: 'from-browser' }).waitFor();
+    const resets = await page.$$eval('tbody tr', (trs) =>
+      trs.map((tr) => [tr.querySelector('th')?.textContent?.trim(), tr.children[3]?.textContent?.trim()]),
+    );
+    expect(resets).toContainEqual(['from-browser', 'America/New_York, weeks from Sunday']);
+    expect(resets).toContainEqual(['arena', 'UTC, weeks from Monday']);
+    await openPage('#/admin');
     // the key lives in this tab's session storage only
     expect(await page.evaluate(() => sessionStorage.getItem('rankstream.ingestKey'))).toBe(ADMIN_KEY);
     expect(await page.evaluate(() => localStorage.length)).toBe(0);

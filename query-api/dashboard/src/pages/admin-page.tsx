@@ -5,6 +5,12 @@ import { boardHref } from '../route.js';
 import { ModerationPanel } from './moderation-panel.js';
 
 const KEY_ITEM = 'rankstream.ingestKey';
+/** As the ingest API names them (schemas' WEEKDAYS; the browser bundle does not load the package). */
+const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
+/** The zones this browser knows, offered as suggestions; the ingest API decides what it accepts. */
+const TIME_ZONES: readonly string[] = (
+  Intl as unknown as { supportedValuesOf?: (key: string) => string[] }
+).supportedValuesOf?.('timeZone') ?? ['UTC'];
 
 /**
  * With an ingest API key (kept in this tab's session storage only): create a board, post an event,
@@ -66,11 +72,16 @@ export function AdminPage({ ingestUrl }: { ingestUrl: string | null }) {
           const f = new FormData(e.currentTarget);
           const board = String(f.get('board') ?? '').trim();
           const periods = f.getAll('periods').map(String);
+          const timeZone = String(f.get('timeZone') ?? '').trim();
+          const weekStartsOn = String(f.get('weekStartsOn') ?? '');
           void run(async () => {
             await sendWithKey(`${ingestUrl}/v1/boards/${enc(board)}`, 'PUT', key, {
               order: f.get('order'),
               defaultOp: f.get('defaultOp'),
               periods,
+              // Left empty: the board keeps what it has (UTC and Monday for a new one).
+              ...(timeZone ? { timeZone } : {}),
+              ...(weekStartsOn ? { weekStartsOn } : {}),
             });
             return `Board "${board}" saved.`;
           });
@@ -104,6 +115,25 @@ export function AdminPage({ ingestUrl }: { ingestUrl: string | null }) {
               </label>
             ))}
           </fieldset>
+          <label>
+            Time zone of the periods <input name="timeZone" list="time-zones" placeholder="UTC" autocomplete="off" />
+          </label>
+          <datalist id="time-zones">
+            {TIME_ZONES.map((z) => (
+              <option key={z} value={z} />
+            ))}
+          </datalist>
+          <label>
+            Weeks start on{' '}
+            <select name="weekStartsOn">
+              <option value="">(unchanged; Monday for a new board)</option>
+              {WEEKDAYS.map((d) => (
+                <option key={d} value={d}>
+                  {d}
+                </option>
+              ))}
+            </select>
+          </label>
           <button type="submit">Save the board</button>
         </fieldset>
       </form>

@@ -12,7 +12,7 @@ export function BoardPage({ board, params }: { board: string; params: URLSearchP
   const period = params.get('period') ?? 'all';
   const at = period === 'all' ? '' : (params.get('at') ?? '');
   const limit = SIZES.includes(params.get('limit') ?? '') ? (params.get('limit') as string) : '10';
-  const query = new URLSearchParams({ limit, period, ...(at ? { at } : {}) }).toString();
+  const query = new URLSearchParams({ limit, period, ...(at ? { at } : {}), details: 'true' }).toString();
   const boards = usePoll(() => getJson<{ boards: BoardSummary[] }>('/v1/boards'), null, []);
   const definition = boards.data?.boards.find((b) => b.board === board);
   const live = useEventStream<TopAnswer>(`/v1/boards/${enc(board)}/stream?${query}`, 'top');

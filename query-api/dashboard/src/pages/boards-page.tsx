@@ -1,5 +1,5 @@
 import { type BoardSummary, getJson } from '../api.js';
-import { formatCount } from '../format.js';
+import { formatCalendar, formatCount } from '../format.js';
 import { usePoll } from '../hooks.js';
 import { boardHref } from '../route.js';
 
@@ -28,6 +28,7 @@ export function BoardsPage() {
               <th scope="col">Board</th>
               <th scope="col">Order</th>
               <th scope="col">Periods</th>
+              <th scope="col">Periods reset</th>
               <th scope="col" class="num">
                 Players
               </th>
@@ -41,6 +42,7 @@ export function BoardsPage() {
                 </th>
                 <td>{b.order === 'desc' ? 'highest first' : 'lowest first'}</td>
                 <td>{['all-time', ...b.periods].join(', ')}</td>
+                <td>{b.periods.length > 0 ? formatCalendar(b.timeZone, b.weekStartsOn) : '—'}</td>
                 <td class="num">{formatCount(b.players)}</td>
               </tr>
             ))}

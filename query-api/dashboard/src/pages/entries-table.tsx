@@ -1,8 +1,11 @@
 import type { Entry } from '../api.js';
-import { formatCount } from '../format.js';
+import { formatCount, formatDetails } from '../format.js';
 import { playerHref } from '../route.js';
 
-/** Ranked rows; rows in `changed` are highlighted, the row of `own` is marked. */
+/**
+ * Ranked rows; rows in `changed` are highlighted, the row of `own` is marked. Entries read with
+ * details=true get a column with them when any has some.
+ */
 export function EntriesTable(props: {
   caption: string;
   entries: readonly Entry[];
@@ -10,6 +13,7 @@ export function EntriesTable(props: {
   own?: string;
   testId: string;
 }) {
+  const withDetails = props.entries.some((e) => e.details !== undefined && e.details !== null);
   return (
     <table data-testid={props.testId}>
       <caption>{props.caption}</caption>
@@ -22,6 +26,7 @@ export function EntriesTable(props: {
           <th scope="col" class="num">
             Score
           </th>
+          {withDetails ? <th scope="col">Details</th> : null}
         </tr>
       </thead>
       <tbody>
@@ -39,6 +44,7 @@ export function EntriesTable(props: {
             <td class="num" data-score={e.score}>
               {formatCount(e.score)}
             </td>
+            {withDetails ? <td class="details">{formatDetails(e.details)}</td> : null}
           </tr>
         ))}
       </tbody>
