@@ -41,6 +41,7 @@ describe('POST /v1/events', () => {
           metadata: null,
           limits: null,
           calendar: null,
+          tiebreaks: [],
         },
       },
     ]);
@@ -298,6 +299,7 @@ describe('boards', () => {
     expect(await json(created)).toEqual({
       board: 'golf',
       order: 'asc',
+      tiebreaks: [],
       defaultOp: 'add',
       periods: ['monthly'],
       maxEventsPerMinute: null,
@@ -329,6 +331,43 @@ describe('boards', () => {
     expect((await json(badCalendar)).error.details.map((d: { path: string }) => d.path)).toEqual([
       'timeZone',
       'weekStartsOn',
+    ]);
+  });
+
+  it('keeps tie-break columns fixed, refuses too many, and stamps each value with its column op', async () => {
+    const { send, publisher } = setup();
+    const columns = [
+      { order: 'asc', op: 'min' },
+      { order: 'desc', op: 'add' },
+    ];
+    expect((await send('PUT', '/v1/boards/race', { order: 'asc', tiebreaks: columns })).status).toBe(201);
+    const changed = await send('PUT', '/v1/boards/race', { tiebreaks: [{ order: 'asc', op: 'min' }] });
+    expect(changed.status).toBe(409);
+    expect((await json(changed)).error).toMatchObject({
+      code: 'tiebreaks_immutable',
+      details: [{ path: 'tiebreaks' }],
+    });
+    expect((await send('PUT', '/v1/boards/race', { tiebreaks: columns })).status).toBe(200);
+    const five = Array(5).fill({ order: 'asc', op: 'set' });
+    const tooManyColumns = await send('PUT', '/v1/boards/other', { tiebreaks: five });
+    expect(tooManyColumns.status).toBe(400);
+    expect((await json(tooManyColumns)).error.details[0].path).toBe('tiebreaks');
+
+    const tooMany = await send('POST', '/v1/events', {
+      events: [
+        { userId: 'u', board: 'race', value: 31, tiebreaks: [1, 2] },
+        { userId: 'u', board: 'race', value: 31, tiebreaks: [1, 2, 3] },
+      ],
+    });
+    expect(tooMany.status).toBe(400);
+    expect((await json(tooMany)).error.details).toEqual([
+      { path: 'events.1.tiebreaks', message: 'board race has 2 tie-break columns' },
+    ]);
+    expect(publisher.published).toEqual([]);
+    await send('POST', '/v1/events', { userId: 'u', board: 'race', value: 31, tiebreaks: [2] });
+    expect((publisher.published[0]!.event as { tiebreaks: unknown }).tiebreaks).toEqual([
+      { value: 2, op: 'min' },
+      { value: 0, op: 'add' },
     ]);
   });
 
@@ -403,6 +442,7 @@ describe('users', () => {
           metadata: null,
           limits: null,
           calendar: null,
+          tiebreaks: [],
         },
       },
     ]);

@@ -37,6 +37,7 @@ describe('schema evolution on the real registry', () => {
       metadata: null,
       limits: null,
       calendar: null,
+      tiebreaks: [],
       combo: 7,
     });
     expect(await codec.decode(written)).toEqual({
@@ -53,6 +54,7 @@ describe('schema evolution on the real registry', () => {
         metadata: null,
         limits: null,
         calendar: null,
+        tiebreaks: [],
       },
     });
 

@@ -20,7 +20,7 @@ function memoryReader(
     { userId: 'b', score: 9, reachedAt: 1 },
   ].sort(compareEntries(order));
   const state: StoreState = { watermark: { 0: 3 }, progress: { 0: { logEnd: 3, caughtUpAt: 0 } } };
-  const def = { board: 'g', order, periods: [], timeZone: 'UTC', weekStartsOn: 'monday' as const };
+  const def = { board: 'g', order, tiebreaks: [], periods: [], timeZone: 'UTC', weekStartsOn: 'monday' as const };
   const ranked = rows.map((r, i) => ({ ...r, rank: i + 1, username: null, imageUrl: null }));
   async function answer<T>(value: T): Promise<StoreRead<T>> {
     if (opts.behaviour === 'throw') throw new Error('connection refused');

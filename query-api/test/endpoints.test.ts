@@ -70,7 +70,7 @@ describe.each([
   const call = (path: string, headers?: Record<string, string>) => get(app(), path, headers);
 
   it('lists the boards with their order, periods, calendar and all-time players', async () => {
-    const UTC = { timeZone: 'UTC', weekStartsOn: 'monday' };
+    const UTC = { tiebreaks: [], timeZone: 'UTC', weekStartsOn: 'monday' };
     const a = await call('/v1/boards');
     expect(a.status).toBe(200);
     expect(a.headers.get('x-served-by')).toBe(store);

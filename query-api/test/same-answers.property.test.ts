@@ -49,7 +49,21 @@ const userArb = fc.record({
     fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.stringify({ v, note: 'a|b"c' })),
     { nil: null },
   ),
+  // Few distinct values, so that equal scores are often told apart, or not, by the columns.
+  tiebreaks: fc.tuple(
+    fc.integer({ min: -2, max: 2 }),
+    fc.oneof(fc.integer({ min: -2, max: 2 }), fc.constantFrom(MAX_ABS_VALUE, -MAX_ABS_VALUE)),
+  ),
 });
+
+const COLUMN_SETS: { order: RankOrder; op: 'add' | 'set' | 'max' | 'min' }[][] = [
+  [],
+  [{ order: 'asc', op: 'min' }],
+  [
+    { order: 'desc', op: 'add' },
+    { order: 'asc', op: 'set' },
+  ],
+];
 
 const stateArb = fc.record({
   order: fc.constantFrom<RankOrder>('desc', 'asc'),
@@ -64,6 +78,7 @@ const stateArb = fc.record({
   /** Name the period with `at` (a day of the board's calendar), or leave it to the current one. */
   withAt: fc.boolean(),
   withDetails: fc.boolean(),
+  columns: fc.constantFrom(...COLUMN_SETS),
 });
 
 type Sample = fc.Arbitrary<typeof stateArb extends fc.Arbitrary<infer S> ? S : never>;
@@ -92,16 +107,14 @@ function toState(c: Case): ProjectionState {
       score: u.score,
       reachedAt: u.reachedAt,
       details: u.details,
+      tiebreaks: u.tiebreaks,
     });
-    if (u.inDaily) {
-      totals.push({ board: 'b', periodKey: DAY, userId: u.userId, score: u.dailyScore, reachedAt: u.reachedAt });
-    }
-    if (u.inWeekly) {
-      totals.push({ board: 'b', periodKey: WEEK, userId: u.userId, score: u.weeklyScore, reachedAt: u.reachedAt });
-    }
+    const { tiebreaks, reachedAt, userId } = u;
+    if (u.inDaily) totals.push({ board: 'b', periodKey: DAY, userId, score: u.dailyScore, reachedAt, tiebreaks });
+    if (u.inWeekly) totals.push({ board: 'b', periodKey: WEEK, userId, score: u.weeklyScore, reachedAt, tiebreaks });
   }
   return {
-    boards: [{ board: 'b', order: c.order, periods: ['weekly', 'daily'], calendar: c.calendar }],
+    boards: [{ board: 'b', order: c.order, periods: ['weekly', 'daily'], calendar: c.calendar, tiebreaks: c.columns }],
     totals,
     profiles: c.users
       .filter((u) => u.hasProfile)
@@ -123,14 +136,21 @@ function ranking(c: Case, key: string, withDetails = false) {
       imageUrl: u.hasProfile ? `https://img.example/${u.userId}.png` : null,
       // only the all-time totals have details in these states
       details: key === 'all' && u.details !== null ? JSON.parse(u.details) : null,
+      tiebreaks: c.columns.map((_, i) => u.tiebreaks[i] as number),
     }))
-    .sort(compareEntries(c.order));
+    .sort(
+      compareEntries(
+        c.order,
+        c.columns.map((col) => col.order),
+      ),
+    );
   return rows.map((r, i) => ({
     rank: i + 1,
     userId: r.userId,
     username: r.username,
     imageUrl: r.imageUrl,
     score: r.score,
+    ...(c.columns.length > 0 ? { tiebreaks: r.tiebreaks } : {}),
     ...(withDetails ? { details: r.details } : {}),
   }));
 }
@@ -214,6 +234,7 @@ it('gives byte-identical answers from Redis and PostgreSQL, equal to the oracle'
           {
             board: 'b',
             order: c.order,
+            tiebreaks: c.columns,
             periods: ['daily', 'weekly'],
             ...c.calendar,
             players: ranking(c, 'all').length,

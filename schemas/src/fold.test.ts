@@ -82,3 +82,70 @@ describe('applyEvent', () => {
     );
   });
 });
+
+describe('tie-break columns', () => {
+  const at = (occurredAt: number, tiebreaks: { value: number; op: 'add' | 'set' | 'max' | 'min' }[], value = 10) => ({
+    op: 'max' as const,
+    value,
+    occurredAt,
+    tiebreaks,
+  });
+
+  it('folds each column by its own op, starting a new total from the values given', () => {
+    const first = applyEvent(
+      undefined,
+      at(1, [
+        { value: 3, op: 'min' },
+        { value: 5, op: 'add' },
+      ]),
+    );
+    expect(first).toEqual({
+      ok: true,
+      changed: true,
+      total: { score: 10, reachedAt: 1, eventCount: 1, tiebreaks: [3, 5] },
+    });
+    if (!first.ok) throw new Error('refused');
+    const second = applyEvent(
+      first.total,
+      at(2, [
+        { value: 4, op: 'min' },
+        { value: 5, op: 'add' },
+      ]),
+    );
+    expect(second).toEqual({
+      ok: true,
+      changed: true,
+      total: { score: 10, reachedAt: 2, eventCount: 2, tiebreaks: [3, 10] },
+    });
+  });
+
+  it('moves reachedAt only when the score or a column changes, and keeps columns an event leaves out', () => {
+    const total = { score: 10, reachedAt: 1, eventCount: 1, tiebreaks: [3, 5] };
+    expect(applyEvent(total, at(2, [{ value: 9, op: 'min' }]))).toEqual({
+      ok: true,
+      changed: false,
+      total: { score: 10, reachedAt: 1, eventCount: 2, tiebreaks: [3, 5] },
+    });
+    expect(
+      applyEvent(
+        total,
+        at(3, [
+          { value: 2, op: 'max' },
+          { value: 0, op: 'add' },
+        ]),
+      ),
+    ).toMatchObject({
+      changed: false,
+      total: { reachedAt: 1, tiebreaks: [3, 5] },
+    });
+    expect(applyEvent(total, at(4, [{ value: 1, op: 'set' }]))).toMatchObject({
+      changed: true,
+      total: { reachedAt: 4, tiebreaks: [1, 5] },
+    });
+  });
+
+  it('refuses an event whose column would leave ±(2^53−1)', () => {
+    const total = { score: 10, reachedAt: 1, eventCount: 1, tiebreaks: [Number.MAX_SAFE_INTEGER] };
+    expect(applyEvent(total, at(2, [{ value: 1, op: 'add' }]))).toEqual({ ok: false, reason: 'overflow' });
+  });
+});

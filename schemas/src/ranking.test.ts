@@ -2,12 +2,15 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   compareEntries,
+  compareIds,
   fromRankScore,
   fromRedisMember,
+  fromTieKey,
   percentile,
   type RankedEntry,
   toRankScore,
   toRedisMember,
+  toTieKey,
 } from './ranking.js';
 
 const e = (userId: string, score: number, reachedAt: number): RankedEntry => ({ userId, score, reachedAt });
@@ -40,7 +43,7 @@ describe('the Redis encoding', () => {
   it('round-trips members and rank scores', () => {
     fc.assert(
       fc.property(entry, fc.constantFrom('desc' as const, 'asc' as const), ({ userId, score, reachedAt }, order) => {
-        expect(fromRedisMember(toRedisMember(reachedAt, userId))).toEqual({ reachedAt, userId });
+        expect(fromRedisMember(toRedisMember(reachedAt, userId))).toEqual({ reachedAt, userId, tieKey: '' });
         expect(fromRankScore(order, toRankScore(order, score))).toBe(score);
         expect(Object.is(toRankScore(order, 0), -0)).toBe(false);
       }),
@@ -83,5 +86,58 @@ describe('percentile', () => {
     expect(percentile(3, 3)).toBe(33.33);
     expect(percentile(2, 3)).toBe(66.67);
     expect(percentile(1000, 1000)).toBe(0.1);
+  });
+});
+
+describe('tie-break columns in the sort key', () => {
+  const orders = ['asc', 'desc'] as const;
+
+  it('round-trips values through the tie key, and keeps the member parseable', () => {
+    for (const values of [
+      [0, 0],
+      [-5, 7],
+      [Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER],
+    ]) {
+      const key = toTieKey(orders, values);
+      expect(key).toHaveLength(34);
+      expect(fromTieKey(orders, key)).toEqual(values);
+      const member = toRedisMember(1_763_000_000_000, 'user:with:colons', key);
+      expect(fromRedisMember(member)).toEqual({
+        reachedAt: 1_763_000_000_000,
+        userId: 'user:with:colons',
+        tieKey: key,
+      });
+    }
+    expect(toTieKey([], [1, 2])).toBe('');
+    expect(toRedisMember(5, 'u')).toBe('0000000000005:u');
+  });
+
+  it('sorts members by bytes exactly as compareEntries orders the entries', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            userId: fc.constantFrom('a', 'b', 'c:d'),
+            score: fc.constant(7),
+            reachedAt: fc.integer({ min: 1, max: 3 }),
+            tiebreaks: fc.tuple(
+              fc.integer({ min: -3, max: 3 }),
+              fc.oneof(
+                fc.integer({ min: -3, max: 3 }),
+                fc.constantFrom(Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER),
+              ),
+            ),
+          }),
+          { minLength: 2, maxLength: 8 },
+        ),
+        (entries) => {
+          const byOrder = [...entries].sort(compareEntries('desc', orders));
+          const member = (e: (typeof entries)[number]) =>
+            toRedisMember(e.reachedAt, e.userId, toTieKey(orders, e.tiebreaks));
+          const byBytes = [...entries].sort((x, y) => compareIds(member(x), member(y)) || 0);
+          expect(byBytes.map(member)).toEqual(byOrder.map(member));
+        },
+      ),
+    );
   });
 });

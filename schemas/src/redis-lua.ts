@@ -52,3 +52,8 @@ local function index_value(version, member, details)
   return version .. '|' .. member .. '|' .. details
 end
 `;
+
+/** A member's userId: what follows its first ':' (ranking.ts: the digits before it hold no ':'). */
+export const LUA_MEMBER_USER = `
+local function member_user(member) return string.sub(member, string.find(member, ':', 1, true) + 1) end
+`;

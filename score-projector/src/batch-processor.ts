@@ -138,6 +138,8 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
   const { codec, store, redis, redisState, deadLetters, totalsCache, ledger, logEnds, metrics, logger } = deps;
   // A board's order never changes after creation, so it may be cached for good.
   const orders = new Map<string, RankOrder>();
+  /** The tie-break column orders of the boards that have columns. */
+  const tieOrders = new Map<string, RankOrder[]>();
   /**
    * Each partition's banned and erased users, tagged like the totals cache with the checkpoint they
    * describe: a user's admin and score events share the user's partition, so the map a partition's
@@ -262,8 +264,16 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
     const unknownBoards = [...new Set(scoreEvents.map((e) => e.board))].filter((b) => !orders.has(b));
     // Cached only after COMMIT: a rolled-back transaction may not have created the board.
     const batchOrders = new Map(orders);
+    const batchTieOrders = new Map(tieOrders);
     const newBoards = await tx.ensureBoards(unknownBoards);
-    for (const board of newBoards) batchOrders.set(board.board, board.order);
+    for (const board of newBoards) {
+      batchOrders.set(board.board, board.order);
+      if (board.tiebreaks.length > 0)
+        batchTieOrders.set(
+          board.board,
+          board.tiebreaks.map((c) => c.order),
+        );
+    }
 
     // One period-key memo for the load and the fold.
     const keysOf = createPeriodKeyCache();
@@ -280,6 +290,7 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
       events,
       current,
       orders: batchOrders,
+      tieOrders: batchTieOrders,
       keysOf,
       standings: barred.users,
       ...(minutes ? { minuteCounts: minutes.counts, minuteMark: minutes.mark } : {}),
@@ -388,7 +399,14 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
   }
 
   function afterCommit(partition: number, batch: IncomingBatch, result: Committed): void {
-    for (const board of result.newBoards) orders.set(board.board, board.order);
+    for (const board of result.newBoards) {
+      orders.set(board.board, board.order);
+      if (board.tiebreaks.length > 0)
+        tieOrders.set(
+          board.board,
+          board.tiebreaks.map((c) => c.order),
+        );
+    }
     result.ledgerCommitted();
     totalsCache.committed(partition, result.checkpoint, result.nextOffset, result.fold.totals, result.fold.removed);
     standings.set(partition, result.standings);

@@ -51,6 +51,7 @@ function candidate(userId: string, eventId: string, seconds = 0): Candidate {
     metadata: null,
     limits: null,
     calendar: null,
+    tiebreaks: [],
   };
   return { offset: nextOffset++, timestamp: T0 + seconds * 1000, decoded: { kind: 'score', event } };
 }

@@ -14,6 +14,7 @@ function row(userId: string, score: number, version = 1): FoldedTotal {
     baseVersion: -1,
     key,
     details: null,
+    tieKey: '',
   };
 }
 const id = (userId: string) => ({ board: 'b', periodKey: 'all', userId });

@@ -57,6 +57,7 @@ describe('poison messages in the middle of a stream', () => {
       metadata: null,
       limits: null,
       calendar: null,
+      tiebreaks: [],
     });
     const poison = [
       { reason: 'not_wire_format', at: await raw('user-1', Buffer.from('definitely not avro')) },

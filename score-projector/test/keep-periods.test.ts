@@ -90,6 +90,7 @@ describe('Redis keeps the newest instances of each period (REDIS_KEEP_PERIODS)',
       board: 'b',
       order: 'desc',
       defaultOp: 'add',
+      tiebreaks: [],
       periods: ['daily'],
       timeZone: 'UTC',
       weekStartsOn: 'monday',
@@ -106,6 +107,7 @@ describe('Redis keeps the newest instances of each period (REDIS_KEEP_PERIODS)',
       eventCount: 1,
       version,
       details: null,
+      tieKey: '',
     });
     await world.redis.zadd(dropKeys.leaderboard('b', 'daily:2026-12-05'), -1, 'x');
     await store.apply({ totals: [row('daily:2026-12-06', 1)], profiles: [], boards: [], watermarks: new Map() });

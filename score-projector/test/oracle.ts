@@ -15,6 +15,8 @@ export interface ExpectedTotal {
   version: number;
   /** The metadata of the latest event applied, when it had some. */
   details?: string;
+  /** Its tie-break values, on boards with columns. */
+  tiebreaks?: number[];
 }
 
 export interface ExpectedProfile {
@@ -149,20 +151,20 @@ export function oracle(produced: readonly ProducedAt[], windowSeconds: number | 
     for (const key of keysOf(e.occurredAt, e.periods ?? [], e.calendar)) {
       const id = `${board}/${key}/${e.userId}`;
       const t = totals.get(id);
+      const columns = e.tiebreaks ?? [];
       if (!t) {
         totals.set(id, { score: e.value, reachedAt: e.occurredAt, eventCount: 1, version: offset });
         if (e.metadata != null) totals.get(id)!.details = e.metadata;
+        if (columns.length > 0) totals.get(id)!.tiebreaks = columns.map((c) => c.value);
         continue;
       }
-      const next =
-        op === 'add'
-          ? t.score + e.value
-          : op === 'set'
-            ? e.value
-            : op === 'max'
-              ? Math.max(t.score, e.value)
-              : Math.min(t.score, e.value);
-      if (next !== t.score) {
+      const fold = (o: string, a: number, b: number) =>
+        o === 'add' ? a + b : o === 'set' ? b : o === 'max' ? Math.max(a, b) : Math.min(a, b);
+      const next = fold(op, t.score, e.value);
+      const ties = columns.map((c, i) => fold(c.op ?? 'add', t.tiebreaks?.[i] ?? 0, c.value));
+      const tiesMoved = ties.some((v, i) => v !== (t.tiebreaks?.[i] ?? 0));
+      if (columns.length > 0) t.tiebreaks = ties;
+      if (next !== t.score || tiesMoved) {
         t.score = next;
         t.reachedAt = e.occurredAt;
       }
@@ -179,25 +181,30 @@ export interface RankedUser {
   userId: string;
   score: number;
   reachedAt: number;
+  tiebreaks?: number[];
 }
 
 /** Expected leaderboards: for each board/periodKey, its users in rank order. */
 export function expectedBoards(
   totals: ReadonlyMap<string, ExpectedTotal>,
   orders: ReadonlyMap<string, RankOrder>,
-  compare: (order: RankOrder) => (a: RankedUser, b: RankedUser) => number,
+  compare: (order: RankOrder, tieOrders: readonly RankOrder[]) => (a: RankedUser, b: RankedUser) => number,
+  tieOrders: ReadonlyMap<string, readonly RankOrder[]> = new Map(),
 ): Map<string, RankedUser[]> {
   const boards = new Map<string, RankedUser[]>();
   for (const [id, t] of totals) {
     const [board = '', periodKey = '', userId = ''] = id.split('/');
     const key = `${board}:${periodKey}`;
     const list = boards.get(key) ?? [];
-    list.push({ userId, score: t.score, reachedAt: t.reachedAt });
+    const columns = tieOrders.get(board)?.length ?? 0;
+    const user: RankedUser = { userId, score: t.score, reachedAt: t.reachedAt };
+    if (columns > 0) user.tiebreaks = Array.from({ length: columns }, (_, i) => t.tiebreaks?.[i] ?? 0);
+    list.push(user);
     boards.set(key, list);
   }
   for (const [key, list] of boards) {
     const board = key.slice(0, key.indexOf(':'));
-    list.sort(compare(orders.get(board) ?? 'desc'));
+    list.sort(compare(orders.get(board) ?? 'desc', tieOrders.get(board) ?? []));
   }
   return boards;
 }

@@ -1,4 +1,11 @@
-import { fromProfileValue, fromRankScore, fromRedisMember, type RankOrder, redisKeys } from '@rankstream/schemas';
+import {
+  fromProfileValue,
+  fromRankScore,
+  fromRedisMember,
+  fromTieKey,
+  type RankOrder,
+  redisKeys,
+} from '@rankstream/schemas';
 import { type Redis, scanKeys } from '@rankstream/schemas/runtime';
 import type { TestEnv } from '@rankstream/tools/testing';
 import type { Admin } from 'kafkajs';
@@ -8,7 +15,7 @@ import type { ExpectedProfile, ExpectedTotal, RankedUser } from './oracle.js';
 
 export async function postgresTotals(db: pg.Pool): Promise<Map<string, ExpectedTotal>> {
   const { rows } = await db.query(
-    'SELECT board, period_key, user_id, score, reached_at, event_count, version, details FROM totals',
+    'SELECT board, period_key, user_id, score, reached_at, event_count, version, details, tiebreaks FROM totals',
   );
   return new Map(
     rows.map((r) => [
@@ -19,6 +26,7 @@ export async function postgresTotals(db: pg.Pool): Promise<Map<string, ExpectedT
         eventCount: r.event_count,
         version: r.version,
         ...(r.details === null ? {} : { details: r.details }),
+        ...(r.tiebreaks === null ? {} : { tiebreaks: r.tiebreaks.map(Number) }),
       },
     ]),
   );
@@ -85,6 +93,7 @@ export async function redisBoards(
   redis: Redis,
   prefix: string,
   orders: ReadonlyMap<string, RankOrder>,
+  tieOrders: ReadonlyMap<string, readonly RankOrder[]> = new Map(),
 ): Promise<Map<string, RankedUser[]>> {
   const boards = new Map<string, RankedUser[]>();
   const start = redisKeys(prefix).startOf('leaderboard');
@@ -94,8 +103,15 @@ export async function redisBoards(
     const flat = await redis.zrange(key, 0, -1, 'WITHSCORES');
     const list: RankedUser[] = [];
     for (let i = 0; i < flat.length; i += 2) {
-      const { userId, reachedAt } = fromRedisMember(flat[i] as string);
-      list.push({ userId, reachedAt, score: fromRankScore(orders.get(board) ?? 'desc', Number(flat[i + 1])) });
+      const { userId, reachedAt, tieKey } = fromRedisMember(flat[i] as string);
+      const user: RankedUser = {
+        userId,
+        reachedAt,
+        score: fromRankScore(orders.get(board) ?? 'desc', Number(flat[i + 1])),
+      };
+      const columns = tieOrders.get(board) ?? [];
+      if (columns.length > 0) user.tiebreaks = fromTieKey(columns, tieKey);
+      list.push(user);
     }
     boards.set(name, list);
   }

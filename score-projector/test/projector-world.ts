@@ -7,6 +7,7 @@ import {
   createEventCodec,
   createEventProducer,
   type RankOrder,
+  toTieKey,
 } from '@rankstream/schemas';
 import {
   connectTestRedis,
@@ -43,7 +44,13 @@ const REPLAY = fileURLToPath(new URL('../../tools/dist/replay/replay.js', import
 export async function createProjectorWorld(
   name: string,
   partitions = 3,
-  options: { producerTimestamps?: boolean; kafkaBrokers?: string[]; redisUrl?: string } = {},
+  options: {
+    producerTimestamps?: boolean;
+    kafkaBrokers?: string[];
+    redisUrl?: string;
+    /** Boards defined before the first event besides TEST_BOARDS, as the ingest API would. */
+    boards?: { board: string; order: RankOrder; tiebreaks?: { order: RankOrder; op: string }[] }[];
+  } = {},
 ) {
   const env: TestEnv = await createTestEnv({ name, partitions, ...options });
   const db = new pg.Pool({ connectionString: env.databaseUrl, max: 3 });
@@ -58,6 +65,20 @@ export async function createProjectorWorld(
   const codec = createEventCodec({ registryUrl: env.registryUrl, topic: env.eventsTopic });
   const events = createEventProducer({ producer, admin, codec, topic: env.eventsTopic });
   const orders = new Map<string, RankOrder>(TEST_BOARDS.map((b) => [b.board, b.order]));
+  const tieOrders = new Map<string, RankOrder[]>();
+  for (const b of options.boards ?? []) {
+    orders.set(b.board, b.order);
+    if (b.tiebreaks?.length)
+      tieOrders.set(
+        b.board,
+        b.tiebreaks.map((c) => c.order),
+      );
+    await db.query(`INSERT INTO boards (board, sort_order, default_op, tiebreaks) VALUES ($1, $2, 'add', $3)`, [
+      b.board,
+      b.order,
+      JSON.stringify(b.tiebreaks ?? []),
+    ]);
+  }
   // Boards other than desc are defined before their first event, as the ingest API would.
   for (const b of TEST_BOARDS.filter((b) => b.order !== 'desc')) {
     await db.query(`INSERT INTO boards (board, sort_order, default_op) VALUES ($1, $2, 'set')`, [b.board, b.order]);
@@ -150,8 +171,8 @@ export async function createProjectorWorld(
     /** Then: PostgreSQL totals, player counts and profiles, and Redis sorted sets, versions and profiles equal the oracle. */
     async expectProjectionEqualsOracle(windowSeconds: number | null = null): Promise<void> {
       const expected = await expectPostgresEqualsOracle(windowSeconds);
-      const boards = expectedBoards(expected.totals, orders, compareEntries);
-      expect(await redisBoards(redis, env.redisPrefix, orders)).toEqual(boards);
+      const boards = expectedBoards(expected.totals, orders, compareEntries, tieOrders);
+      expect(await redisBoards(redis, env.redisPrefix, orders, tieOrders)).toEqual(boards);
       // Tombstones (`<version>|`, a removed total) are checked where a test removes entries.
       const versions = new Map(
         [...(await redisVersions(redis, env.redisPrefix))]
@@ -164,11 +185,36 @@ export async function createProjectorWorld(
       expect([...versions.keys()].sort()).toEqual([...boards.keys()].sort());
       for (const [id, t] of expected.totals) {
         const [board, periodKey, userId = ''] = id.split('/');
-        const member = `${String(t.reachedAt).padStart(13, '0')}:${userId}`;
+        const tieKey = toTieKey(tieOrders.get(board ?? '') ?? [], t.tiebreaks);
+        const member = `${tieKey}${String(t.reachedAt).padStart(13, '0')}:${userId}`;
         const details = t.details === undefined ? '' : `|${t.details}`;
         expect(versions.get(`${board}:${periodKey}`)?.[userId]).toBe(`${t.version}|${member}${details}`);
       }
       expect(await redisProfiles(redis, env.redisPrefix)).toEqual(expected.profiles);
+    },
+
+    /**
+     * The projection tests' common course: the projector SIGKILLed after the first half of `stream`,
+     * the second half delivered twice, then PostgreSQL and Redis equal to the oracle; `more` runs
+     * its own checks on that projection; then a replay from the start of the log, equal again.
+     */
+    async expectOnceThroughCrashAndReplay(stream: readonly AnyEventInput[], more?: () => Promise<void>): Promise<void> {
+      const half = Math.floor(stream.length / 2);
+      let projector = await this.startProjector();
+      await this.produce(stream.slice(0, half));
+      await projector.stop('SIGKILL');
+      projector = await this.startProjector();
+      await this.produce(stream.slice(half));
+      await this.produce(stream.slice(half));
+      await this.waitForProjection();
+      await this.expectProjectionEqualsOracle();
+      await more?.();
+      await projector.stop('SIGTERM');
+      await this.replay('--from-start');
+      projector = await this.startProjector();
+      await this.waitForProjection();
+      await this.expectProjectionEqualsOracle();
+      await projector.stop('SIGTERM');
     },
 
     async close(): Promise<void> {

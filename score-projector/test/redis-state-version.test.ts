@@ -41,6 +41,7 @@ function totals(n: number, version: number): TotalRow[] {
     eventCount: 1,
     version,
     details: null,
+    tieKey: '',
   }));
 }
 
@@ -77,6 +78,7 @@ it('bumps the version when it mirrors a changed board definition', async () => {
     board: 'b',
     order: 'asc',
     defaultOp: 'add',
+    tiebreaks: [],
     periods: ['daily'],
     timeZone: 'UTC',
     weekStartsOn: 'monday',

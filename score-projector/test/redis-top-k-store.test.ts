@@ -33,6 +33,7 @@ const total = (userId: string, score: number, version: number, reachedAt = 1_763
   eventCount: 1,
   version,
   details: null,
+  tieKey: '',
 });
 
 /** A live batch of partition 0 that starts at `checkpoint`, adding `players` to the count. */

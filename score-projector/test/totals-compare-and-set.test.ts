@@ -23,6 +23,7 @@ function folded(userId: string, score: number, version: number, baseVersion: num
     version,
     baseVersion,
     details: null,
+    tieKey: '',
     key: totalKey({ board: 'cas', periodKey: 'all', userId }),
   };
 }

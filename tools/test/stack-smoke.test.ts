@@ -98,6 +98,7 @@ describe('local stack smoke test', () => {
           metadata: null,
           limits: null,
           calendar: null,
+          tiebreaks: [],
         },
       },
     });

@@ -7,12 +7,14 @@ import {
   type BoardPatch,
   type DefaultOp,
   type SortOrder,
+  type TiebreakColumn,
 } from '../domain/board-definition.js';
 import type { BoardPutOutcome, BoardStore } from '../ports.js';
 
 interface BoardRow {
   board: string;
   sort_order: SortOrder;
+  tiebreaks: TiebreakColumn[];
   default_op: DefaultOp;
   periods: Period[];
   max_events_per_minute: number | null;
@@ -24,12 +26,13 @@ interface BoardRow {
 }
 
 const COLUMNS =
-  'board, sort_order, default_op, periods, max_events_per_minute, max_delta, time_zone, week_starts_on, calendar_fixed, created_at';
+  'board, sort_order, tiebreaks, default_op, periods, max_events_per_minute, max_delta, time_zone, week_starts_on, calendar_fixed, created_at';
 
 function toDefinition(row: BoardRow): BoardDefinition {
   return {
     board: row.board,
     order: row.sort_order,
+    tiebreaks: row.tiebreaks,
     defaultOp: row.default_op,
     periods: row.periods,
     maxEventsPerMinute: row.max_events_per_minute,
@@ -78,6 +81,7 @@ export function createPostgresBoardStore(pool: Pool): BoardStore {
           const values = [
             board,
             s.order,
+            JSON.stringify(s.tiebreaks),
             s.defaultOp,
             s.periods,
             s.maxEventsPerMinute,
@@ -86,18 +90,18 @@ export function createPostgresBoardStore(pool: Pool): BoardStore {
             s.weekStartsOn,
             s.calendarFixed,
           ];
-          // (The order never changes: the UPDATE names it only to take the same values.)
+          // (Order and tie-breaks never change: the UPDATE names them only to take the same values.)
           const written = current
             ? await client.query<BoardRow>(
-                `UPDATE boards SET default_op = $3, periods = $4, max_events_per_minute = $5, max_delta = $6,
-                   time_zone = $7, week_starts_on = $8, calendar_fixed = $9, updated_at = now()
-                 WHERE board = $1 AND sort_order = $2 RETURNING ${COLUMNS}`,
+                `UPDATE boards SET default_op = $4, periods = $5, max_events_per_minute = $6, max_delta = $7,
+                   time_zone = $8, week_starts_on = $9, calendar_fixed = $10, updated_at = now()
+                 WHERE board = $1 AND sort_order = $2 AND tiebreaks = $3::jsonb RETURNING ${COLUMNS}`,
                 values,
               )
             : await client.query<BoardRow>(
-                `INSERT INTO boards (board, sort_order, default_op, periods, max_events_per_minute, max_delta,
-                   time_zone, week_starts_on, calendar_fixed)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING RETURNING ${COLUMNS}`,
+                `INSERT INTO boards (board, sort_order, tiebreaks, default_op, periods, max_events_per_minute,
+                   max_delta, time_zone, week_starts_on, calendar_fixed)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING RETURNING ${COLUMNS}`,
                 values,
               );
           // Created by someone else between our SELECT and INSERT: go round again, now as an update.

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { applyBoardPatch, resolveOp } from './board-definition.js';
 
 const NO_LIMITS = {
+  tiebreaks: [],
   maxEventsPerMinute: null,
   maxDelta: null,
   timeZone: 'UTC',

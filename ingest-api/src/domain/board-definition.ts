@@ -5,8 +5,16 @@ export type SortOrder = 'desc' | 'asc';
 export type DefaultOp = 'add' | 'set' | 'best';
 export type RequestOp = ScoreOp | 'best';
 
+/** A tie-break column: ranks players of equal score, in its own order, folded by its own op. */
+export interface TiebreakColumn {
+  order: SortOrder;
+  op: ScoreOp;
+}
+
 export interface BoardSettings extends PeriodCalendar {
   order: SortOrder;
+  /** Up to 4, compared in this order after the score; fixed at creation, as the order is. */
+  tiebreaks: TiebreakColumn[];
   defaultOp: DefaultOp;
   periods: Period[];
   /** Per-player limits against scripted abuse; null: none. */
@@ -24,6 +32,7 @@ export interface BoardDefinition extends BoardSettings {
 
 export const BOARD_DEFAULTS: BoardSettings = {
   order: 'desc',
+  tiebreaks: [],
   defaultOp: 'add',
   periods: [],
   maxEventsPerMinute: null,
@@ -36,7 +45,7 @@ export const BOARD_DEFAULTS: BoardSettings = {
 export type BoardPatch = Partial<Omit<BoardSettings, 'calendarFixed'>>;
 
 /** The settings that stop changing at some point, and so may make a patch fail. */
-export type FixedSetting = 'order' | 'timeZone' | 'weekStartsOn';
+export type FixedSetting = 'order' | 'tiebreaks' | 'timeZone' | 'weekStartsOn';
 
 export type PatchOutcome = { ok: true; settings: BoardSettings } | { ok: false; field: FixedSetting };
 
@@ -49,6 +58,8 @@ export type PatchOutcome = { ok: true; settings: BoardSettings } | { ok: false; 
 export function applyBoardPatch(current: BoardSettings | undefined, patch: BoardPatch): PatchOutcome {
   const base = current ?? BOARD_DEFAULTS;
   if (current && patch.order !== undefined && patch.order !== current.order) return { ok: false, field: 'order' };
+  if (current && patch.tiebreaks !== undefined && !sameColumns(patch.tiebreaks, current.tiebreaks))
+    return { ok: false, field: 'tiebreaks' };
   if (current?.calendarFixed) {
     if (patch.timeZone !== undefined && patch.timeZone !== current.timeZone) return { ok: false, field: 'timeZone' };
     if (patch.weekStartsOn !== undefined && patch.weekStartsOn !== current.weekStartsOn)
@@ -59,6 +70,7 @@ export function applyBoardPatch(current: BoardSettings | undefined, patch: Board
     ok: true,
     settings: {
       order: patch.order ?? base.order,
+      tiebreaks: patch.tiebreaks ?? base.tiebreaks,
       defaultOp: patch.defaultOp ?? base.defaultOp,
       periods,
       // null in a patch lifts a limit; omitted keeps it.
@@ -69,6 +81,18 @@ export function applyBoardPatch(current: BoardSettings | undefined, patch: Board
       calendarFixed: base.calendarFixed || periods.length > 0,
     },
   };
+}
+
+function sameColumns(a: readonly TiebreakColumn[], b: readonly TiebreakColumn[]): boolean {
+  return a.length === b.length && a.every((c, i) => c.order === b[i]?.order && c.op === b[i]?.op);
+}
+
+/** What an event carries for the board's columns: a value per column, in order; one not given adds 0 (no change). */
+export function stampTiebreaks(columns: readonly TiebreakColumn[], values: readonly number[] | undefined) {
+  return columns.map((c, i) => {
+    const value = values?.[i];
+    return value === undefined ? { value: 0, op: 'add' as const } : { value, op: c.op };
+  });
 }
 
 const PERIOD_ORDER: Record<Period, number> = { daily: 0, weekly: 1, monthly: 2 };

@@ -6,7 +6,7 @@ import {
   type ScoreEvent,
   stampedCalendar,
 } from '@rankstream/schemas';
-import { type BoardSettings, type RequestOp, resolveOp } from './board-definition.js';
+import { type BoardSettings, type RequestOp, resolveOp, stampTiebreaks } from './board-definition.js';
 
 /** One score event as the HTTP API takes it (already shape-checked by the request schema). */
 export interface ScoreItem {
@@ -19,6 +19,7 @@ export interface ScoreItem {
   occurredAt?: string | number | undefined;
   source?: string | undefined;
   metadata?: unknown;
+  tiebreaks?: number[] | undefined;
 }
 
 /** A score event before its board's definition is known: op and periods are stamped later. */
@@ -31,6 +32,7 @@ export interface ScoreDraft {
   occurredAt: number;
   source: string | null;
   metadata: string | null;
+  tiebreaks: number[];
 }
 
 export interface DraftContext {
@@ -85,6 +87,7 @@ export function draftScoreEvents(items: readonly ScoreItem[], ctx: DraftContext)
       occurredAt,
       source: item.source ?? null,
       metadata,
+      tiebreaks: item.tiebreaks ?? [],
     };
   });
   return details.length ? { ok: false, details } : { ok: true, drafts };
@@ -109,6 +112,7 @@ export function stampScoreEvent(draft: ScoreDraft, board: BoardSettings): ScoreE
     metadata: draft.metadata,
     limits: stampedLimits(board),
     calendar: stampedCalendar(board),
+    tiebreaks: stampTiebreaks(board.tiebreaks, draft.tiebreaks),
   };
 }
 

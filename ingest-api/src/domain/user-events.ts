@@ -1,5 +1,5 @@
 import { type AnyEventInput, stampedCalendar } from '@rankstream/schemas';
-import type { BoardDefinition } from './board-definition.js';
+import { type BoardDefinition, stampTiebreaks } from './board-definition.js';
 import type { Profile } from './profile-merge.js';
 import { stampedLimits } from './score-requests.js';
 
@@ -44,6 +44,8 @@ export function userEvents(input: {
         // Under the board's limits like any score event: the projector checks the set's change.
         limits: stampedLimits(initialScore.board),
         calendar: stampedCalendar(initialScore.board),
+        // No values: every column keeps what it has (a new entry's start at 0).
+        tiebreaks: stampTiebreaks(initialScore.board.tiebreaks, undefined),
       },
     });
   }

@@ -11,6 +11,7 @@ export function boardBody(d: BoardDefinition) {
   return {
     board: d.board,
     order: d.order,
+    tiebreaks: d.tiebreaks,
     defaultOp: d.defaultOp,
     periods: d.periods,
     maxEventsPerMinute: d.maxEventsPerMinute,
@@ -22,7 +23,12 @@ export function boardBody(d: BoardDefinition) {
 }
 
 function immutableBody(board: string, field: FixedSetting, current: BoardDefinition) {
-  const detail = [{ path: field, message: `must be ${current[field]}` }];
+  const must = field === 'tiebreaks' ? JSON.stringify(current.tiebreaks) : current[field];
+  const detail = [{ path: field, message: `must be ${must}` }];
+  if (field === 'tiebreaks') {
+    const why = `board "${board}" ranks ties by ${must}; a board's tie-break columns cannot change (its stored rankings depend on them)`;
+    return errorBody('tiebreaks_immutable', why, detail);
+  }
   if (field === 'order') {
     const why = `board "${board}" is ${current.order}; a board's order cannot change (its stored rankings depend on it)`;
     return errorBody('order_immutable', why, detail);

@@ -1,3 +1,4 @@
+import { invalidRequest } from '@rankstream/schemas';
 import { methodNotAllowed } from '@rankstream/schemas/runtime';
 import { Hono } from 'hono';
 import { type AuthVariables, requireScope } from '../auth/require-scope.js';
@@ -28,6 +29,13 @@ export function eventsRoutes(deps: AppDeps) {
       deps,
       drafts.map((d, i) => ({ board: d.board, path: [...pathOf(i), 'board'].join('.') })),
     );
+    const tooMany = drafts.flatMap((d, i) => {
+      const columns = boards.get(d.board)!.tiebreaks.length;
+      if (d.tiebreaks.length <= columns) return [];
+      const message = `board ${d.board} has ${columns} tie-break column${columns === 1 ? '' : 's'}`;
+      return [{ path: [...pathOf(i), 'tiebreaks'].join('.'), message }];
+    });
+    if (tooMany.length > 0) throw invalidRequest(tooMany);
     const stamped = drafts.map((d) => stampScoreEvent(d, boards.get(d.board)!));
     const release = takePlayerLimits(deps, stamped, pathOf);
     try {

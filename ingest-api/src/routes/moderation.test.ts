@@ -12,6 +12,7 @@ function world() {
     timeZone: 'UTC',
     weekStartsOn: 'monday',
     calendarFixed: true,
+    tiebreaks: [],
     maxEventsPerMinute: null,
     maxDelta: null,
     createdAt: 1_000,

@@ -4,6 +4,7 @@ import {
   boardIdSchema,
   eventIdSchema,
   imageUrlSchema,
+  MAX_TIEBREAK_COLUMNS,
   PERIODS,
   periodsSchema,
   regionSchema,
@@ -37,6 +38,11 @@ export const scoreItemSchema = z
     source: z.string().max(128).optional(),
     // Bodies arrive as JSON, so any value here is JSON already (z.json() would also break the OpenAPI generator).
     metadata: z.unknown().optional().meta({ description: 'Any JSON, at most 1 KB serialized.' }),
+    tiebreaks: z
+      .array(scoreValueSchema)
+      .max(MAX_TIEBREAK_COLUMNS)
+      .optional()
+      .meta({ description: "Values for the board's tie-break columns, in order; one left out keeps its value." }),
   })
   .meta({ id: 'ScoreEventRequest' });
 
@@ -57,9 +63,23 @@ export const acceptedSchema = z
   })
   .meta({ id: 'Accepted' });
 
+const tiebreakColumnSchema = z.strictObject({ order: z.enum(['desc', 'asc']), op: z.enum(SCORE_OPS) });
+
 export const boardPutSchema = z
   .strictObject({
     order: z.enum(['desc', 'asc']).optional(),
+    tiebreaks: z
+      .array(tiebreakColumnSchema)
+      .max(MAX_TIEBREAK_COLUMNS)
+      .optional()
+      .meta({
+        description:
+          'Up to 4 columns ranking players of equal score, each with its order and op; events give their values in `tiebreaks`. Fixed at creation.',
+        example: [
+          { order: 'asc', op: 'min' },
+          { order: 'desc', op: 'add' },
+        ],
+      }),
     defaultOp: z.enum(['add', 'set', 'best']).optional(),
     periods: periodsSchema.optional(),
     maxEventsPerMinute: z.number().int().min(1).max(1_000_000).nullable().optional().meta({
@@ -83,6 +103,7 @@ export const boardSchema = z
   .object({
     board: z.string(),
     order: z.enum(['desc', 'asc']),
+    tiebreaks: z.array(tiebreakColumnSchema),
     defaultOp: z.enum(['add', 'set', 'best']),
     periods: z.array(z.enum(PERIODS)),
     maxEventsPerMinute: z.number().int().nullable(),

@@ -6,6 +6,7 @@ import type { BoardDef, RankedRow } from './read-model.js';
 const def: BoardDef = {
   board: 'g',
   order: 'desc',
+  tiebreaks: [],
   periods: ['weekly', 'daily'],
   timeZone: 'UTC',
   weekStartsOn: 'monday',
@@ -72,6 +73,7 @@ describe('answer shapes', () => {
         {
           board: 'a',
           order: 'desc',
+          tiebreaks: [],
           periods: ['daily', 'monthly'],
           timeZone: 'Asia/Tokyo',
           weekStartsOn: 'sunday',
@@ -80,6 +82,7 @@ describe('answer shapes', () => {
         {
           board: 'z',
           order: 'desc',
+          tiebreaks: [],
           periods: ['daily', 'weekly'],
           timeZone: 'UTC',
           weekStartsOn: 'monday',

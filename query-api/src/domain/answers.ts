@@ -5,7 +5,9 @@ import {
   type PeriodName,
   percentile,
   toRankScore,
+  toTieKey,
 } from '@rankstream/schemas';
+import { tieOrdersOf } from './board-def.js';
 import { encodeCursor } from './cursor.js';
 import type {
   AroundRead,
@@ -29,6 +31,7 @@ export interface Entry {
   username: string | null;
   imageUrl: string | null;
   score: number;
+  tiebreaks?: number[];
   details?: unknown;
 }
 
@@ -42,8 +45,11 @@ export interface Scope {
   atDay?: number | undefined;
 }
 
-/** An entry; with its `details` (the parsed JSON, or null) when the read asked for them. */
-export function shapeEntry(row: RankedRow): Entry {
+/**
+ * An entry; with its `tiebreaks` on boards with tie-break columns (one value per column), and its
+ * `details` (the parsed JSON, or null) when the read asked for them.
+ */
+export function shapeEntry(row: RankedRow, columns = 0): Entry {
   const entry: Entry = {
     rank: row.rank,
     userId: row.userId,
@@ -51,8 +57,14 @@ export function shapeEntry(row: RankedRow): Entry {
     imageUrl: row.imageUrl,
     score: row.score,
   };
+  if (columns > 0) entry.tiebreaks = tiebreakValues(row, columns);
   if (row.details !== undefined) entry.details = row.details === null ? null : JSON.parse(row.details);
   return entry;
+}
+
+/** A row's tie-break values, one per column: the stores hold them in full, and a missing one is 0. */
+function tiebreakValues(row: RankedRow, columns: number): number[] {
+  return Array.from({ length: columns }, (_, i) => row.tiebreaks?.[i] ?? 0);
 }
 
 function byRank(a: RankedRow, b: RankedRow): number {
@@ -70,6 +82,7 @@ export function shapeBoards(boards: readonly BoardSummary[]) {
       .map((b) => ({
         board: b.board,
         order: b.order,
+        tiebreaks: b.tiebreaks,
         periods: canonicalPeriods(b.periods),
         timeZone: b.timeZone,
         weekStartsOn: b.weekStartsOn,
@@ -85,11 +98,17 @@ export function shapeTop(scope: Scope, read: TopRead) {
     last && last.rank < read.total
       ? encodeCursor({
           periodKey: scope.periodKey,
-          after: { rankScore: toRankScore(read.def.order, last.score), reachedAt: last.reachedAt, userId: last.userId },
+          after: {
+            rankScore: toRankScore(read.def.order, last.score),
+            reachedAt: last.reachedAt,
+            userId: last.userId,
+            tieKey: toTieKey(tieOrdersOf(read.def), last.tiebreaks),
+          },
         })
       : null;
   const { board, period, periodKey } = scope;
-  return { board, period, periodKey, total: read.total, entries: rows.map(shapeEntry), nextCursor };
+  const columns = read.def.tiebreaks.length;
+  return { board, period, periodKey, total: read.total, entries: rows.map((r) => shapeEntry(r, columns)), nextCursor };
 }
 
 /** undefined: the user has no score there (a 404). */
@@ -108,6 +127,8 @@ export function shapeUser(scope: Scope, read: UserRead) {
     total: read.total,
     percentile: percentile(e.rank, read.total),
   };
+  const columns = read.def.tiebreaks.length;
+  if (columns > 0) answer.tiebreaks = tiebreakValues(e, columns);
   if (e.details !== undefined) answer.details = shapeEntry(e).details;
   return answer;
 }
@@ -115,7 +136,9 @@ export function shapeUser(scope: Scope, read: UserRead) {
 export function shapeAround(scope: Scope, read: AroundRead) {
   if (!read.found) return undefined;
   const { board, period, periodKey } = scope;
-  return { board, period, periodKey, total: read.total, entries: [...read.entries].sort(byRank).map(shapeEntry) };
+  const columns = read.def.tiebreaks.length;
+  const entries = [...read.entries].sort(byRank).map((r) => shapeEntry(r, columns));
+  return { board, period, periodKey, total: read.total, entries };
 }
 
 export function shapeRanks(scope: Scope, read: RanksRead, requested: readonly string[]) {
@@ -125,7 +148,7 @@ export function shapeRanks(scope: Scope, read: RanksRead, requested: readonly st
     period: scope.period,
     periodKey: scope.periodKey,
     total: read.total,
-    entries: [...read.entries].sort(byRank).map(shapeEntry),
+    entries: [...read.entries].sort(byRank).map((r) => shapeEntry(r, read.def.tiebreaks.length)),
     unknownUserIds: requested.filter((id) => !known.has(id)),
   };
 }
@@ -171,6 +194,8 @@ export function shapeUserStream(scope: Scope, userId: string, around: AroundRead
     periodKey: scope.periodKey,
     total: around.total,
     user: own ? (shapeUser(scope, { def: around.def, total: around.total, entry: own }) ?? null) : null,
-    entries: around.found ? [...around.entries].sort(byRank).map(shapeEntry) : [],
+    entries: around.found
+      ? [...around.entries].sort(byRank).map((r) => shapeEntry(r, around.def.tiebreaks.length))
+      : [],
   };
 }

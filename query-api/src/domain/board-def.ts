@@ -4,6 +4,8 @@ import {
   type Period,
   RANK_ORDERS,
   type RankOrder,
+  SCORE_OPS,
+  type ScoreOp,
   WEEKDAYS,
   type Weekday,
 } from '@rankstream/schemas';
@@ -16,11 +18,21 @@ import type { BoardDef } from './read-model.js';
  */
 export function boardDefOf(
   board: string,
-  raw: { order?: unknown; periods?: unknown; timeZone?: unknown; weekStartsOn?: unknown },
+  raw: { order?: unknown; periods?: unknown; timeZone?: unknown; weekStartsOn?: unknown; tiebreaks?: unknown },
 ): BoardDef {
   const order = RANK_ORDERS.includes(raw.order as RankOrder) ? (raw.order as RankOrder) : 'desc';
   const periods = Array.isArray(raw.periods) ? (raw.periods.filter((p) => PERIODS.includes(p)) as Period[]) : [];
   const timeZone = typeof raw.timeZone === 'string' && isTimeZone(raw.timeZone) ? raw.timeZone : 'UTC';
   const weekStartsOn = WEEKDAYS.includes(raw.weekStartsOn as Weekday) ? (raw.weekStartsOn as Weekday) : 'monday';
-  return { board, order, periods, timeZone, weekStartsOn };
+  const columns = Array.isArray(raw.tiebreaks) ? (raw.tiebreaks as { order?: unknown; op?: unknown }[]) : [];
+  const tiebreaks = columns.map((c) => ({
+    order: (c?.order === 'asc' ? 'asc' : 'desc') as RankOrder,
+    op: (SCORE_OPS.includes(c?.op as ScoreOp) ? c?.op : 'set') as ScoreOp,
+  }));
+  return { board, order, tiebreaks, periods, timeZone, weekStartsOn };
+}
+
+/** The orders of a board's tie-break columns: what its tie keys are made with (ranking.ts toTieKey). */
+export function tieOrdersOf(def: BoardDef): RankOrder[] {
+  return def.tiebreaks.map((c) => c.order);
 }

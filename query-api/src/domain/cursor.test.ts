@@ -10,6 +10,9 @@ describe('top cursors', () => {
       };
       expect(decodeCursor(encodeCursor(cursor))).toEqual(cursor);
     }
+    // on a board with tie-break columns the position carries their sort key
+    const tied = { periodKey: 'all', after: { rankScore: 3, tieKey: '09007199254740993', reachedAt: 1, userId: 'u' } };
+    expect(decodeCursor(encodeCursor(tied))).toEqual(tied);
   });
 
   it('refuses text that is not one of its cursors', () => {
@@ -21,5 +24,6 @@ describe('top cursors', () => {
     expect(decodeCursor(forged({ k: 'all', s: 1, r: -1, u: 'a' }))).toBeUndefined();
     expect(decodeCursor(forged({ k: 'all', s: 1, r: 1, u: 'has space' }))).toBeUndefined();
     expect(decodeCursor(forged({ s: 1, r: 1, u: 'a' }))).toBeUndefined();
+    expect(decodeCursor(forged({ k: 'all', s: 1, r: 1, u: 'a', t: "1' OR 1=1" }))).toBeUndefined();
   });
 });

@@ -1,4 +1,4 @@
-import type { Period, PeriodCalendar, RankOrder } from '@rankstream/schemas';
+import type { Period, PeriodCalendar, RankOrder, ScoreOp } from '@rankstream/schemas';
 
 /**
  * What the readers hand to the response-shaping functions. Both stores are read into these shapes
@@ -7,6 +7,8 @@ import type { Period, PeriodCalendar, RankOrder } from '@rankstream/schemas';
 export interface BoardDef extends PeriodCalendar {
   board: string;
   order: RankOrder;
+  /** The board's tie-break columns, compared in this order after the score (none: []). */
+  tiebreaks: { order: RankOrder; op: ScoreOp }[];
   periods: Period[];
 }
 
@@ -33,11 +35,15 @@ export interface RankedRow {
   imageUrl: string | null;
   /** The entry's details (JSON text; null: none), when the read asked for them. */
   details?: string | null;
+  /** Its tie-break values, on boards with columns. */
+  tiebreaks?: number[];
 }
 
 /** A position in the ranking order, used by cursors: the entry a page continues after. */
 export interface RankPosition {
   rankScore: number;
+  /** ranking.ts toTieKey of the entry's tie-break values; absent on boards without columns. */
+  tieKey?: string;
   reachedAt: number;
   userId: string;
 }

@@ -9,7 +9,7 @@ import type { BoardDef, RankedRow, RankingReader, StoreRead, StoreState } from '
  * projector_offsets they come with belong to one snapshot (the projector commits both in one
  * transaction) without the round trips of an explicit transaction.
  *
- * A rank is 1 + the rows ahead in (rank_score, reached_at, user_id) order, counted in three parts:
+ * A rank is 1 + the rows ahead in (rank_score, tie_key, reached_at, user_id) order, counted in three parts:
  * the players of the groups of 16 rank buckets before the user's group (rank_bucket_groups), those of
  * the buckets of that group before the user's bucket (rank_buckets; both kept by the projector in the
  * batch transaction; see schemas/src/rank-buckets.ts), and the rows ahead inside the user's bucket, a
@@ -22,7 +22,8 @@ const OFFSETS = `off AS (
     floor(extract(epoch FROM caught_up_at) * 1000)::bigint)), '[]'::json) AS o
   FROM projector_offsets WHERE topic = $1)`;
 // $2 board, $3 period key.
-const DEF = `def AS (SELECT json_build_array(sort_order, periods, time_zone, week_starts_on) AS d FROM boards WHERE board = $2)`;
+const DEF = `def AS (SELECT json_build_array(sort_order, periods, time_zone, week_starts_on, tiebreaks) AS d
+  FROM boards WHERE board = $2)`;
 // The projector keeps period_counts (one row per partition) in the transaction that writes totals:
 // a few index probes, not an O(N) count.
 const PLAYERS = (board: string, periodKey: string) =>
@@ -31,10 +32,10 @@ const TOTAL = `(${PLAYERS('$2', '$3')})`;
 // The sort key travels with each row so that json_agg can be told the order: the ORDER BY inside
 // a CTE is not a promise about the aggregate's order.
 const ROW =
-  'json_build_array(t.user_id, t.score, t.reached_at, p.username, p.image_url, t.details) AS r, t.rank_score, t.reached_at, t.user_id';
-const AGG_ASC = `json_agg(r ORDER BY rank_score, reached_at, user_id)`;
-const AGG_DESC = `json_agg(r ORDER BY rank_score DESC, reached_at DESC, user_id DESC)`;
-const ORDER = RANK_ORDER_SQL.replaceAll(/(rank_score|reached_at|user_id)/g, 't.$1');
+  'json_build_array(t.user_id, t.score, t.reached_at, p.username, p.image_url, t.details, t.tiebreaks) AS r, t.rank_score, t.tie_key, t.reached_at, t.user_id';
+const AGG_ASC = `json_agg(r ORDER BY rank_score, tie_key, reached_at, user_id)`;
+const AGG_DESC = `json_agg(r ORDER BY rank_score DESC, tie_key DESC, reached_at DESC, user_id DESC)`;
+const ORDER = RANK_ORDER_SQL.replaceAll(/(rank_score|tie_key|reached_at|user_id)/g, 't.$1');
 const ORDER_DESC = ORDER.replaceAll('ASC', 'DESC');
 /**
  * The rows of a position's rank bucket [s, e) ahead of it (strictly, or with `<=` up to and
@@ -46,16 +47,16 @@ const ORDER_DESC = ORDER.replaceAll('ASC', 'DESC');
 const AHEAD_IN_BUCKET = (o: {
   board: string;
   periodKey: string;
-  position: [string, string, string];
+  position: [string, string, string, string];
   cmp: '<' | '<=';
   s: string;
   e: string;
   bucketPlayers: string;
 }) => {
-  const [rankScore, reachedAt, userId] = o.position;
+  const [rankScore, tieKey, reachedAt, userId] = o.position;
   const rows = (bound: string, cmp: string) =>
     `(SELECT count(*) FROM totals a WHERE a.board = ${o.board} AND a.period_key = ${o.periodKey} AND ${bound}
-      AND (a.rank_score, a.reached_at, a.user_id) ${cmp} (${rankScore}, ${reachedAt}, ${userId}))`;
+      AND (a.rank_score, a.tie_key, a.reached_at, a.user_id) ${cmp} (${rankScore}, ${tieKey}, ${reachedAt}, ${userId}))`;
   return `CASE WHEN 2 * (${rankScore} - ${o.s}) < ${o.e} - ${o.s} THEN ${rows(`a.rank_score >= ${o.s}`, o.cmp)}
     ELSE (${o.bucketPlayers})::bigint - ${rows(`a.rank_score < ${o.e}`, o.cmp === '<' ? '>=' : '>')} END`;
 };
@@ -65,7 +66,12 @@ const AHEAD_IN_BUCKET = (o: {
  * groups of buckets before its group, the buckets of its group before its bucket, and the rows ahead
  * in its bucket (AHEAD_IN_BUCKET).
  */
-const COUNT_BEFORE = (board: string, periodKey: string, position: [string, string, string], cmp: '<' | '<=') => {
+const COUNT_BEFORE = (
+  board: string,
+  periodKey: string,
+  position: [string, string, string, string],
+  cmp: '<' | '<=',
+) => {
   const rankScore = position[0];
   const inBoard = (alias: string) => `${alias}.board = ${board} AND ${alias}.period_key = ${periodKey}`;
   const ahead = AHEAD_IN_BUCKET({
@@ -84,7 +90,12 @@ const COUNT_BEFORE = (board: string, periodKey: string, position: [string, strin
   + (SELECT ${ahead} FROM (SELECT rank_bucket_start(${rankScore}) AS s, rank_bucket_end(${rankScore}) AS e) k))`;
 };
 const RANK_AHEAD = (of: string) =>
-  COUNT_BEFORE(`${of}.board`, `${of}.period_key`, [`${of}.rank_score`, `${of}.reached_at`, `${of}.user_id`], '<');
+  COUNT_BEFORE(
+    `${of}.board`,
+    `${of}.period_key`,
+    [`${of}.rank_score`, `${of}.tie_key`, `${of}.reached_at`, `${of}.user_id`],
+    '<',
+  );
 
 const TOP_BY_OFFSET = `WITH ${OFFSETS}, ${DEF},
 page AS (SELECT ${ROW} FROM totals t LEFT JOIN profiles p ON p.user_id = t.user_id
@@ -110,10 +121,10 @@ SELECT (SELECT o FROM off) AS off, (SELECT d FROM def) AS def, ${TOTAL} AS total
 const TOP_AFTER = `WITH ${OFFSETS}, ${DEF},
 page AS (SELECT ${ROW} FROM totals t LEFT JOIN profiles p ON p.user_id = t.user_id
   WHERE t.board = $2 AND t.period_key = $3
-    AND (t.rank_score, t.reached_at, t.user_id) > ($4::bigint, $5::bigint, $6::text)
+    AND (t.rank_score, t.tie_key, t.reached_at, t.user_id) > ($4::bigint, $8::text, $5::bigint, $6::text)
   ORDER BY ${ORDER} LIMIT $7)
 SELECT (SELECT o FROM off) AS off, (SELECT d FROM def) AS def, ${TOTAL} AS total,
-  ${COUNT_BEFORE('$2', '$3', ['$4::bigint', '$5::bigint', '$6::text'], '<=')} AS start,
+  ${COUNT_BEFORE('$2', '$3', ['$4::bigint', '$8::text', '$5::bigint', '$6::text'], '<=')} AS start,
   (SELECT coalesce(${AGG_ASC}, '[]'::json) FROM page) AS rows`;
 
 const ME = `me AS (SELECT t.*, p.username, p.image_url FROM totals t LEFT JOIN profiles p ON p.user_id = t.user_id
@@ -121,22 +132,22 @@ const ME = `me AS (SELECT t.*, p.username, p.image_url FROM totals t LEFT JOIN p
 
 const USER = `WITH ${OFFSETS}, ${DEF}, ${ME}
 SELECT (SELECT o FROM off) AS off, (SELECT d FROM def) AS def, ${TOTAL} AS total,
-  (SELECT json_build_array(${RANK_AHEAD('t')} + 1, t.user_id, t.score, t.reached_at, t.username, t.image_url, t.details)
+  (SELECT json_build_array(${RANK_AHEAD('t')} + 1, t.user_id, t.score, t.reached_at, t.username, t.image_url, t.details, t.tiebreaks)
     FROM me t) AS me`;
 
 const AROUND = `WITH ${OFFSETS}, ${DEF}, ${ME},
 above AS (SELECT ${ROW} FROM me
   CROSS JOIN LATERAL (SELECT * FROM totals t WHERE t.board = me.board AND t.period_key = me.period_key
-    AND (t.rank_score, t.reached_at, t.user_id) < (me.rank_score, me.reached_at, me.user_id)
+    AND (t.rank_score, t.tie_key, t.reached_at, t.user_id) < (me.rank_score, me.tie_key, me.reached_at, me.user_id)
     ORDER BY ${ORDER_DESC} LIMIT $5) t
   LEFT JOIN profiles p ON p.user_id = t.user_id),
 below AS (SELECT ${ROW} FROM me
   CROSS JOIN LATERAL (SELECT * FROM totals t WHERE t.board = me.board AND t.period_key = me.period_key
-    AND (t.rank_score, t.reached_at, t.user_id) > (me.rank_score, me.reached_at, me.user_id)
+    AND (t.rank_score, t.tie_key, t.reached_at, t.user_id) > (me.rank_score, me.tie_key, me.reached_at, me.user_id)
     ORDER BY ${ORDER} LIMIT $5) t
   LEFT JOIN profiles p ON p.user_id = t.user_id)
 SELECT (SELECT o FROM off) AS off, (SELECT d FROM def) AS def, ${TOTAL} AS total,
-  (SELECT json_build_array(${RANK_AHEAD('t')} + 1, t.user_id, t.score, t.reached_at, t.username, t.image_url, t.details)
+  (SELECT json_build_array(${RANK_AHEAD('t')} + 1, t.user_id, t.score, t.reached_at, t.username, t.image_url, t.details, t.tiebreaks)
     FROM me t) AS me,
   (SELECT coalesce(${AGG_DESC}, '[]'::json) FROM above) AS above,
   (SELECT coalesce(${AGG_ASC}, '[]'::json) FROM below) AS below`;
@@ -156,18 +167,18 @@ SELECT (SELECT o FROM off) AS off, (SELECT d FROM def) AS def, ${TOTAL} AS total
     + ${AHEAD_IN_BUCKET({
       board: 't.board',
       periodKey: 't.period_key',
-      position: ['t.rank_score', 't.reached_at', 't.user_id'],
+      position: ['t.rank_score', 't.tie_key', 't.reached_at', 't.user_id'],
       cmp: '<',
       s: 't.bs',
       e: 't.be',
       bucketPlayers: 'SELECT x.players FROM b x WHERE x.bucket_start = t.bs',
     })} + 1,
-    t.user_id, t.score, t.reached_at, t.username, t.image_url, t.details)), '[]'::json)
+    t.user_id, t.score, t.reached_at, t.username, t.image_url, t.details, t.tiebreaks)), '[]'::json)
    FROM me t LEFT JOIN before c ON c.bucket_start = t.bs) AS rows`;
 
 const BOARDS = `WITH ${OFFSETS}
 SELECT (SELECT o FROM off) AS off,
-  (SELECT coalesce(json_agg(json_build_array(b.board, b.sort_order, b.periods, b.time_zone, b.week_starts_on,
+  (SELECT coalesce(json_agg(json_build_array(b.board, b.sort_order, b.periods, b.time_zone, b.week_starts_on, b.tiebreaks,
     ${PLAYERS('b.board', "'all'")})), '[]'::json)
    FROM boards b) AS boards`;
 
@@ -194,8 +205,8 @@ SELECT (SELECT o FROM off) AS off,
 const STATE = `WITH ${OFFSETS} SELECT (SELECT o FROM off) AS off`;
 
 type Offsets = [number, number, number, number][];
-type PgRow = [string, number, number, string | null, string | null, string | null];
-type PgRankedRow = [number, string, number, number, string | null, string | null, string | null];
+type PgRow = [string, number, number, string | null, string | null, string | null, number[] | null];
+type PgRankedRow = [number, string, number, number, string | null, string | null, string | null, number[] | null];
 
 function stateOf(off: Offsets): StoreState {
   const state: StoreState = { watermark: {}, progress: {} };
@@ -206,21 +217,23 @@ function stateOf(off: Offsets): StoreState {
   return state;
 }
 
-type DefRow = [order: string, periods: string[], timeZone: string, weekStartsOn: string];
+type DefRow = [order: string, periods: string[], timeZone: string, weekStartsOn: string, tiebreaks: unknown];
 
-function defOf(board: string, [order, periods, timeZone, weekStartsOn]: DefRow): BoardDef {
-  return boardDefOf(board, { order, periods, timeZone, weekStartsOn });
+function defOf(board: string, [order, periods, timeZone, weekStartsOn, tiebreaks]: DefRow): BoardDef {
+  return boardDefOf(board, { order, periods, timeZone, weekStartsOn, tiebreaks });
 }
 
 function ranked(rank: number, r: PgRow, details: boolean): RankedRow {
   const row: RankedRow = { rank, userId: r[0], score: r[1], reachedAt: r[2], username: r[3], imageUrl: r[4] };
   if (details) row.details = r[5];
+  if (r[6] !== null) row.tiebreaks = r[6];
   return row;
 }
 
 function rankedRow(r: PgRankedRow, details: boolean): RankedRow {
   const row: RankedRow = { rank: r[0], userId: r[1], score: r[2], reachedAt: r[3], username: r[4], imageUrl: r[5] };
   if (details) row.details = r[6];
+  if (r[7] !== null) row.tiebreaks = r[7];
   return row;
 }
 
@@ -257,8 +270,8 @@ export function createPostgresReader(pool: pg.Pool, topic: string): RankingReade
     async boards() {
       const row = await one(BOARDS, []);
       const boards = (row.boards as [string, ...DefRow, number][]).map(
-        ([board, order, periods, timeZone, weekStartsOn, players]) => ({
-          ...defOf(board, [order, periods, timeZone, weekStartsOn]),
+        ([board, order, periods, timeZone, weekStartsOn, tiebreaks, players]) => ({
+          ...defOf(board, [order, periods, timeZone, weekStartsOn, tiebreaks]),
           players,
         }),
       );
@@ -282,6 +295,7 @@ export function createPostgresReader(pool: pg.Pool, topic: string): RankingReade
               page.after.reachedAt,
               page.after.userId,
               page.limit,
+              page.after.tieKey ?? '',
             ]);
       if (!row.def) return served(row, null);
       const start = Number(row.start);

@@ -3,14 +3,14 @@ import {
   fromProfileValue,
   fromRankScore,
   fromRedisMember,
+  fromTieKey,
   isRecentInstance,
   keptPeriodsOf,
-  type RankOrder,
   redisKeys,
   toRedisMember,
 } from '@rankstream/schemas';
 import { isCluster, type Redis } from '@rankstream/schemas/runtime';
-import { boardDefOf } from '../domain/board-def.js';
+import { boardDefOf, tieOrdersOf } from '../domain/board-def.js';
 import { currentPeriodKeys } from '../domain/period-selection.js';
 import type {
   BoardDef,
@@ -58,19 +58,21 @@ export function parseBoardDef(board: string, json: string): BoardDef {
   return boardDefOf(board, JSON.parse(json));
 }
 
-function toRow(order: RankOrder, raw: ScriptRow, profileJson: string | null | undefined): RankedRow {
+function toRow(def: BoardDef, raw: ScriptRow, profileJson: string | null | undefined): RankedRow {
   const [rank, member, rankScore] = raw;
-  const { reachedAt, userId } = fromRedisMember(member);
+  const { reachedAt, userId, tieKey } = fromRedisMember(member);
   const profile = fromProfileValue(profileJson);
   const row: RankedRow = {
     rank,
     userId,
-    score: fromRankScore(order, Number(rankScore)),
+    score: fromRankScore(def.order, Number(rankScore)),
     reachedAt,
     username: profile?.username ?? null,
     imageUrl: profile?.imageUrl ?? null,
   };
   if (raw.length > 3) row.details = raw[3] ?? null;
+  // The tie-break values are in the member itself: its digits before the reachedAt.
+  if (def.tiebreaks.length > 0) row.tiebreaks = fromTieKey(tieOrdersOf(def), tieKey);
   return row;
 }
 
@@ -210,7 +212,7 @@ export function createRedisReader(redis: Redis, prefix: string, states?: Project
           snap.epoch,
           raw.map((r) => fromRedisMember(r[1]).userId),
         );
-    return raw.map((r, i) => toRow(def.order, r, profiles[i]));
+    return raw.map((r, i) => toRow(def, r, profiles[i]));
   }
 
   /** The common path of the per-board reads: unavailable, or the def, total and state. */
@@ -268,7 +270,7 @@ export function createRedisReader(redis: Redis, prefix: string, states?: Project
               page.limit,
               String(page.after.rankScore),
               // Rebuilt from the cursor's parts: a user who has moved since is still placed by position.
-              toRedisMember(page.after.reachedAt, page.after.userId),
+              toRedisMember(page.after.reachedAt, page.after.userId, page.after.tieKey),
             ];
       return boardRead('rsTop', board, periodKey, args, details, async (snap, def, total, [rows, profiles]) => ({
         def,

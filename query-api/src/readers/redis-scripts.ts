@@ -1,4 +1,4 @@
-import { LUA_MEMBER_INDEX, LUA_NOW_MS, LUA_RANK_POSITION, REACHED_AT_DIGITS, REDIS_LAYOUT } from '@rankstream/schemas';
+import { LUA_MEMBER_INDEX, LUA_MEMBER_USER, LUA_NOW_MS, LUA_RANK_POSITION, REDIS_LAYOUT } from '@rankstream/schemas';
 
 /**
  * The read scripts. Each names its keys in KEYS, all in one Redis Cluster slot (REDIS_KEY's hash
@@ -26,6 +26,7 @@ import { LUA_MEMBER_INDEX, LUA_NOW_MS, LUA_RANK_POSITION, REACHED_AT_DIGITS, RED
  */
 const BOARD_HEAD = `${LUA_NOW_MS}
 ${LUA_MEMBER_INDEX}
+${LUA_MEMBER_USER}
 if redis.call('GET', KEYS[3]) ~= ARGV[1] then return { 'stale' } end
 local lb, lbu = KEYS[1], KEYS[2]
 local want_details = ARGV[2] == '1'
@@ -33,7 +34,7 @@ local profiles_key = KEYS[5] ~= KEYS[1] and KEYS[5] or nil
 local function profiles_of(rows)
   if not profiles_key or #rows == 0 then return false end
   local users = {}
-  for i, row in ipairs(rows) do users[i] = string.sub(row[2], ${REACHED_AT_DIGITS + 2}) end
+  for i, row in ipairs(rows) do users[i] = member_user(row[2]) end
   return redis.call('HMGET', profiles_key, unpack(users))
 end
 local held = redis.call('ZCARD', lb)
@@ -55,7 +56,7 @@ local function member_of(uid)
 end
 -- The entry's details (JSON text), or false.
 local function details_of(member)
-  local v = redis.call('HGET', lbu, string.sub(member, ${REACHED_AT_DIGITS + 2}))
+  local v = redis.call('HGET', lbu, member_user(member))
   if not v then return false end
   local _, _, details = index_parts(v)
   return details or false

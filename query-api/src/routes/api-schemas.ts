@@ -97,6 +97,10 @@ const entry = z
     username: z.string().nullable(),
     imageUrl: z.string().nullable(),
     score: z.number().int(),
+    tiebreaks: z
+      .array(z.number().int())
+      .optional()
+      .openapi({ description: "on boards with tie-break columns: the entry's value in each, in order" }),
     details: z.unknown().optional().openapi({ description: 'with details=true: the JSON metadata, or null' }),
   })
   .openapi('Entry');
@@ -113,6 +117,9 @@ export const boardsAnswer = z
       z.object({
         board: z.string(),
         order: z.enum(['desc', 'asc']),
+        tiebreaks: z
+          .array(z.object({ order: z.enum(['desc', 'asc']), op: z.enum(['add', 'set', 'max', 'min']) }))
+          .openapi({ description: 'tie-break columns, compared in this order after the score' }),
         periods: z.array(z.enum(['daily', 'weekly', 'monthly'])),
         timeZone: z.string().openapi({ description: 'IANA zone whose midnight starts its periods', example: 'UTC' }),
         weekStartsOn: z.enum(WEEKDAYS),
@@ -136,6 +143,7 @@ export const userAnswer = z
     score: z.number().int(),
     total: z.number().int(),
     percentile: z.number(),
+    tiebreaks: z.array(z.number().int()).optional(),
     details: z.unknown().optional().openapi({ description: 'with details=true: the JSON metadata, or null' }),
   })
   .openapi('UserRank');

@@ -56,6 +56,16 @@ const candidate = fc.record(
       ),
       fc.constantFrom({ maxEventsPerMinute: 0, maxDelta: null }, { maxEventsPerMinute: null, maxDelta: -1 }),
     ),
+    tiebreaks: mostly(
+      fc.array(
+        fc.record({
+          value: fc.oneof(fc.integer(), fc.constantFrom(MAX_ABS_VALUE, -MAX_ABS_VALUE)),
+          op: fc.constantFrom(...SCORE_OPS),
+        }),
+        { maxLength: 4 },
+      ),
+      fc.constantFrom([{ value: 1.5, op: 'add' }], [{ value: 1, op: 'best' }], Array(5).fill({ value: 1, op: 'set' })),
+    ),
     calendar: mostly(
       fc.oneof(fc.constant(null), calendar),
       fc.constantFrom(
@@ -103,6 +113,7 @@ describe('score event: zod against Avro', () => {
       metadata: null,
       limits: null,
       calendar: null,
+      tiebreaks: [],
     });
     expect(avsc.fromBuffer(avsc.toBuffer(event))).toEqual(event);
   });
@@ -193,6 +204,14 @@ const anyRecord = fc.record({
     `"${'x'.repeat(1022)}"`,
     3,
   ),
+  tiebreaks: edgy(
+    fc.array(fc.record({ value: fc.integer(), op: fc.constantFrom(...SCORE_OPS) }), { maxLength: 4 }),
+    undefined,
+    [{ value: MAX_ABS_VALUE + 1, op: 'add' }],
+    [{ value: 1, op: 'avg' }],
+    Array(5).fill({ value: 1, op: 'set' }),
+    'none',
+  ),
   calendar: edgy(
     fc.oneof(fc.constant(null), calendar),
     undefined,
@@ -236,6 +255,10 @@ describe('score event: the fast path for decoded records', () => {
       periods: ['weekly', 'daily'],
       metadata: '{"a":1}',
       calendar: { timeZone: 'America/New_York', weekStartsOn: 'sunday' },
+      tiebreaks: [
+        { value: -(2 ** 52) - 3, op: 'min' },
+        { value: 7, op: 'add' },
+      ],
     });
     expect(scoreEventFromRecord(avsc.fromBuffer(avsc.toBuffer(event)))).toStrictEqual(event);
   });

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { MAX_TIEBREAK_COLUMNS } from '../ranking.js';
 import {
   BOARD_ID_PATTERN,
   boardIdSchema,
@@ -70,6 +71,10 @@ export const scoreEventSchema = z.object({
   metadata: metadataTextSchema.nullable().default(null),
   limits: playerLimitsSchema.nullable().default(null),
   calendar: periodCalendarSchema.nullable().default(null),
+  tiebreaks: z
+    .array(z.object({ value: scoreValueSchema, op: z.enum(SCORE_OPS) }))
+    .max(MAX_TIEBREAK_COLUMNS)
+    .default([]),
 });
 export type ScoreEvent = z.output<typeof scoreEventSchema>;
 /** What a direct producer must give: the schema defaults fill the rest. */
@@ -86,7 +91,7 @@ const PERIOD_NAMES: ReadonlySet<unknown> = new Set(PERIODS);
  * holds the two to the same answers (score-event.test.ts).
  */
 export function scoreEventFromRecord(r: Record<string, unknown>): ScoreEvent | undefined {
-  const { eventId, userId, board, op, value, occurredAt, periods, source, metadata, limits, calendar } = r;
+  const { eventId, userId, board, op, value, occurredAt, periods, source, metadata, limits, calendar, tiebreaks } = r;
   if (typeof eventId !== 'string' || eventId.length < 1 || eventId.length > 128) return undefined;
   if (typeof userId !== 'string' || !USER_ID_PATTERN.test(userId)) return undefined;
   if (typeof board !== 'string' || !BOARD_ID_PATTERN.test(board)) return undefined;
@@ -101,6 +106,8 @@ export function scoreEventFromRecord(r: Record<string, unknown>): ScoreEvent | u
   if (playerLimits === undefined) return undefined;
   const periodCalendar = calendar === undefined || calendar === null ? null : periodCalendarFromRecord(calendar);
   if (periodCalendar === undefined) return undefined;
+  const columns = tiebreaks === undefined ? [] : tiebreaksFromRecord(tiebreaks);
+  if (columns === undefined) return undefined;
   return {
     eventId,
     userId,
@@ -113,7 +120,19 @@ export function scoreEventFromRecord(r: Record<string, unknown>): ScoreEvent | u
     metadata,
     limits: playerLimits,
     calendar: periodCalendar,
+    tiebreaks: columns,
   };
+}
+
+function tiebreaksFromRecord(tiebreaks: unknown): ScoreEvent['tiebreaks'] | undefined {
+  if (!Array.isArray(tiebreaks) || tiebreaks.length > MAX_TIEBREAK_COLUMNS) return undefined;
+  const out: ScoreEvent['tiebreaks'] = [];
+  for (const t of tiebreaks) {
+    const { value, op } = (t ?? {}) as Record<string, unknown>;
+    if (!Number.isSafeInteger(value) || !OPS.has(op)) return undefined;
+    out.push({ value: value as number, op: op as ScoreEvent['op'] });
+  }
+  return out;
 }
 
 function limitsFromRecord(limits: unknown): PlayerLimits | undefined {

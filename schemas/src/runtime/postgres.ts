@@ -5,6 +5,14 @@ import type { Logger } from './logger.js';
 
 // bigint columns hold scores and offsets within ±(2^53−1): parse them as numbers, not strings.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+/** bigint[] (OID 1016): tie-break values, the same way. */
+const INT8_ARRAY = 1016;
+const types = pg.types as unknown as {
+  getTypeParser(oid: number): (v: string) => (string | null)[];
+  setTypeParser(oid: number, parse: (v: string) => unknown): void;
+};
+const parseInt8ArrayText = types.getTypeParser(INT8_ARRAY);
+types.setTypeParser(INT8_ARRAY, (v) => parseInt8ArrayText(v).map(Number));
 
 export type Pool = pg.Pool;
 

@@ -1,4 +1,4 @@
-import type { RankOrder, Weekday } from '@rankstream/schemas';
+import { RANK_ORDER_SQL, type RankOrder, type Weekday } from '@rankstream/schemas';
 import type { Pool } from '@rankstream/schemas/runtime';
 import type pg from 'pg';
 import { MINUTES_KEPT, minuteCountKey, type StoredTotal, type TotalRow, totalKey } from '../domain/batch-fold.js';
@@ -21,6 +21,7 @@ export { TotalsConflictError };
 function boardFromRow(r: {
   board: string;
   sort_order: RankOrder;
+  tiebreaks: BoardDefinition['tiebreaks'];
   default_op: string;
   periods: string[];
   time_zone: string;
@@ -30,6 +31,7 @@ function boardFromRow(r: {
   return {
     board: r.board,
     order: r.sort_order,
+    tiebreaks: r.tiebreaks,
     defaultOp: r.default_op,
     periods: r.periods,
     timeZone: r.time_zone,
@@ -38,7 +40,7 @@ function boardFromRow(r: {
   };
 }
 
-const BOARD_COLUMNS = 'board, sort_order, default_op, periods, time_zone, week_starts_on, created_at';
+const BOARD_COLUMNS = 'board, sort_order, tiebreaks, default_op, periods, time_zone, week_starts_on, created_at';
 
 /**
  * An array parameter as PostgreSQL's array literal, built in one join. node-postgres escapes every
@@ -78,19 +80,23 @@ function identifierArray(values: readonly string[]): string | readonly string[] 
 const WRITE_BATCH = `WITH input AS (
     SELECT ($1::text[])[i.pair] AS board, ($2::text[])[i.pair] AS period_key, i.*
     FROM unnest($32::int[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[],
-                $9::bigint[], $33::text[])
-      AS i(pair, user_id, score, rank_score, reached_at, event_count, version, base_version, details)),
+                $9::bigint[], $33::text[], $34::text[], $35::text[])
+      AS i(pair, user_id, score, rank_score, reached_at, event_count, version, base_version, details, tie_key,
+           tiebreaks)),
   updated AS (
     UPDATE totals t SET
       score = i.score, rank_score = i.rank_score, reached_at = i.reached_at,
-      event_count = i.event_count, version = i.version, details = i.details
+      event_count = i.event_count, version = i.version, details = i.details,
+      tie_key = coalesce(i.tie_key, ''), tiebreaks = i.tiebreaks::bigint[]
     FROM input i
     WHERE i.base_version >= 0 AND t.board = i.board AND t.period_key = i.period_key
       AND t.user_id = i.user_id AND t.version = i.base_version
     RETURNING 1),
   inserted AS (
-    INSERT INTO totals (board, period_key, user_id, score, rank_score, reached_at, event_count, version, details)
-    SELECT board, period_key, user_id, score, rank_score, reached_at, event_count, version, details
+    INSERT INTO totals (board, period_key, user_id, score, rank_score, reached_at, event_count, version, details,
+      tie_key, tiebreaks)
+    SELECT board, period_key, user_id, score, rank_score, reached_at, event_count, version, details,
+      coalesce(tie_key, ''), tiebreaks::bigint[]
     FROM input WHERE base_version < 0
     RETURNING board, period_key),
   counted AS (
@@ -193,8 +199,12 @@ function writeBatchParams(topic: string, partition: number, b: BatchWrite): unkn
     checkpoint.caughtUp,
     checkpoint.logRestarted ?? false,
     numberArray(groupOfRow),
-    // Most batches carry no details: an empty array, which unnest pads with NULLs.
+    // Most batches carry no details and no tie-breaks: empty arrays, which unnest pads with NULLs.
     totals.some((r) => r.details !== null) ? totals.map((r) => r.details) : [],
+    totals.some((r) => r.tieKey !== '') ? totals.map((r) => r.tieKey) : [],
+    totals.some((r) => r.tiebreaks !== undefined)
+      ? totals.map((r) => (r.tiebreaks === undefined ? null : `{${r.tiebreaks.join(',')}}`))
+      : [],
   ];
 }
 
@@ -392,8 +402,9 @@ export function createPostgresStore(pool: Pool, topic: string): ProjectionStore 
           reached_at: number;
           event_count: number;
           version: number;
+          tiebreaks: number[] | null;
         }>(
-          `SELECT t.board, t.period_key, t.user_id, t.score, t.reached_at, t.event_count, t.version
+          `SELECT t.board, t.period_key, t.user_id, t.score, t.reached_at, t.event_count, t.version, t.tiebreaks
            FROM totals t
            JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(board, period_key, user_id)
              ON t.board = k.board AND t.period_key = k.period_key AND t.user_id = k.user_id`,
@@ -404,12 +415,14 @@ export function createPostgresStore(pool: Pool, topic: string): ProjectionStore 
           ],
         );
         for (const r of rows) {
-          current.set(totalKey({ board: r.board, periodKey: r.period_key, userId: r.user_id }), {
+          const stored: StoredTotal = {
             score: r.score,
             reachedAt: r.reached_at,
             eventCount: r.event_count,
             version: r.version,
-          });
+          };
+          if (r.tiebreaks !== null) stored.tiebreaks = r.tiebreaks;
+          current.set(totalKey({ board: r.board, periodKey: r.period_key, userId: r.user_id }), stored);
         }
         return current;
       },
@@ -657,7 +670,7 @@ export function createPostgresStore(pool: Pool, topic: string): ProjectionStore 
             // The ranking order of schemas/src/ranking.ts, read along totals_rank_order.
             const { rows } = await client.query(
               `SELECT ${TOTAL_COLUMNS} FROM totals WHERE board = $1 AND period_key = $2
-               ORDER BY rank_score, reached_at, user_id LIMIT $3`,
+               ORDER BY ${RANK_ORDER_SQL} LIMIT $3`,
               [board, periodKey, limit],
             );
             return rows.map(totalFromRow);
@@ -710,7 +723,8 @@ export function createPostgresStore(pool: Pool, topic: string): ProjectionStore 
 
 export type PostgresStore = ProjectionStore;
 
-const TOTAL_COLUMNS = 'board, period_key, user_id, score, rank_score, reached_at, event_count, version, details';
+const TOTAL_COLUMNS =
+  'board, period_key, user_id, score, rank_score, reached_at, event_count, version, details, tie_key, tiebreaks';
 
 function totalFromRow(r: any): TotalRow {
   return {
@@ -723,6 +737,8 @@ function totalFromRow(r: any): TotalRow {
     eventCount: r.event_count,
     version: r.version,
     details: r.details,
+    tieKey: r.tie_key,
+    ...(r.tiebreaks === null ? {} : { tiebreaks: r.tiebreaks }),
   };
 }
 

@@ -4,10 +4,10 @@ import {
   epochMarkers,
   isRecentInstance,
   LUA_MEMBER_INDEX,
+  LUA_MEMBER_USER,
   layoutMark,
   type PeriodCalendar,
   profileValue,
-  REACHED_AT_DIGITS,
   redisKeys,
   toRedisMember,
 } from '@rankstream/schemas';
@@ -36,11 +36,12 @@ import { TOP_K_SCRIPTS } from './redis-top-k.js';
  * keeps an older value (a rebuild's snapshot taken before the removal) from coming back.
  */
 const APPLY_TOTALS_SCRIPT = `${LUA_MEMBER_INDEX}
+${LUA_MEMBER_USER}
 local lb, lbu = KEYS[1], KEYS[2]
 local written = 0
 for i = 1, #ARGV, 4 do
   local member, version, rs, details = ARGV[i], ARGV[i+1], ARGV[i+2], ARGV[i+3]
-  local user = string.sub(member, ${REACHED_AT_DIGITS + 2})
+  local user = member_user(member)
   local cur = redis.call('HGET', lbu, user)
   local write = true
   if cur then
@@ -196,6 +197,7 @@ function versionBase(): string {
 export function boardJson(b: BoardDefinition): string {
   return JSON.stringify({
     order: b.order,
+    tiebreaks: b.tiebreaks,
     defaultOp: b.defaultOp,
     periods: b.periods,
     timeZone: b.timeZone,
@@ -262,7 +264,7 @@ export function createRedisStore(redis: Redis, prefix: string, options: RedisSto
     rows.flatMap((t) =>
       'removed' in t
         ? [toRedisMember(0, t.userId), t.version, '', '']
-        : [toRedisMember(t.reachedAt, t.userId), t.version, t.rankScore, t.details ?? ''],
+        : [toRedisMember(t.reachedAt, t.userId, t.tieKey), t.version, t.rankScore, t.details ?? ''],
     );
   const markers = epochMarkers(keys, isCluster(redis));
   /** One script call per instance (its three keys, then `args`), pipelined per node: each one's reply. */
@@ -537,7 +539,7 @@ export function createRedisStore(redis: Redis, prefix: string, options: RedisSto
         countArgs = [0];
       }
       const last = top.length === topK ? top[top.length - 1] : undefined;
-      const bound = last ? [String(last.rankScore), toRedisMember(last.reachedAt, last.userId)] : ['', ''];
+      const bound = last ? [String(last.rankScore), toRedisMember(last.reachedAt, last.userId, last.tieKey)] : ['', ''];
       const covered = [offsets.size, ...[...offsets].flat()];
       return (await redis.eval(TOP_K_SCRIPTS.finishFill, 3, ...ids, token, topK, ...bound, ...covered)) === 1;
     },

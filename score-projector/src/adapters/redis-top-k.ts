@@ -1,4 +1,4 @@
-import { LUA_MEMBER_INDEX, LUA_NOW_MS, LUA_RANK_POSITION, REACHED_AT_DIGITS } from '@rankstream/schemas';
+import { LUA_MEMBER_INDEX, LUA_MEMBER_USER, LUA_NOW_MS, LUA_RANK_POSITION } from '@rankstream/schemas';
 
 /**
  * The scripts of a capped board instance (REDIS_TOP_K): Redis keeps its best K entries and nothing
@@ -41,7 +41,8 @@ local function split(v)
   return string.sub(v, 1, bar - 1), string.sub(v, bar + 1)
 end
 ${LUA_NOW_MS}
-local function user_of(member) return string.sub(member, ${REACHED_AT_DIGITS + 2}) end
+${LUA_MEMBER_USER}
+local function user_of(member) return member_user(member) end
 -- Whether (score, member) ranks at or before the bound (true when there is none; false for 'none').
 local function within(bound, score, member)
   if not bound then return true end

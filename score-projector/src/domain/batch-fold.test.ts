@@ -17,6 +17,7 @@ function scoreEvent(offset: number, e: Partial<ScoreEvent> & { userId: string; v
     metadata: null,
     limits: null,
     calendar: null,
+    tiebreaks: [],
     ...e,
   };
   return { offset, timestamp: T0, decoded: { kind: 'score', event } };

@@ -8,6 +8,7 @@ import {
   type ScoreEvent,
   type Total,
   toRankScore,
+  toTieKey,
   UTC_CALENDAR,
   wallClock,
 } from '@rankstream/schemas';
@@ -31,6 +32,8 @@ export interface StoredTotal extends Total {
 /** A row to write: absolute values, never increments, so writing it twice is harmless. */
 export interface TotalRow extends TotalId, StoredTotal {
   rankScore: number;
+  /** The tie-break values' sort key (ranking.ts toTieKey): '' on boards without columns. */
+  tieKey: string;
   /** The entry's details: the metadata (JSON text, opened) of the latest event applied to it, or null. */
   details: string | null;
 }
@@ -207,6 +210,8 @@ export function foldBatch(input: {
   /** Every stored total the events touch, and every one of each (board, user) a remove_entry names. */
   current: ReadonlyMap<string, StoredTotal>;
   orders: ReadonlyMap<string, RankOrder>;
+  /** Each board's tie-break column orders, for boards that have columns. */
+  tieOrders?: ReadonlyMap<string, readonly RankOrder[]>;
   keysOf?: PeriodKeysOf;
   /** The partition's banned or erased users before the batch. */
   standings?: ReadonlyMap<string, Standing>;
@@ -279,6 +284,7 @@ export function foldBatch(input: {
     }
     const order = input.orders.get(event.board);
     if (order === undefined) throw new Error(`board ${event.board} has no known order`);
+    const tieOrders = input.tieOrders?.get(event.board);
     const perMinute = event.limits?.maxEventsPerMinute ?? null;
     let counted: MinuteCount | undefined;
     const minute = Math.floor(candidate.timestamp / MINUTE_MS);
@@ -310,8 +316,8 @@ export function foldBatch(input: {
         overflow = true;
         break;
       }
-      const { score, reachedAt, eventCount } = result.total;
-      rows.push({
+      const { score, reachedAt, eventCount, tiebreaks } = result.total;
+      const row: FoldedTotal = {
         board: event.board,
         periodKey,
         userId: event.userId,
@@ -320,10 +326,13 @@ export function foldBatch(input: {
         eventCount,
         version: nextVersion(latest?.version, offset),
         rankScore: toRankScore(order, score),
+        tieKey: tieOrders === undefined ? '' : toTieKey(tieOrders, tiebreaks),
         details: event.metadata,
         baseVersion: stored?.version ?? -1,
         key,
-      });
+      };
+      if (tiebreaks !== undefined) row.tiebreaks = tiebreaks;
+      rows.push(row);
     }
     if (overflow) {
       overflowed.push(candidate);

@@ -19,6 +19,7 @@ function score(eventId: string, userId: string, value = 1): DecodedEvent {
       metadata: null,
       limits: null,
       calendar: null,
+      tiebreaks: [],
     },
   };
 }

@@ -17,6 +17,8 @@ import type { RankBucketDelta } from './rank-bucket-deltas.js';
 export interface BoardDefinition extends PeriodCalendar {
   board: string;
   order: RankOrder;
+  /** Tie-break columns after the score, each with its order and op (fixed at creation). */
+  tiebreaks: { order: RankOrder; op: string }[];
   defaultOp: string;
   periods: string[];
   createdAt: number;

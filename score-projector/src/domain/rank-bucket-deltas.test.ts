@@ -22,6 +22,7 @@ function row(board: string, userId: string, score: number, periodKey = 'all'): F
     baseVersion: -1,
     key,
     details: null,
+    tieKey: '',
   };
 }
 

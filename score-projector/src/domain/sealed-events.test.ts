@@ -31,6 +31,7 @@ function score(offset: number, userId: string, metadata: string | null): Candida
     metadata,
     limits: null,
     calendar: null,
+    tiebreaks: [],
   };
   return { offset, timestamp: 0, decoded: { kind: 'score', event } };
 }

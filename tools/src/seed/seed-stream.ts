@@ -76,5 +76,6 @@ export function scoreEvent(
     metadata: null,
     limits: null,
     calendar: null,
+    tiebreaks: [],
   };
 }
