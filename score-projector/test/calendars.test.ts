@@ -51,66 +51,49 @@ describe("periods cut on a board's calendar", () => {
 
   it('counts events toward local days and weeks across a daylight-saving change, once, after a crash and a replay', async () => {
     // given events on a New York board (Sunday weeks), a Kathmandu board (UTC+5:45, Wednesday weeks)
-    // and a UTC board, the projector SIGKILLed halfway and the second half delivered twice
-    const stream = calendarStream(11, 600);
-    let projector = await world.startProjector();
-    await world.produce(stream.slice(0, 300));
-    await projector.stop('SIGKILL');
-    projector = await world.startProjector();
-    await world.produce(stream.slice(300));
-    await world.produce(stream.slice(300));
-    await world.waitForProjection();
-
-    // then PostgreSQL and Redis hold the oracle's totals, keyed by the local calendar
-    await world.expectProjectionEqualsOracle();
-    const keys = async (board: string) =>
-      (
-        await world.db.query<{ k: string }>('SELECT DISTINCT period_key AS k FROM totals WHERE board = $1 ORDER BY 1', [
-          board,
-        ])
-      ).rows.map((r) => r.k);
-    // New York: Saturday the 7th to Monday the 9th; the Sunday week holding Monday the 9th is W11
-    expect(await keys('ny')).toEqual([
-      'all',
-      'daily:2026-03-07',
-      'daily:2026-03-08',
-      'daily:2026-03-09',
-      'monthly:2026-03',
-      'weekly:2026-W10',
-      'weekly:2026-W11',
-    ]);
-    // the event 1 ms before local midnight of the change day, and the one at it, fall on either side
-    const edge = [DST_CHANGE - 2 * HOUR - 1, DST_CHANGE - 2 * HOUR].map((occurredAt, i) => ({
-      kind: 'score' as const,
-      event: {
-        eventId: `edge-${i}`,
-        userId: `edge-${i}`,
-        board: 'ny',
-        value: 1,
-        occurredAt,
-        periods: ['daily' as const],
-        calendar: NEW_YORK,
-      },
-    }));
-    await world.produce(edge);
-    await world.waitForProjection();
-    const edgeKeys = await world.db.query<{ user_id: string; period_key: string }>(
-      "SELECT user_id, period_key FROM totals WHERE user_id LIKE 'edge-%' AND period_key <> 'all' ORDER BY 1",
-    );
-    // 05:00Z is midnight in New York before the change (UTC-5)
-    expect(edgeKeys.rows).toEqual([
-      { user_id: 'edge-0', period_key: 'daily:2026-03-07' },
-      { user_id: 'edge-1', period_key: 'daily:2026-03-08' },
-    ]);
-
-    // when the projections are replayed from the start of the log
-    await projector.stop('SIGTERM');
-    await world.replay('--from-start');
-    projector = await world.startProjector();
-    await world.waitForProjection();
-
-    // then they are the same
-    await world.expectProjectionEqualsOracle();
-    await projector.stop('SIGTERM');
+    // and a UTC board, the projector SIGKILLed halfway and the second half delivered twice; then
+    // PostgreSQL and Redis hold the oracle's totals, keyed by the local calendar, also after a replay
+    await world.expectOnceThroughCrashAndReplay(calendarStream(11, 600), async () => {
+      const keys = async (board: string) =>
+        (
+          await world.db.query<{ k: string }>(
+            'SELECT DISTINCT period_key AS k FROM totals WHERE board = $1 ORDER BY 1',
+            [board],
+          )
+        ).rows.map((r) => r.k);
+      // New York: Saturday the 7th to Monday the 9th; the Sunday week holding Monday the 9th is W11
+      expect(await keys('ny')).toEqual([
+        'all',
+        'daily:2026-03-07',
+        'daily:2026-03-08',
+        'daily:2026-03-09',
+        'monthly:2026-03',
+        'weekly:2026-W10',
+        'weekly:2026-W11',
+      ]);
+      // the event 1 ms before local midnight of the change day, and the one at it, fall on either side
+      const edge = [DST_CHANGE - 2 * HOUR - 1, DST_CHANGE - 2 * HOUR].map((occurredAt, i) => ({
+        kind: 'score' as const,
+        event: {
+          eventId: `edge-${i}`,
+          userId: `edge-${i}`,
+          board: 'ny',
+          value: 1,
+          occurredAt,
+          periods: ['daily' as const],
+          calendar: NEW_YORK,
+        },
+      }));
+      await world.produce(edge);
+      await world.waitForProjection();
+      const edgeKeys = await world.db.query<{ user_id: string; period_key: string }>(
+        "SELECT user_id, period_key FROM totals WHERE user_id LIKE 'edge-%' AND period_key <> 'all' ORDER BY 1",
+      );
+      // 05:00Z is midnight in New York before the change (UTC-5)
+      expect(edgeKeys.rows).toEqual([
+        { user_id: 'edge-0', period_key: 'daily:2026-03-07' },
+        { user_id: 'edge-1', period_key: 'daily:2026-03-08' },
+      ]);
+    });
   });
 });
