@@ -353,22 +353,44 @@ describe('boards', () => {
     expect(tooManyColumns.status).toBe(400);
     expect((await json(tooManyColumns)).error.details[0].path).toBe('tiebreaks');
 
-    const tooMany = await send('POST', '/v1/events', {
+    const misfits = await send('POST', '/v1/events', {
       events: [
         { userId: 'u', board: 'race', value: 31, tiebreaks: [1, 2] },
         { userId: 'u', board: 'race', value: 31, tiebreaks: [1, 2, 3] },
+        { userId: 'u', board: 'race', value: 31, tiebreaks: [1] },
+        { userId: 'u', board: 'race', value: 31 },
+        { userId: 'u', board: 'plain', value: 31, tiebreaks: [1] },
       ],
     });
-    expect(tooMany.status).toBe(400);
-    expect((await json(tooMany)).error.details).toEqual([
-      { path: 'events.1.tiebreaks', message: 'board race has 2 tie-break columns' },
+    expect(misfits.status).toBe(400);
+    const each = 'board race ranks ties by 2 columns: give a value for each';
+    expect((await json(misfits)).error.details).toEqual([
+      { path: 'events.4.tiebreaks', message: 'board plain has no tie-break columns' },
+    ]);
+    // the board those values named was not created by the refused request
+    expect((await send('GET', '/v1/boards/plain')).status).toBe(404);
+    const short = await send('POST', '/v1/events', {
+      events: [
+        { userId: 'u', board: 'race', value: 31, tiebreaks: [1, 2, 3] },
+        { userId: 'u', board: 'race', value: 31, tiebreaks: [1] },
+        { userId: 'u', board: 'race', value: 31 },
+      ],
+    });
+    expect((await json(short)).error.details).toEqual([
+      { path: 'events.0.tiebreaks', message: each },
+      { path: 'events.1.tiebreaks', message: each },
+      { path: 'events.2.tiebreaks', message: each },
     ]);
     expect(publisher.published).toEqual([]);
-    await send('POST', '/v1/events', { userId: 'u', board: 'race', value: 31, tiebreaks: [2] });
+    await send('POST', '/v1/events', { userId: 'u', board: 'race', value: 31, tiebreaks: [2, 5] });
     expect((publisher.published[0]!.event as { tiebreaks: unknown }).tiebreaks).toEqual([
       { value: 2, op: 'min' },
-      { value: 0, op: 'add' },
+      { value: 5, op: 'add' },
     ]);
+    // a profile's initialScore cannot give the columns' values
+    const initial = await send('POST', '/v1/users', { username: 'Kai', initialScore: 30, board: 'race' });
+    expect(initial.status).toBe(400);
+    expect((await json(initial)).error.details[0].path).toBe('initialScore');
   });
 
   it("stamps the board's calendar on its events, and refuses to change it once periods are kept", async () => {

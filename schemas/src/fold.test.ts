@@ -149,3 +149,20 @@ describe('tie-break columns', () => {
     expect(applyEvent(total, at(2, [{ value: 1, op: 'add' }]))).toEqual({ ok: false, reason: 'overflow' });
   });
 });
+
+describe('tie-break columns from a total that has none', () => {
+  it('counts a column that stays at 0 as no change, so reachedAt keeps its place', () => {
+    const plain = { score: 10, reachedAt: 1, eventCount: 1 };
+    expect(
+      applyEvent(plain, {
+        op: 'max',
+        value: 5,
+        occurredAt: 2,
+        tiebreaks: [
+          { value: 0, op: 'add' },
+          { value: 0, op: 'set' },
+        ],
+      }),
+    ).toEqual({ ok: true, changed: false, total: { score: 10, reachedAt: 1, eventCount: 2, tiebreaks: [0, 0] } });
+  });
+});

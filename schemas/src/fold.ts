@@ -67,7 +67,7 @@ export function applyEvent(total: Total | undefined, event: FoldableEvent): Fold
       if (!Number.isSafeInteger(next)) return { ok: false, reason: 'overflow' };
       after[i] = next;
     }
-    if (after.length !== before.length || after.some((v, i) => v !== before[i])) changed = true;
+    if (after.some((v, i) => v !== (before[i] ?? 0))) changed = true;
     tiebreaks = after;
   }
   const next: Total = {

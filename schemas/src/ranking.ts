@@ -69,10 +69,12 @@ export function toTieKey(orders: readonly RankOrder[], values: readonly number[]
   return key;
 }
 
-/** toTieKey's inverse. */
+/** toTieKey's inverse; a column the key does not hold (a shorter key) reads as 0, as toTieKey writes it. */
 export function fromTieKey(orders: readonly RankOrder[], key: string): number[] {
   return orders.map((o, i) => {
-    const v = Number(BigInt(key.slice(i * TIE_DIGITS, (i + 1) * TIE_DIGITS)) - TIE_OFFSET);
+    const digits = key.slice(i * TIE_DIGITS, (i + 1) * TIE_DIGITS);
+    if (digits.length < TIE_DIGITS) return 0;
+    const v = Number(BigInt(digits) - TIE_OFFSET);
     return o === 'desc' ? -v || 0 : v;
   });
 }
@@ -87,7 +89,7 @@ export function fromRankScore(order: RankOrder, rankScore: number): number {
   return toRankScore(order, rankScore);
 }
 
-/** A member is these many digits of reachedAt, ':', then the userId. */
+/** A member's reachedAt takes these many digits, just before the ':' that precedes the userId. */
 export const REACHED_AT_DIGITS = String(MAX_OCCURRED_AT).length;
 
 export function toRedisMember(reachedAt: number, userId: string, tieKey = ''): string {

@@ -30,7 +30,7 @@ export const REDIS_KEY = {
   /** hash board → JSON definition. */
   boards: '{s}boards',
   /**
-   * sorted set per board instance, `lb:{board:periodKey}`: members `<reachedAt, 13 digits>:<userId>`,
+   * sorted set per board instance, `lb:{board:periodKey}`: members `<tie key><reachedAt, 13 digits>:<userId>` (ranking.ts),
    * scores the rank score.
    */
   leaderboard: 'lb:',
@@ -58,9 +58,10 @@ export const REDIS_KEY = {
  * The layout this code reads and writes; a change of layout is a rebuild (see REDIS_KEY.layout).
  * Layout 3 put the keys each script touches in one Redis Cluster slot with hash tags: the projection
  * state under `{s}`, each board instance under `{board:periodKey}`, the profiles under `{p}`. Layout 4
- * adds entry details to member index values, which a layout 3 reader would take for the member.
+ * adds entry details to member index values, which a layout 3 reader would take for the member;
+ * layout 5 leads members with the tie key (ranking.ts), where a layout 4 reader expects reachedAt.
  */
-export const REDIS_LAYOUT = '4';
+export const REDIS_LAYOUT = '5';
 
 /**
  * The value of the layout key: the layout, the cap when board instances are capped, and how many

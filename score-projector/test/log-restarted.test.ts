@@ -1,5 +1,5 @@
 import type { AnyEventInput } from '@rankstream/schemas';
-import { fromProfileValue, redisKeys } from '@rankstream/schemas';
+import { fromProfileValue, fromRedisMember, redisKeys } from '@rankstream/schemas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { counterValue } from './metrics-scrape.js';
 import { postgresRankBuckets, recountedRankBuckets } from './projection-state.js';
@@ -120,7 +120,7 @@ describe('the events topic deleted and created again while PostgreSQL keeps its 
       'WITHSCORES',
     );
     const fromRedis = new Map<string, number>();
-    for (let i = 0; i < zset.length; i += 2) fromRedis.set(zset[i]!.slice(14), -Number(zset[i + 1]));
+    for (let i = 0; i < zset.length; i += 2) fromRedis.set(fromRedisMember(zset[i]!).userId, -Number(zset[i + 1]));
     expect(fromRedis).toEqual(expected);
     expect(await counterValue(again.url, 'rankstream_projector_log_restarts_total')).toBe(PARTITIONS);
     // the profile update of the new log wins, at an offset far below the old one's

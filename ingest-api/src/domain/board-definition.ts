@@ -87,12 +87,20 @@ function sameColumns(a: readonly TiebreakColumn[], b: readonly TiebreakColumn[])
   return a.length === b.length && a.every((c, i) => c.order === b[i]?.order && c.op === b[i]?.op);
 }
 
-/** What an event carries for the board's columns: a value per column, in order; one not given adds 0 (no change). */
-export function stampTiebreaks(columns: readonly TiebreakColumn[], values: readonly number[] | undefined) {
-  return columns.map((c, i) => {
-    const value = values?.[i];
-    return value === undefined ? { value: 0, op: 'add' as const } : { value, op: c.op };
-  });
+/**
+ * What an event carries for the board's columns: each value with its column's op. The API takes
+ * events with a value for every column (tieBreakProblem), so that a min or max column never starts
+ * from a value nobody gave.
+ */
+export function stampTiebreaks(columns: readonly TiebreakColumn[], values: readonly number[]) {
+  return columns.map((c, i) => ({ value: values[i] ?? 0, op: c.op }));
+}
+
+/** Why an event's tie-break values do not fit its board, or undefined when they do. */
+export function tieBreakProblem(board: string, columns: number, given: number): string | undefined {
+  if (given === columns) return undefined;
+  if (columns === 0) return `board ${board} has no tie-break columns`;
+  return `board ${board} ranks ties by ${columns} column${columns === 1 ? '' : 's'}: give a value for each`;
 }
 
 const PERIOD_ORDER: Record<Period, number> = { daily: 0, weekly: 1, monthly: 2 };

@@ -44,8 +44,8 @@ export function userEvents(input: {
         // Under the board's limits like any score event: the projector checks the set's change.
         limits: stampedLimits(initialScore.board),
         calendar: stampedCalendar(initialScore.board),
-        // No values: every column keeps what it has (a new entry's start at 0).
-        tiebreaks: stampTiebreaks(initialScore.board.tiebreaks, undefined),
+        // Boards with tie-break columns refuse initialScore (users route): none to stamp.
+        tiebreaks: stampTiebreaks(initialScore.board.tiebreaks, []),
       },
     });
   }

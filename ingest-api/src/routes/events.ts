@@ -2,6 +2,7 @@ import { invalidRequest } from '@rankstream/schemas';
 import { methodNotAllowed } from '@rankstream/schemas/runtime';
 import { Hono } from 'hono';
 import { type AuthVariables, requireScope } from '../auth/require-scope.js';
+import { tieBreakProblem } from '../domain/board-definition.js';
 import { stampScoreEvent } from '../domain/score-requests.js';
 import { resolveBoards } from './board-resolution.js';
 import type { AppDeps } from './deps.js';
@@ -25,17 +26,26 @@ export function eventsRoutes(deps: AppDeps) {
       drafts.map((d, i) => ({ userId: d.userId, path: [...pathOf(i), 'userId'].join('.') })),
     );
     await takeRate(deps, c.get('apiKey'), drafts.length);
+    // Tie-break values name a board's columns: for a board nobody defined, refuse before creating it.
+    const named = [...new Set(drafts.filter((d) => d.tiebreaks.length > 0).map((d) => d.board))];
+    const undefinedBoards = new Set(
+      (await Promise.all(named.map(async (b) => ((await deps.boards.get(b)) ? undefined : b)))).filter(Boolean),
+    );
+    const unknown = drafts.flatMap((d, i) =>
+      undefinedBoards.has(d.board)
+        ? [{ path: [...pathOf(i), 'tiebreaks'].join('.'), message: `board ${d.board} has no tie-break columns` }]
+        : [],
+    );
+    if (unknown.length > 0) throw invalidRequest(unknown);
     const boards = await resolveBoards(
       deps,
       drafts.map((d, i) => ({ board: d.board, path: [...pathOf(i), 'board'].join('.') })),
     );
-    const tooMany = drafts.flatMap((d, i) => {
-      const columns = boards.get(d.board)!.tiebreaks.length;
-      if (d.tiebreaks.length <= columns) return [];
-      const message = `board ${d.board} has ${columns} tie-break column${columns === 1 ? '' : 's'}`;
-      return [{ path: [...pathOf(i), 'tiebreaks'].join('.'), message }];
+    const misfits = drafts.flatMap((d, i) => {
+      const message = tieBreakProblem(d.board, boards.get(d.board)!.tiebreaks.length, d.tiebreaks.length);
+      return message === undefined ? [] : [{ path: [...pathOf(i), 'tiebreaks'].join('.'), message }];
     });
-    if (tooMany.length > 0) throw invalidRequest(tooMany);
+    if (misfits.length > 0) throw invalidRequest(misfits);
     const stamped = drafts.map((d) => stampScoreEvent(d, boards.get(d.board)!));
     const release = takePlayerLimits(deps, stamped, pathOf);
     try {

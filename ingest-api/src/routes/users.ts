@@ -48,6 +48,12 @@ export function usersRoutes(deps: AppDeps) {
     const boards =
       write.initialScore === undefined ? undefined : await findBoards(deps, [{ board: boardName, path: 'board' }]);
     const board = boards?.found.get(boardName);
+    if (board && board.tiebreaks.length > 0) {
+      // A score there needs a value for each tie-break column, which a profile cannot give.
+      throw invalidRequest([
+        { path: 'initialScore', message: `board ${boardName} ranks ties by columns: post the score as an event` },
+      ]);
+    }
     const accepted = await deps.profiles
       .withUser(userId, async (current) => {
         const profile = decide(current);
