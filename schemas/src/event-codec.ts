@@ -3,6 +3,7 @@ import type { Type } from 'avsc';
 import type { z } from 'zod';
 import { ADMIN_EVENT_NAME, type AdminEvent, adminEventAvsc, adminEventSchema } from './events/admin-event.js';
 import { avroTypeOptions } from './events/avro-long.js';
+import { BOARD_EVENT_NAME, type BoardEvent, boardEventAvsc, boardEventSchema } from './events/board-event.js';
 import { PROFILE_EVENT_NAME, type ProfileEvent, profileEventAvsc, profileEventSchema } from './events/profile-event.js';
 import {
   SCORE_EVENT_NAME,
@@ -25,7 +26,16 @@ export function subjectFor(topic: string, recordFullName: string): string {
 export type DecodedEvent =
   | { kind: 'score'; event: ScoreEvent }
   | { kind: 'profile'; event: ProfileEvent }
-  | { kind: 'admin'; event: AdminEvent };
+  | { kind: 'admin'; event: AdminEvent }
+  | { kind: 'board'; event: BoardEvent };
+
+/**
+ * Whose event this is, for the projector's eventId ledger: the user's, or for a board event its
+ * board's, as `#<board>` (no userId holds a #, so the two never meet).
+ */
+export function eventOwner(decoded: DecodedEvent): string {
+  return decoded.kind === 'board' ? `#${decoded.event.board}` : decoded.event.userId;
+}
 
 export type PoisonReason = 'not_wire_format' | 'unknown_schema' | 'unknown_record' | 'undecodable' | 'invalid_event';
 
@@ -44,6 +54,7 @@ export interface EventCodec {
   encodeScore(event: ScoreEvent): Promise<Buffer>;
   encodeProfile(event: ProfileEvent): Promise<Buffer>;
   encodeAdmin(event: AdminEvent): Promise<Buffer>;
+  encodeBoard(event: BoardEvent): Promise<Buffer>;
   /** Throws PoisonMessageError for a message that will never decode; other errors are transient. */
   decode(message: Buffer | null): Promise<DecodedEvent>;
   /**
@@ -52,7 +63,7 @@ export interface EventCodec {
    * has not seen; the rest is synchronous.
    */
   decodeMany(messages: readonly (Buffer | null)[]): Promise<(DecodedEvent | PoisonMessageError)[]>;
-  /** Registers the three schemas now (otherwise on first encode). Returns their ids. */
+  /** Registers the four schemas now (otherwise on first encode). Returns their ids. */
   register(): Promise<SchemaIds>;
 }
 
@@ -60,6 +71,7 @@ export interface SchemaIds {
   score: number;
   profile: number;
   admin: number;
+  board: number;
 }
 
 interface EventKind {
@@ -73,6 +85,7 @@ const KINDS: Record<string, EventKind> = {
   [SCORE_EVENT_NAME]: { kind: 'score', schema: scoreEventSchema, fastPath: scoreEventFromRecord },
   [PROFILE_EVENT_NAME]: { kind: 'profile', schema: profileEventSchema },
   [ADMIN_EVENT_NAME]: { kind: 'admin', schema: adminEventSchema },
+  [BOARD_EVENT_NAME]: { kind: 'board', schema: boardEventSchema },
 };
 
 /** What decoding needs of one schema id, once the registry has answered for it. */
@@ -136,7 +149,8 @@ export function createEventCodec(options: { registryUrl: string; topic: string }
       registerOne(scoreEventAvsc, SCORE_EVENT_NAME),
       registerOne(profileEventAvsc, PROFILE_EVENT_NAME),
       registerOne(adminEventAvsc, ADMIN_EVENT_NAME),
-    ]).then(([score, profile, admin]) => ({ score, profile, admin }));
+      registerOne(boardEventAvsc, BOARD_EVENT_NAME),
+    ]).then(([score, profile, admin, board]) => ({ score, profile, admin, board }));
     // A failed registration (registry down) must be retried on the next call, not cached.
     ids.catch(() => {
       ids = undefined;
@@ -230,6 +244,9 @@ export function createEventCodec(options: { registryUrl: string; topic: string }
     },
     async encodeAdmin(event) {
       return registry.encode((await register()).admin, event);
+    },
+    async encodeBoard(event) {
+      return registry.encode((await register()).board, event);
     },
     decode,
     decodeMany,

@@ -1,7 +1,9 @@
 import {
   type AdminEvent,
+  type BoardSchedule,
   type DecodedEvent,
   type EventCodec,
+  eventOwner,
   PoisonMessageError,
   type RankOrder,
 } from '@rankstream/schemas';
@@ -22,6 +24,7 @@ import {
   touchedTotals,
 } from './domain/batch-fold.js';
 import { type Candidate, type DeadLetter, type DecodedMessage, planBatch } from './domain/batch-plan.js';
+import { scheduleBatch } from './domain/board-schedules.js';
 import {
   type BoardDefinition,
   type InstanceCount,
@@ -123,6 +126,7 @@ interface Committed {
   cachedTotals: number;
   ledgerCommitted(): void;
   standings: { checkpoint: number; users: ReadonlyMap<string, Standing> };
+  schedules: { checkpoint: number; boards: ReadonlyMap<string, BoardSchedule> };
   /** Profile events whose sealed fields could not be opened (their user's key is gone). */
   unreadable: number;
 }
@@ -147,6 +151,8 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
    * and the map is read again under the partition's lock.
    */
   const standings = new Map<number, { checkpoint: number; users: ReadonlyMap<string, Standing> }>();
+  /** Each partition's board schedules, tagged and trusted like `standings`: only its own log changes them. */
+  const schedules = new Map<number, { checkpoint: number; boards: ReadonlyMap<string, BoardSchedule> }>();
 
   async function decodeAll(messages: readonly IncomingMessage[]): Promise<DecodedMessage[]> {
     // Anything but a poison message (registry unreachable) rejects: the batch is retried whole.
@@ -255,7 +261,13 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
       sealedUsers.length === 0
         ? { events: seen.fresh, unreadable: 0 }
         : openSealedEvents(seen.fresh, await tx.userKeys(sealedUsers));
-    const events = opened.events;
+    let partitionSchedules = schedules.get(partition);
+    if (partitionSchedules?.checkpoint !== tx.nextOffset) {
+      partitionSchedules = { checkpoint: tx.nextOffset, boards: await tx.boardSchedules() };
+    }
+    // One period-key memo for the schedule walk, the load and the fold.
+    const scheduled = scheduleBatch(opened.events, partitionSchedules.boards, createPeriodKeyCache());
+    const { events, keysOf } = scheduled;
     const scoreEvents = events.flatMap((c) => (c.decoded.kind === 'score' ? [c.decoded.event] : []));
     const adminEvents = events.flatMap((c) => (c.decoded.kind === 'admin' ? [c.decoded.event] : []));
     let barred = standings.get(partition);
@@ -275,8 +287,6 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
         );
     }
 
-    // One period-key memo for the load and the fold.
-    const keysOf = createPeriodKeyCache();
     const touched = touchedTotals(scoreEvents, keysOf);
     for (const id of await removalTargets(tx, adminEvents)) {
       touched.set(totalKeyOf(id.board, id.periodKey, id.userId), id);
@@ -311,7 +321,7 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
         message: 'a total would leave ±(2^53−1); the event was applied to none of its totals',
         details: [{ path: 'value', message: 'the result is out of range' }],
       })),
-      ...fold.refused.map((r) => ({
+      ...[...scheduled.refused, ...fold.refused].map((r) => ({
         offset: r.candidate.offset,
         reason: r.reason,
         message: r.message,
@@ -339,6 +349,7 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
             erased: fold.erasedUsers,
           })
         : [];
+    if (scheduled.changes.length > 0) await tx.writeBoardChanges(scheduled.changes);
     const written = await tx.write({
       totals: fold.totals,
       rankBuckets: rankBucketDeltas(fold.totals, current, batchOrders, fold.removed),
@@ -369,6 +380,7 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
       cachedTotals,
       ledgerCommitted: seen.committed,
       standings: { checkpoint: nextOffset, users: fold.standings },
+      schedules: { checkpoint: nextOffset, boards: scheduled.schedules },
       unreadable: opened.unreadable,
     };
   }
@@ -410,6 +422,7 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
     result.ledgerCommitted();
     totalsCache.committed(partition, result.checkpoint, result.nextOffset, result.fold.totals, result.fold.removed);
     standings.set(partition, result.standings);
+    schedules.set(partition, result.schedules);
     metrics.batches.inc();
     metrics.batchSize.observe(batch.messages.length);
     metrics.eventsApplied.inc(result.fold.applied);
@@ -467,7 +480,7 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
       const decoded = await decodeAll(batch.messages);
       const decodedAt = performance.now();
       const users = new Set<string>();
-      for (const m of decoded) if ('decoded' in m) users.add(m.decoded.event.userId);
+      for (const m of decoded) if ('decoded' in m) users.add(eventOwner(m.decoded));
       const shards = ledger.shardsOf(users);
       const result = await retryingConflicts(partition, () =>
         store.inPartitionTransaction(partition, shards, (tx) => transaction(tx, batch, decoded)),

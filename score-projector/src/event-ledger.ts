@@ -1,4 +1,4 @@
-import { partitionForKey } from '@rankstream/schemas';
+import { eventOwner, partitionForKey } from '@rankstream/schemas';
 import type { Candidate } from './domain/batch-plan.js';
 import { ENTRY_BYTES, EventIdIndex, encodeEntries, ledgerKey, logSeconds } from './domain/event-id-index.js';
 import type { BatchWrite, LedgerRow, PartitionTransaction } from './domain/ports.js';
@@ -102,7 +102,8 @@ export function createEventLedger(options: {
     const byShard = new Map<number, { key: Buffer; seconds: number }[]>();
     const thisBatch = new EventIdIndex(candidates.length);
     for (const c of candidates) {
-      const { userId, eventId } = c.decoded.event;
+      const { eventId } = c.decoded.event;
+      const userId = eventOwner(c.decoded);
       const seconds = logSeconds(c.timestamp);
       const shard = homeOf(userId);
       const key = ledgerKey(userId, eventId);

@@ -1,31 +1,11 @@
 import { MAX_ABS_VALUE, MIN_OCCURRED_AT } from '@rankstream/schemas';
-import { testKafka } from '@rankstream/tools/testing';
-import type { IHeaders, KafkaMessage } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { header, readDeadLetters } from './dead-letter-reader.js';
 import { counterValue } from './metrics-scrape.js';
 import { createProjectorWorld, type ProjectorWorld, sleep } from './projector-world.js';
 import { randomStream } from './random-stream.js';
 
 const T = MIN_OCCURRED_AT + 1_000_000;
-
-async function readDeadLetters(world: ProjectorWorld, count: number): Promise<KafkaMessage[]> {
-  const consumer = testKafka(world.env.kafkaBrokers).consumer({ groupId: `dlq-reader-${world.env.id}` });
-  const messages: KafkaMessage[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topics: [world.env.dlqTopic], fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ message }) => {
-      messages.push(message);
-    },
-  });
-  const deadline = Date.now() + 30_000;
-  while (messages.length < count && Date.now() < deadline) await sleep(200);
-  await sleep(500); // anything beyond the expected count would show up too
-  await consumer.disconnect();
-  return messages;
-}
-
-const header = (headers: IHeaders | undefined, name: string) => headers?.[name]?.toString();
 
 describe('poison messages in the middle of a stream', () => {
   let world: ProjectorWorld;

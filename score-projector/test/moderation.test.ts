@@ -171,7 +171,9 @@ describe('moderation events', () => {
       { port: await freePort() },
     );
     try {
-      const users = new Set([...world.produced].map((p) => p.input.event.userId));
+      const users = new Set(
+        [...world.produced].flatMap((p) => (p.input.kind === 'board' ? [] : [p.input.event.userId])),
+      );
       const paths: string[] = [];
       for (const { board } of TEST_BOARDS) {
         paths.push(`/v1/boards/${board}/top?limit=100`);

@@ -80,9 +80,14 @@ export function oracle(produced: readonly ProducedAt[], windowSeconds: number | 
   const perMinute = new Map<string, number>();
   /** Per partition: the newest minute of a rate-limited event; ten minutes behind it nothing is limited. */
   const marks = new Map<number, number>();
-  const refused = { rate_limited: 0, max_delta: 0 };
+  const refused = { rate_limited: 0, max_delta: 0, no_season: 0 };
+  /** Where the events refused for falling in no season sit in the log. */
+  const noSeason: { partition: number; offset: number }[] = [];
+  /** Per partition and board: the seasons and resets its board events made so far. */
+  const schedules = new Map<string, { seasons: { id: string; start: number; end: number }[]; resets: number[] }>();
   for (const { input, offset, partition, timestamp = 0 } of inLogOrder) {
-    const id = `${input.event.userId}/${input.event.eventId}`;
+    const owner = input.kind === 'board' ? `#${input.event.board}` : input.event.userId;
+    const id = `${owner}/${input.event.eventId}`;
     const seconds = Math.floor(timestamp / 1000);
     const last = counted.get(id);
     if (last !== undefined && (windowSeconds === null || seconds - last <= windowSeconds)) continue;
@@ -96,6 +101,24 @@ export function oracle(produced: readonly ProducedAt[], windowSeconds: number | 
         region: e.region ?? null,
         version: offset,
       });
+      continue;
+    }
+    if (input.kind === 'board') {
+      const b = input.event;
+      const key = `${partition}/${b.board}`;
+      const schedule = schedules.get(key) ?? { seasons: [], resets: [] };
+      schedules.set(key, schedule);
+      if (b.action === 'reset') {
+        for (const s of schedule.seasons) if (s.start < b.occurredAt && b.occurredAt < s.end) s.end = b.occurredAt;
+        if (!schedule.resets.includes(b.occurredAt)) schedule.resets.push(b.occurredAt);
+      }
+      if (b.seasonId != null && b.startsAt != null && b.endsAt != null) {
+        const season = { id: b.seasonId, start: b.startsAt, end: b.endsAt };
+        const clash = schedule.seasons.some(
+          (s) => s.id === season.id || (s.start < season.end && season.start < s.end),
+        );
+        if (!clash) schedule.seasons.push(season);
+      }
       continue;
     }
     if (input.kind === 'admin') {
@@ -116,8 +139,27 @@ export function oracle(produced: readonly ProducedAt[], windowSeconds: number | 
       continue;
     }
     const e = input.event;
-    if (banned.has(e.userId) || erased.has(e.userId)) continue;
     const board = e.board ?? 'global';
+    let keys = keysOf(e.occurredAt, e.periods ?? [], e.calendar);
+    const schedule = schedules.get(`${partition}/${board}`);
+    if (schedule !== undefined) {
+      keys = keys.map((k) => {
+        if (k === 'all') return k;
+        const period = k.slice(0, k.indexOf(':'));
+        const inside = schedule.resets.filter((r) => r <= e.occurredAt && keysOf(r, [period], e.calendar)[1] === k);
+        return inside.length === 0 ? k : `${k}~${Math.max(...inside)}`;
+      });
+      if (schedule.seasons.length > 0) {
+        const season = schedule.seasons.find((s) => s.start <= e.occurredAt && e.occurredAt < s.end);
+        if (season === undefined) {
+          refused.no_season++;
+          noSeason.push({ partition, offset });
+          continue;
+        }
+        keys.push(`season:${season.id}`);
+      }
+    }
+    if (banned.has(e.userId) || erased.has(e.userId)) continue;
     const op = e.op ?? 'add';
     const limits = e.limits ?? null;
     const minute = Math.floor(timestamp / 60_000);
@@ -148,7 +190,7 @@ export function oracle(produced: readonly ProducedAt[], windowSeconds: number | 
       }
     }
     if (minuteKey !== undefined) perMinute.set(minuteKey, (perMinute.get(minuteKey) ?? 0) + 1);
-    for (const key of keysOf(e.occurredAt, e.periods ?? [], e.calendar)) {
+    for (const key of keys) {
       const id = `${board}/${key}/${e.userId}`;
       const t = totals.get(id);
       const columns = e.tiebreaks ?? [];
@@ -174,7 +216,7 @@ export function oracle(produced: readonly ProducedAt[], windowSeconds: number | 
       else delete t.details;
     }
   }
-  return { totals, profiles, refused };
+  return { totals, profiles, refused, noSeason };
 }
 
 export interface RankedUser {

@@ -113,8 +113,19 @@ export async function createProjectorWorld(
       for (let i = 0; i < inputs.length; i += chunk) {
         const slice = inputs.slice(i, i + chunk);
         const acks = await events.produce(slice);
-        for (const [j, ack] of acks.entries()) {
-          produced.push({ input: slice[j] as AnyEventInput, partition: ack.partition, offset: ack.offset });
+        // Acks come in input order; a board event has one per partition, each for its own copy.
+        let k = 0;
+        for (const input of slice) {
+          if (input.kind !== 'board') {
+            const ack = acks[k++] as (typeof acks)[number];
+            produced.push({ input, partition: ack.partition, offset: ack.offset });
+            continue;
+          }
+          while (acks[k]?.eventId.startsWith(`${input.event.eventId}/p`)) {
+            const ack = acks[k++] as (typeof acks)[number];
+            const copy: AnyEventInput = { kind: 'board', event: { ...input.event, eventId: ack.eventId } };
+            produced.push({ input: copy, partition: ack.partition, offset: ack.offset });
+          }
         }
       }
     },

@@ -20,7 +20,7 @@ export function sealEvents(
   newIv: () => Buffer,
 ): AnyEventInput[] {
   return events.map((e) => {
-    if (e.kind === 'admin') return e;
+    if (e.kind === 'admin' || e.kind === 'board') return e;
     const key = keys.get(e.event.userId);
     if (e.kind === 'score') {
       const { metadata } = e.event;

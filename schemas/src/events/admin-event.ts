@@ -10,12 +10,15 @@ export const ADMIN_EVENT_NAME = 'dev.rankstream.events.AdminEvent';
 export const ADMIN_ACTIONS = ['remove_entry', 'ban', 'unban', 'erase'] as const;
 export type AdminAction = (typeof ADMIN_ACTIONS)[number];
 
-/** A board instance's key as periodKey() makes it: all, daily:YYYY-MM-DD, weekly:YYYY-Www, monthly:YYYY-MM. */
+/**
+ * A board instance's key: all, daily:YYYY-MM-DD, weekly:YYYY-Www or monthly:YYYY-MM (followed by
+ * ~<reset instant> after a reset inside it, board-schedule.ts), or season:<seasonId>.
+ */
 export const periodKeySchema = z
   .string()
   .regex(
-    /^(all|daily:\d{4}-\d{2}-\d{2}|weekly:\d{4}-W\d{2}|monthly:\d{4}-\d{2})$/,
-    'must be all, daily:YYYY-MM-DD, weekly:YYYY-Www or monthly:YYYY-MM',
+    /^(all|(daily:\d{4}-\d{2}-\d{2}|weekly:\d{4}-W\d{2}|monthly:\d{4}-\d{2})(~\d{1,16})?|season:[A-Za-z0-9_.-]{1,64})$/,
+    'must be all, daily:YYYY-MM-DD, weekly:YYYY-Www, monthly:YYYY-MM (each perhaps ~<reset ms>) or season:<id>',
   );
 
 export const adminReasonSchema = z.string().min(1).max(256);

@@ -1,4 +1,11 @@
-import { RANK_ORDER_SQL, type RankOrder, type Weekday } from '@rankstream/schemas';
+import {
+  type BoardChangeRecord,
+  boardChangeRecord,
+  foldBoardChanges,
+  RANK_ORDER_SQL,
+  type RankOrder,
+  type Weekday,
+} from '@rankstream/schemas';
 import type { Pool } from '@rankstream/schemas/runtime';
 import type pg from 'pg';
 import { MINUTES_KEPT, minuteCountKey, type StoredTotal, type TotalRow, totalKey } from '../domain/batch-fold.js';
@@ -445,6 +452,34 @@ export function createPostgresStore(pool: Pool, topic: string): ProjectionStore 
           [partition],
         );
         return new Map(rows.map((r) => [r.user_id, { banned: r.banned, erased: r.erased }]));
+      },
+      async boardSchedules() {
+        const { rows } = await client.query<BoardChangeRecord>(
+          `SELECT board, action, season_id, starts_at, ends_at, occurred_at FROM partition_board_changes
+           WHERE partition = $1 ORDER BY kafka_offset`,
+          [partition],
+        );
+        return foldBoardChanges(rows);
+      },
+      async writeBoardChanges(changes) {
+        const records = changes.map((c) => boardChangeRecord(c.board, c.change, c.occurredAt));
+        await client.query(
+          `INSERT INTO partition_board_changes (partition, kafka_offset, board, action, season_id, starts_at, ends_at, occurred_at)
+           SELECT $1, o, b, a, s, st, e, at
+           FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[])
+             AS c(o, b, a, s, st, e, at)
+           ON CONFLICT (partition, kafka_offset) DO NOTHING`,
+          [
+            partition,
+            changes.map((c) => String(c.offset)),
+            records.map((r) => r.board),
+            records.map((r) => r.action),
+            records.map((r) => r.season_id),
+            records.map((r) => r.starts_at),
+            records.map((r) => r.ends_at),
+            records.map((r) => r.occurred_at),
+          ],
+        );
       },
       async userKeys(userIds) {
         if (userIds.length === 0) return new Map();

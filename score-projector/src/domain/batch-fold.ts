@@ -249,6 +249,11 @@ export function foldBatch(input: {
       applied++;
       continue;
     }
+    // Board events changed the schedules before the fold (board-schedules.ts).
+    if (decoded.kind === 'board') {
+      applied++;
+      continue;
+    }
     if (decoded.kind === 'admin') {
       const event = decoded.event;
       let removed = 0;

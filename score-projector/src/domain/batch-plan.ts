@@ -47,13 +47,15 @@ export function planBatch(messages: readonly DecodedMessage[], nextOffset: numbe
       deadLetters.push({ offset: m.offset, ...m.poison });
       continue;
     }
-    const { userId } = m.decoded.event;
-    if (m.key !== userId) {
+    // A board event goes to every partition, keyed by its board; every other event by its user.
+    const [field, expected] =
+      m.decoded.kind === 'board' ? ['board', m.decoded.event.board] : ['userId', m.decoded.event.userId];
+    if (m.key !== expected) {
       deadLetters.push({
         offset: m.offset,
         reason: 'key_mismatch',
-        message: `message key ${JSON.stringify(m.key)} is not the event's userId ${JSON.stringify(userId)}`,
-        details: [{ path: 'userId', message: 'must equal the Kafka message key' }],
+        message: `message key ${JSON.stringify(m.key)} is not the event's ${field} ${JSON.stringify(expected)}`,
+        details: [{ path: field, message: 'must equal the Kafka message key' }],
       });
       continue;
     }

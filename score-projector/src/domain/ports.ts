@@ -1,4 +1,4 @@
-import type { PeriodCalendar, RankOrder } from '@rankstream/schemas';
+import type { BoardSchedule, PeriodCalendar, RankOrder } from '@rankstream/schemas';
 import type {
   AuditRow,
   BanChange,
@@ -11,6 +11,7 @@ import type {
   TotalId,
   TotalRow,
 } from './batch-fold.js';
+import type { BoardChangeRow } from './board-schedules.js';
 import type { RankBucketDelta } from './rank-bucket-deltas.js';
 
 /** A board as the query API needs it: mirrored to Redis (boardJson). */
@@ -101,6 +102,10 @@ export interface PartitionTransaction {
   allInstances(): Promise<{ board: string; periodKey: string }[]>;
   /** The users this partition's events banned or erased. */
   standings(): Promise<Map<string, Standing>>;
+  /** The board schedules this partition's board events made, folded in log order. */
+  boardSchedules(): Promise<Map<string, BoardSchedule>>;
+  /** Records board events the batch folded (a row per event, at its offset). */
+  writeBoardChanges(changes: readonly BoardChangeRow[]): Promise<void>;
   /** The keys of those users who have one (an erased user's is gone). */
   userKeys(userIds: readonly string[]): Promise<Map<string, Buffer>>;
   /**
