@@ -577,6 +577,8 @@ describe('the HTTP surface', () => {
     expect(Object.keys(doc.paths).sort()).toEqual([
       '/v1/admin/audit',
       '/v1/boards/{board}',
+      '/v1/boards/{board}/reset',
+      '/v1/boards/{board}/seasons',
       '/v1/boards/{board}/users/{userId}',
       '/v1/events',
       '/v1/users',

@@ -8,6 +8,7 @@ import {
 } from '@rankstream/schemas/runtime';
 import { cors } from 'hono/cors';
 import { routePath } from 'hono/route';
+import { boardScheduleRoutes } from './routes/board-schedule.js';
 import { boardsRoutes } from './routes/boards.js';
 import type { AppDeps } from './routes/deps.js';
 import { eventsRoutes } from './routes/events.js';
@@ -49,6 +50,7 @@ export function createApp(deps: AppDeps) {
   app.route('/v1/events', eventsRoutes(deps));
   app.route('/v1/status', statusRoutes(deps));
   app.route('/v1/boards', boardsRoutes(deps));
+  app.route('/v1/boards', boardScheduleRoutes(deps));
   // Before the users router, whose catch-all for /v1/users/:userId would answer DELETE with a 405.
   app.route('/v1', moderationRoutes(deps));
   app.route('/v1/users', usersRoutes(deps));

@@ -1,4 +1,4 @@
-import type { AnyEventInput, ProducedEvent } from '@rankstream/schemas';
+import type { AnyEventInput, ProducedEvent, ScheduleChange, ScheduleConflict } from '@rankstream/schemas';
 import type { BoardDefinition, BoardPatch, FixedSetting } from './domain/board-definition.js';
 import type { Profile } from './domain/profile-merge.js';
 
@@ -20,7 +20,29 @@ export interface BoardStore {
   /** Creates the board with the defaults unless it exists (whoever sees a board first creates it). */
   createIfMissing(board: string): Promise<BoardDefinition>;
   put(board: string, patch: BoardPatch): Promise<BoardPutOutcome>;
+  /**
+   * Applies a schedule change to a defined board, serialised per board: refused with the conflict
+   * when it does not fit; otherwise `publish` logs it (to every partition), and only once that
+   * succeeded is it recorded, so that whatever this API refuses events by is already in the log.
+   * Undefined: no such board.
+   */
+  changeSchedule(
+    board: string,
+    change: LoggedChange,
+    publish: () => Promise<void>,
+  ): Promise<ScheduleOutcome | undefined>;
 }
+
+export interface LoggedChange {
+  change: ScheduleChange;
+  eventId: string;
+  actor: string;
+  occurredAt: number;
+}
+
+export type ScheduleOutcome =
+  | { ok: true; definition: BoardDefinition; changed: boolean }
+  | { ok: false; conflict: ScheduleConflict; definition: BoardDefinition };
 
 export interface ProfileStore {
   /**

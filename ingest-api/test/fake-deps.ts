@@ -1,5 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { type AnyEventInput, isSealed, openSealed, type ProducedEvent } from '@rankstream/schemas';
+import {
+  type AnyEventInput,
+  applyScheduleChange,
+  EMPTY_SCHEDULE,
+  isSealed,
+  openSealed,
+  type ProducedEvent,
+} from '@rankstream/schemas';
 import { createLogger, createMetricsRegistry } from '@rankstream/schemas/runtime';
 import type { AppDeps } from '../src/app.js';
 import { parseApiKeys, sha256Hex } from '../src/auth/api-keys.js';
@@ -14,6 +21,7 @@ import {
   type Barred,
   type BoardStore,
   type EventPublisher,
+  type LoggedChange,
   type ProfileStore,
   PublishUnavailableError,
   UserErasedError,
@@ -35,7 +43,8 @@ export class FakePublisher implements EventPublisher {
     if (this.unavailable) throw new PublishUnavailableError('broker down');
     this.batches.push([...events]);
     return events.map((e) => {
-      const partition = [...e.event.userId].reduce((h, ch) => h + ch.charCodeAt(0), 0) % this.partitions;
+      const key = e.kind === 'board' ? e.event.board : e.event.userId;
+      const partition = [...key].reduce((h, ch) => h + ch.charCodeAt(0), 0) % this.partitions;
       const offset = this.next.get(partition) ?? 0;
       this.next.set(partition, offset + 1);
       return { eventId: e.event.eventId, partition, offset };
@@ -48,6 +57,7 @@ export class FakePublisher implements EventPublisher {
   /** What was published, personal text opened again (as the projector reads it). */
   get published(): AnyEventInput[] {
     return this.sealed.map((e) => {
+      if (e.kind === 'board' || e.kind === 'admin') return e;
       const open = (text: string | null | undefined) => {
         if (text == null || !isSealed(text)) return text;
         const key = this.keyOf(e.event.userId);
@@ -77,16 +87,29 @@ export class FakeBoards implements BoardStore {
     return this.rows.get(board);
   }
   async createIfMissing(board: string) {
-    if (!this.rows.has(board)) this.rows.set(board, { board, ...BOARD_DEFAULTS, createdAt: 1_000 });
+    if (!this.rows.has(board))
+      this.rows.set(board, { board, ...BOARD_DEFAULTS, schedule: EMPTY_SCHEDULE, createdAt: 1_000 });
     return this.rows.get(board)!;
   }
   async put(board: string, patch: Parameters<BoardStore['put']>[1]) {
     const current = this.rows.get(board);
     const outcome = applyBoardPatch(current, patch);
     if (!outcome.ok) return { status: 'immutable' as const, field: outcome.field, definition: current! };
-    const definition = { board, ...outcome.settings, createdAt: current?.createdAt ?? 2_000 };
+    const schedule = current?.schedule ?? EMPTY_SCHEDULE;
+    const definition = { board, ...outcome.settings, schedule, createdAt: current?.createdAt ?? 2_000 };
     this.rows.set(board, definition);
     return { status: current ? ('updated' as const) : ('created' as const), definition };
+  }
+  async changeSchedule(board: string, logged: LoggedChange, publish: () => Promise<void>) {
+    const current = this.rows.get(board);
+    if (!current) return undefined;
+    const { schedule, conflict } = applyScheduleChange(current.schedule, logged.change);
+    if (conflict) return { ok: false as const, conflict, definition: current };
+    if (schedule === current.schedule) return { ok: true as const, definition: current, changed: false };
+    await publish();
+    const definition = { ...current, schedule };
+    this.rows.set(board, definition);
+    return { ok: true as const, definition, changed: true };
   }
 }
 

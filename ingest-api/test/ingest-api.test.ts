@@ -1,4 +1,10 @@
-import { decodeConsistencyToken, PROFILE_EVENT_NAME, SCORE_EVENT_NAME, subjectFor } from '@rankstream/schemas';
+import {
+  decodeConsistencyToken,
+  eventOwner,
+  PROFILE_EVENT_NAME,
+  SCORE_EVENT_NAME,
+  subjectFor,
+} from '@rankstream/schemas';
 import { createTestEnv, freePort, type ServiceProcess, startService, type TestEnv } from '@rankstream/tools/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -86,7 +92,7 @@ describe('ingest API against the real Kafka, registry and PostgreSQL', () => {
         partition: answered.partition,
         offset: answered.offset,
       });
-      expect(m.key).toBe(m.decoded.event.userId);
+      expect(m.key).toBe(eventOwner(m.decoded));
     }
     const view = (id: string) => {
       const { kind, event } = byId.get(id)!.decoded;

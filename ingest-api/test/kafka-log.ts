@@ -70,7 +70,7 @@ export async function topicEnd(brokers: string[], topic: string): Promise<number
  * projector opens them), after checking that every such field was sealed in the log.
  */
 export async function openedWithKeys(logged: readonly LoggedEvent[], db: pg.Pool): Promise<LoggedEvent[]> {
-  const users = [...new Set(logged.map((m) => m.decoded.event.userId))];
+  const users = [...new Set(logged.flatMap((m) => (m.decoded.kind === 'board' ? [] : [m.decoded.event.userId])))];
   const { rows } = await db.query<{ user_id: string; key: Buffer }>(
     'SELECT user_id, key FROM user_keys WHERE user_id = ANY($1::text[]) AND key IS NOT NULL',
     [users],

@@ -23,6 +23,12 @@ export function createCachedBoardStore(inner: BoardStore, options: { ttlMs: numb
     async createIfMissing(board) {
       return remember(await inner.createIfMissing(board));
     },
+    async changeSchedule(board, change, publish) {
+      cache.delete(board);
+      const outcome = await inner.changeSchedule(board, change, publish);
+      if (outcome) remember(outcome.definition);
+      return outcome;
+    },
     async put(board, patch) {
       cache.delete(board);
       const outcome = await inner.put(board, patch);

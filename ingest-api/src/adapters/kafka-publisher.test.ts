@@ -17,12 +17,10 @@ function controllableProducer(encodeError?: Error) {
   const producer: Pick<EncodingEventProducer, 'encode' | 'sendEncoded'> = {
     encode: async (events) => {
       if (encodeError) throw encodeError;
-      return events.map(({ event: e }) => ({
-        eventId: e.eventId,
-        key: e.userId,
-        value: Buffer.from(e.eventId),
-        partition: e.userId.length % 2,
-      }));
+      return events.map(({ event: e }) => {
+        const key = 'userId' in e ? e.userId : e.board;
+        return { eventId: e.eventId, key, value: Buffer.from(e.eventId), partition: key.length % 2 };
+      });
     },
     sendEncoded: (messages) =>
       new Promise((resolve, reject) => sends.push({ messages: [...messages], resolve, reject })),

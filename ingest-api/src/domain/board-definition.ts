@@ -1,4 +1,4 @@
-import type { Period, PeriodCalendar, ScoreOp } from '@rankstream/schemas';
+import { type BoardSchedule, type Period, type PeriodCalendar, type ScoreOp, seasonAt } from '@rankstream/schemas';
 
 export type SortOrder = 'desc' | 'asc';
 /** `best` is resolved at ingest: max on a desc board, min on an asc one. */
@@ -26,6 +26,8 @@ export interface BoardSettings extends PeriodCalendar {
 
 export interface BoardDefinition extends BoardSettings {
   board: string;
+  /** Its seasons and resets (board-schedule.ts), as the changes this API accepted made them. */
+  schedule: BoardSchedule;
   /** Milliseconds since the epoch. */
   createdAt: number;
 }
@@ -101,6 +103,12 @@ export function tieBreakProblem(board: string, columns: number, given: number): 
   if (given === columns) return undefined;
   if (columns === 0) return `board ${board} has no tie-break columns`;
   return `board ${board} ranks ties by ${columns} column${columns === 1 ? '' : 's'}: give a value for each`;
+}
+
+/** Why an event at `occurredAt` cannot count on the board, or undefined when it can: one with seasons takes events in a season only. */
+export function seasonProblem(board: string, schedule: BoardSchedule, occurredAt: number): string | undefined {
+  if (schedule.seasons.length === 0 || seasonAt(schedule, occurredAt) !== undefined) return undefined;
+  return `board ${board} has seasons, and none holds ${new Date(occurredAt).toISOString()}`;
 }
 
 const PERIOD_ORDER: Record<Period, number> = { daily: 0, weekly: 1, monthly: 2 };

@@ -1,4 +1,4 @@
-import { type ErrorDetail, HttpError } from '@rankstream/schemas';
+import { EMPTY_SCHEDULE, type ErrorDetail, HttpError } from '@rankstream/schemas';
 import { BOARD_DEFAULTS, type BoardDefinition } from '../domain/board-definition.js';
 import type { AppDeps } from './deps.js';
 
@@ -31,7 +31,7 @@ export async function findBoards(
     const existing = await deps.boards.get(name);
     if (existing) found.set(name, existing);
     else if (!deps.limits.strictBoards) {
-      found.set(name, { board: name, ...BOARD_DEFAULTS, createdAt: deps.now() });
+      found.set(name, { board: name, ...BOARD_DEFAULTS, schedule: EMPTY_SCHEDULE, createdAt: deps.now() });
       unknown.push(name);
     } else {
       for (const u of uses) if (u.board === name) missing.push({ path: u.path, message: `no board "${name}"` });

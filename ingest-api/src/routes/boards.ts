@@ -37,7 +37,7 @@ function immutableBody(board: string, field: FixedSetting, current: BoardDefinit
   return errorBody('calendar_immutable', why, detail);
 }
 
-function boardParam(raw: string): string {
+export function boardParam(raw: string): string {
   const parsed = boardIdSchema.safeParse(raw);
   if (!parsed.success) throw invalidRequest(issuesToDetails(parsed.error.issues, ['board']));
   return parsed.data;

@@ -2,7 +2,7 @@ import { invalidRequest } from '@rankstream/schemas';
 import { methodNotAllowed } from '@rankstream/schemas/runtime';
 import { Hono } from 'hono';
 import { type AuthVariables, requireScope } from '../auth/require-scope.js';
-import { tieBreakProblem } from '../domain/board-definition.js';
+import { seasonProblem, tieBreakProblem } from '../domain/board-definition.js';
 import { stampScoreEvent } from '../domain/score-requests.js';
 import { resolveBoards } from './board-resolution.js';
 import type { AppDeps } from './deps.js';
@@ -42,8 +42,13 @@ export function eventsRoutes(deps: AppDeps) {
       drafts.map((d, i) => ({ board: d.board, path: [...pathOf(i), 'board'].join('.') })),
     );
     const misfits = drafts.flatMap((d, i) => {
-      const message = tieBreakProblem(d.board, boards.get(d.board)!.tiebreaks.length, d.tiebreaks.length);
-      return message === undefined ? [] : [{ path: [...pathOf(i), 'tiebreaks'].join('.'), message }];
+      const board = boards.get(d.board)!;
+      const columns = tieBreakProblem(d.board, board.tiebreaks.length, d.tiebreaks.length);
+      const season = seasonProblem(d.board, board.schedule, d.occurredAt);
+      return [
+        ...(columns === undefined ? [] : [{ path: [...pathOf(i), 'tiebreaks'].join('.'), message: columns }]),
+        ...(season === undefined ? [] : [{ path: [...pathOf(i), 'occurredAt'].join('.'), message: season }]),
+      ];
     });
     if (misfits.length > 0) throw invalidRequest(misfits);
     const stamped = drafts.map((d) => stampScoreEvent(d, boards.get(d.board)!));

@@ -1,3 +1,4 @@
+import { EMPTY_SCHEDULE } from '@rankstream/schemas';
 import { describe, expect, it } from 'vitest';
 import { auth, fakeDeps, KEYS } from '../../test/fake-deps.js';
 import { createApp } from '../app.js';
@@ -15,6 +16,7 @@ function world() {
     tiebreaks: [],
     maxEventsPerMinute: null,
     maxDelta: null,
+    schedule: EMPTY_SCHEDULE,
     createdAt: 1_000,
   });
   return { ...fake, app: createApp(fake.deps) };

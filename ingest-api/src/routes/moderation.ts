@@ -6,6 +6,7 @@ import {
   issuesToDetails,
   type PeriodName,
   periodKey,
+  resetInstanceKey,
   userIdSchema,
 } from '@rankstream/schemas';
 import { methodNotAllowed } from '@rankstream/schemas/runtime';
@@ -14,7 +15,7 @@ import type { z } from 'zod';
 import { type AuthVariables, requireScope } from '../auth/require-scope.js';
 import type { AppDeps } from './deps.js';
 import { publishEvents } from './publish-events.js';
-import { limitBody, parseBody } from './request-body.js';
+import { limitBody, parseBody, readOptionalJson } from './request-body.js';
 import { auditQuerySchema, banBodySchema, removeEntryQuerySchema } from './request-schemas.js';
 
 type AdminContext = Context<{ Variables: AuthVariables }>;
@@ -89,21 +90,18 @@ export function moderationRoutes(deps: AppDeps) {
     const at = query.at === undefined ? deps.now() : /^\d+$/.test(query.at) ? Number(query.at) : Date.parse(query.at);
     return publish(c, 'remove_entry', userId, {
       board,
-      periodKey: period === undefined ? null : periodKey(period, at, definition),
+      periodKey:
+        period === undefined
+          ? null
+          : period === 'all'
+            ? 'all'
+            : resetInstanceKey(periodKey(period, at, definition), at, definition.schedule.resets, definition),
       reason: query.reason,
     });
   });
 
   async function banBody(c: AdminContext): Promise<{ reason?: string | undefined }> {
-    const text = await c.req.text();
-    if (text.trim() === '') return {};
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      throw new HttpError(400, 'invalid_json', 'the body is not valid JSON', [{ path: '', message: 'not valid JSON' }]);
-    }
-    return parseBody(banBodySchema, body);
+    return parseBody(banBodySchema, await readOptionalJson(c));
   }
 
   for (const [method, action] of [

@@ -10,8 +10,13 @@ import {
   boardSchema,
   errorSchema,
   removeEntryQuerySchema,
+  resetPostSchema,
+  resetSchema,
   scoreBatchSchema,
   scoreItemSchema,
+  seasonListSchema,
+  seasonPostSchema,
+  seasonSchema,
   userAcceptedSchema,
   userPostSchema,
   userPutSchema,
@@ -76,6 +81,51 @@ export function documentRoutes(app: OpenAPIHono<any>): void {
       409: error(
         '`order_immutable`: the board exists with the other order; `calendar_immutable`: it has kept periods, and another timeZone or weekStartsOn was asked for',
       ),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/boards/{board}/seasons',
+    summary: "A board's seasons and resets (ingest or admin scope); the query API lists them with players and leaders",
+    security,
+    request: { params: boardParam },
+    responses: {
+      200: { description: 'The schedule', ...json(seasonListSchema) },
+      ...common,
+      404: error('No such board'),
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/boards/{board}/seasons',
+    summary:
+      'Add a season (admin scope): events whose occurredAt is in [startsAt, endsAt) count toward it; once a board has seasons, an event in none is refused',
+    security,
+    request: { params: boardParam, body: { required: true, ...json(seasonPostSchema) } },
+    responses: {
+      200: { description: 'The same season existed already', ...json(seasonSchema) },
+      201: { description: 'Logged to every partition, then recorded', ...json(seasonSchema) },
+      ...common,
+      404: error('No such board (define it with PUT first)'),
+      409: error(
+        '`season_overlaps`: another season of the board overlaps it; `season_exists`: the id names a season with another interval',
+      ),
+      503: error('Kafka unavailable; retry later'),
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/boards/{board}/reset',
+    summary:
+      'Reset now (admin scope): the current daily/weekly/monthly instances and the current season end at this instant; events that occurred before it still count toward them. An optional season starts at the reset.',
+    security,
+    request: { params: boardParam, body: { required: false, ...json(resetPostSchema) } },
+    responses: {
+      200: { description: 'Logged to every partition, then recorded', ...json(resetSchema) },
+      ...common,
+      404: error('No such board'),
+      409: error('`season_overlaps` / `season_exists`: the season to start does not fit'),
+      503: error('Kafka unavailable; retry later'),
     },
   });
   registry.registerPath({

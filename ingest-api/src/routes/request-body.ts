@@ -14,7 +14,16 @@ export function limitBody(maxBytes: number) {
 }
 
 export async function readJson(c: Context): Promise<unknown> {
+  return parseJsonText(await c.req.text());
+}
+
+/** As readJson, with an empty body read as `{}`: for requests whose every field is optional. */
+export async function readOptionalJson(c: Context): Promise<unknown> {
   const text = await c.req.text();
+  return text.trim() === '' ? {} : parseJsonText(text);
+}
+
+function parseJsonText(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {

@@ -10,6 +10,7 @@ import {
   regionSchema,
   SCORE_OPS,
   scoreValueSchema,
+  seasonIdSchema,
   timeZoneSchema,
   userIdSchema,
   usernameSchema,
@@ -113,6 +114,58 @@ export const boardSchema = z
     createdAt: z.iso.datetime(),
   })
   .meta({ id: 'Board' });
+
+const instantSchema = occurredAtSchema;
+
+export const seasonPostSchema = z
+  .strictObject({
+    seasonId: seasonIdSchema,
+    startsAt: instantSchema.meta({ description: 'First instant of the season (RFC 3339 or epoch ms).' }),
+    endsAt: instantSchema.meta({
+      description: 'The instant it ends, not included; must be after startsAt and in the future.',
+    }),
+  })
+  .meta({ id: 'SeasonPost' });
+
+export const resetPostSchema = z
+  .strictObject({
+    seasonId: seasonIdSchema.optional().meta({ description: 'A season to start at the reset (with endsAt).' }),
+    endsAt: instantSchema.optional().meta({ description: 'When that season ends.' }),
+  })
+  .meta({ id: 'ResetPost' });
+
+const seasonFields = {
+  seasonId: z.string(),
+  startsAt: z.iso.datetime(),
+  endsAt: z.iso.datetime(),
+};
+
+export const seasonSchema = z
+  .object({
+    board: z.string(),
+    ...seasonFields,
+    status: z.enum(['upcoming', 'current', 'ended']),
+    consistencyToken: z.string().optional().meta({ description: 'Read-your-writes token (new seasons).' }),
+  })
+  .meta({ id: 'Season' });
+
+export const seasonListSchema = z
+  .object({
+    board: z.string(),
+    seasons: z.array(z.object({ ...seasonFields, status: z.enum(['upcoming', 'current', 'ended']) })),
+    resets: z.array(z.iso.datetime()),
+  })
+  .meta({ id: 'SeasonList' });
+
+export const resetSchema = z
+  .object({
+    board: z.string(),
+    resetAt: z.iso.datetime(),
+    endedSeason: z.string().nullable().meta({ description: 'The season the reset ended, if one was in progress.' }),
+    startedSeason: z.object(seasonFields).nullable(),
+    consistencyToken: z.string(),
+  })
+  .meta({ id: 'Reset' });
 
 const profileFields = {
   imageUrl: imageUrlSchema.nullable().optional(),

@@ -3,6 +3,7 @@ import { methodNotAllowed } from '@rankstream/schemas/runtime';
 import { Hono } from 'hono';
 import type { ApiKey } from '../auth/api-keys.js';
 import { type AuthVariables, requireScope } from '../auth/require-scope.js';
+import { seasonProblem } from '../domain/board-definition.js';
 import { mergeProfile, type Profile, type ProfilePatch } from '../domain/profile-merge.js';
 import { userEvents } from '../domain/user-events.js';
 import { findBoards } from './board-resolution.js';
@@ -54,6 +55,8 @@ export function usersRoutes(deps: AppDeps) {
         { path: 'initialScore', message: `board ${boardName} ranks ties by columns: post the score as an event` },
       ]);
     }
+    const outOfSeason = board && seasonProblem(boardName, board.schedule, deps.now());
+    if (outOfSeason) throw invalidRequest([{ path: 'initialScore', message: outOfSeason }]);
     const accepted = await deps.profiles
       .withUser(userId, async (current) => {
         const profile = decide(current);
