@@ -196,6 +196,7 @@ describe('the HTTP layer', () => {
     expect(Object.keys(doc.paths).sort()).toEqual([
       '/v1/boards',
       '/v1/boards/{board}/ranks',
+      '/v1/boards/{board}/seasons',
       '/v1/boards/{board}/stream',
       '/v1/boards/{board}/top',
       '/v1/boards/{board}/users/{userId}',

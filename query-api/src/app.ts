@@ -13,6 +13,7 @@ import { createRateLimiter, rateLimit } from './middleware/rate-limit.js';
 import { requestMetrics } from './middleware/request-metrics.js';
 import { boardRoutes } from './routes/board-routes.js';
 import { dashboardRoutes } from './routes/dashboard-routes.js';
+import { seasonRoutes } from './routes/season-routes.js';
 import { socketRoutes } from './routes/socket-routes.js';
 import { statusRoutes } from './routes/status-routes.js';
 import { streamRoutes } from './routes/stream-routes.js';
@@ -56,6 +57,7 @@ export function createApp(deps: AppDeps) {
   app.route('/v1/boards', streamRoutes(deps, hub));
   if (deps.sockets) app.route('/v1/boards', socketRoutes(deps, deps.sockets));
   app.route('/v1/boards', boardRoutes(deps));
+  app.route('/v1/boards', seasonRoutes(deps));
   app.route('/v1/users', userRoutes(deps));
   app.route('/v1/status', statusRoutes(deps, hub));
   for (const path of V1_PATHS) app.on(['POST', 'PUT', 'PATCH', 'DELETE'], path, methodNotAllowed(['GET']));

@@ -8,6 +8,7 @@ import type { RankingReader, StoreRead } from './domain/read-model.js';
 import type { FeedHub } from './live/feed-hub.js';
 import type { SocketUpgrade } from './live/socket-upgrade.js';
 import type { QueryMetrics } from './query-metrics.js';
+import type { BoardSchedules } from './readers/board-schedules.js';
 import type { Served, ServingStatus } from './readers/fallback.js';
 import type { ProjectionStateCache } from './readers/projection-state.js';
 
@@ -64,6 +65,8 @@ export interface AppDeps {
   sockets?: SocketUpgrade;
   /** The built dashboard's folder (dist/dashboard); left out, / answers that it is not built. */
   dashboardDir?: string;
+  /** Each board's seasons and resets (createBoardSchedules); left out, none. */
+  schedules?: BoardSchedules;
   /** Each board's calendar as reads showed it, to name its current period before reading. */
   calendars: BoardCalendars;
   now: () => number;

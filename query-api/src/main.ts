@@ -24,11 +24,14 @@ import { createSocketUpgrade } from './live/socket-upgrade.js';
 import { clientAddressResolver } from './middleware/client-address.js';
 import { createRateLimiter } from './middleware/rate-limit.js';
 import { BREAKER_GAUGE, createQueryMetrics } from './query-metrics.js';
+import { createBoardSchedules } from './readers/board-schedules.js';
 import { FallbackReader } from './readers/fallback.js';
 import { createPostgresReader } from './readers/postgres-reader.js';
 import { ProjectionStateCache } from './readers/projection-state.js';
 import { createRedisReader } from './readers/redis-reader.js';
 
+/** How soon a new season or a reset is seen by reads (board-schedules.ts). */
+const SCHEDULE_REFRESH_MS = 1000;
 const config = parseQueryConfig(process.env);
 const logger = createLogger('query-api', config.LOG_LEVEL);
 
@@ -69,6 +72,8 @@ async function start() {
     logger,
   );
   reader.startMonitor(config.REDIS_LAG_CHECK_MS);
+  const schedules = createBoardSchedules(pool, { refreshMs: SCHEDULE_REFRESH_MS, logger });
+  await schedules.start();
   const deps: AppDeps = {
     reader,
     config,
@@ -90,6 +95,7 @@ async function start() {
     ...(config.QUERY_CACHE_ENTRIES > 0 ? { answerCache: new LRUCache({ max: config.QUERY_CACHE_ENTRIES }) } : {}),
     dashboardDir: fileURLToPath(new URL('./dashboard/', import.meta.url)),
     calendars: new BoardCalendars(),
+    schedules,
     now: Date.now,
     sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
   };
@@ -117,6 +123,7 @@ async function start() {
     },
     { name: 'http', run: () => server.close() },
     { name: 'fallback monitor', run: async () => reader.stop() },
+    { name: 'board schedules', run: async () => schedules.stop() },
     { name: 'projection state', run: async () => states.stop() },
     { name: 'redis', run: () => redis.quit() },
     { name: 'postgres', run: () => pool.end() },

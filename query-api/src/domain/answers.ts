@@ -9,6 +9,7 @@ import {
 } from '@rankstream/schemas';
 import { tieOrdersOf } from './board-def.js';
 import { encodeCursor } from './cursor.js';
+import type { AtPoint, ReadPeriod } from './period-selection.js';
 import type {
   AroundRead,
   BoardSummary,
@@ -37,12 +38,12 @@ export interface Entry {
 
 export interface Scope {
   board: string;
-  period: PeriodName;
+  period: ReadPeriod;
   periodKey: string;
   /** The calendar that named periodKey; null when the key does not depend on one (all-time, a cursor's key). */
   calendar: PeriodCalendar | null;
-  /** The day `at` named (periodKeyOfWallClock's wall-clock time), if the request gave one. */
-  atDay?: number | undefined;
+  /** Where `at` pointed, if the request gave one. */
+  at?: AtPoint | undefined;
 }
 
 /**
@@ -153,7 +154,7 @@ export function shapeRanks(scope: Scope, read: RanksRead, requested: readonly st
   };
 }
 
-const PERIOD_RANK: Record<string, number> = { all: 0, daily: 1, weekly: 2, monthly: 3 };
+const PERIOD_RANK: Record<string, number> = { all: 0, daily: 1, weekly: 2, monthly: 3, season: 4 };
 
 function periodOf(key: string): PeriodName {
   return (key === 'all' ? 'all' : key.slice(0, key.indexOf(':'))) as PeriodName;

@@ -1,11 +1,17 @@
 import {
   ALL_TIME,
+  type BoardSchedule,
+  currentInstanceKey,
+  EMPTY_SCHEDULE,
   instancePeriod,
+  lastInstanceKey,
   type Period,
   type PeriodCalendar,
   type PeriodName,
   periodKey,
   periodKeyOfWallClock,
+  SEASON_PERIOD,
+  seasonOfKey,
   UTC_CALENDAR,
 } from '@rankstream/schemas';
 import type { CurrentPeriodKeys } from './read-model.js';
@@ -26,20 +32,45 @@ export function parseDay(day: string): number | undefined {
   return ms;
 }
 
-/** The period key a request names: `at` (a day inside the period, on the board's calendar) or else the current period. */
-export function selectPeriodKey(
-  period: PeriodName,
-  atDay: number | undefined,
-  nowMs: number,
-  calendar: PeriodCalendar = UTC_CALENDAR,
-): string {
-  if (period === ALL_TIME) return ALL_TIME;
-  if (atDay !== undefined) return periodKeyOfWallClock(period, atDay, calendar.weekStartsOn);
-  return periodKey(period, nowMs, calendar);
+const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * Where `at` points: a day on the board's calendar (`YYYY-MM-DD`, a wall-clock time) or an instant
+ * (RFC 3339), which also tells the instances of one day apart when the board was reset during it.
+ */
+export type AtPoint = { day: number } | { instant: number };
+
+export function parseAt(text: string): AtPoint | undefined {
+  const day = parseDay(text);
+  if (day !== undefined) return { day };
+  if (!INSTANT.test(text)) return undefined;
+  const instant = Date.parse(text);
+  return Number.isNaN(instant) ? undefined : { instant };
 }
 
-/** The period name a key belongs to (`daily:2026-11-23` -> daily). */
-export function periodOfKey(key: string): PeriodName | undefined {
+/** What a read may name: all-time, a calendar period, or a season. */
+export type ReadPeriod = PeriodName | typeof SEASON_PERIOD;
+
+/**
+ * The instance key a request names: the instance in progress, or with `at` the one holding that
+ * instant, or the last one of the period holding that day (after any reset in it).
+ */
+export function selectPeriodKey(
+  period: PeriodName,
+  at: AtPoint | undefined,
+  nowMs: number,
+  calendar: PeriodCalendar = UTC_CALENDAR,
+  schedule: BoardSchedule = EMPTY_SCHEDULE,
+): string {
+  if (period === ALL_TIME) return ALL_TIME;
+  if (at === undefined) return currentInstanceKey(period, nowMs, schedule, calendar);
+  if ('instant' in at) return currentInstanceKey(period, at.instant, schedule, calendar);
+  return lastInstanceKey(periodKeyOfWallClock(period, at.day, calendar.weekStartsOn), schedule, calendar);
+}
+
+/** The period a key belongs to (`daily:2026-11-23` -> daily, `season:s1` -> season). */
+export function periodOfKey(key: string): ReadPeriod | undefined {
+  if (seasonOfKey(key) !== undefined) return SEASON_PERIOD;
   return key === ALL_TIME ? ALL_TIME : instancePeriod(key);
 }
 
@@ -51,6 +82,7 @@ export function currentPeriodKeys(nowMs: number, calendar: PeriodCalendar = UTC_
   };
 }
 
-export function boardKeepsPeriod(periods: readonly Period[], period: PeriodName): boolean {
-  return period === ALL_TIME || periods.includes(period);
+/** Whether the board keeps the period; seasons are checked when the request names one. */
+export function boardKeepsPeriod(periods: readonly Period[], period: ReadPeriod): boolean {
+  return period === ALL_TIME || period === SEASON_PERIOD || periods.includes(period);
 }

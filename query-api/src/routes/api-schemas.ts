@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
-import { BOARD_ID_PATTERN, USER_ID_PATTERN, WEEKDAYS } from '@rankstream/schemas';
-import { parseDay } from '../domain/period-selection.js';
+import { BOARD_ID_PATTERN, SEASON_ID_PATTERN, USER_ID_PATTERN, WEEKDAYS } from '@rankstream/schemas';
+import { parseAt } from '../domain/period-selection.js';
 
 /** Request and answer schemas: they validate at the edge and make /openapi.json. */
 
@@ -29,15 +29,20 @@ const tokens = z
 
 export const periodQuery = {
   period: z
-    .enum(['all', 'daily', 'weekly', 'monthly'])
+    .enum(['all', 'daily', 'weekly', 'monthly', 'season'])
     .default('all')
-    .openapi({ description: 'all-time or one of the periods the board keeps' }),
+    .openapi({ description: 'all-time, one of the periods the board keeps, or a season' }),
+  season: z.string().regex(SEASON_ID_PATTERN, 'must be 1-64 characters of A-Z a-z 0-9 _ . -').optional().openapi({
+    description: 'with period=season: the season to read (default: the one in progress, else the last ended)',
+    example: 's1',
+  }),
   at: z
     .string()
-    .refine((s) => parseDay(s) !== undefined, 'must be a date YYYY-MM-DD')
+    .refine((s) => parseAt(s) !== undefined, 'must be a date YYYY-MM-DD or an RFC 3339 instant')
     .optional()
     .openapi({
-      description: "a day inside the wanted period, on the board's calendar (default: now)",
+      description:
+        "a day inside the wanted period, on the board's calendar (its last instance, after any reset), or an RFC 3339 instant (the instance holding it); default: now",
       example: '2026-11-23',
     }),
   after: tokens,
@@ -90,7 +95,7 @@ export const ranksQuery = z.object({
 export const streamQuery = z.object({ ...periodQuery, limit: intParam(1, 100, 10) });
 export const userStreamQuery = z.object({ ...periodQuery, radius: intParam(0, 50, 5) });
 
-const entry = z
+export const entryAnswer = z
   .object({
     rank: z.number().int(),
     userId: z.string(),
@@ -107,8 +112,12 @@ const entry = z
 
 const scope = {
   board: z.string(),
-  period: z.enum(['all', 'daily', 'weekly', 'monthly']),
-  periodKey: z.string().openapi({ example: 'daily:2026-11-23' }),
+  period: z.enum(['all', 'daily', 'weekly', 'monthly', 'season']),
+  periodKey: z.string().openapi({
+    description:
+      'the instance read: all, daily:YYYY-MM-DD (~<reset ms> after a reset), weekly:…, monthly:…, season:<id>',
+    example: 'daily:2026-11-23',
+  }),
 };
 
 export const boardsAnswer = z
@@ -130,7 +139,7 @@ export const boardsAnswer = z
   .openapi('Boards');
 
 export const topAnswer = z
-  .object({ ...scope, total: z.number().int(), entries: z.array(entry), nextCursor: z.string().nullable() })
+  .object({ ...scope, total: z.number().int(), entries: z.array(entryAnswer), nextCursor: z.string().nullable() })
   .openapi('Top');
 
 export const userAnswer = z
@@ -148,10 +157,12 @@ export const userAnswer = z
   })
   .openapi('UserRank');
 
-export const aroundAnswer = z.object({ ...scope, total: z.number().int(), entries: z.array(entry) }).openapi('Around');
+export const aroundAnswer = z
+  .object({ ...scope, total: z.number().int(), entries: z.array(entryAnswer) })
+  .openapi('Around');
 
 export const ranksAnswer = z
-  .object({ ...scope, total: z.number().int(), entries: z.array(entry), unknownUserIds: z.array(z.string()) })
+  .object({ ...scope, total: z.number().int(), entries: z.array(entryAnswer), unknownUserIds: z.array(z.string()) })
   .openapi('Ranks');
 
 export const userBoardsAnswer = z

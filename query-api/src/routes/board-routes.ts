@@ -1,10 +1,24 @@
 import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi';
-import { ALL_TIME, HttpError, invalidRequest, type PeriodName } from '@rankstream/schemas';
+import {
+  ALL_TIME,
+  currentOrLastSeason,
+  EMPTY_SCHEDULE,
+  HttpError,
+  invalidRequest,
+  SEASON_PERIOD,
+  seasonKey,
+} from '@rankstream/schemas';
 import type { Context } from 'hono';
 import type { AppDeps } from '../deps.js';
 import { type Scope, shapeAround, shapeBoards, shapeRanks, shapeTop, shapeUser } from '../domain/answers.js';
 import { decodeCursor } from '../domain/cursor.js';
-import { boardKeepsPeriod, parseDay, periodOfKey, selectPeriodKey } from '../domain/period-selection.js';
+import {
+  boardKeepsPeriod,
+  parseAt,
+  periodOfKey,
+  type ReadPeriod,
+  selectPeriodKey,
+} from '../domain/period-selection.js';
 import type { BoardDef, RankingReader, StoreRead, TopPage } from '../domain/read-model.js';
 import {
   aroundAnswer,
@@ -40,17 +54,47 @@ const json = (schema: z.ZodType, description: string) => ({
 });
 const tags = ['boards'];
 
-/** The scope of a board read, its period named on the board's calendar as last read. */
-export function requestScope(
-  deps: AppDeps,
-  board: string,
-  query: { period: PeriodName; at?: string | undefined },
-): Scope {
+/** What a read names: a period, perhaps a day in it (`at`) or a season (`season`). */
+export interface PeriodChoice {
+  period: ReadPeriod;
+  at?: string | undefined;
+  season?: string | undefined;
+}
+
+/**
+ * The scope of a board read: its instance named on the board's calendar as last read and by its
+ * schedule (resets, seasons). `period=season` reads the season named, or else the one in progress
+ * (the last one ended, between seasons).
+ */
+export function requestScope(deps: AppDeps, board: string, query: PeriodChoice): Scope {
+  if (query.season !== undefined && query.period !== SEASON_PERIOD) {
+    throw invalidRequest([{ path: 'season', message: 'only applies with period=season' }]);
+  }
   if (query.period === ALL_TIME) return { board, period: ALL_TIME, periodKey: ALL_TIME, calendar: null };
+  const schedule = deps.schedules?.of(board) ?? EMPTY_SCHEDULE;
+  if (query.period === SEASON_PERIOD) {
+    if (query.at !== undefined)
+      throw invalidRequest([{ path: 'at', message: 'does not apply to seasons: name one with season' }]);
+    const seasonId = query.season ?? currentOrLastSeason(schedule, deps.now())?.seasonId;
+    if (seasonId === undefined || !schedule.seasons.some((s) => s.seasonId === seasonId)) {
+      throw seasonNotFound(board, query.season);
+    }
+    return { board, period: SEASON_PERIOD, periodKey: seasonKey(seasonId), calendar: null };
+  }
   const calendar = deps.calendars.of(board);
-  const atDay = query.at === undefined ? undefined : parseDay(query.at);
-  const periodKey = selectPeriodKey(query.period, atDay, deps.now(), calendar);
-  return { board, period: query.period, periodKey, calendar, atDay };
+  const at = query.at === undefined ? undefined : parseAt(query.at);
+  const periodKey = selectPeriodKey(query.period, at, deps.now(), calendar, schedule);
+  return { board, period: query.period, periodKey, calendar, at };
+}
+
+export function seasonNotFound(board: string, seasonId: string | undefined): HttpError {
+  return seasonId === undefined
+    ? new HttpError(404, 'season_not_found', `board ${board} has no season yet`, [
+        { path: 'period', message: 'the board has no season' },
+      ])
+    : new HttpError(404, 'season_not_found', `board ${board} has no season "${seasonId}"`, [
+        { path: 'season', message: 'no such season' },
+      ]);
 }
 
 /**
@@ -60,7 +104,9 @@ export function requestScope(
 export function namedRightly(deps: AppDeps, scope: Scope, value: { def: BoardDef } | null): boolean {
   if (value === null || scope.calendar === null) return true;
   if (deps.calendars.confirm(scope.board, scope.calendar, value.def)) return true;
-  return selectPeriodKey(scope.period, scope.atDay, deps.now(), value.def) === scope.periodKey;
+  if (scope.period === ALL_TIME || scope.period === SEASON_PERIOD) return true;
+  const schedule = deps.schedules?.of(scope.board) ?? EMPTY_SCHEDULE;
+  return selectPeriodKey(scope.period, scope.at, deps.now(), value.def, schedule) === scope.periodKey;
 }
 
 /** The check that the board exists and keeps that period. */
@@ -85,7 +131,9 @@ async function answerBoardRead<T extends { def: BoardDef }>(
   cacheKeyOf?: (scope: Scope) => string,
 ): Promise<Response> {
   const requirements = consistencyRequirements(c, deps.config.EVENTS_TOPIC);
-  let scope = scopeNow();
+  // A read after a write sees the board's latest seasons and resets too.
+  if (requirements.length > 0) await deps.schedules?.refreshNow();
+  let scope = await scopeKnowingSeasons(deps, scopeNow);
   const cacheKey = cacheKeyOf?.(scope);
   const hit = cacheKey === undefined ? undefined : cachedAnswer(c, deps, cacheKey, scope.periodKey, requirements);
   if (hit) return hit;
@@ -106,6 +154,17 @@ async function answerBoardRead<T extends { def: BoardDef }>(
   const finalKey = cacheKeyOf?.(scope);
   if (finalKey !== undefined) rememberAnswer(deps, finalKey, read, answer);
   return storeAnswer(c, deps, read, answer);
+}
+
+/** The scope; a season not known yet is looked for once more in the schedules as they are now. */
+export async function scopeKnowingSeasons(deps: AppDeps, scopeNow: () => Scope): Promise<Scope> {
+  try {
+    return scopeNow();
+  } catch (error) {
+    if (!(error instanceof HttpError && error.code === 'season_not_found') || !deps.schedules) throw error;
+    await deps.schedules.refreshNow();
+    return scopeNow();
+  }
 }
 
 /** A user's answer, or the 404 for a user without a score on this board and period. */
@@ -172,14 +231,30 @@ export function boardRoutes(deps: AppDeps) {
         (r, scope) => r.top(board, scope.periodKey, page, q.details),
         (scope, value) => {
           // `at` with a cursor must name the cursor's period, on the board's calendar as just read.
-          const at = q.at === undefined ? undefined : parseDay(q.at);
-          if (cursor && at !== undefined && cursor.periodKey !== selectPeriodKey(q.period, at, 0, value.def)) {
+          const at = q.at === undefined ? undefined : parseAt(q.at);
+          if (
+            cursor &&
+            at !== undefined &&
+            q.period !== ALL_TIME &&
+            q.period !== SEASON_PERIOD &&
+            cursor.periodKey !== selectPeriodKey(q.period, at, 0, value.def, deps.schedules?.of(board))
+          ) {
             throw otherPeriod;
           }
           return shapeTop(scope, value);
         },
         // `at` is in the key: with a cursor, the answer depends on whether `at` names the cursor's period.
-        (scope) => JSON.stringify(['top', board, scope.period, scope.periodKey, page, q.details, q.at ?? null]),
+        (scope) =>
+          JSON.stringify([
+            'top',
+            board,
+            scope.period,
+            scope.periodKey,
+            page,
+            q.details,
+            q.at ?? null,
+            q.season ?? null,
+          ]),
       );
     },
   );

@@ -1,14 +1,11 @@
-import type { PeriodName } from '@rankstream/schemas';
 import type { AppDeps } from '../deps.js';
 import { type Scope, shapeTop, shapeUserStream } from '../domain/answers.js';
 import type { BoardDef, RankingReader, StoreName, StoreRead, StoreState } from '../domain/read-model.js';
 import type { FeedSpec } from '../live/feed-hub.js';
 import type { Served } from '../readers/fallback.js';
-import { checkBoard, namedRightly, requestScope } from './board-routes.js';
+import { checkBoard, namedRightly, type PeriodChoice, requestScope } from './board-routes.js';
 
-interface PeriodChoice {
-  period: PeriodName;
-  at?: string | undefined;
+interface FeedChoice extends PeriodChoice {
   details?: boolean;
 }
 
@@ -19,7 +16,7 @@ export interface OpenedFeed {
 }
 
 /** `top` events: the board's top `limit` of the period chosen, as GET .../top answers it. */
-export async function topFeed(deps: AppDeps, board: string, q: PeriodChoice & { limit: number }): Promise<OpenedFeed> {
+export async function topFeed(deps: AppDeps, board: string, q: FeedChoice & { limit: number }): Promise<OpenedFeed> {
   const readTop = async (named: Scope) => {
     const { scope, read } = await readNamed(deps, board, q, named, (r, s) =>
       r.top(board, s.periodKey, { offset: 0, limit: q.limit }, q.details),
@@ -29,7 +26,7 @@ export async function topFeed(deps: AppDeps, board: string, q: PeriodChoice & { 
   };
   return opened(
     {
-      key: JSON.stringify(['top', board, q.period, q.at ?? null, q.limit, q.details ?? false]),
+      key: JSON.stringify(['top', board, q.period, q.at ?? null, q.season ?? null, q.limit, q.details ?? false]),
       event: 'top',
       scopeNow: () => requestScope(deps, board, q),
       readBody: async (scope) => (await readTop(scope)).body,
@@ -43,7 +40,7 @@ export async function userFeed(
   deps: AppDeps,
   board: string,
   userId: string,
-  q: PeriodChoice & { radius: number },
+  q: FeedChoice & { radius: number },
 ): Promise<OpenedFeed> {
   const readRank = async (named: Scope) => {
     const { scope, read } = await readNamed(deps, board, q, named, (r, s) =>
@@ -54,7 +51,16 @@ export async function userFeed(
   };
   return opened(
     {
-      key: JSON.stringify(['rank', board, userId, q.period, q.at ?? null, q.radius, q.details ?? false]),
+      key: JSON.stringify([
+        'rank',
+        board,
+        userId,
+        q.period,
+        q.at ?? null,
+        q.season ?? null,
+        q.radius,
+        q.details ?? false,
+      ]),
       event: 'rank',
       scopeNow: () => requestScope(deps, board, q),
       readBody: async (scope) => (await readRank(scope)).body,
@@ -67,7 +73,7 @@ export async function userFeed(
 async function readNamed<T extends { def: BoardDef }>(
   deps: AppDeps,
   board: string,
-  q: PeriodChoice,
+  q: FeedChoice,
   named: Scope,
   op: (reader: RankingReader, scope: Scope) => Promise<StoreRead<T | null>>,
 ): Promise<{ scope: Scope; read: Served<T | null> }> {
