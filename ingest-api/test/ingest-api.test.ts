@@ -1,10 +1,4 @@
-import {
-  decodeConsistencyToken,
-  eventOwner,
-  PROFILE_EVENT_NAME,
-  SCORE_EVENT_NAME,
-  subjectFor,
-} from '@rankstream/schemas';
+import { decodeConsistencyToken, PROFILE_EVENT_NAME, SCORE_EVENT_NAME, subjectFor } from '@rankstream/schemas';
 import { createTestEnv, freePort, type ServiceProcess, startService, type TestEnv } from '@rankstream/tools/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -92,7 +86,7 @@ describe('ingest API against the real Kafka, registry and PostgreSQL', () => {
         partition: answered.partition,
         offset: answered.offset,
       });
-      expect(m.key).toBe(eventOwner(m.decoded));
+      expect(m.key).toBe(m.decoded.kind === 'board' ? m.decoded.event.board : m.decoded.event.userId);
     }
     const view = (id: string) => {
       const { kind, event } = byId.get(id)!.decoded;

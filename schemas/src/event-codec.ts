@@ -29,14 +29,6 @@ export type DecodedEvent =
   | { kind: 'admin'; event: AdminEvent }
   | { kind: 'board'; event: BoardEvent };
 
-/**
- * Whose event this is, for the projector's eventId ledger: the user's, or for a board event its
- * board's, as `#<board>` (no userId holds a #, so the two never meet).
- */
-export function eventOwner(decoded: DecodedEvent): string {
-  return decoded.kind === 'board' ? `#${decoded.event.board}` : decoded.event.userId;
-}
-
 export type PoisonReason = 'not_wire_format' | 'unknown_schema' | 'unknown_record' | 'undecodable' | 'invalid_event';
 
 /** A message that can never be decoded: it belongs in the dead-letter topic. */

@@ -3,7 +3,6 @@ import {
   type BoardSchedule,
   type DecodedEvent,
   type EventCodec,
-  eventOwner,
   PoisonMessageError,
   type RankOrder,
 } from '@rankstream/schemas';
@@ -480,7 +479,7 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
       const decoded = await decodeAll(batch.messages);
       const decodedAt = performance.now();
       const users = new Set<string>();
-      for (const m of decoded) if ('decoded' in m) users.add(eventOwner(m.decoded));
+      for (const m of decoded) if ('decoded' in m && m.decoded.kind !== 'board') users.add(m.decoded.event.userId);
       const shards = ledger.shardsOf(users);
       const result = await retryingConflicts(partition, () =>
         store.inPartitionTransaction(partition, shards, (tx) => transaction(tx, batch, decoded)),

@@ -1,4 +1,4 @@
-import { eventOwner, type ScoreEvent } from '@rankstream/schemas';
+import type { ScoreEvent } from '@rankstream/schemas';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Candidate } from './domain/batch-plan.js';
@@ -17,7 +17,7 @@ function fakeLedgerTable() {
     heads,
     /** What a batch transaction over these shards sees and does. */
     async batch(ledger: EventLedger, candidates: Candidate[], legacy: ReadonlySet<string> = new Set()) {
-      const shards = ledger.shardsOf(candidates.map((c) => eventOwner(c.decoded)));
+      const shards = ledger.shardsOf(candidates.map((c) => (c.decoded.event as ScoreEvent).userId));
       const locked = new Map(shards.map((s) => [s, heads.get(s) ?? { head: 0, epoch: 1 }]));
       const tx = {
         ledgerHeads: locked,
@@ -137,7 +137,7 @@ describe('the event ledger', () => {
         const applied = new Map<string, number>();
         const expected: number[] = [];
         for (const c of candidates) {
-          const key = `${eventOwner(c.decoded)}/${c.decoded.event.eventId}`;
+          const key = `${(c.decoded.event as ScoreEvent).userId}/${c.decoded.event.eventId}`;
           const t = Math.floor(c.timestamp / 1000);
           const last = applied.get(key);
           if (last !== undefined && (windowSeconds === null || last >= t - windowSeconds)) continue;

@@ -1,4 +1,4 @@
-import { eventOwner, partitionForKey } from '@rankstream/schemas';
+import { partitionForKey } from '@rankstream/schemas';
 import type { Candidate } from './domain/batch-plan.js';
 import { ENTRY_BYTES, EventIdIndex, encodeEntries, ledgerKey, logSeconds } from './domain/event-id-index.js';
 import type { BatchWrite, LedgerRow, PartitionTransaction } from './domain/ports.js';
@@ -102,8 +102,13 @@ export function createEventLedger(options: {
     const byShard = new Map<number, { key: Buffer; seconds: number }[]>();
     const thisBatch = new EventIdIndex(candidates.length);
     for (const c of candidates) {
-      const { eventId } = c.decoded.event;
-      const userId = eventOwner(c.decoded);
+      // A board event needs no ledger: folding one twice changes nothing (board-schedule.ts), and
+      // its copies reach every partition at once, where a shared ledger shard would serialise them.
+      if (c.decoded.kind === 'board') {
+        fresh.push(c);
+        continue;
+      }
+      const { userId, eventId } = c.decoded.event;
       const seconds = logSeconds(c.timestamp);
       const shard = homeOf(userId);
       const key = ledgerKey(userId, eventId);

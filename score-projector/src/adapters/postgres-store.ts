@@ -456,7 +456,7 @@ export function createPostgresStore(pool: Pool, topic: string): ProjectionStore 
       async boardSchedules() {
         const { rows } = await client.query<BoardChangeRecord>(
           `SELECT board, action, season_id, starts_at, ends_at, occurred_at FROM partition_board_changes
-           WHERE partition = $1 ORDER BY kafka_offset`,
+           WHERE partition = $1 ORDER BY seq`,
           [partition],
         );
         return foldBoardChanges(rows);
@@ -466,9 +466,8 @@ export function createPostgresStore(pool: Pool, topic: string): ProjectionStore 
         await client.query(
           `INSERT INTO partition_board_changes (partition, kafka_offset, board, action, season_id, starts_at, ends_at, occurred_at)
            SELECT $1, o, b, a, s, st, e, at
-           FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[])
-             AS c(o, b, a, s, st, e, at)
-           ON CONFLICT (partition, kafka_offset) DO NOTHING`,
+           FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[]) WITH ORDINALITY
+             AS c(o, b, a, s, st, e, at, n) ORDER BY n`,
           [
             partition,
             changes.map((c) => String(c.offset)),

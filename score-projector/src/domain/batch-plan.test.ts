@@ -1,4 +1,4 @@
-import { type DecodedEvent, eventOwner } from '@rankstream/schemas';
+import type { DecodedEvent } from '@rankstream/schemas';
 import { describe, expect, it } from 'vitest';
 import { type DecodedMessage, planBatch } from './batch-plan.js';
 
@@ -24,7 +24,12 @@ function score(eventId: string, userId: string, value = 1): DecodedEvent {
   };
 }
 
-const msg = (offset: number, decoded: DecodedEvent, key = eventOwner(decoded), timestamp = T0): DecodedMessage => ({
+const msg = (
+  offset: number,
+  decoded: DecodedEvent,
+  key = decoded.kind === 'board' ? decoded.event.board : decoded.event.userId,
+  timestamp = T0,
+): DecodedMessage => ({
   offset,
   timestamp,
   key,
