@@ -30,12 +30,13 @@ import { createPostgresProfileStore } from './adapters/postgres-profile-store.js
 import { createPostgresUserKeys } from './adapters/postgres-user-keys.js';
 import { createRedisRateLimiter } from './adapters/redis-rate-limiter.js';
 import { createRenewingProducer } from './adapters/renewing-producer.js';
-import { createApp } from './app.js';
+import { type AppDeps, createApp } from './app.js';
 import { parseApiKeys, sha256Hex } from './auth/api-keys.js';
 import { type IngestConfig, loadConfig } from './config.js';
 import { createPlayerMinuteCounter } from './domain/player-minute-counter.js';
 import { createIngestMetrics } from './metrics.js';
 import { answerWorkerTakes, createRateLimiter, createWorkerRateLimiter } from './rate-limiter.js';
+import { sendBoardEvent } from './routes/board-schedule.js';
 
 const DEFAULT_DEV_KEY_FILE = fileURLToPath(new URL('../../.stack/dev-api-key', import.meta.url));
 
@@ -57,6 +58,8 @@ async function resolveApiKeys(config: IngestConfig, logger: Logger) {
   return parseApiKeys(apiKeysText);
 }
 
+/** How often board changes recorded but not yet logged are sent again (routes/board-schedule.ts). */
+const PENDING_BOARD_CHANGES_MS = 5_000;
 const config = loadConfig(process.env);
 const logger = createLogger('ingest-api', config.LOG_LEVEL);
 
@@ -109,7 +112,7 @@ async function main() {
     ? createWorkerRateLimiter()
     : createRateLimiter({ ratePerS: config.RATE_LIMIT_EVENTS_PER_S, now });
   const redis = config.RATE_LIMIT_SCOPE === 'shared' ? createRedis(config, logger) : undefined;
-  const app = createApp({
+  const deps: AppDeps = {
     publisher: createKafkaPublisher({ producer: eventProducer, deadlineMs: config.PRODUCE_DEADLINE_MS, logger }),
     boards: createCachedBoardStore(createPostgresBoardStore(pool), { ttlMs: config.BOARD_CACHE_TTL_MS, now }),
     profiles: createPostgresProfileStore(pool),
@@ -152,7 +155,16 @@ async function main() {
       postgres: () => pool.query('SELECT 1'),
       kafka: () => admin.fetchTopicMetadata({ topics: [config.EVENTS_TOPIC] }),
     },
-  });
+  };
+  const app = createApp(deps);
+  // Board events whose sending a crash or an outage cut short are sent again (the outbox's tail).
+  const sendPending = () =>
+    deps.boards
+      .sendPending(sendBoardEvent(deps))
+      .then((sent) => sent > 0 && logger.info({ sent }, 'pending board changes logged'))
+      .catch((err: Error) => logger.warn({ err: err.message }, 'pending board changes not logged yet'));
+  const pendingTimer = setInterval(sendPending, PENDING_BOARD_CHANGES_MS);
+  pendingTimer.unref();
 
   const server = await listen(app, config.INGEST_PORT);
   logger.info(
@@ -162,6 +174,7 @@ async function main() {
 
   onShutdown(logger, () => [
     { name: 'http', run: () => server.close() },
+    { name: 'pending board changes', run: async () => clearInterval(pendingTimer) },
     { name: 'producer', run: () => producer.disconnect() },
     { name: 'admin', run: () => admin.disconnect() },
     { name: 'postgres', run: () => pool.end() },

@@ -1,4 +1,11 @@
-import type { AnyEventInput, ProducedEvent, ScheduleChange, ScheduleConflict } from '@rankstream/schemas';
+import type {
+  AnyEventInput,
+  BoardEventInput,
+  BoardSchedule,
+  ProducedEvent,
+  ScheduleChange,
+  ScheduleConflict,
+} from '@rankstream/schemas';
 import type { BoardDefinition, BoardPatch, FixedSetting } from './domain/board-definition.js';
 import type { Profile } from './domain/profile-merge.js';
 
@@ -21,27 +28,37 @@ export interface BoardStore {
   createIfMissing(board: string): Promise<BoardDefinition>;
   put(board: string, patch: BoardPatch): Promise<BoardPutOutcome>;
   /**
-   * Applies a schedule change to a defined board, serialised per board: refused with the conflict
-   * when it does not fit; otherwise `publish` logs it (to every partition), and only once that
-   * succeeded is it recorded, so that whatever this API refuses events by is already in the log.
-   * Undefined: no such board.
+   * Applies a schedule change to a defined board, one change of a board at a time: refused with the
+   * conflict when it does not fit; otherwise recorded as pending, sent with `send` to every
+   * partition, and marked logged (an outbox). Pending changes of the board are sent first, so each
+   * board's changes reach the log in the order they were accepted. A reset is placed after the
+   * board's last one. Undefined: no such board. Throws what `send` throws; the change stays pending.
    */
-  changeSchedule(
-    board: string,
-    change: LoggedChange,
-    publish: () => Promise<void>,
-  ): Promise<ScheduleOutcome | undefined>;
+  changeSchedule(board: string, request: ScheduleRequest, send: BoardEventSender): Promise<ScheduleOutcome | undefined>;
+  /** Sends the changes recorded but not yet logged (a crash or an outage cut them short); how many. */
+  sendPending(send: BoardEventSender): Promise<number>;
 }
 
-export interface LoggedChange {
+/** Logs one board event to every partition; resolves to the consistency token of the copies. */
+export type BoardEventSender = (event: BoardEventInput) => Promise<string>;
+
+export interface ScheduleRequest {
   change: ScheduleChange;
   eventId: string;
   actor: string;
-  occurredAt: number;
+  now: number;
 }
 
 export type ScheduleOutcome =
-  | { ok: true; definition: BoardDefinition; changed: boolean }
+  | {
+      ok: true;
+      definition: BoardDefinition;
+      /** The change as logged (a reset's instant may be later than asked), and the schedule before it. */
+      change: ScheduleChange;
+      before: BoardSchedule;
+      /** Undefined: nothing changed (the same season again). */
+      token?: string;
+    }
   | { ok: false; conflict: ScheduleConflict; definition: BoardDefinition };
 
 export interface ProfileStore {

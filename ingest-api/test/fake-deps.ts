@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import {
   type AnyEventInput,
   applyScheduleChange,
+  type BoardEventInput,
+  type BoardSchedule,
   EMPTY_SCHEDULE,
   isSealed,
   openSealed,
@@ -19,11 +21,12 @@ import {
   type AuditLog,
   type BanList,
   type Barred,
+  type BoardEventSender,
   type BoardStore,
   type EventPublisher,
-  type LoggedChange,
   type ProfileStore,
   PublishUnavailableError,
+  type ScheduleRequest,
   UserErasedError,
   type UserKeys,
 } from '../src/ports.js';
@@ -100,16 +103,45 @@ export class FakeBoards implements BoardStore {
     this.rows.set(board, definition);
     return { status: current ? ('updated' as const) : ('created' as const), definition };
   }
-  async changeSchedule(board: string, logged: LoggedChange, publish: () => Promise<void>) {
-    const current = this.rows.get(board);
-    if (!current) return undefined;
-    const { schedule, conflict } = applyScheduleChange(current.schedule, logged.change);
+  /** Changes recorded and not yet logged, in order (the adapter's outbox). */
+  readonly pending: { board: string; event: BoardEventInput; schedule: BoardSchedule }[] = [];
+  async changeSchedule(board: string, request: ScheduleRequest, send: BoardEventSender) {
+    if (!this.rows.has(board)) return undefined;
+    await this.sendPending(send);
+    const current = this.rows.get(board)!;
+    const before = current.schedule;
+    const { change } = request;
+    const { schedule, conflict } = applyScheduleChange(before, change);
     if (conflict) return { ok: false as const, conflict, definition: current };
-    if (schedule === current.schedule) return { ok: true as const, definition: current, changed: false };
-    await publish();
+    if (schedule === before) return { ok: true as const, definition: current, change, before };
+    const season = change.action === 'season' ? change.season : change.next;
+    const event: BoardEventInput = {
+      eventId: request.eventId,
+      action: change.action,
+      board,
+      seasonId: season?.seasonId ?? null,
+      startsAt: season?.startsAt ?? null,
+      endsAt: season?.endsAt ?? null,
+      actor: request.actor,
+      occurredAt: change.action === 'reset' ? change.at : request.now,
+    };
+    this.pending.push({ board, event, schedule });
+    const token = await send(event);
+    this.pending.shift();
     const definition = { ...current, schedule };
     this.rows.set(board, definition);
-    return { ok: true as const, definition, changed: true };
+    return { ok: true as const, definition, change, before, token };
+  }
+  async sendPending(send: BoardEventSender) {
+    let sent = 0;
+    while (this.pending[0]) {
+      const { board, event, schedule } = this.pending[0];
+      await send(event);
+      this.pending.shift();
+      this.rows.set(board, { ...this.rows.get(board)!, schedule });
+      sent++;
+    }
+    return sent;
   }
 }
 

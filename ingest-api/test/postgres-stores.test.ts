@@ -1,3 +1,4 @@
+import { type BoardEventInput, EMPTY_SCHEDULE } from '@rankstream/schemas';
 import { createLogger, createPool, type Pool } from '@rankstream/schemas/runtime';
 import { createTestEnv, type TestEnv } from '@rankstream/tools/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -77,6 +78,80 @@ describe('PostgreSQL board store', () => {
     expect((await boards.put('cal', { periods: [] })).status).toBe('updated');
     expect(await boards.put('cal', { timeZone: 'UTC' })).toMatchObject({ status: 'immutable', field: 'timeZone' });
     expect(await boards.get('cal')).toMatchObject({ timeZone: 'America/New_York', weekStartsOn: 'sunday' });
+  });
+});
+
+describe('PostgreSQL board store: schedule changes as an outbox', () => {
+  const H = 3_600_000;
+  const T = Date.UTC(2026, 11, 7, 12);
+
+  it('keeps a change whose sending failed pending, judges by logged changes only, and sends it first later', async () => {
+    const boards = createPostgresBoardStore(pool);
+    await boards.put('cup', { periods: ['daily'] });
+    const sent: BoardEventInput[] = [];
+    const send = async (event: BoardEventInput) => {
+      sent.push(event);
+      return `token-${sent.length}`;
+    };
+    const down = async () => {
+      throw new Error('kafka down');
+    };
+    const s1 = { seasonId: 's1', startsAt: T, endsAt: T + 10 * H };
+    // given a season whose board event could not be sent
+    const request = { change: { action: 'season' as const, season: s1 }, eventId: 'e-s1', actor: 'adm', now: T };
+    await expect(boards.changeSchedule('cup', request, down)).rejects.toThrow('kafka down');
+    // then it is recorded as pending, and events are not judged by it
+    expect((await boards.get('cup'))?.schedule).toEqual(EMPTY_SCHEDULE);
+    const pending = await pool.query('SELECT event_id, logged FROM board_changes WHERE board = $1', ['cup']);
+    expect(pending.rows).toEqual([{ event_id: 'e-s1', logged: false }]);
+
+    // when a reset comes next (asked for at an instant before the board's last reset would be fine too)
+    const reset = await boards.changeSchedule(
+      'cup',
+      { change: { action: 'reset', at: T + H, next: null }, eventId: 'e-r1', actor: 'adm', now: T + H },
+      send,
+    );
+    // then the pending season went first, both are logged, and the reset ended the season
+    expect(sent.map((e) => [e.eventId, e.action])).toEqual([
+      ['e-s1', 'season'],
+      ['e-r1', 'reset'],
+    ]);
+    expect(reset).toMatchObject({ ok: true, token: 'token-2', change: { action: 'reset', at: T + H } });
+    expect((await boards.get('cup'))?.schedule).toEqual({ seasons: [{ ...s1, endsAt: T + H }], resets: [T + H] });
+
+    // and a reset asked for at an earlier instant (another instance's clock) is placed after the last one
+    const early = await boards.changeSchedule(
+      'cup',
+      { change: { action: 'reset', at: T, next: null }, eventId: 'e-r2', actor: 'adm', now: T },
+      send,
+    );
+    expect(early).toMatchObject({ ok: true, change: { at: T + H + 1 } });
+    expect(sent.at(-1)).toMatchObject({ eventId: 'e-r2', occurredAt: T + H + 1 });
+  });
+
+  it('sends the pending change of every board, once', async () => {
+    const boards = createPostgresBoardStore(pool);
+    const down = async () => {
+      throw new Error('kafka down');
+    };
+    for (const id of ['a', 'b']) {
+      await boards.put(`league-${id}`, {});
+      const season = { seasonId: id, startsAt: T, endsAt: T + H };
+      const request = { change: { action: 'season' as const, season }, eventId: `e-${id}`, actor: 'adm', now: T };
+      await expect(boards.changeSchedule(`league-${id}`, request, down)).rejects.toThrow();
+      // a second change of the board tries the pending one first, and so is not recorded either
+      const later = { ...request, change: { action: 'reset' as const, at: T, next: null }, eventId: `e-${id}-r` };
+      await expect(boards.changeSchedule(`league-${id}`, later, down)).rejects.toThrow();
+    }
+    const sent: string[] = [];
+    const send = async (event: BoardEventInput) => {
+      sent.push(event.eventId);
+      return 't';
+    };
+    expect(await boards.sendPending(send)).toBe(2);
+    expect(await boards.sendPending(send)).toBe(0);
+    expect(sent.sort()).toEqual(['e-a', 'e-b']);
+    expect((await boards.get('league-b'))?.schedule.seasons.map((s) => s.seasonId)).toEqual(['b']);
   });
 });
 

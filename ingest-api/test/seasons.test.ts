@@ -116,7 +116,7 @@ describe('seasons and reset now through the HTTP API', () => {
       ['ann', 10],
     ]);
     const today = await read(`/v1/boards/ladder/top?period=daily&after=${token}`);
-    expect(today.body.periodKey).toBe(`${today.body.periodKey.split('~')[0]}~${resetAt}`);
+    expect(today.body.periodKey).toBe(`daily:${new Date(resetAt).toISOString().slice(0, 10)}~${resetAt}`);
     expect(names(today.body)).toEqual([['cy', 7]]);
     const beforeReset = await read(
       `/v1/boards/ladder/top?period=daily&at=${new Date(resetAt - 1000).toISOString()}&after=${token}`,
@@ -133,6 +133,14 @@ describe('seasons and reset now through the HTTP API', () => {
     ]);
     const rank = await read(`/v1/boards/ladder/users/bob?period=season&season=s1&after=${token}`);
     expect(rank.body).toMatchObject({ rank: 1, score: 25, periodKey: 'season:s1' });
+
+    // and a player's standings name the instances in progress: the season and the day after the reset
+    const cy = await read(`/v1/users/cy?after=${token}`);
+    expect(cy.body.boards).toEqual([
+      { board: 'ladder', period: 'all', periodKey: 'all', rank: 3, score: 7, total: 3 },
+      { board: 'ladder', period: 'daily', periodKey: today.body.periodKey, rank: 1, score: 7, total: 1 },
+      { board: 'ladder', period: 'season', periodKey: 'season:s2', rank: 1, score: 7, total: 1 },
+    ]);
 
     // and the seasons are listed with their players and leaders
     const listed = await read(`/v1/boards/ladder/seasons?after=${token}`);

@@ -23,12 +23,13 @@ export function createCachedBoardStore(inner: BoardStore, options: { ttlMs: numb
     async createIfMissing(board) {
       return remember(await inner.createIfMissing(board));
     },
-    async changeSchedule(board, change, publish) {
+    async changeSchedule(board, request, send) {
       cache.delete(board);
-      const outcome = await inner.changeSchedule(board, change, publish);
+      const outcome = await inner.changeSchedule(board, request, send);
       if (outcome) remember(outcome.definition);
       return outcome;
     },
+    sendPending: (send) => inner.sendPending(send),
     async put(board, patch) {
       cache.delete(board);
       const outcome = await inner.put(board, patch);

@@ -1,14 +1,20 @@
 import {
   applyScheduleChange,
   type BoardChangeRecord,
+  type BoardEventInput,
   type BoardSchedule,
   boardChangeRecord,
   EMPTY_SCHEDULE,
   foldBoardChanges,
   type Period,
+  type ScheduleChange,
   type Weekday,
 } from '@rankstream/schemas';
 import type { Pool } from '@rankstream/schemas/runtime';
+import type pg from 'pg';
+
+type Client = pg.PoolClient;
+
 import {
   applyBoardPatch,
   BOARD_DEFAULTS,
@@ -18,7 +24,7 @@ import {
   type SortOrder,
   type TiebreakColumn,
 } from '../domain/board-definition.js';
-import type { BoardPutOutcome, BoardStore, ScheduleOutcome } from '../ports.js';
+import type { BoardEventSender, BoardPutOutcome, BoardStore, ScheduleOutcome } from '../ports.js';
 
 interface BoardRow {
   board: string;
@@ -54,14 +60,83 @@ function toDefinition(row: BoardRow, schedule: BoardSchedule): BoardDefinition {
   };
 }
 
+/** A change recorded in board_changes, with what its board event needs. */
+interface PendingChange extends BoardChangeRecord {
+  event_id: string;
+  actor: string;
+}
+
+function boardEventOf(r: PendingChange): BoardEventInput {
+  const num = (v: string | number | null) => (v === null ? null : Number(v));
+  return {
+    eventId: r.event_id,
+    action: r.action as BoardEventInput['action'],
+    board: r.board,
+    seasonId: r.season_id,
+    startsAt: num(r.starts_at),
+    endsAt: num(r.ends_at),
+    actor: r.actor,
+    occurredAt: Number(r.occurred_at),
+  };
+}
+
+/**
+ * A reset is placed at the request's instant, or just after the board's last reset when that is
+ * later (clocks of two API instances): resets of a board only move forward, as the log has them.
+ */
+function placed(change: ScheduleChange, schedule: BoardSchedule, now: number): ScheduleChange {
+  if (change.action !== 'reset') return change;
+  const at = Math.max(now, (schedule.resets.at(-1) ?? Number.NEGATIVE_INFINITY) + 1);
+  return { action: 'reset', at, next: change.next === null ? null : { ...change.next, startsAt: at } };
+}
+
+/**
+ * Runs `work` holding the board's advisory lock for this session: one change of a board at a time,
+ * across API instances, from its record to its mark as logged. A crash ends the session, and the
+ * lock with it. `try`: gives up (undefined) when someone holds it.
+ */
+async function underBoardLock<T>(
+  client: Client,
+  board: string,
+  mode: 'wait' | 'try',
+  work: () => Promise<T>,
+): Promise<T | undefined> {
+  const key = `board-changes:${board}`;
+  if (mode === 'wait') await client.query('SELECT pg_advisory_lock(hashtext($1))', [key]);
+  else {
+    const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [key]);
+    if (!rows[0]?.ok) return undefined;
+  }
+  try {
+    return await work();
+  } finally {
+    await client.query('SELECT pg_advisory_unlock(hashtext($1))', [key]);
+  }
+}
+
 /** Board definitions in the `boards` table, shared with the projector (which may create them too). */
 export function createPostgresBoardStore(pool: Pool): BoardStore {
+  /** The board's schedule by its logged changes (every one, under the board's lock once the pending were sent). */
   async function scheduleOf(db: Pick<Pool, 'query'>, board: string): Promise<BoardSchedule> {
     const { rows } = await db.query<BoardChangeRecord>(
-      'SELECT board, action, season_id, starts_at, ends_at, occurred_at FROM board_changes WHERE board = $1 ORDER BY seq',
+      `SELECT board, action, season_id, starts_at, ends_at, occurred_at FROM board_changes
+       WHERE board = $1 AND logged ORDER BY seq`,
       [board],
     );
     return foldBoardChanges(rows).get(board) ?? EMPTY_SCHEDULE;
+  }
+
+  async function sendPendingOf(db: Client, board: string, send: BoardEventSender): Promise<number> {
+    const { rows } = await db.query<PendingChange>(
+      `SELECT event_id, board, action, season_id, starts_at, ends_at, occurred_at, actor FROM board_changes
+       WHERE board = $1 AND NOT logged ORDER BY seq`,
+      [board],
+    );
+    for (const row of rows) {
+      await send(boardEventOf(row));
+      await db.query('UPDATE board_changes SET logged = true WHERE event_id = $1', [row.event_id]);
+    }
+    return rows.length;
   }
 
   async function get(board: string): Promise<BoardDefinition | undefined> {
@@ -135,45 +210,46 @@ export function createPostgresBoardStore(pool: Pool): BoardStore {
         client.release();
       }
     },
-    async changeSchedule(board, logged, publish): Promise<ScheduleOutcome | undefined> {
+    async changeSchedule(board, request, send): Promise<ScheduleOutcome | undefined> {
       const client = await pool.connect();
       try {
-        await client.query('BEGIN');
-        // The board's row lock orders concurrent changes: each is judged against the ones before it.
-        const { rows } = await client.query<BoardRow>(`SELECT ${COLUMNS} FROM boards WHERE board = $1 FOR UPDATE`, [
-          board,
-        ]);
-        if (!rows[0]) {
-          await client.query('ROLLBACK');
-          return undefined;
-        }
-        const before = await scheduleOf(client, board);
-        const { schedule, conflict } = applyScheduleChange(before, logged.change);
-        if (conflict !== undefined) {
-          await client.query('ROLLBACK');
-          return { ok: false, conflict, definition: toDefinition(rows[0], before) };
-        }
-        // A change that changes nothing (a retried request) was logged already: a change is recorded
-        // here only after the log took it.
-        if (schedule === before) {
-          await client.query('ROLLBACK');
-          return { ok: true, definition: toDefinition(rows[0], before), changed: false };
-        }
-        await publish();
-        const r = boardChangeRecord(board, logged.change, logged.occurredAt);
-        await client.query(
-          `INSERT INTO board_changes (board, event_id, action, season_id, starts_at, ends_at, occurred_at, actor)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (event_id) DO NOTHING`,
-          [board, logged.eventId, r.action, r.season_id, r.starts_at, r.ends_at, r.occurred_at, logged.actor],
-        );
-        await client.query('COMMIT');
-        return { ok: true, definition: toDefinition(rows[0], schedule), changed: true };
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw error;
+        return await underBoardLock(client, board, 'wait', async () => {
+          const { rows } = await client.query<BoardRow>(`SELECT ${COLUMNS} FROM boards WHERE board = $1`, [board]);
+          if (!rows[0]) return undefined;
+          await sendPendingOf(client, board, send);
+          const before = await scheduleOf(client, board);
+          const change = placed(request.change, before, request.now);
+          const { schedule, conflict } = applyScheduleChange(before, change);
+          if (conflict !== undefined) return { ok: false, conflict, definition: toDefinition(rows[0], before) };
+          // The same season again (a retried request) was logged already.
+          if (schedule === before) return { ok: true, definition: toDefinition(rows[0], before), change, before };
+          const r = boardChangeRecord(board, change, request.now);
+          await client.query(
+            `INSERT INTO board_changes (board, event_id, action, season_id, starts_at, ends_at, occurred_at, actor)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+            [board, request.eventId, r.action, r.season_id, r.starts_at, r.ends_at, r.occurred_at, request.actor],
+          );
+          const token = await send(boardEventOf({ ...r, event_id: request.eventId, actor: request.actor }));
+          await client.query('UPDATE board_changes SET logged = true WHERE event_id = $1', [request.eventId]);
+          return { ok: true, definition: toDefinition(rows[0], schedule), change, before, token };
+        });
       } finally {
         client.release();
       }
+    },
+    async sendPending(send) {
+      const { rows } = await pool.query<{ board: string }>('SELECT DISTINCT board FROM board_changes WHERE NOT logged');
+      let sent = 0;
+      for (const { board } of rows) {
+        const client = await pool.connect();
+        try {
+          // A board another caller is changing is left to it: it sends the pending changes first.
+          sent += (await underBoardLock(client, board, 'try', () => sendPendingOf(client, board, send))) ?? 0;
+        } finally {
+          client.release();
+        }
+      }
+      return sent;
     },
   };
 }

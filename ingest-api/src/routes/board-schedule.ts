@@ -14,6 +14,7 @@ import { Hono } from 'hono';
 import { type AuthVariables, requireScope } from '../auth/require-scope.js';
 import type { BoardDefinition } from '../domain/board-definition.js';
 import { toEpochMs } from '../domain/score-requests.js';
+import type { BoardEventSender } from '../ports.js';
 import { boardParam } from './boards.js';
 import type { AppDeps } from './deps.js';
 import { publishEvents } from './publish-events.js';
@@ -28,14 +29,20 @@ function seasonFields(s: Season) {
   return { seasonId: s.seasonId, startsAt: iso(s.startsAt), endsAt: iso(s.endsAt) };
 }
 
-function conflictBody(board: string, conflict: ScheduleConflict) {
+/** The 409 for a season that does not fit; `overlapPath` names the request's field an overlap is about. */
+function conflictBody(board: string, conflict: ScheduleConflict, overlapPath: string) {
   const other = seasonFields(conflict.season);
   if (conflict.reason === 'season_exists') {
     const why = `board "${board}" has season "${other.seasonId}" from ${other.startsAt} to ${other.endsAt}; a season's interval cannot change`;
     return errorBody('season_exists', why, [{ path: 'seasonId', message: 'names a season with another interval' }]);
   }
   const why = `the season would overlap season "${other.seasonId}" (${other.startsAt} to ${other.endsAt}); seasons of a board never overlap`;
-  return errorBody('season_overlaps', why, [{ path: 'startsAt', message: `overlaps season ${other.seasonId}` }]);
+  return errorBody('season_overlaps', why, [{ path: overlapPath, message: `overlaps season ${other.seasonId}` }]);
+}
+
+/** Logs a board event to every partition through the publisher, as any write is logged. */
+export function sendBoardEvent(deps: AppDeps): BoardEventSender {
+  return async (event) => (await publishEvents(deps, [{ kind: 'board', event }])).consistencyToken;
 }
 
 /**
@@ -53,35 +60,12 @@ export function boardScheduleRoutes(deps: AppDeps) {
     return definition;
   }
 
-  /** Logs and records the change; the conflict as a 409, and the token of the logged events. */
-  async function change(c: Context<{ Variables: AuthVariables }>, board: string, change: ScheduleChange, at: number) {
-    const eventId = deps.newId();
-    let token: string | undefined;
-    const outcome = await deps.boards.changeSchedule(
-      board,
-      { change, eventId, actor: c.get('apiKey').name, occurredAt: at },
-      async () => {
-        const season = change.action === 'season' ? change.season : change.next;
-        const accepted = await publishEvents(deps, [
-          {
-            kind: 'board',
-            event: {
-              eventId,
-              action: change.action,
-              board,
-              seasonId: season?.seasonId ?? null,
-              startsAt: season?.startsAt ?? null,
-              endsAt: season?.endsAt ?? null,
-              actor: c.get('apiKey').name,
-              occurredAt: at,
-            },
-          },
-        ]);
-        token = accepted.consistencyToken;
-      },
-    );
+  /** Logs and records the change (throwing the 404, or 503 with the change kept to be sent again). */
+  async function change(c: Context<{ Variables: AuthVariables }>, board: string, change: ScheduleChange) {
+    const request = { change, eventId: deps.newId(), actor: c.get('apiKey').name, now: deps.now() };
+    const outcome = await deps.boards.changeSchedule(board, request, sendBoardEvent(deps));
     if (outcome === undefined) throw new HttpError(404, 'board_not_found', `no board "${board}"`);
-    return { outcome, token };
+    return outcome;
   }
 
   r.get('/:board/seasons', requireScope(deps.apiKeys, 'ingest', 'admin'), async (c) => {
@@ -105,11 +89,15 @@ export function boardScheduleRoutes(deps: AppDeps) {
     else if (season.endsAt <= now) problems.push({ path: 'endsAt', message: 'must be in the future' });
     if (problems.length > 0) throw invalidRequest(problems);
     await definitionOf(board);
-    const { outcome, token } = await change(c, board, { action: 'season', season }, now);
-    if (!outcome.ok) return c.json(conflictBody(board, outcome.conflict), 409);
+    const outcome = await change(c, board, { action: 'season', season });
+    if (!outcome.ok) return c.json(conflictBody(board, outcome.conflict, 'startsAt'), 409);
     deps.logger.info({ board, season: seasonFields(season), actor: c.get('apiKey').name }, 'season defined');
     const answer = { board, ...seasonFields(season), status: seasonStatus(season, now) };
-    return c.json(token === undefined ? answer : { ...answer, consistencyToken: token }, outcome.changed ? 201 : 200);
+    const { token } = outcome;
+    return c.json(
+      token === undefined ? answer : { ...answer, consistencyToken: token },
+      token === undefined ? 200 : 201,
+    );
   });
 
   r.post('/:board/reset', admin, limitBody(deps.limits.maxBodyBytes), async (c) => {
@@ -127,17 +115,18 @@ export function boardScheduleRoutes(deps: AppDeps) {
         : { seasonId: body.seasonId, startsAt: at, endsAt: toEpochMs(body.endsAt) };
     if (next !== null && next.endsAt <= at)
       throw invalidRequest([{ path: 'endsAt', message: 'must be in the future' }]);
-    const before = (await definitionOf(board)).schedule;
-    const { outcome, token } = await change(c, board, { action: 'reset', at, next }, at);
-    if (!outcome.ok) return c.json(conflictBody(board, outcome.conflict), 409);
-    const ended = seasonAt(before, at);
-    deps.logger.info({ board, resetAt: iso(at), endedSeason: ended?.seasonId ?? null, next }, 'board reset');
+    const outcome = await change(c, board, { action: 'reset', at, next });
+    if (!outcome.ok) return c.json(conflictBody(board, outcome.conflict, 'seasonId'), 409);
+    if (outcome.change.action !== 'reset') throw new Error('a reset was logged as another change');
+    const logged = outcome.change;
+    const ended = seasonAt(outcome.before, logged.at);
+    deps.logger.info({ board, resetAt: iso(logged.at), endedSeason: ended?.seasonId ?? null, next }, 'board reset');
     return c.json({
       board,
-      resetAt: iso(at),
+      resetAt: iso(logged.at),
       endedSeason: ended?.seasonId ?? null,
-      startedSeason: next === null ? null : seasonFields(next),
-      consistencyToken: token ?? '',
+      startedSeason: logged.next === null ? null : seasonFields(logged.next),
+      consistencyToken: outcome.token ?? '',
     });
   });
 

@@ -7,6 +7,8 @@ import {
   type PeriodName,
   periodKey,
   resetInstanceKey,
+  seasonAt,
+  seasonKey,
   userIdSchema,
 } from '@rankstream/schemas';
 import { methodNotAllowed } from '@rankstream/schemas/runtime';
@@ -81,13 +83,23 @@ export function moderationRoutes(deps: AppDeps) {
     }
     const definition = await deps.boards.get(board);
     if (!definition) throw new HttpError(404, 'board_not_found', `no board "${board}"`);
+    if (query.season !== undefined && query.period !== 'season') {
+      throw invalidRequest([{ path: 'season', message: 'only applies with period=season' }]);
+    }
+    const at = query.at === undefined ? deps.now() : /^\d+$/.test(query.at) ? Number(query.at) : Date.parse(query.at);
+    if (query.period === 'season') {
+      const seasonId = query.season ?? seasonAt(definition.schedule, at)?.seasonId;
+      if (seasonId === undefined || !definition.schedule.seasons.some((s) => s.seasonId === seasonId)) {
+        throw invalidRequest([{ path: 'season', message: `board "${board}" has no such season` }]);
+      }
+      return publish(c, 'remove_entry', userId, { board, periodKey: seasonKey(seasonId), reason: query.reason });
+    }
     const period = query.period as PeriodName | undefined;
     if (period !== undefined && period !== 'all' && !definition.periods.includes(period)) {
       throw invalidRequest([
         { path: 'period', message: `board "${board}" keeps ${['all', ...definition.periods].join(', ')}` },
       ]);
     }
-    const at = query.at === undefined ? deps.now() : /^\d+$/.test(query.at) ? Number(query.at) : Date.parse(query.at);
     return publish(c, 'remove_entry', userId, {
       board,
       periodKey:

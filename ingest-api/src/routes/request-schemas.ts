@@ -201,9 +201,12 @@ export const errorSchema = z
 /** DELETE /v1/boards/:board/users/:userId's query: without `period`, every instance of the board. */
 export const removeEntryQuerySchema = z.strictObject({
   period: z
-    .enum(['all', ...PERIODS])
+    .enum(['all', ...PERIODS, 'season'])
     .optional()
     .meta({ description: 'The one instance to remove from; omitted, every instance of the board.' }),
+  season: seasonIdSchema
+    .optional()
+    .meta({ description: 'With period=season: the season (default: the one holding `at`).' }),
   at: z
     .union([z.string().regex(/^\d{1,13}$/), z.iso.datetime({ offset: true })], {
       error: 'must be an RFC 3339 date-time or epoch milliseconds',
