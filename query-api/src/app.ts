@@ -27,6 +27,7 @@ const V1_PATHS = [
   '/v1/boards/:board/users/:userId/around',
   '/v1/boards/:board/users/:userId/stream',
   '/v1/boards/:board/ranks',
+  '/v1/boards/:board/seasons',
   '/v1/boards/:board/stream',
   '/v1/boards/:board/ws',
   '/v1/boards/:board/users/:userId/ws',

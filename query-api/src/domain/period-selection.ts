@@ -8,9 +8,10 @@ import {
   type Period,
   type PeriodCalendar,
   type PeriodName,
-  periodKey,
   periodKeyOfWallClock,
   SEASON_PERIOD,
+  seasonAt,
+  seasonKey,
   seasonOfKey,
   UTC_CALENDAR,
 } from '@rankstream/schemas';
@@ -74,12 +75,18 @@ export function periodOfKey(key: string): ReadPeriod | undefined {
   return key === ALL_TIME ? ALL_TIME : instancePeriod(key);
 }
 
-export function currentPeriodKeys(nowMs: number, calendar: PeriodCalendar = UTC_CALENDAR): CurrentPeriodKeys {
-  return {
-    daily: periodKey('daily', nowMs, calendar),
-    weekly: periodKey('weekly', nowMs, calendar),
-    monthly: periodKey('monthly', nowMs, calendar),
+export function currentPeriodKeys(
+  nowMs: number,
+  calendar: PeriodCalendar = UTC_CALENDAR,
+  schedule: BoardSchedule = EMPTY_SCHEDULE,
+): CurrentPeriodKeys {
+  const keys = {
+    daily: currentInstanceKey('daily', nowMs, schedule, calendar),
+    weekly: currentInstanceKey('weekly', nowMs, schedule, calendar),
+    monthly: currentInstanceKey('monthly', nowMs, schedule, calendar),
   };
+  const season = seasonAt(schedule, nowMs);
+  return season === undefined ? keys : { ...keys, season: seasonKey(season.seasonId) };
 }
 
 /** Whether the board keeps the period; seasons are checked when the request names one. */

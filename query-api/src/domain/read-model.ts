@@ -1,4 +1,4 @@
-import type { Period, PeriodCalendar, RankOrder, ScoreOp } from '@rankstream/schemas';
+import type { BoardSchedule, Period, PeriodCalendar, RankOrder, ScoreOp } from '@rankstream/schemas';
 
 /**
  * What the readers hand to the response-shaping functions. Both stores are read into these shapes
@@ -101,7 +101,8 @@ export interface UserBoardsRead {
 }
 
 /** A board's current period keys, for the reads that span every period of every board. */
-export type CurrentPeriodKeys = Record<Period, string>;
+/** The instances in progress of a board: one per calendar period, and its season's when one runs. */
+export type CurrentPeriodKeys = Record<Period, string> & { season?: string };
 
 /**
  * One store's answer: the value (null = unknown board) with the store state of the same snapshot,
@@ -132,8 +133,15 @@ export interface RankingReader {
     userIds: readonly string[],
     details?: boolean,
   ): Promise<StoreRead<RanksRead | null>>;
-  /** The user's entries in all-time and each board's current periods, as of `nowMs` on each board's calendar. */
-  userBoards(userId: string, nowMs: number): Promise<StoreRead<UserBoardsRead>>;
+  /**
+   * The user's entries in all-time and each board's instances in progress, as of `nowMs` on each
+   * board's calendar and by its schedule (resets, the season running) when `schedules` has one.
+   */
+  userBoards(
+    userId: string,
+    nowMs: number,
+    schedules?: ReadonlyMap<string, BoardSchedule>,
+  ): Promise<StoreRead<UserBoardsRead>>;
   /** Just the store state: the cheap change marker streams poll. */
   state(): Promise<StoreRead<StoreState>>;
 }

@@ -4,6 +4,10 @@ import type { Logger, Pool } from '@rankstream/schemas/runtime';
 /** Each board's seasons and resets, as reads need them to name the instance they read. */
 export interface BoardSchedules {
   of(board: string): BoardSchedule;
+  /** Every board that has a schedule. */
+  all(): ReadonlyMap<string, BoardSchedule>;
+  /** Changes whenever a read finds the schedules changed: for the variants of answers that depend on them. */
+  version(): number;
   /**
    * Reads the table again unless that was done in the last FRESH_MS (concurrent callers share one
    * read): for reads that must see a change just made (consistency tokens, a season not known yet).
@@ -24,6 +28,8 @@ export function createBoardSchedules(pool: Pick<Pool, 'query'>, options: { refre
   let failing = false;
   let readAt = Number.NEGATIVE_INFINITY;
   let inFlight: Promise<void> | undefined;
+  let version = 0;
+  let seen = '';
 
   function refresh(): Promise<void> {
     inFlight ??= read().finally(() => {
@@ -36,9 +42,13 @@ export function createBoardSchedules(pool: Pick<Pool, 'query'>, options: { refre
     const started = Date.now();
     try {
       const { rows } = await pool.query<BoardChangeRecord>(
-        'SELECT board, action, season_id, starts_at, ends_at, occurred_at FROM board_changes ORDER BY seq',
+        'SELECT board, action, season_id, starts_at, ends_at, occurred_at FROM board_changes WHERE logged ORDER BY seq',
       );
-      schedules = foldBoardChanges(rows);
+      const next = foldBoardChanges(rows);
+      const text = JSON.stringify([...next]);
+      if (text !== seen) version++;
+      seen = text;
+      schedules = next;
       readAt = started;
       if (failing) options.logger.info('board schedules read again');
       failing = false;
@@ -53,6 +63,8 @@ export function createBoardSchedules(pool: Pick<Pool, 'query'>, options: { refre
     of(board: string): BoardSchedule {
       return schedules.get(board) ?? EMPTY_SCHEDULE;
     },
+    all: () => schedules,
+    version: () => version,
     refresh,
     async refreshNow(): Promise<void> {
       if (Date.now() - readAt >= FRESH_MS) await refresh();

@@ -1,4 +1,4 @@
-import { type PeriodCalendar, RANK_ORDER_SQL, UTC_CALENDAR } from '@rankstream/schemas';
+import { type BoardSchedule, type PeriodCalendar, RANK_ORDER_SQL, UTC_CALENDAR } from '@rankstream/schemas';
 import type pg from 'pg';
 import { boardDefOf } from '../domain/board-def.js';
 import { currentPeriodKeys } from '../domain/period-selection.js';
@@ -188,7 +188,9 @@ SELECT (SELECT o FROM off) AS off,
 const USER_BOARDS = `WITH ${OFFSETS},
 mine AS (SELECT t.*, b.sort_order FROM boards b
   CROSS JOIN LATERAL (SELECT 'all'::text AS key UNION ALL
-    SELECT $3::jsonb -> (b.time_zone || '|' || b.week_starts_on) ->> p FROM unnest(b.periods) AS p) k
+    SELECT coalesce($4::jsonb -> b.board ->> p, $3::jsonb -> (b.time_zone || '|' || b.week_starts_on) ->> p)
+    FROM unnest(b.periods) AS p
+    UNION ALL SELECT $4::jsonb -> b.board ->> 'season' WHERE $4::jsonb -> b.board ? 'season') k
   -- OFFSET 0 keeps this a lookup per (board, key) in the primary key: flattened into a join, the
   -- planner, misled by a never-analysed boards table, preferred a scan of every total.
   CROSS JOIN LATERAL (SELECT * FROM totals t WHERE t.board = b.board AND t.period_key = k.key
@@ -261,6 +263,24 @@ export function createPostgresReader(pool: pg.Pool, topic: string): RankingReade
 
   /** The calendars of boards with periods, by `<timeZone>|<weekStartsOn>`, as USER_BOARDS has shown them. */
   const calendars = new Map<string, PeriodCalendar>([['UTC|monday', UTC_CALENDAR]]);
+
+  /**
+   * The instances in progress of the boards with a schedule, by board (JSON for USER_BOARDS): their
+   * keys depend on the board's resets and seasons, not on its calendar alone.
+   */
+  async function scheduledKeys(nowMs: number, schedules?: ReadonlyMap<string, BoardSchedule>): Promise<string> {
+    const boards = [...(schedules?.keys() ?? [])];
+    if (boards.length === 0) return '{}';
+    const { rows } = await pool.query<{ board: string; time_zone: string; week_starts_on: string }>(
+      'SELECT board, time_zone, week_starts_on FROM boards WHERE board = ANY($1::text[])',
+      [boards],
+    );
+    const keys = rows.map((r) => {
+      const calendar = boardDefOf(r.board, { timeZone: r.time_zone, weekStartsOn: r.week_starts_on });
+      return [r.board, currentPeriodKeys(nowMs, calendar, schedules?.get(r.board))];
+    });
+    return JSON.stringify(Object.fromEntries(keys));
+  }
 
   function served<T>(row: Record<string, any>, value: T): StoreRead<T> {
     return { served: true, value, state: stateOf(row.off as Offsets) };
@@ -338,10 +358,11 @@ export function createPostgresReader(pool: pg.Pool, topic: string): RankingReade
       });
     },
 
-    async userBoards(userId, nowMs) {
+    async userBoards(userId, nowMs, schedules) {
       const keysNow = () =>
         JSON.stringify(Object.fromEntries([...calendars].map(([id, c]) => [id, currentPeriodKeys(nowMs, c)])));
-      let row = await one(USER_BOARDS, [userId, keysNow()]);
+      const scheduled = await scheduledKeys(nowMs, schedules);
+      let row = await one(USER_BOARDS, [userId, keysNow(), scheduled]);
       const missing = row.missing as [string, string][];
       if (missing.length > 0) {
         // Boards on calendars not met before: learn them and read again, once.
@@ -349,7 +370,7 @@ export function createPostgresReader(pool: pg.Pool, topic: string): RankingReade
           const { timeZone: zone, weekStartsOn: weekday } = boardDefOf('', { timeZone, weekStartsOn });
           calendars.set(`${timeZone}|${weekStartsOn}`, { timeZone: zone, weekStartsOn: weekday });
         }
-        row = await one(USER_BOARDS, [userId, keysNow()]);
+        row = await one(USER_BOARDS, [userId, keysNow(), scheduled]);
       }
       const p = row.profile as [string, string | null, string | null] | null;
       return served(row, {

@@ -311,13 +311,14 @@ export function createRedisReader(redis: Redis, prefix: string, states?: Project
       }));
     },
 
-    async userBoards(userId, nowMs) {
+    async userBoards(userId, nowMs, schedules) {
       const snap = await current();
       if ('served' in snap) return snap;
       try {
         const instances = [...snap.boards.values()].flatMap((def) => {
-          const current = currentPeriodKeys(nowMs, def);
-          return ['all', ...def.periods.map((p) => current[p])].map((periodKey) => ({ def, periodKey }));
+          const current = currentPeriodKeys(nowMs, def, schedules?.get(def.board));
+          const keys = ['all', ...def.periods.map((p) => current[p]), ...(current.season ? [current.season] : [])];
+          return keys.map((periodKey) => ({ def, periodKey }));
         });
         const [found, [profileJson]] = await Promise.all([
           Promise.all(

@@ -217,6 +217,7 @@ export function boardRoutes(deps: AppDeps) {
           throw invalidRequest([{ path: 'offset', message: 'cannot be combined with cursor' }]);
         }
         if (periodOfKey(cursor.periodKey) !== q.period) throw otherPeriod;
+        if (q.season !== undefined && cursor.periodKey !== seasonKey(q.season)) throw otherPeriod;
         page = { after: cursor.after, limit: q.limit };
       }
       // The cursor's own period key: a daily page keeps paging the same day across midnight.

@@ -3,7 +3,7 @@ import { type Scope, shapeTop, shapeUserStream } from '../domain/answers.js';
 import type { BoardDef, RankingReader, StoreName, StoreRead, StoreState } from '../domain/read-model.js';
 import type { FeedSpec } from '../live/feed-hub.js';
 import type { Served } from '../readers/fallback.js';
-import { checkBoard, namedRightly, type PeriodChoice, requestScope } from './board-routes.js';
+import { checkBoard, namedRightly, type PeriodChoice, requestScope, scopeKnowingSeasons } from './board-routes.js';
 
 interface FeedChoice extends PeriodChoice {
   details?: boolean;
@@ -25,6 +25,7 @@ export async function topFeed(deps: AppDeps, board: string, q: FeedChoice & { li
     return { body, servedBy: read.servedBy, state: read.state };
   };
   return opened(
+    deps,
     {
       key: JSON.stringify(['top', board, q.period, q.at ?? null, q.season ?? null, q.limit, q.details ?? false]),
       event: 'top',
@@ -50,6 +51,7 @@ export async function userFeed(
     return { body, servedBy: read.servedBy, state: read.state };
   };
   return opened(
+    deps,
     {
       key: JSON.stringify([
         'rank',
@@ -85,9 +87,10 @@ async function readNamed<T extends { def: BoardDef }>(
 
 /** Reads the first answer: an unknown board or period throws its JSON error before any stream starts. */
 async function opened(
+  deps: AppDeps,
   spec: FeedSpec,
   read: (scope: Scope) => Promise<{ body: string; servedBy: StoreName; state: StoreState }>,
 ): Promise<OpenedFeed> {
-  const first = await read(spec.scopeNow());
+  const first = await read(await scopeKnowingSeasons(deps, spec.scopeNow));
   return { spec, first: { servedBy: first.servedBy, state: first.state } };
 }

@@ -28,9 +28,10 @@ export function userRoutes(deps: AppDeps) {
     }),
     async (c, { params: { userId } }) => {
       const now = deps.now();
-      const read = await consistentRead(deps, consistencyRequirements(c, deps.config.EVENTS_TOPIC), (r) =>
-        r.userBoards(userId, now),
-      );
+      const requirements = consistencyRequirements(c, deps.config.EVENTS_TOPIC);
+      if (requirements.length > 0) await deps.schedules?.refreshNow();
+      const schedules = deps.schedules?.all();
+      const read = await consistentRead(deps, requirements, (r) => r.userBoards(userId, now, schedules));
       const body = shapeUserBoards(userId, read.served.value);
       if (!body) {
         setStoreHeaders(c, deps, read);
@@ -38,8 +39,10 @@ export function userRoutes(deps: AppDeps) {
           { path: 'userId', message: 'unknown user' },
         ]);
       }
-      // Period boundaries fall on quarter hours in every zone in use: the answer's variant changes with them.
-      return jsonAnswer(c, deps, read, body, `q${Math.floor(now / QUARTER_HOUR_MS)}`);
+      // Period boundaries fall on quarter hours in every zone in use, resets and seasons anywhen: the
+      // answer's variant changes with both.
+      const variant = `q${Math.floor(now / QUARTER_HOUR_MS)}s${deps.schedules?.version() ?? 0}`;
+      return jsonAnswer(c, deps, read, body, variant);
     },
   );
 
