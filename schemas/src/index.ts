@@ -19,4 +19,5 @@ export * from './ranking.js';
 export * from './redis-layout.js';
 export * from './redis-lua.js';
 export * from './redis-slots.js';
+export * from './regions.js';
 export * from './time-zones.js';

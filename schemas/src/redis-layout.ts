@@ -29,6 +29,8 @@ export const REDIS_KEY = {
   progress: '{s}progress',
   /** hash board → JSON definition. */
   boards: '{s}boards',
+  /** set of `<board>|<region>`: the regional views (regions.ts) that have had players, for listing them. */
+  regions: '{s}regions',
   /**
    * sorted set per board instance, `lb:{board:periodKey}`: members `<tie key><reachedAt, 13 digits>:<userId>` (ranking.ts),
    * scores the rank score.
@@ -138,6 +140,7 @@ export function redisKeys(prefix: string) {
     changes: `${prefix}${REDIS_KEY.changes}`,
     progress: `${prefix}${REDIS_KEY.progress}`,
     boards: `${prefix}${REDIS_KEY.boards}`,
+    regions: `${prefix}${REDIS_KEY.regions}`,
     leaderboard: (board: string, periodKey: string) => `${prefix}${REDIS_KEY.leaderboard}${instance(board, periodKey)}`,
     memberIndex: (board: string, periodKey: string) => `${prefix}${REDIS_KEY.memberIndex}${instance(board, periodKey)}`,
     instanceMeta: (board: string, periodKey: string) =>

@@ -12,7 +12,8 @@ export type AdminAction = (typeof ADMIN_ACTIONS)[number];
 
 /**
  * A board instance's key: all, daily:YYYY-MM-DD, weekly:YYYY-Www or monthly:YYYY-MM (followed by
- * ~<reset instant> after a reset inside it, board-schedule.ts), or season:<seasonId>.
+ * ~<reset instant> after a reset inside it, board-schedule.ts), or season:<seasonId>. A removal
+ * names a global instance; its regional views (regions.ts) go with it.
  */
 export const periodKeySchema = z
   .string()

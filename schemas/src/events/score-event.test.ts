@@ -114,6 +114,7 @@ describe('score event: zod against Avro', () => {
       limits: null,
       calendar: null,
       tiebreaks: [],
+      region: null,
     });
     expect(avsc.fromBuffer(avsc.toBuffer(event))).toEqual(event);
   });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { MAX_TIEBREAK_COLUMNS } from '../ranking.js';
+import { REGION_CODE_PATTERN, regionCodeSchema } from '../regions.js';
 import {
   BOARD_ID_PATTERN,
   boardIdSchema,
@@ -75,6 +76,7 @@ export const scoreEventSchema = z.object({
     .array(z.object({ value: scoreValueSchema, op: z.enum(SCORE_OPS) }))
     .max(MAX_TIEBREAK_COLUMNS)
     .default([]),
+  region: regionCodeSchema.nullable().default(null),
 });
 export type ScoreEvent = z.output<typeof scoreEventSchema>;
 /** What a direct producer must give: the schema defaults fill the rest. */
@@ -92,6 +94,8 @@ const PERIOD_NAMES: ReadonlySet<unknown> = new Set(PERIODS);
  */
 export function scoreEventFromRecord(r: Record<string, unknown>): ScoreEvent | undefined {
   const { eventId, userId, board, op, value, occurredAt, periods, source, metadata, limits, calendar, tiebreaks } = r;
+  const region = r.region ?? null;
+  if (region !== null && (typeof region !== 'string' || !REGION_CODE_PATTERN.test(region))) return undefined;
   if (typeof eventId !== 'string' || eventId.length < 1 || eventId.length > 128) return undefined;
   if (typeof userId !== 'string' || !USER_ID_PATTERN.test(userId)) return undefined;
   if (typeof board !== 'string' || !BOARD_ID_PATTERN.test(board)) return undefined;
@@ -121,6 +125,7 @@ export function scoreEventFromRecord(r: Record<string, unknown>): ScoreEvent | u
     limits: playerLimits,
     calendar: periodCalendar,
     tiebreaks: columns,
+    region,
   };
 }
 

@@ -72,7 +72,7 @@ async function main(): Promise<void> {
       // checkpoint rows before it touches totals, so locking totals first could deadlock with it.
       await db.query(
         'TRUNCATE projector_offsets, event_ledger, totals, period_counts, rank_buckets, rank_bucket_groups, ' +
-          'partition_board_changes, ' +
+          'partition_board_changes, player_regions, ' +
           'processed_events, profiles, user_bans, admin_audit, player_minute_counts, player_minute_marks, removed_totals',
       );
       if (members === 0) {

@@ -77,5 +77,6 @@ export function scoreEvent(
     limits: null,
     calendar: null,
     tiebreaks: [],
+    region: null,
   };
 }
