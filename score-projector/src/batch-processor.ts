@@ -3,6 +3,7 @@ import {
   type BoardSchedule,
   type DecodedEvent,
   type EventCodec,
+  globalKeyOf,
   PoisonMessageError,
   type RankOrder,
 } from '@rankstream/schemas';
@@ -24,6 +25,7 @@ import {
 } from './domain/batch-fold.js';
 import { type Candidate, type DeadLetter, type DecodedMessage, planBatch } from './domain/batch-plan.js';
 import { scheduleBatch } from './domain/board-schedules.js';
+import { type PlayerRegion, regionalKeys, regionsAhead } from './domain/player-regions.js';
 import {
   type BoardDefinition,
   type InstanceCount,
@@ -126,6 +128,7 @@ interface Committed {
   ledgerCommitted(): void;
   standings: { checkpoint: number; users: ReadonlyMap<string, Standing> };
   schedules: { checkpoint: number; boards: ReadonlyMap<string, BoardSchedule> };
+  regions: { checkpoint: number; users: ReadonlyMap<string, PlayerRegion> };
   /** Profile events whose sealed fields could not be opened (their user's key is gone). */
   unreadable: number;
 }
@@ -152,6 +155,8 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
   const standings = new Map<number, { checkpoint: number; users: ReadonlyMap<string, Standing> }>();
   /** Each partition's board schedules, tagged and trusted like `standings`: only its own log changes them. */
   const schedules = new Map<number, { checkpoint: number; boards: ReadonlyMap<string, BoardSchedule> }>();
+  /** Each partition's players with a region, tagged and trusted like `standings`. */
+  const regions = new Map<number, { checkpoint: number; users: ReadonlyMap<string, PlayerRegion> }>();
 
   async function decodeAll(messages: readonly IncomingMessage[]): Promise<DecodedMessage[]> {
     // Anything but a poison message (registry unreachable) rejects: the batch is retried whole.
@@ -286,13 +291,47 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
         );
     }
 
+    let partitionRegions = regions.get(partition);
+    if (partitionRegions?.checkpoint !== tx.nextOffset) {
+      partitionRegions = { checkpoint: tx.nextOffset, users: await tx.regions() };
+    }
+    const ahead = regionsAhead(events, partitionRegions.users);
     const touched = touchedTotals(scoreEvents, keysOf);
+    for (const [event, region] of ahead.regionOf) {
+      for (const periodKey of regionalKeys(keysOf(event), region)) {
+        touched.set(totalKeyOf(event.board, periodKey, event.userId), {
+          board: event.board,
+          periodKey,
+          userId: event.userId,
+        });
+      }
+    }
     for (const id of await removalTargets(tx, adminEvents)) {
       touched.set(totalKeyOf(id.board, id.periodKey, id.userId), id);
     }
+    // A player whose region changes takes every entry of theirs, details included, to the new views.
+    const moverIds = ahead.movers.size === 0 ? [] : await everyTotalOf(tx, ahead.movers);
+    for (const id of moverIds) touched.set(totalKeyOf(id.board, id.periodKey, id.userId), id);
     const { known: current, missing } = totalsCache.lookup(partition, checkpoint, touched, tx.nextOffset === 0);
+    if (moverIds.length > 0) {
+      // Read again with their details, which a move copies along.
+      for (const id of moverIds) {
+        const key = totalKeyOf(id.board, id.periodKey, id.userId);
+        if (current.delete(key)) missing.push(id);
+      }
+      const moverBoards = [...new Set(moverIds.map((id) => id.board))].filter((b) => !batchOrders.has(b));
+      for (const board of await tx.ensureBoards(moverBoards)) {
+        batchOrders.set(board.board, board.order);
+        if (board.tiebreaks.length > 0)
+          batchTieOrders.set(
+            board.board,
+            board.tiebreaks.map((c) => c.order),
+          );
+        newBoards.push(board);
+      }
+    }
     const cachedTotals = current.size;
-    for (const [key, total] of await tx.loadTotals(missing)) current.set(key, total);
+    for (const [key, total] of await tx.loadTotals(missing, moverIds.length > 0)) current.set(key, total);
     const limited = scoreEvents.some((e) => e.limits?.maxEventsPerMinute != null);
     const minutes = limited ? await tx.minuteCounts(minuteKeys(events)) : undefined;
     const fold = foldBatch({
@@ -302,6 +341,7 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
       tieOrders: batchTieOrders,
       keysOf,
       standings: barred.users,
+      regions: partitionRegions.users,
       ...(minutes ? { minuteCounts: minutes.counts, minuteMark: minutes.mark } : {}),
     });
     // A removed total's board may be one no score event of this process named yet: its order is
@@ -339,8 +379,9 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
     if (fold.minuteCounts.length > 0 || (minutes !== undefined && fold.minuteMark !== minutes.mark)) {
       await tx.writeMinuteCounts(fold.minuteCounts, fold.minuteMark);
     }
+    if (fold.regionChanges.length > 0) await tx.writeRegions(fold.regionChanges);
     const moderated =
-      adminEvents.length > 0
+      adminEvents.length > 0 || fold.removed.length > 0
         ? await tx.writeModeration({
             removed: fold.removed,
             bans: fold.bans,
@@ -380,8 +421,18 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
       ledgerCommitted: seen.committed,
       standings: { checkpoint: nextOffset, users: fold.standings },
       schedules: { checkpoint: nextOffset, boards: scheduled.schedules },
+      regions: { checkpoint: nextOffset, users: fold.regions },
       unreadable: opened.unreadable,
     };
+  }
+
+  /** Every total the players may have, on every board and instance (what an erasure loads too). */
+  async function everyTotalOf(tx: PartitionTransaction, users: ReadonlySet<string>): Promise<TotalId[]> {
+    const ids: TotalId[] = [];
+    for (const { board, periodKey } of await tx.allInstances()) {
+      for (const userId of users) ids.push({ board, periodKey, userId });
+    }
+    return ids;
   }
 
   /**
@@ -399,12 +450,15 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
     }
     for (const e of adminEvents) {
       if (e.action !== 'remove_entry' || e.board === null) continue;
-      let keys = e.periodKey === null ? instances.get(e.board) : [e.periodKey];
+      let keys = instances.get(e.board);
       if (keys === undefined) {
         keys = await tx.boardInstances(e.board);
         instances.set(e.board, keys);
       }
-      for (const periodKey of keys) ids.push({ board: e.board, periodKey, userId: e.userId });
+      // One instance takes its regional views with it.
+      const named = e.periodKey;
+      const targets = named === null ? keys : [named, ...keys.filter((k) => globalKeyOf(k) === named)];
+      for (const periodKey of targets) ids.push({ board: e.board, periodKey, userId: e.userId });
     }
     return ids;
   }
@@ -422,6 +476,7 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
     totalsCache.committed(partition, result.checkpoint, result.nextOffset, result.fold.totals, result.fold.removed);
     standings.set(partition, result.standings);
     schedules.set(partition, result.schedules);
+    regions.set(partition, result.regions);
     metrics.batches.inc();
     metrics.batchSize.observe(batch.messages.length);
     metrics.eventsApplied.inc(result.fold.applied);

@@ -52,6 +52,7 @@ function candidate(userId: string, eventId: string, seconds = 0): Candidate {
     limits: null,
     calendar: null,
     tiebreaks: [],
+    region: null,
   };
   return { offset: nextOffset++, timestamp: T0 + seconds * 1000, decoded: { kind: 'score', event } };
 }

@@ -38,6 +38,7 @@ describe('poison messages in the middle of a stream', () => {
       limits: null,
       calendar: null,
       tiebreaks: [],
+      region: null,
     });
     const poison = [
       { reason: 'not_wire_format', at: await raw('user-1', Buffer.from('definitely not avro')) },

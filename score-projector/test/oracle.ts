@@ -26,6 +26,12 @@ export interface ExpectedProfile {
   version: number;
 }
 
+/** A profile's region as a regional view's name: upper case, trimmed, 1-32 of A-Z 0-9 _ -; else none. */
+function regionCode(region: string | null | undefined): string | null {
+  const code = region?.trim().toUpperCase() ?? '';
+  return /^[A-Z0-9_-]{1,32}$/.test(code) ? code : null;
+}
+
 const WEEKDAY_NAMES = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
 
 /**
@@ -81,6 +87,30 @@ export function oracle(produced: readonly ProducedAt[], windowSeconds: number | 
   /** Per partition: the newest minute of a rate-limited event; ten minutes behind it nothing is limited. */
   const marks = new Map<number, number>();
   const refused = { rate_limited: 0, max_delta: 0, no_season: 0 };
+  /** Each player's region: the latest their profile or a score event named. */
+  const regions = new Map<string, string>();
+  /** The region code each player's profile last named. */
+  const profileRegions = new Map<string, string | null>();
+  const copyTo = (globalId: string, region: string, offset: number) => {
+    const [board, periodKey, userId] = globalId.split('/');
+    const t = totals.get(globalId);
+    if (t === undefined) return;
+    const copy = { ...t, version: offset };
+    if (t.tiebreaks) copy.tiebreaks = [...t.tiebreaks];
+    totals.set(`${board}/${periodKey}@${region}/${userId}`, copy);
+  };
+  const moveTo = (userId: string, region: string | null, offset: number) => {
+    const from = regions.get(userId) ?? null;
+    if (from === region) return;
+    for (const id of [...totals.keys()]) {
+      const [, periodKey = '', owner] = id.split('/');
+      if (owner !== userId) continue;
+      if (from !== null && periodKey.endsWith(`@${from}`)) totals.delete(id);
+      if (region !== null && !periodKey.includes('@')) copyTo(id, region, offset);
+    }
+    if (region === null) regions.delete(userId);
+    else regions.set(userId, region);
+  };
   /** Where the events refused for falling in no season sit in the log. */
   const noSeason: { partition: number; offset: number }[] = [];
   /** Per partition and board: the seasons and resets its board events made so far. */
@@ -95,6 +125,12 @@ export function oracle(produced: readonly ProducedAt[], windowSeconds: number | 
     if (input.kind === 'profile') {
       const e = input.event;
       if (erased.has(e.userId)) continue;
+      // A profile moves the player when its own region changes; an update of anything else does not.
+      const code = regionCode(e.region);
+      if (code !== (profileRegions.get(e.userId) ?? null)) {
+        profileRegions.set(e.userId, code);
+        moveTo(e.userId, code, offset);
+      }
       profiles.set(e.userId, {
         username: e.username,
         imageUrl: e.imageUrl ?? null,
@@ -128,12 +164,16 @@ export function oracle(produced: readonly ProducedAt[], windowSeconds: number | 
       if (a.action === 'erase') {
         erased.add(a.userId);
         profiles.delete(a.userId);
+        regions.delete(a.userId);
+        profileRegions.delete(a.userId);
       }
       for (const id of [...totals.keys()]) {
         const [board, periodKey, userId] = id.split('/');
         if (userId !== a.userId) continue;
         const named =
-          a.action === 'remove_entry' && board === a.board && (a.periodKey == null || periodKey === a.periodKey);
+          a.action === 'remove_entry' &&
+          board === a.board &&
+          (a.periodKey == null || periodKey === a.periodKey || periodKey?.startsWith(`${a.periodKey}@`));
         if (named || a.action === 'erase') totals.delete(id);
       }
       continue;
@@ -190,6 +230,7 @@ export function oracle(produced: readonly ProducedAt[], windowSeconds: number | 
       }
     }
     if (minuteKey !== undefined) perMinute.set(minuteKey, (perMinute.get(minuteKey) ?? 0) + 1);
+    if (e.region != null) moveTo(e.userId, e.region, offset);
     for (const key of keys) {
       const id = `${board}/${key}/${e.userId}`;
       const t = totals.get(id);
@@ -214,6 +255,11 @@ export function oracle(produced: readonly ProducedAt[], windowSeconds: number | 
       t.version = offset;
       if (e.metadata != null) t.details = e.metadata;
       else delete t.details;
+    }
+    // A regional entry is the global one, listed under the player's region.
+    const region = regions.get(e.userId);
+    if (region !== undefined) {
+      for (const key of keys) copyTo(`${board}/${key}/${e.userId}`, region, offset);
     }
   }
   return { totals, profiles, refused, noSeason };

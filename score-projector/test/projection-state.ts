@@ -34,7 +34,10 @@ export async function postgresTotals(db: pg.Pool): Promise<Map<string, ExpectedT
 
 /** period_counts summed over partitions, as board/periodKey → players. */
 export async function postgresPeriodCounts(db: pg.Pool): Promise<Map<string, number>> {
-  const { rows } = await db.query('SELECT board, period_key, sum(players) AS players FROM period_counts GROUP BY 1, 2');
+  // An instance whose players all left keeps its row (the projector lists emptied instances): not an instance.
+  const { rows } = await db.query(
+    'SELECT board, period_key, sum(players) AS players FROM period_counts GROUP BY 1, 2 HAVING sum(players) <> 0',
+  );
   return new Map(rows.map((r) => [`${r.board}/${r.period_key}`, Number(r.players)]));
 }
 

@@ -10,6 +10,7 @@ import type { Pool } from '@rankstream/schemas/runtime';
 import type pg from 'pg';
 import { MINUTES_KEPT, minuteCountKey, type StoredTotal, type TotalRow, totalKey } from '../domain/batch-fold.js';
 import { groupByBoardPeriod } from '../domain/board-period-groups.js';
+import type { RegionChange } from '../domain/player-regions.js';
 import {
   type BatchWrite,
   type BoardDefinition,
@@ -398,7 +399,7 @@ export function createPostgresStore(pool: Pool, topic: string): ProjectionStore 
         ]);
         return rows.map(boardFromRow);
       },
-      async loadTotals(ids) {
+      async loadTotals(ids, withDetails = false) {
         const current = new Map<string, StoredTotal>();
         if (ids.length === 0) return current;
         const { rows } = await client.query<{
@@ -410,8 +411,10 @@ export function createPostgresStore(pool: Pool, topic: string): ProjectionStore 
           event_count: number;
           version: number;
           tiebreaks: number[] | null;
+          details?: string | null;
         }>(
           `SELECT t.board, t.period_key, t.user_id, t.score, t.reached_at, t.event_count, t.version, t.tiebreaks
+             ${withDetails ? ', t.details' : ''}
            FROM totals t
            JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(board, period_key, user_id)
              ON t.board = k.board AND t.period_key = k.period_key AND t.user_id = k.user_id`,
@@ -429,6 +432,7 @@ export function createPostgresStore(pool: Pool, topic: string): ProjectionStore 
             version: r.version,
           };
           if (r.tiebreaks !== null) stored.tiebreaks = r.tiebreaks;
+          if (withDetails) stored.details = r.details ?? null;
           current.set(totalKey({ board: r.board, periodKey: r.period_key, userId: r.user_id }), stored);
         }
         return current;
@@ -452,6 +456,31 @@ export function createPostgresStore(pool: Pool, topic: string): ProjectionStore 
           [partition],
         );
         return new Map(rows.map((r) => [r.user_id, { banned: r.banned, erased: r.erased }]));
+      },
+      async regions() {
+        const { rows } = await client.query<{ user_id: string; region: string | null; profile_region: string | null }>(
+          'SELECT user_id, region, profile_region FROM player_regions WHERE partition = $1',
+          [partition],
+        );
+        return new Map(rows.map((r) => [r.user_id, { region: r.region, profileRegion: r.profile_region }]));
+      },
+      async writeRegions(changes) {
+        const none = (c: RegionChange) => c.region === null && c.profileRegion === null;
+        const set = changes.filter((c) => !none(c));
+        await client.query(
+          `WITH gone AS (DELETE FROM player_regions WHERE user_id = ANY($1::text[]))
+           INSERT INTO player_regions (user_id, region, profile_region, partition)
+           SELECT u, r, pr, $5 FROM unnest($2::text[], $3::text[], $4::text[]) AS c(u, r, pr)
+           ON CONFLICT (user_id) DO UPDATE SET region = excluded.region, profile_region = excluded.profile_region,
+             partition = excluded.partition`,
+          [
+            changes.filter(none).map((c) => c.userId),
+            set.map((c) => c.userId),
+            set.map((c) => c.region),
+            set.map((c) => c.profileRegion),
+            partition,
+          ],
+        );
       },
       async boardSchedules() {
         const { rows } = await client.query<BoardChangeRecord>(

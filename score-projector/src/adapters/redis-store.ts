@@ -1,7 +1,9 @@
 import {
+  ALL_TIME,
   EARLIER_LAYOUT_KEYS,
   ERASED_PROFILE_VERSION,
   epochMarkers,
+  globalKeyOf,
   isRecentInstance,
   LUA_MEMBER_INDEX,
   LUA_MEMBER_USER,
@@ -9,6 +11,7 @@ import {
   type PeriodCalendar,
   profileValue,
   redisKeys,
+  regionOfKey,
   toRedisMember,
 } from '@rankstream/schemas';
 import { type Cluster, isCluster, perKeyPipelined, type Redis, unlinkMatching } from '@rankstream/schemas/runtime';
@@ -312,7 +315,10 @@ export function createRedisStore(redis: Redis, prefix: string, options: RedisSto
       const calls: Promise<unknown>[] = [];
       const capped: Promise<unknown>[] = [];
       const cappedInstances: Instance[] = [];
+      const regions = new Set<string>();
       for (const g of groupByBoardPeriod<TotalRow | RemovedTotal>([...write.totals, ...(write.removed ?? [])])) {
+        const view = regionalView(g);
+        if (view !== undefined) regions.add(view);
         // An instance past the newest few lives in PostgreSQL only.
         if (!keeps(g.board, g.periodKey)) continue;
         const [lb, lbu, meta] = instanceKeys(g.board, g.periodKey);
@@ -334,6 +340,7 @@ export function createRedisStore(redis: Redis, prefix: string, options: RedisSto
         }
         for (const rows of chunks(g.rows)) calls.push(redis.eval(APPLY_TOTALS_SCRIPT, 2, lb, lbu, ...totalsArgs(rows)));
       }
+      if (regions.size > 0) calls.push(redis.sadd(keys.regions, ...regions));
       for (const rows of chunks(write.profiles)) {
         const args = rows.flatMap((pr) => [pr.userId, pr.version, profileValue(pr)]);
         calls.push(redis.eval(APPLY_PROFILES_SCRIPT, 1, keys.profiles, ...args));
@@ -469,7 +476,7 @@ export function createRedisStore(redis: Redis, prefix: string, options: RedisSto
      * from then on no reader trusts a key, so the rest can go one key at a time.
      */
     async clear(): Promise<void> {
-      await redis.unlink(keys.ready, keys.layout, keys.watermarks, keys.boards, keys.stateVersion);
+      await redis.unlink(keys.ready, keys.layout, keys.watermarks, keys.boards, keys.stateVersion, keys.regions);
       await setMarkers(undefined);
       // UNLINK: the profiles hash holds a field per player, and Redis frees it in the background.
       await redis.unlink(keys.profiles);
@@ -529,6 +536,8 @@ export function createRedisStore(redis: Redis, prefix: string, options: RedisSto
       offsets: ReadonlyMap<number, number>,
     ): Promise<boolean> {
       const ids = instanceKeys(instance.board, instance.periodKey);
+      const view = regionalView(instance);
+      if (view !== undefined) await redis.sadd(keys.regions, view);
       let countArgs: (string | number)[] = [
         counts.length,
         ...counts.flatMap((c) => [c.partition, c.offset, c.players]),
@@ -584,6 +593,12 @@ function* chunks<T>(rows: readonly T[]): Iterable<readonly T[]> {
 }
 
 /** Each master's address and run_id (new at every restart), as one comparable string. */
+/** The `{s}regions` member of a regional view's all-time instance, which lists the view. */
+function regionalView(instance: Instance): string | undefined {
+  const region = regionOfKey(instance.periodKey);
+  return region !== null && globalKeyOf(instance.periodKey) === ALL_TIME ? `${instance.board}|${region}` : undefined;
+}
+
 async function masterRunIds(cluster: Cluster): Promise<string> {
   const ids = await Promise.all(
     cluster.nodes('master').map(async (node) => {

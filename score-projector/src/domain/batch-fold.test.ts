@@ -18,6 +18,7 @@ function scoreEvent(offset: number, e: Partial<ScoreEvent> & { userId: string; v
     limits: null,
     calendar: null,
     tiebreaks: [],
+    region: null,
     ...e,
   };
   return { offset, timestamp: T0, decoded: { kind: 'score', event } };

@@ -2,9 +2,13 @@ import {
   type AdminEvent,
   ALL_TIME,
   applyEvent,
+  type DecodedEvent,
+  globalKeyOf,
   type ProfileEvent,
   periodKeys,
   type RankOrder,
+  regionalKey,
+  regionOfKey,
   type ScoreEvent,
   type Total,
   toRankScore,
@@ -13,6 +17,7 @@ import {
   wallClock,
 } from '@rankstream/schemas';
 import type { Candidate } from './batch-plan.js';
+import { NO_REGION, nextRegion, type PlayerRegion, type RegionChange } from './player-regions.js';
 
 export interface TotalId {
   board: string;
@@ -27,6 +32,8 @@ export interface TotalId {
  */
 export interface StoredTotal extends Total {
   version: number;
+  /** The entry's details, when the load asked for them (a player whose region moves: copied along). */
+  details?: string | null;
 }
 
 /** A row to write: absolute values, never increments, so writing it twice is harmless. */
@@ -145,6 +152,10 @@ export interface BatchFold {
   minuteMark: number;
   /** Events that changed the projection (score events applied + profile events). */
   applied: number;
+  /** The partition's players with a region after the batch (the input map when none changed). */
+  regions: ReadonlyMap<string, PlayerRegion>;
+  /** Players whose region state the batch changed, with the state they end it in. */
+  regionChanges: RegionChange[];
 }
 
 const DAY_MS = 86_400_000;
@@ -219,6 +230,8 @@ export function foldBatch(input: {
   minuteCounts?: ReadonlyMap<string, number>;
   /** The partition's newest minute of a rate-limited event before the batch. */
   minuteMark?: number;
+  /** The partition's players with a region before the batch (player_regions). */
+  regions?: ReadonlyMap<string, PlayerRegion>;
 }): BatchFold {
   const keysOf = input.keysOf ?? createPeriodKeyCache();
   const working = new Map<string, FoldedTotal | RemovedTotal>();
@@ -235,6 +248,24 @@ export function foldBatch(input: {
   const barred = (userId: string) => standings.get(userId) !== undefined;
   let ignored = 0;
   let applied = 0;
+  const givenRegions: ReadonlyMap<string, PlayerRegion> = input.regions ?? new Map();
+  let regions = givenRegions;
+  const regionChanges = new Map<string, PlayerRegion>();
+  /** Takes the player's region state after `decoded`; a new region takes their regional entries with them. */
+  const followRegion = (userId: string, decoded: DecodedEvent, offset: number) => {
+    const before = regions.get(userId) ?? NO_REGION;
+    const next = nextRegion(before, decoded);
+    if (next === undefined) return;
+    // Copied on the first change: the caller's map describes the partition before the batch.
+    if (regions === givenRegions) regions = new Map(givenRegions);
+    const map = regions as Map<string, PlayerRegion>;
+    if (next.region === null && next.profileRegion === null) map.delete(userId);
+    else map.set(userId, next);
+    regionChanges.set(userId, next);
+    if (next.region !== before.region) {
+      moveRegion(userId, before.region, next.region, offset, input.current, working, input.orders, input.tieOrders);
+    }
+  };
   // One event's results, kept until all of its totals are known not to overflow; reused per event.
   const rows: FoldedTotal[] = [];
 
@@ -245,6 +276,7 @@ export function foldBatch(input: {
         ignored++;
         continue;
       }
+      followRegion(decoded.event.userId, decoded, offset);
       profiles.set(decoded.event.userId, profileRow(decoded.event, offset));
       applied++;
       continue;
@@ -274,6 +306,11 @@ export function foldBatch(input: {
         bans.set(event.userId, { userId: event.userId, ...after, actor, reason, occurredAt });
         if (event.action === 'erase') {
           removed = removeEntries(event.userId, null, null, offset, input.current, working);
+          if (regions.has(event.userId)) {
+            if (regions === givenRegions) regions = new Map(givenRegions);
+            (regions as Map<string, PlayerRegion>).delete(event.userId);
+            regionChanges.set(event.userId, NO_REGION);
+          }
           profiles.delete(event.userId);
           erasedUsers.add(event.userId);
         }
@@ -354,7 +391,12 @@ export function foldBatch(input: {
         continue;
       }
     }
+    // A region the event names moves the player first: the new region's views get their totals as
+    // they were before the event, and then the event, as the global ones do.
+    followRegion(event.userId, decoded, offset);
     for (const row of rows) working.set(row.key, row);
+    const region = regions.get(event.userId)?.region;
+    if (region != null) for (const row of rows) regionalCopy(row, region, offset, input.current, working);
     // Only an event the projection takes uses up one of the player's events of the minute.
     if (counted !== undefined) {
       counted.events++;
@@ -383,7 +425,90 @@ export function foldBatch(input: {
     minuteCounts: [...counts.values()],
     minuteMark,
     applied,
+    regions,
+    regionChanges: [...regionChanges].map(([userId, state]) => ({ userId, ...state })),
   };
+}
+
+/**
+ * A regional view's entry is its global entry, listed under the player's region: the same values,
+ * its own version. Writes the copy of `row` (a global total) into the region's instance.
+ */
+function regionalCopy(
+  row: FoldedTotal,
+  region: string,
+  offset: number,
+  current: ReadonlyMap<string, StoredTotal>,
+  working: Map<string, FoldedTotal | RemovedTotal>,
+): void {
+  const periodKey = regionalKey(row.periodKey, region);
+  const key = totalKeyOf(row.board, periodKey, row.userId);
+  const stored = current.get(key);
+  // Above the stored copy's version and at least the global row's: a move and the event that made
+  // it write one copy at one offset, and it keeps that offset.
+  working.set(key, {
+    ...row,
+    periodKey,
+    key,
+    version: Math.max(row.version, nextVersion(stored?.version, offset)),
+    baseVersion: stored?.version ?? -1,
+  });
+}
+
+/**
+ * Moves a player's regional entries, on every board, from one region's views to another's: those
+ * of `from` are removed, and each global total of theirs is copied under `to`. The caller loaded
+ * every total of a player whose region may change (like an erasure's).
+ */
+function moveRegion(
+  userId: string,
+  from: string | null,
+  to: string | null,
+  offset: number,
+  current: ReadonlyMap<string, StoredTotal>,
+  working: Map<string, FoldedTotal | RemovedTotal>,
+  orders: ReadonlyMap<string, RankOrder>,
+  tieOrders: ReadonlyMap<string, readonly RankOrder[]> | undefined,
+): void {
+  if (from !== null) removeEntries(userId, null, null, offset, current, working, from);
+  if (to === null) return;
+  const suffix = `\u0000${userId}`;
+  const globals = new Set<string>();
+  for (const map of [current, working]) {
+    for (const key of map.keys()) {
+      // userIds may hold an @ too: the instance key is the middle part.
+      if (key.endsWith(suffix) && regionOfKey(key.split('\u0000')[1] ?? '') === null) globals.add(key);
+    }
+  }
+  for (const key of globals) {
+    const inBatch = working.get(key);
+    if (inBatch !== undefined) {
+      if (!('removed' in inBatch)) regionalCopy(inBatch, to, offset, current, working);
+      continue;
+    }
+    const latest = current.get(key);
+    if (latest === undefined) continue;
+    const [board = '', periodKey = ''] = key.split('\u0000');
+    const order = orders.get(board);
+    if (order === undefined) throw new Error(`board ${board} has no known order`);
+    const columns = tieOrders?.get(board);
+    const row: FoldedTotal = {
+      board,
+      periodKey,
+      userId,
+      score: latest.score,
+      reachedAt: latest.reachedAt,
+      eventCount: latest.eventCount,
+      version: latest.version,
+      rankScore: toRankScore(order, latest.score),
+      tieKey: columns === undefined ? '' : toTieKey(columns, latest.tiebreaks ?? []),
+      details: latest.details ?? null,
+      baseVersion: latest.version,
+      key,
+    };
+    if (latest.tiebreaks !== undefined) row.tiebreaks = latest.tiebreaks;
+    regionalCopy(row, to, offset, current, working);
+  }
 }
 
 /**
@@ -398,6 +523,7 @@ function removeEntries(
   offset: number,
   current: ReadonlyMap<string, StoredTotal>,
   working: Map<string, FoldedTotal | RemovedTotal>,
+  onlyRegion?: string,
 ): number {
   const suffix = `\u0000${userId}`;
   const keys = new Set<string>();
@@ -407,7 +533,9 @@ function removeEntries(
     const [board = '', periodKey = '', owner] = key.split('\u0000');
     if (owner !== userId) continue;
     if (onlyBoard !== null && board !== onlyBoard) continue;
-    if (onlyPeriodKey !== null && periodKey !== onlyPeriodKey) continue;
+    // An instance's regional views go with it.
+    if (onlyPeriodKey !== null && globalKeyOf(periodKey) !== onlyPeriodKey && periodKey !== onlyPeriodKey) continue;
+    if (onlyRegion !== undefined && regionOfKey(periodKey) !== onlyRegion) continue;
     const stored = current.get(key);
     const latest = working.get(key) ?? stored;
     if (latest === undefined || 'removed' in latest) continue;
@@ -420,7 +548,8 @@ function removeEntries(
       version: nextVersion(latest.version, offset),
       baseVersion: stored?.version ?? -1,
     });
-    removed++;
+    // Entries are counted where they rank globally: a regional view's copy is the same entry.
+    if (regionOfKey(periodKey) === null) removed++;
   }
   return removed;
 }

@@ -20,6 +20,7 @@ function score(eventId: string, userId: string, value = 1): DecodedEvent {
       limits: null,
       calendar: null,
       tiebreaks: [],
+      region: null,
     },
   };
 }

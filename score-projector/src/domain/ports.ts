@@ -12,6 +12,7 @@ import type {
   TotalRow,
 } from './batch-fold.js';
 import type { BoardChangeRow } from './board-schedules.js';
+import type { PlayerRegion, RegionChange } from './player-regions.js';
 import type { RankBucketDelta } from './rank-bucket-deltas.js';
 
 /** A board as the query API needs it: mirrored to Redis (boardJson). */
@@ -95,13 +96,18 @@ export interface PartitionTransaction {
   legacyProcessed(eventIds: readonly string[]): Promise<Set<string>>;
   /** Creates unknown boards with the defaults and returns every named board's definition. */
   ensureBoards(boards: readonly string[]): Promise<BoardDefinition[]>;
-  loadTotals(ids: readonly TotalId[]): Promise<Map<string, StoredTotal>>;
+  /** The stored totals of these ids that exist; with `withDetails`, their details too. */
+  loadTotals(ids: readonly TotalId[], withDetails?: boolean): Promise<Map<string, StoredTotal>>;
   /** Every period key the board has or had players under. */
   boardInstances(board: string): Promise<string[]>;
   /** Every board instance that has or had players. */
   allInstances(): Promise<{ board: string; periodKey: string }[]>;
   /** The users this partition's events banned or erased. */
   standings(): Promise<Map<string, Standing>>;
+  /** The players of this partition with a region (player_regions). */
+  regions(): Promise<Map<string, PlayerRegion>>;
+  /** Records the players' regions after the batch (null: none). */
+  writeRegions(changes: readonly RegionChange[]): Promise<void>;
   /** The board schedules this partition's board events made, folded in log order. */
   boardSchedules(): Promise<Map<string, BoardSchedule>>;
   /** Records board events the batch folded (a row per event, at its offset). */

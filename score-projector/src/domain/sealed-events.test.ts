@@ -32,6 +32,7 @@ function score(offset: number, userId: string, metadata: string | null): Candida
     limits: null,
     calendar: null,
     tiebreaks: [],
+    region: null,
   };
   return { offset, timestamp: 0, decoded: { kind: 'score', event } };
 }
