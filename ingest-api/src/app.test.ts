@@ -42,6 +42,7 @@ describe('POST /v1/events', () => {
           limits: null,
           calendar: null,
           tiebreaks: [],
+          region: null,
         },
       },
     ]);

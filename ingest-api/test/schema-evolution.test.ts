@@ -55,6 +55,7 @@ describe('schema evolution on the real registry', () => {
         limits: null,
         calendar: null,
         tiebreaks: [],
+        region: null,
       },
     });
 

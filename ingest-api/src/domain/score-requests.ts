@@ -3,6 +3,7 @@ import {
   MAX_METADATA_BYTES,
   MIN_OCCURRED_AT,
   type PlayerLimits,
+  regionCodeOf,
   type ScoreEvent,
   stampedCalendar,
 } from '@rankstream/schemas';
@@ -20,6 +21,7 @@ export interface ScoreItem {
   source?: string | undefined;
   metadata?: unknown;
   tiebreaks?: number[] | undefined;
+  region?: string | undefined;
 }
 
 /** A score event before its board's definition is known: op and periods are stamped later. */
@@ -33,6 +35,8 @@ export interface ScoreDraft {
   source: string | null;
   metadata: string | null;
   tiebreaks: number[];
+  /** The player's region from this event on (a region code), or null: the one they have. */
+  region: string | null;
 }
 
 export interface DraftContext {
@@ -88,6 +92,7 @@ export function draftScoreEvents(items: readonly ScoreItem[], ctx: DraftContext)
       source: item.source ?? null,
       metadata,
       tiebreaks: item.tiebreaks ?? [],
+      region: regionCodeOf(item.region),
     };
   });
   return details.length ? { ok: false, details } : { ok: true, drafts };
@@ -113,6 +118,7 @@ export function stampScoreEvent(draft: ScoreDraft, board: BoardSettings): ScoreE
     limits: stampedLimits(board),
     calendar: stampedCalendar(board),
     tiebreaks: stampTiebreaks(board.tiebreaks, draft.tiebreaks),
+    region: draft.region,
   };
 }
 

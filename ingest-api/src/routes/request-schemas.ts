@@ -39,6 +39,15 @@ export const scoreItemSchema = z
     source: z.string().max(128).optional(),
     // Bodies arrive as JSON, so any value here is JSON already (z.json() would also break the OpenAPI generator).
     metadata: z.unknown().optional().meta({ description: 'Any JSON, at most 1 KB serialized.' }),
+    region: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be a region code: 1-32 characters of A-Z a-z 0-9 _ -')
+      .optional()
+      .meta({
+        description:
+          "The player's region from this event on (upper-cased), for the regional views (?region= on the query API); it wins over the profile's until either changes it.",
+        example: 'EU',
+      }),
     tiebreaks: z
       .array(scoreValueSchema)
       .max(MAX_TIEBREAK_COLUMNS)
