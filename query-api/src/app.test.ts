@@ -30,7 +30,7 @@ function memoryReader(
   }
   const unused = () => Promise.reject(new Error('not used in these tests'));
   return {
-    boards: () => answer([{ ...def, players: rows.length }]),
+    boards: () => answer([{ ...def, players: rows.length, regions: [] }]),
     top: (board, _key, page) =>
       answer(
         board === 'g' ? { def, total: rows.length, entries: 'offset' in page ? ranked.slice(page.offset) : [] } : null,

@@ -76,10 +76,10 @@ describe.each([
     expect(a.headers.get('x-served-by')).toBe(store);
     expect(a.body).toEqual({
       boards: [
-        { board: 'empty', order: 'desc', periods: ['monthly'], ...UTC, players: 0 },
-        { board: 'global', order: 'desc', periods: ['daily', 'weekly'], ...UTC, players: 5 },
-        { board: 'golf', order: 'asc', periods: [], ...UTC, players: 3 },
-        { board: 'solo', order: 'desc', periods: [], ...UTC, players: 1 },
+        { board: 'empty', order: 'desc', periods: ['monthly'], ...UTC, players: 0, regions: [] },
+        { board: 'global', order: 'desc', periods: ['daily', 'weekly'], ...UTC, players: 5, regions: [] },
+        { board: 'golf', order: 'asc', periods: [], ...UTC, players: 3, regions: [] },
+        { board: 'solo', order: 'desc', periods: [], ...UTC, players: 1, regions: [] },
       ],
     });
   });

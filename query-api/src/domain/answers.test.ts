@@ -58,7 +58,7 @@ describe('answer shapes', () => {
   it('sorts boards by name and periods canonically', () => {
     expect(
       shapeBoards([
-        { ...def, board: 'z', players: 1 },
+        { ...def, board: 'z', players: 1, regions: [] },
         {
           ...def,
           board: 'a',
@@ -66,6 +66,10 @@ describe('answer shapes', () => {
           timeZone: 'Asia/Tokyo',
           weekStartsOn: 'sunday',
           players: 2,
+          regions: [
+            { region: 'US', players: 1 },
+            { region: 'EU', players: 1 },
+          ],
         },
       ]),
     ).toEqual({
@@ -78,6 +82,10 @@ describe('answer shapes', () => {
           timeZone: 'Asia/Tokyo',
           weekStartsOn: 'sunday',
           players: 2,
+          regions: [
+            { region: 'EU', players: 1 },
+            { region: 'US', players: 1 },
+          ],
         },
         {
           board: 'z',
@@ -87,6 +95,7 @@ describe('answer shapes', () => {
           timeZone: 'UTC',
           weekStartsOn: 'monday',
           players: 1,
+          regions: [],
         },
       ],
     });

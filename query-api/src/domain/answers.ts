@@ -42,6 +42,8 @@ export interface Scope {
   periodKey: string;
   /** The calendar that named periodKey; null when the key does not depend on one (all-time, a cursor's key). */
   calendar: PeriodCalendar | null;
+  /** The regional view read (its key ends with @region), if the request named one. */
+  region?: string | undefined;
   /** Where `at` pointed, if the request gave one. */
   at?: AtPoint | undefined;
 }
@@ -88,8 +90,15 @@ export function shapeBoards(boards: readonly BoardSummary[]) {
         timeZone: b.timeZone,
         weekStartsOn: b.weekStartsOn,
         players: b.players,
+        regions: [...b.regions].sort((x, y) => compareIds(x.region, y.region)),
       })),
   };
+}
+
+/** What every board answer says of what it read: the board, period and instance, and the region if one. */
+function scopeFields(scope: Scope): { board: string; period: ReadPeriod; periodKey: string; region?: string } {
+  const { board, period, periodKey, region } = scope;
+  return region === undefined ? { board, period, periodKey } : { board, period, periodKey, region };
 }
 
 export function shapeTop(scope: Scope, read: TopRead) {
@@ -107,9 +116,8 @@ export function shapeTop(scope: Scope, read: TopRead) {
           },
         })
       : null;
-  const { board, period, periodKey } = scope;
   const columns = read.def.tiebreaks.length;
-  return { board, period, periodKey, total: read.total, entries: rows.map((r) => shapeEntry(r, columns)), nextCursor };
+  return { ...scopeFields(scope), total: read.total, entries: rows.map((r) => shapeEntry(r, columns)), nextCursor };
 }
 
 /** undefined: the user has no score there (a 404). */
@@ -117,9 +125,7 @@ export function shapeUser(scope: Scope, read: UserRead) {
   const e = read.entry;
   if (!e) return undefined;
   const answer: Record<string, unknown> = {
-    board: scope.board,
-    period: scope.period,
-    periodKey: scope.periodKey,
+    ...scopeFields(scope),
     rank: e.rank,
     userId: e.userId,
     username: e.username,
@@ -136,18 +142,15 @@ export function shapeUser(scope: Scope, read: UserRead) {
 
 export function shapeAround(scope: Scope, read: AroundRead) {
   if (!read.found) return undefined;
-  const { board, period, periodKey } = scope;
   const columns = read.def.tiebreaks.length;
   const entries = [...read.entries].sort(byRank).map((r) => shapeEntry(r, columns));
-  return { board, period, periodKey, total: read.total, entries };
+  return { ...scopeFields(scope), total: read.total, entries };
 }
 
 export function shapeRanks(scope: Scope, read: RanksRead, requested: readonly string[]) {
   const known = new Set(read.entries.map((e) => e.userId));
   return {
-    board: scope.board,
-    period: scope.period,
-    periodKey: scope.periodKey,
+    ...scopeFields(scope),
     total: read.total,
     entries: [...read.entries].sort(byRank).map((r) => shapeEntry(r, read.def.tiebreaks.length)),
     unknownUserIds: requested.filter((id) => !known.has(id)),
@@ -190,9 +193,7 @@ export function shapeUserBoards(userId: string, read: UserBoardsRead) {
 export function shapeUserStream(scope: Scope, userId: string, around: AroundRead) {
   const own = around.found ? around.entries.find((e) => e.userId === userId) : undefined;
   return {
-    board: scope.board,
-    period: scope.period,
-    periodKey: scope.periodKey,
+    ...scopeFields(scope),
     total: around.total,
     user: own ? (shapeUser(scope, { def: around.def, total: around.total, entry: own }) ?? null) : null,
     entries: around.found

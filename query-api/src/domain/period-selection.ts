@@ -3,6 +3,7 @@ import {
   type BoardSchedule,
   currentInstanceKey,
   EMPTY_SCHEDULE,
+  globalKeyOf,
   instancePeriod,
   lastInstanceKey,
   type Period,
@@ -70,7 +71,8 @@ export function selectPeriodKey(
 }
 
 /** The period a key belongs to (`daily:2026-11-23` -> daily, `season:s1` -> season). */
-export function periodOfKey(key: string): ReadPeriod | undefined {
+export function periodOfKey(regionalOrGlobal: string): ReadPeriod | undefined {
+  const key = globalKeyOf(regionalOrGlobal);
   if (seasonOfKey(key) !== undefined) return SEASON_PERIOD;
   return key === ALL_TIME ? ALL_TIME : instancePeriod(key);
 }

@@ -52,6 +52,8 @@ export type TopPage = { offset: number; limit: number } | { after: RankPosition;
 
 export interface BoardSummary extends BoardDef {
   players: number;
+  /** Its regional views with players now (all-time). */
+  regions: { region: string; players: number }[];
 }
 
 /** `null` board: the board does not exist. */

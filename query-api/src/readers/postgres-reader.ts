@@ -179,7 +179,10 @@ SELECT (SELECT o FROM off) AS off, (SELECT d FROM def) AS def, ${TOTAL} AS total
 const BOARDS = `WITH ${OFFSETS}
 SELECT (SELECT o FROM off) AS off,
   (SELECT coalesce(json_agg(json_build_array(b.board, b.sort_order, b.periods, b.time_zone, b.week_starts_on, b.tiebreaks,
-    ${PLAYERS('b.board', "'all'")})), '[]'::json)
+    ${PLAYERS('b.board', "'all'")},
+    (SELECT coalesce(json_agg(json_build_array(substr(r.period_key, 5), r.players)), '[]'::json)
+     FROM (SELECT period_key, sum(players)::bigint AS players FROM period_counts
+       WHERE board = b.board AND period_key LIKE 'all@%' GROUP BY period_key HAVING sum(players) > 0) r))), '[]'::json)
    FROM boards b) AS boards`;
 
 // $2 userId, $3 the current period keys per calendar: {"<timeZone>|<weekStartsOn>": {"daily": ..., ...}};
@@ -289,10 +292,11 @@ export function createPostgresReader(pool: pg.Pool, topic: string): RankingReade
   return {
     async boards() {
       const row = await one(BOARDS, []);
-      const boards = (row.boards as [string, ...DefRow, number][]).map(
-        ([board, order, periods, timeZone, weekStartsOn, tiebreaks, players]) => ({
+      const boards = (row.boards as [string, ...DefRow, number, [string, number][]][]).map(
+        ([board, order, periods, timeZone, weekStartsOn, tiebreaks, players, regions]) => ({
           ...defOf(board, [order, periods, timeZone, weekStartsOn, tiebreaks]),
           players,
+          regions: regions.map(([region, n]) => ({ region, players: Number(n) })),
         }),
       );
       return served(row, boards);

@@ -7,6 +7,7 @@ import {
   isRecentInstance,
   keptPeriodsOf,
   redisKeys,
+  regionalKey,
   toRedisMember,
 } from '@rankstream/schemas';
 import { isCluster, type Redis } from '@rankstream/schemas/runtime';
@@ -248,10 +249,23 @@ export function createRedisReader(redis: Redis, prefix: string, states?: Project
       const snap = await current();
       if ('served' in snap) return snap;
       try {
+        const regionsOf = new Map<string, string[]>();
+        for (const member of await redis.smembers(keys.regions)) {
+          const cut = member.lastIndexOf('|');
+          const board = member.slice(0, cut);
+          regionsOf.set(board, [...(regionsOf.get(board) ?? []), member.slice(cut + 1)]);
+        }
         const boards = await Promise.all(
           [...snap.boards.values()].map(async (def) => {
-            const { total } = await instanceRead('rsCount', snap, def.board, 'all', []);
-            return { ...def, players: total };
+            const count = (periodKey: string) => instanceRead('rsCount', snap, def.board, periodKey, []);
+            const [{ total }, ...regional] = await Promise.all([
+              count('all'),
+              ...(regionsOf.get(def.board) ?? []).map(async (region) => ({
+                region,
+                players: (await count(regionalKey('all', region))).total,
+              })),
+            ]);
+            return { ...def, players: total, regions: regional.filter((r) => r.players > 0) };
           }),
         );
         return { served: true, value: boards, state: snap.state };
@@ -317,8 +331,12 @@ export function createRedisReader(redis: Redis, prefix: string, states?: Project
       try {
         const instances = [...snap.boards.values()].flatMap((def) => {
           const current = currentPeriodKeys(nowMs, def, schedules?.get(def.board));
-          const keys = ['all', ...def.periods.map((p) => current[p]), ...(current.season ? [current.season] : [])];
-          return keys.map((periodKey) => ({ def, periodKey }));
+          const instanceKeys = [
+            'all',
+            ...def.periods.map((p) => current[p]),
+            ...(current.season ? [current.season] : []),
+          ];
+          return instanceKeys.map((periodKey) => ({ def, periodKey }));
         });
         const [found, [profileJson]] = await Promise.all([
           Promise.all(

@@ -45,6 +45,16 @@ export const periodQuery = {
         "a day inside the wanted period, on the board's calendar (its last instance, after any reset), or an RFC 3339 instant (the instance holding it); default: now",
       example: '2026-11-23',
     }),
+  region: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be a region code: 1-32 characters of A-Z a-z 0-9 _ -')
+    .transform((r) => r.toUpperCase())
+    .optional()
+    .openapi({
+      type: 'string',
+      description: "a regional view: the ranking among that region's players, with ranks within it",
+      example: 'EU',
+    }),
   after: tokens,
   details: z
     .enum(['true', 'false'])
@@ -115,9 +125,10 @@ const scope = {
   period: z.enum(['all', 'daily', 'weekly', 'monthly', 'season']),
   periodKey: z.string().openapi({
     description:
-      'the instance read: all, daily:YYYY-MM-DD (~<reset ms> after a reset), weekly:…, monthly:…, season:<id>',
+      'the instance read: all, daily:YYYY-MM-DD (~<reset ms> after a reset), weekly:…, monthly:…, season:<id>; @<region> for a regional view',
     example: 'daily:2026-11-23',
   }),
+  region: z.string().optional().openapi({ description: 'the regional view read, when one was asked for' }),
 };
 
 export const boardsAnswer = z
@@ -133,6 +144,9 @@ export const boardsAnswer = z
         timeZone: z.string().openapi({ description: 'IANA zone whose midnight starts its periods', example: 'UTC' }),
         weekStartsOn: z.enum(WEEKDAYS),
         players: z.number().int(),
+        regions: z
+          .array(z.object({ region: z.string(), players: z.number().int() }))
+          .openapi({ description: 'its regional views with players now (all-time), by region' }),
       }),
     ),
   })

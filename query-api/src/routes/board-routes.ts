@@ -3,8 +3,11 @@ import {
   ALL_TIME,
   currentOrLastSeason,
   EMPTY_SCHEDULE,
+  globalKeyOf,
   HttpError,
   invalidRequest,
+  regionalKey,
+  regionOfKey,
   SEASON_PERIOD,
   seasonKey,
 } from '@rankstream/schemas';
@@ -59,6 +62,8 @@ export interface PeriodChoice {
   period: ReadPeriod;
   at?: string | undefined;
   season?: string | undefined;
+  /** A regional view (upper case). */
+  region?: string | undefined;
 }
 
 /**
@@ -67,6 +72,12 @@ export interface PeriodChoice {
  * (the last one ended, between seasons).
  */
 export function requestScope(deps: AppDeps, board: string, query: PeriodChoice): Scope {
+  const scope = globalScope(deps, board, query);
+  if (query.region === undefined) return scope;
+  return { ...scope, periodKey: regionalKey(scope.periodKey, query.region), region: query.region };
+}
+
+function globalScope(deps: AppDeps, board: string, query: PeriodChoice): Scope {
   if (query.season !== undefined && query.period !== SEASON_PERIOD) {
     throw invalidRequest([{ path: 'season', message: 'only applies with period=season' }]);
   }
@@ -106,7 +117,7 @@ export function namedRightly(deps: AppDeps, scope: Scope, value: { def: BoardDef
   if (deps.calendars.confirm(scope.board, scope.calendar, value.def)) return true;
   if (scope.period === ALL_TIME || scope.period === SEASON_PERIOD) return true;
   const schedule = deps.schedules?.of(scope.board) ?? EMPTY_SCHEDULE;
-  return selectPeriodKey(scope.period, scope.at, deps.now(), value.def, schedule) === scope.periodKey;
+  return selectPeriodKey(scope.period, scope.at, deps.now(), value.def, schedule) === globalKeyOf(scope.periodKey);
 }
 
 /** The check that the board exists and keeps that period. */
@@ -217,13 +228,14 @@ export function boardRoutes(deps: AppDeps) {
           throw invalidRequest([{ path: 'offset', message: 'cannot be combined with cursor' }]);
         }
         if (periodOfKey(cursor.periodKey) !== q.period) throw otherPeriod;
-        if (q.season !== undefined && cursor.periodKey !== seasonKey(q.season)) throw otherPeriod;
+        if (q.season !== undefined && globalKeyOf(cursor.periodKey) !== seasonKey(q.season)) throw otherPeriod;
+        if (regionOfKey(cursor.periodKey) !== (q.region ?? null)) throw otherPeriod;
         page = { after: cursor.after, limit: q.limit };
       }
       // The cursor's own period key: a daily page keeps paging the same day across midnight.
       const scopeNow = (): Scope =>
         cursor
-          ? { board, period: q.period, periodKey: cursor.periodKey, calendar: null }
+          ? { board, period: q.period, periodKey: cursor.periodKey, calendar: null, region: q.region }
           : requestScope(deps, board, q);
       return answerBoardRead(
         c,
@@ -238,7 +250,7 @@ export function boardRoutes(deps: AppDeps) {
             at !== undefined &&
             q.period !== ALL_TIME &&
             q.period !== SEASON_PERIOD &&
-            cursor.periodKey !== selectPeriodKey(q.period, at, 0, value.def, deps.schedules?.of(board))
+            globalKeyOf(cursor.periodKey) !== selectPeriodKey(q.period, at, 0, value.def, deps.schedules?.of(board))
           ) {
             throw otherPeriod;
           }

@@ -27,7 +27,16 @@ export async function topFeed(deps: AppDeps, board: string, q: FeedChoice & { li
   return opened(
     deps,
     {
-      key: JSON.stringify(['top', board, q.period, q.at ?? null, q.season ?? null, q.limit, q.details ?? false]),
+      key: JSON.stringify([
+        'top',
+        board,
+        q.period,
+        q.at ?? null,
+        q.season ?? null,
+        q.region ?? null,
+        q.limit,
+        q.details ?? false,
+      ]),
       event: 'top',
       scopeNow: () => requestScope(deps, board, q),
       readBody: async (scope) => (await readTop(scope)).body,
@@ -60,6 +69,7 @@ export async function userFeed(
         q.period,
         q.at ?? null,
         q.season ?? null,
+        q.region ?? null,
         q.radius,
         q.details ?? false,
       ]),
