@@ -86,8 +86,12 @@ async function ensureKafka(cfg: StackConfig, logger: Logger): Promise<{ brokers:
     return { brokers, procs: [] };
   }
   const specs = await prepareKafka(cfg, logger);
-  // Ready once the cluster lists every node as a live broker.
-  const allLive = async () => ((await liveBrokerIds(brokers.split(','))) ?? []).length === nodes.length;
+  // Ready once every node lists every node as a live broker: each broker's metadata cache catches up on
+  // its own, and a client that asks one still behind would see a smaller cluster.
+  const allLive = async () => {
+    const views = await Promise.all(brokers.split(',').map((b) => liveBrokerIds([b])));
+    return views.every((ids) => (ids ?? []).length === nodes.length);
+  };
   const procs = await startSupervised(specs, allLive, logger, STOP_TIMEOUT_MS.kafka, 120_000);
   logger.info({ brokers, logs: specs.map((s) => s.logFile) }, 'local Kafka ready');
   return { brokers, procs };
