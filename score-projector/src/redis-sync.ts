@@ -203,23 +203,27 @@ export function createRedisSync(deps: {
     return written;
   }
 
-  /** Capped instances that shrank below K/2 (entries fell past the bound) get their best K back. */
-  async function refill(shrunk: readonly Instance[], token: string): Promise<void> {
-    // A rebuild fills every instance anyway, and taking its flags would make it start over.
-    if (await redis.rebuildRunning()) return;
+  /**
+   * Capped instances that shrank below K/2 (entries fell past the bound) get their best K back.
+   * False when it left them for later: a rebuild is running, and taking its flags would make it start
+   * over, while its own fills may end shrunk (live writes during them).
+   */
+  async function refill(shrunk: readonly Instance[], token: string): Promise<boolean> {
+    if (await redis.rebuildRunning()) return false;
     const flaggedAt = Date.now();
     const kept = shrunk.filter((i) => redis.keeps(i.board, i.periodKey));
     const instances = await redis.startFills(token, kept, 'keep');
-    if (instances.length === 0) return;
+    if (instances.length === 0) return true;
     const filled = await postgres.withRebuildSnapshot((snapshot) =>
       fillCapped(token, instances, flaggedAt, snapshot, () => stopped),
     );
     if (filled === undefined) {
       // Another rebuild took the flags over, or this one stopped: whoever holds them ends them.
       logger.info({ instances: instances.length }, 'refill of capped instances interrupted');
-      return;
+      return true;
     }
     metrics.redisRefills.inc(instances.length);
+    return true;
   }
 
   async function check(): Promise<void> {
@@ -229,20 +233,20 @@ export function createRedisSync(deps: {
     if (!reason && redis.topK > 0) {
       // A refill that failed left its flags behind: the next check fills those instances again, with
       // the same token (a new one would leave them to the flags' deadline).
+      // Instances left for later join them under that token.
       const retry = unfilled;
       unfilled = undefined;
-      if (retry)
-        await refill(retry.instances, retry.token).catch((error) => {
-          unfilled = retry;
-          throw error;
-        });
       const shrunk = redis.takeShrunk();
-      const token = randomUUID();
-      if (shrunk.length > 0)
-        await refill(shrunk, token).catch((error) => {
-          unfilled = { token, instances: shrunk };
+      const pending = retry
+        ? { token: retry.token, instances: distinctInstances([...retry.instances, ...shrunk]) }
+        : { token: randomUUID(), instances: shrunk };
+      if (pending.instances.length > 0) {
+        const done = await refill(pending.instances, pending.token).catch((error) => {
+          unfilled = pending;
           throw error;
         });
+        if (!done) unfilled = pending;
+      }
     }
     if (!reason) {
       await dropOldInstances();
@@ -288,3 +292,7 @@ export function createRedisSync(deps: {
 }
 
 export type RedisSync = ReturnType<typeof createRedisSync>;
+
+function distinctInstances(instances: readonly Instance[]): Instance[] {
+  return [...new Map(instances.map((i) => [`${i.board}\n${i.periodKey}`, i])).values()];
+}

@@ -287,6 +287,7 @@ export function createRedisStore(redis: Redis, prefix: string, options: RedisSto
 
   /** Capped instances that hold fewer than K/2 entries of more players: to refill from PostgreSQL. */
   const shrunk = new Map<string, Instance>();
+  const markShrunk = ({ board, periodKey }: Instance) => shrunk.set(`${board}\n${periodKey}`, { board, periodKey });
   /** The masters (by run_id) and epoch whose markers were last all found in place, and when. */
   let verified: { masters: string; epoch: string; at: number } | undefined;
 
@@ -358,7 +359,7 @@ export function createRedisStore(redis: Redis, prefix: string, options: RedisSto
         const [late, held, players, filling] = (reply as number[]).map(Number) as [number, number, number, number];
         refused += late;
         if (!filling && held * 2 < topK && players > held)
-          shrunk.set(JSON.stringify(cappedInstances[i]), cappedInstances[i]!);
+          markShrunk(cappedInstances[i]!);
       }
       if (refused > 0) throw new LateWriteError(`a late batch named ${refused} users Redis no longer holds`);
       if (write.watermarks.size + write.profiles.length + write.boards.length + (write.erasedUsers?.length ?? 0) > 0) {
@@ -550,7 +551,11 @@ export function createRedisStore(redis: Redis, prefix: string, options: RedisSto
       const last = top.length === topK ? top[top.length - 1] : undefined;
       const bound = last ? [String(last.rankScore), toRedisMember(last.reachedAt, last.userId, last.tieKey)] : ['', ''];
       const covered = [offsets.size, ...[...offsets].flat()];
-      return (await redis.eval(TOP_K_SCRIPTS.finishFill, 3, ...ids, token, topK, ...bound, ...covered)) === 1;
+      const finished = await redis.eval(TOP_K_SCRIPTS.finishFill, 3, ...ids, token, topK, ...bound, ...covered);
+      if (!Array.isArray(finished)) return false;
+      const [held, players] = finished.slice(1).map(Number) as [number, number];
+      if (held * 2 < topK && players > held) markShrunk(instance);
+      return true;
     },
 
     /**

@@ -195,7 +195,8 @@ return 1
    * Ends a fill. ARGV = token, K, and the snapshot's K-th entry (rank score, member), or two empty
    * strings when the snapshot held fewer than K: then every entry is known; then the number of
    * partitions and the snapshot's (partition, next offset) pairs. Returns 0 when the fill is not (or
-   * no longer) its own.
+   * no longer) its own, else { 1, entries held, players }: live writes during the fill may have left
+   * it shrunk, and no later write may come to say so.
    */
   finishFill: `${TOP_K_HEAD}
 local fill = redis.call('HMGET', meta, 'fill', 'fillUntil')
@@ -212,6 +213,6 @@ for j = 6, 5 + 2 * tonumber(ARGV[5]), 2 do
 end
 redis.call('HDEL', meta, 'fill', 'fillUntil')
 trim(tonumber(ARGV[2]))
-return 1
+return { 1, redis.call('ZCARD', lb), tonumber(redis.call('HGET', meta, 'sum') or '0') }
 `,
 } as const;
