@@ -32,9 +32,18 @@ export interface Pipeline {
   stop(): Promise<void>;
 }
 
-export async function startPipeline(name: string, apiKeys: string, partitions = 2): Promise<Pipeline> {
+export async function startPipeline(
+  name: string,
+  apiKeys: string,
+  partitions = 2,
+  projectorEnv: Record<string, string> = {},
+): Promise<Pipeline> {
   const env = await createTestEnv({ name, partitions });
-  const projector = await startService('score-projector', env.env, { port: await freePort(), readyTimeoutMs: 60_000 });
+  const projector = await startService(
+    'score-projector',
+    { ...env.env, ...projectorEnv },
+    { port: await freePort(), readyTimeoutMs: 60_000 },
+  );
   const [ingest, query] = await Promise.all([
     startService('ingest-api', { ...env.env, API_KEYS: apiKeys }, { port: await freePort() }),
     startService('query-api', env.env, { port: await freePort() }),

@@ -50,8 +50,10 @@ async function start() {
   });
   const redis = createRedis(config, logger, { autoPipelining: true });
   const metrics = createQueryMetrics(registry);
+  const schedules = createBoardSchedules(pool, { refreshMs: SCHEDULE_REFRESH_MS, logger });
+  await schedules.start();
   const states = new ProjectionStateCache(() => redisReader.snapshot(), logger);
-  const redisReader = createRedisReader(redis, config.REDIS_PREFIX, states);
+  const redisReader = createRedisReader(redis, config.REDIS_PREFIX, states, schedules);
   states.start({
     subscriber: createRedis(config, logger, { subscriber: true }),
     channel: redisKeys(config.REDIS_PREFIX).changes,
@@ -72,8 +74,6 @@ async function start() {
     logger,
   );
   reader.startMonitor(config.REDIS_LAG_CHECK_MS);
-  const schedules = createBoardSchedules(pool, { refreshMs: SCHEDULE_REFRESH_MS, logger });
-  await schedules.start();
   const deps: AppDeps = {
     reader,
     config,

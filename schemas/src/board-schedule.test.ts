@@ -8,6 +8,7 @@ import {
   currentOrLastSeason,
   EMPTY_SCHEDULE,
   foldSchedule,
+  isKeptInstance,
   lastInstanceKey,
   resetInstanceKey,
   type ScheduleChange,
@@ -118,5 +119,30 @@ describe('board schedules', () => {
       const row = boardChangeRecord('b', change, T0);
       expect(changeOfRecord(row)).toEqual(change);
     }
+  });
+
+  it('keeps in Redis the seasons not started and the newest started ones, regional copies alike', () => {
+    const s3 = { seasonId: 's3', startsAt: T0 + 20 * H, endsAt: T0 + 30 * H };
+    const s4 = { seasonId: 's4', startsAt: T0 + 40 * H, endsAt: T0 + 50 * H };
+    const schedule: BoardSchedule = { seasons: [s1, s2, s3, s4], resets: [] };
+    const UTC = { timeZone: 'UTC', weekStartsOn: 'monday' as const };
+    const kept = (at: number, keep: number) =>
+      ['s1', 's2', 's3', 's4', 'unknown'].filter((id) =>
+        isKeptInstance(`season:${id}`, at, UTC, schedule, keep),
+      );
+    // during s3, two kept: s3 and s2; s4 has not started; a season not named yet cannot be placed
+    expect(kept(T0 + 25 * H, 2)).toEqual(['s2', 's3', 's4', 'unknown']);
+    // between s3 and s4 the newest started are still s3 and s2
+    expect(kept(T0 + 35 * H, 2)).toEqual(['s2', 's3', 's4', 'unknown']);
+    expect(kept(T0 + 45 * H, 2)).toEqual(['s3', 's4', 'unknown']);
+    expect(kept(T0 + 45 * H, 1)).toEqual(['s4', 'unknown']);
+    expect(kept(T0 + 45 * H, 0)).toEqual(['s1', 's2', 's3', 's4', 'unknown']);
+    expect(isKeptInstance('season:s2@EU', T0 + 45 * H, UTC, schedule, 2)).toBe(false);
+    expect(isKeptInstance('season:s3@EU', T0 + 45 * H, UTC, schedule, 2)).toBe(true);
+    // calendar instances go by date, their reset splits and regional copies with them
+    const day = Date.UTC(2026, 3, 10, 12);
+    expect(isKeptInstance('daily:2026-04-09~1775700000000@EU', day, UTC, schedule, 2)).toBe(true);
+    expect(isKeptInstance('daily:2026-04-08@EU', day, UTC, schedule, 2)).toBe(false);
+    expect(isKeptInstance('all@EU', day, UTC, schedule, 1)).toBe(true);
   });
 });

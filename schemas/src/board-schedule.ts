@@ -1,7 +1,8 @@
 import type { BoardEvent } from './events/board-event.js';
 import type { Period } from './events/limits.js';
 import { type PeriodCalendar, UTC_CALENDAR } from './events/period-calendar.js';
-import { ALL_TIME, instancePeriod, periodKey } from './periods.js';
+import { ALL_TIME, instancePeriod, isRecentInstance, periodKey } from './periods.js';
+import { globalKeyOf } from './regions.js';
 
 /** A season of a board: events whose occurredAt is in [startsAt, endsAt) count toward it. */
 export interface Season {
@@ -107,6 +108,29 @@ export function seasonKey(seasonId: string): string {
 /** The season id a `season:<id>` key names, or undefined for other keys. */
 export function seasonOfKey(key: string): string | undefined {
   return key.startsWith(`${SEASON_PERIOD}:`) ? key.slice(SEASON_PERIOD.length + 1) : undefined;
+}
+
+/**
+ * Whether Redis keeps a board instance (REDIS_KEEP_PERIODS, `keep` newest per kind; 0 keeps all):
+ * a calendar instance by its date (isRecentInstance), a season when it has not started by `nowMs` or
+ * is one of the `keep` newest that have, a regional copy as its global instance. A season the
+ * schedule does not name yet is kept: nothing can place it.
+ */
+export function isKeptInstance(
+  periodKey: string,
+  nowMs: number,
+  calendar: PeriodCalendar,
+  schedule: BoardSchedule,
+  keep: number,
+): boolean {
+  if (keep <= 0) return true;
+  const key = globalKeyOf(periodKey);
+  const seasonId = seasonOfKey(key);
+  if (seasonId === undefined) return isRecentInstance(key, nowMs, calendar, keep);
+  const season = schedule.seasons.find((s) => s.seasonId === seasonId);
+  if (season === undefined || season.startsAt > nowMs) return true;
+  const newer = schedule.seasons.filter((s) => s.startsAt <= nowMs && s.startsAt > season.startsAt).length;
+  return newer < keep;
 }
 
 /** The season whose interval holds `ms`, if any. */

@@ -230,6 +230,8 @@ export function createRedisSync(deps: {
     if (rebuilding) return;
     const reason = await reasonToRebuild();
     await mirrorBoards(await postgres.readBoards());
+    // A season added may make older ones go (REDIS_KEEP_PERIODS): then the drop does not wait its minute.
+    if (redis.keepPeriods > 0 && redis.setSchedules(await postgres.readSchedules())) droppedAt = 0;
     if (!reason && redis.topK > 0) {
       // A refill that failed left its flags behind: the next check fills those instances again, with
       // the same token (a new one would leave them to the flags' deadline).

@@ -17,6 +17,31 @@ function score(userId: string, value: number, occurredAt: number): AnyEventInput
   };
 }
 
+const boardDef = (board: string): BoardDefinition => ({
+  board,
+  order: 'desc',
+  defaultOp: 'add',
+  tiebreaks: [],
+  periods: ['daily'],
+  timeZone: 'UTC',
+  weekStartsOn: 'monday',
+  createdAt: 1,
+});
+
+/** A total of user u, as a committed batch hands it to the Redis store. */
+const row = (board: string, periodKey: string, version: number) => ({
+  board,
+  periodKey,
+  userId: 'u',
+  score: 1,
+  rankScore: -1,
+  reachedAt: 1,
+  eventCount: 1,
+  version,
+  details: null,
+  tieKey: '',
+});
+
 describe('Redis keeps the newest instances of each period (REDIS_KEEP_PERIODS)', () => {
   let world: ProjectorWorld;
   let query: ServiceProcess | undefined;
@@ -86,31 +111,9 @@ describe('Redis keeps the newest instances of each period (REDIS_KEEP_PERIODS)',
     const dropKeys = redisKeys(prefix);
     let clock = Date.UTC(2026, 11, 6, 12);
     const store = createRedisStore(world.redis, prefix, { keepPeriods: 1, now: () => clock });
-    const def: BoardDefinition = {
-      board: 'b',
-      order: 'desc',
-      defaultOp: 'add',
-      tiebreaks: [],
-      periods: ['daily'],
-      timeZone: 'UTC',
-      weekStartsOn: 'monday',
-      createdAt: 1,
-    };
-    await store.writeBoards([def]);
-    const row = (key: string, version: number) => ({
-      board: 'b',
-      periodKey: key,
-      userId: 'u',
-      score: 1,
-      rankScore: -1,
-      reachedAt: 1,
-      eventCount: 1,
-      version,
-      details: null,
-      tieKey: '',
-    });
+    await store.writeBoards([boardDef('b')]);
     await world.redis.zadd(dropKeys.leaderboard('b', 'daily:2026-12-05'), -1, 'x');
-    await store.apply({ totals: [row('daily:2026-12-06', 1)], profiles: [], boards: [], watermarks: new Map() });
+    await store.apply({ totals: [row('b', 'daily:2026-12-06', 1)], profiles: [], boards: [], watermarks: new Map() });
     expect(await world.redis.exists(dropKeys.leaderboard('b', 'daily:2026-12-06'))).toBe(1);
 
     // when the clock passes midnight and an hour's grace
@@ -125,12 +128,51 @@ describe('Redis keeps the newest instances of each period (REDIS_KEEP_PERIODS)',
     expect(await world.redis.exists(dropKeys.leaderboard('b', 'daily:2026-12-05'))).toBe(0);
     expect(await world.redis.exists(dropKeys.leaderboard('b', 'daily:2026-12-06'))).toBe(0);
     await store.apply({
-      totals: [row('daily:2026-12-06', 2), row('daily:2026-12-07', 2)],
+      totals: [row('b', 'daily:2026-12-06', 2), row('b', 'daily:2026-12-07', 2)],
       profiles: [],
       boards: [],
       watermarks: new Map(),
     });
     expect(await world.redis.exists(dropKeys.leaderboard('b', 'daily:2026-12-06'))).toBe(0);
     expect(await world.redis.exists(dropKeys.memberIndex('b', 'daily:2026-12-07'))).toBe(1);
+  });
+
+  it('keeps the newest started seasons and those to come, drops older ones with their regional copies', async () => {
+    // given a store keeping one instance per kind, and three seasons: two ended, one in progress
+    const prefix = `${world.env.redisPrefix}seasons:`;
+    const seasonKeys = redisKeys(prefix);
+    const H = 3_600_000;
+    const T = Date.UTC(2026, 11, 6);
+    const clock = T + 30 * H;
+    const store = createRedisStore(world.redis, prefix, { keepPeriods: 1, now: () => clock });
+    await store.writeBoards([{ ...boardDef('s'), periods: [] }]);
+    const season = (seasonId: string, from: number, to: number) => ({
+      seasonId,
+      startsAt: T + from * H,
+      endsAt: T + to * H,
+    });
+    const schedule = { seasons: [season('s1', 0, 10), season('s2', 10, 20), season('s3', 20, 40)], resets: [] };
+    expect(store.setSchedules(new Map([['s', schedule]]))).toBe(true);
+    expect(store.setSchedules(new Map([['s', schedule]]))).toBe(false);
+    const keys = ['season:s1', 'season:s2', 'season:s2@EU', 'season:s3', 'season:s3@EU', 'season:s4'];
+    for (const key of keys) await world.redis.zadd(seasonKeys.leaderboard('s', key), -1, 'x');
+
+    // when the drop runs
+    const dropped = await store.dropOldInstances(keys.map((periodKey) => ({ board: 's', periodKey })));
+
+    // then the season in progress, its regional copy, and a season not known yet stay; the rest go
+    expect(dropped).toBe(3);
+    const held = [];
+    for (const key of keys) if ((await world.redis.exists(seasonKeys.leaderboard('s', key))) === 1) held.push(key);
+    expect(held).toEqual(['season:s3', 'season:s3@EU', 'season:s4']);
+    // and a late write to a dropped season is skipped, while the season in progress takes it
+    await store.apply({
+      totals: [row('s', 'season:s2', 2), row('s', 'season:s3', 2)],
+      profiles: [],
+      boards: [],
+      watermarks: new Map(),
+    });
+    expect(await world.redis.exists(seasonKeys.memberIndex('s', 'season:s2'))).toBe(0);
+    expect(await world.redis.exists(seasonKeys.memberIndex('s', 'season:s3'))).toBe(1);
   });
 });

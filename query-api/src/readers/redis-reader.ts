@@ -4,7 +4,8 @@ import {
   fromRankScore,
   fromRedisMember,
   fromTieKey,
-  isRecentInstance,
+  EMPTY_SCHEDULE,
+  isKeptInstance,
   keptPeriodsOf,
   redisKeys,
   regionalKey,
@@ -21,6 +22,7 @@ import type {
   StoreRead,
   StoreState,
 } from '../domain/read-model.js';
+import type { BoardSchedules } from './board-schedules.js';
 import type { ProjectionStateCache, StateSnapshot } from './projection-state.js';
 import { SCRIPTS, type ScriptName, type ScriptRow } from './redis-scripts.js';
 
@@ -118,7 +120,13 @@ export interface RedisReader extends RankingReader {
  * memory (`states`, refreshed on every new version) or, without one, is fetched for each read; the
  * data is read after it, so an answer is never older than the watermark it reports.
  */
-export function createRedisReader(redis: Redis, prefix: string, states?: ProjectionStateCache): RedisReader {
+export function createRedisReader(
+  redis: Redis,
+  prefix: string,
+  states?: ProjectionStateCache,
+  /** The boards' seasons, which say which season instances Redis keeps (REDIS_KEEP_PERIODS). */
+  schedules?: Pick<BoardSchedules, 'of'>,
+): RedisReader {
   const run = scriptRunner(redis);
   const keys = redisKeys(prefix);
   const markers = epochMarkers(keys, isCluster(redis));
@@ -230,7 +238,9 @@ export function createRedisReader(redis: Redis, prefix: string, states?: Project
     const def = snap.boards.get(board);
     if (!def) return { served: false, reason: 'board_missing' };
     // Instances past the newest few (REDIS_KEEP_PERIODS) are in PostgreSQL only.
-    if (!isRecentInstance(periodKey, Date.now(), def, snap.keepPeriods)) return { served: false, reason: 'not_kept' };
+    const schedule = schedules?.of(board) ?? EMPTY_SCHEDULE;
+    if (!isKeptInstance(periodKey, Date.now(), def, schedule, snap.keepPeriods))
+      return { served: false, reason: 'not_kept' };
     try {
       const { total, fields } = await instanceRead(script, snap, board, periodKey, extra, details);
       return { served: true, value: await build(snap, def, total, fields), state: snap.state };

@@ -654,6 +654,15 @@ export function createPostgresStore(pool: Pool, topic: string): ProjectionStore 
       return rows.map(boardFromRow);
     },
 
+    async readSchedules() {
+      // Each partition holds a copy of every change; one of each, in the order the first copy came.
+      const { rows } = await pool.query<BoardChangeRecord>(
+        `SELECT board, action, season_id, starts_at, ends_at, occurred_at FROM partition_board_changes
+         GROUP BY board, action, season_id, starts_at, ends_at, occurred_at ORDER BY min(seq)`,
+      );
+      return foldBoardChanges(rows);
+    },
+
     behind: (events) => statistics.behind(events),
 
     /**

@@ -4,7 +4,9 @@ import {
   ERASED_PROFILE_VERSION,
   epochMarkers,
   globalKeyOf,
-  isRecentInstance,
+  type BoardSchedule,
+  EMPTY_SCHEDULE,
+  isKeptInstance,
   LUA_MEMBER_INDEX,
   LUA_MEMBER_USER,
   layoutMark,
@@ -236,6 +238,9 @@ export function createRedisStore(redis: Redis, prefix: string, options: RedisSto
   const mark = layoutMark(topK, keepPeriods);
   /** The calendars of the boards written, which name their instances' periods. */
   const calendars = new Map<string, PeriodCalendar>();
+  /** The boards' seasons, which name their season instances (setSchedules). */
+  let schedules: ReadonlyMap<string, BoardSchedule> = new Map();
+  let schedulesText = '[]';
   /**
    * Whether Redis keeps a board instance: one of the newest keepPeriods of its period an hour ago (a
    * superset of what readers ask of it). A board whose calendar is not known yet keeps everything.
@@ -250,7 +255,8 @@ export function createRedisStore(redis: Redis, prefix: string, options: RedisSto
     const calendar = calendars.get(board);
     if (calendar === undefined || keepPeriods === 0) return true;
     try {
-      return isRecentInstance(periodKey, now() - KEEP_GRACE_MS, calendar, keepPeriods);
+      const schedule = schedules.get(board) ?? EMPTY_SCHEDULE;
+      return isKeptInstance(periodKey, now() - KEEP_GRACE_MS, calendar, schedule, keepPeriods);
     } catch {
       // A zone this Node's time-zone data does not know: keep what cannot be placed.
       return true;
@@ -377,6 +383,15 @@ export function createRedisStore(redis: Redis, prefix: string, options: RedisSto
      * once an hour. Readers already read them from PostgreSQL: their clock passed the instance an
      * hour ago. Returns how many were dropped.
      */
+    /** The boards' seasons and resets, for keeping the newest seasons (REDIS_KEEP_PERIODS). True when they changed. */
+    setSchedules(next: ReadonlyMap<string, BoardSchedule>): boolean {
+      const text = JSON.stringify([...next]);
+      if (text === schedulesText) return false;
+      schedules = next;
+      schedulesText = text;
+      return true;
+    },
+
     async dropOldInstances(instances: readonly Instance[]): Promise<number> {
       if (now() - droppedSince > DROPPED_FORGOTTEN_MS) {
         dropped = new Set();

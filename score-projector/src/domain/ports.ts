@@ -184,6 +184,8 @@ export interface ProjectionStore {
   ledgerShards(partitions: number): Promise<number>;
   readOffsets(): Promise<Map<number, number>>;
   readBoards(): Promise<BoardDefinition[]>;
+  /** Every board's seasons and resets as the projector folded them, all partitions together. */
+  readSchedules(): Promise<Map<string, BoardSchedule>>;
   recordProgress(partition: number, logEndOffset: number): Promise<{ caughtUpAt: number; nextOffset: number }>;
   /** How far behind the log end this process's partitions are (events): the end of a backlog is a moment to tidy the tables for readers. */
   behind(events: number): Promise<void>;
