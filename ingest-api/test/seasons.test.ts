@@ -39,9 +39,10 @@ describe('seasons and reset now through the HTTP API', () => {
       startsAt: now,
       endsAt: now + 120 * MINUTE,
     });
-    expect(overlap.status).toBe(409);
+    expect(overlap.status).toBe(400);
     expect(await error(overlap)).toMatchObject({ code: 'season_overlaps', details: [{ path: 'startsAt' }] });
     const moved = await call(p.ingest, 'POST', '/v1/boards/ladder/seasons', ADMIN, { ...s1, endsAt: now + MINUTE });
+    expect(moved.status).toBe(400);
     expect(await error(moved)).toMatchObject({ code: 'season_exists', details: [{ path: 'seasonId' }] });
     const backwards = await call(p.ingest, 'POST', '/v1/boards/ladder/seasons', ADMIN, {
       seasonId: 'y',

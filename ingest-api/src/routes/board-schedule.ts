@@ -29,7 +29,7 @@ function seasonFields(s: Season) {
   return { seasonId: s.seasonId, startsAt: iso(s.startsAt), endsAt: iso(s.endsAt) };
 }
 
-/** The 409 for a season that does not fit; `overlapPath` names the request's field an overlap is about. */
+/** The 400 for a season that does not fit (bad input, as an interval that ends before it starts); `overlapPath` names the request's field an overlap is about. */
 function conflictBody(board: string, conflict: ScheduleConflict, overlapPath: string) {
   const other = seasonFields(conflict.season);
   if (conflict.reason === 'season_exists') {
@@ -90,7 +90,7 @@ export function boardScheduleRoutes(deps: AppDeps) {
     if (problems.length > 0) throw invalidRequest(problems);
     await definitionOf(board);
     const outcome = await change(c, board, { action: 'season', season });
-    if (!outcome.ok) return c.json(conflictBody(board, outcome.conflict, 'startsAt'), 409);
+    if (!outcome.ok) return c.json(conflictBody(board, outcome.conflict, 'startsAt'), 400);
     deps.logger.info({ board, season: seasonFields(season), actor: c.get('apiKey').name }, 'season defined');
     const answer = { board, ...seasonFields(season), status: seasonStatus(season, now) };
     const { token } = outcome;
@@ -116,7 +116,7 @@ export function boardScheduleRoutes(deps: AppDeps) {
     if (next !== null && next.endsAt <= at)
       throw invalidRequest([{ path: 'endsAt', message: 'must be in the future' }]);
     const outcome = await change(c, board, { action: 'reset', at, next });
-    if (!outcome.ok) return c.json(conflictBody(board, outcome.conflict, 'seasonId'), 409);
+    if (!outcome.ok) return c.json(conflictBody(board, outcome.conflict, 'seasonId'), 400);
     if (outcome.change.action !== 'reset') throw new Error('a reset was logged as another change');
     const logged = outcome.change;
     const ended = seasonAt(outcome.before, logged.at);

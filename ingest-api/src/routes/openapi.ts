@@ -106,10 +106,10 @@ export function documentRoutes(app: OpenAPIHono<any>): void {
       200: { description: 'The same season existed already', ...json(seasonSchema) },
       201: { description: 'Logged to every partition, then recorded', ...json(seasonSchema) },
       ...common,
-      404: error('No such board (define it with PUT first)'),
-      409: error(
-        '`season_overlaps`: another season of the board overlaps it; `season_exists`: the id names a season with another interval',
+      400: error(
+        'Invalid request, `details` naming the field; `season_overlaps`: another season of the board overlaps it (`startsAt`); `season_exists`: the id names a season with another interval (`seasonId`)',
       ),
+      404: error('No such board (define it with PUT first)'),
       503: error('Kafka unavailable; retry later'),
     },
   });
@@ -123,8 +123,10 @@ export function documentRoutes(app: OpenAPIHono<any>): void {
     responses: {
       200: { description: 'Logged to every partition, then recorded', ...json(resetSchema) },
       ...common,
+      400: error(
+        'Invalid request, `details` naming the field; `season_overlaps` / `season_exists`: the season to start does not fit',
+      ),
       404: error('No such board'),
-      409: error('`season_overlaps` / `season_exists`: the season to start does not fit'),
       503: error('Kafka unavailable; retry later'),
     },
   });
