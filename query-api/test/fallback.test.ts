@@ -11,6 +11,7 @@ import {
   createQueryWorld,
   FallbackReader,
   fallbackOptions,
+  NO_SEASONS,
   type QueryWorld,
   silentLogger,
 } from './fixtures/query-world.js';
@@ -73,7 +74,7 @@ beforeEach(async () => {
   breaker = [];
   reader?.stop();
   reader = new FallbackReader(
-    createRedisReader(proxied, w.env.redisPrefix),
+    createRedisReader(proxied, w.env.redisPrefix, undefined, NO_SEASONS),
     w.pgReader,
     fallbackOptions({
       redisDeadlineMs: 100,

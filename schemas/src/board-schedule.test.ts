@@ -127,9 +127,7 @@ describe('board schedules', () => {
     const schedule: BoardSchedule = { seasons: [s1, s2, s3, s4], resets: [] };
     const UTC = { timeZone: 'UTC', weekStartsOn: 'monday' as const };
     const kept = (at: number, keep: number) =>
-      ['s1', 's2', 's3', 's4', 'unknown'].filter((id) =>
-        isKeptInstance(`season:${id}`, at, UTC, schedule, keep),
-      );
+      ['s1', 's2', 's3', 's4', 'unknown'].filter((id) => isKeptInstance(`season:${id}`, at, UTC, schedule, keep));
     // during s3, two kept: s3 and s2; s4 has not started; a season not named yet cannot be placed
     expect(kept(T0 + 25 * H, 2)).toEqual(['s2', 's3', 's4', 'unknown']);
     // between s3 and s4 the newest started are still s3 and s2

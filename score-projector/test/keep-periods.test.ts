@@ -1,6 +1,7 @@
 import { type AnyEventInput, periodKey, redisKeys } from '@rankstream/schemas';
 import { freePort, type ServiceProcess, startService } from '@rankstream/tools/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPostgresStore } from '../src/adapters/postgres-store.js';
 import { createRedisStore } from '../src/adapters/redis-store.js';
 import type { BoardDefinition } from '../src/domain/ports.js';
 import { createProjectorWorld, type ProjectorWorld } from './projector-world.js';
@@ -138,12 +139,12 @@ describe('Redis keeps the newest instances of each period (REDIS_KEEP_PERIODS)',
   });
 
   it('keeps the newest started seasons and those to come, drops older ones with their regional copies', async () => {
-    // given a store keeping one instance per kind, and three seasons: two ended, one in progress
+    // given a store keeping one instance per kind that has known two seasons since they began
     const prefix = `${world.env.redisPrefix}seasons:`;
     const seasonKeys = redisKeys(prefix);
     const H = 3_600_000;
     const T = Date.UTC(2026, 11, 6);
-    const clock = T + 30 * H;
+    let clock = T;
     const store = createRedisStore(world.redis, prefix, { keepPeriods: 1, now: () => clock });
     await store.writeBoards([{ ...boardDef('s'), periods: [] }]);
     const season = (seasonId: string, from: number, to: number) => ({
@@ -151,20 +152,33 @@ describe('Redis keeps the newest instances of each period (REDIS_KEEP_PERIODS)',
       startsAt: T + from * H,
       endsAt: T + to * H,
     });
-    const schedule = { seasons: [season('s1', 0, 10), season('s2', 10, 20), season('s3', 20, 40)], resets: [] };
-    expect(store.setSchedules(new Map([['s', schedule]]))).toBe(true);
-    expect(store.setSchedules(new Map([['s', schedule]]))).toBe(false);
+    const [s1, s2, s3] = [season('s1', 0, 10), season('s2', 10, 20), season('s3', 20, 40)];
+    expect(store.setSchedules(new Map([['s', { seasons: [s1, s2], resets: [] }]]))).toBe(true);
+    expect(store.setSchedules(new Map([['s', { seasons: [s1, s2], resets: [] }]]))).toBe(false);
     const keys = ['season:s1', 'season:s2', 'season:s2@EU', 'season:s3', 'season:s3@EU', 'season:s4'];
     for (const key of keys) await world.redis.zadd(seasonKeys.leaderboard('s', key), -1, 'x');
+    const instances = keys.map((periodKey) => ({ board: 's', periodKey }));
+    const held = async () => {
+      const found = [];
+      for (const key of keys) if ((await world.redis.exists(seasonKeys.leaderboard('s', key))) === 1) found.push(key);
+      return found;
+    };
 
-    // when the drop runs
-    const dropped = await store.dropOldInstances(keys.map((periodKey) => ({ board: 's', periodKey })));
+    // when s3, which began at T+20h, is first seen at T+30h
+    clock = T + 30 * H;
+    expect(store.setSchedules(new Map([['s', { seasons: [s1, s2, s3], resets: [] }]]))).toBe(true);
 
-    // then the season in progress, its regional copy, and a season not known yet stay; the rest go
-    expect(dropped).toBe(3);
-    const held = [];
-    for (const key of keys) if ((await world.redis.exists(seasonKeys.leaderboard('s', key))) === 1) held.push(key);
-    expect(held).toEqual(['season:s3', 'season:s3@EU', 'season:s4']);
+    // then s2 stays an hour (the grace) past that sight, not past s3's start: the query API may learn of s3 later
+    expect(await store.dropOldInstances(instances)).toBe(1);
+    expect(await held()).toEqual(['season:s2', 'season:s2@EU', 'season:s3', 'season:s3@EU', 'season:s4']);
+
+    // when an hour and a minute more have passed
+    clock = T + 31 * H + 60_000;
+    // (s1 is named again: the list of dropped instances is forgotten every hour)
+    expect(await store.dropOldInstances(instances)).toBe(3);
+
+    // then the season in progress, its regional copy, and a season not known yet stay; the rest went
+    expect(await held()).toEqual(['season:s3', 'season:s3@EU', 'season:s4']);
     // and a late write to a dropped season is skipped, while the season in progress takes it
     await store.apply({
       totals: [row('s', 'season:s2', 2), row('s', 'season:s3', 2)],
@@ -174,5 +188,25 @@ describe('Redis keeps the newest instances of each period (REDIS_KEEP_PERIODS)',
     });
     expect(await world.redis.exists(seasonKeys.memberIndex('s', 'season:s2'))).toBe(0);
     expect(await world.redis.exists(seasonKeys.memberIndex('s', 'season:s3'))).toBe(1);
+  });
+
+  it('reads each board change once from every partition that folded it, in the order first folded', async () => {
+    // given a season and a reset folded by partition 1, and partition 0 behind it with the season only
+    const store = createPostgresStore(world.db, world.env.eventsTopic);
+    const insert = (partition: number, offset: number, action: string, season: string | null, at: number) =>
+      world.db.query(
+        `INSERT INTO partition_board_changes (partition, kafka_offset, board, action, season_id, starts_at, ends_at, occurred_at)
+         VALUES ($1, $2, 'r', $3, $4, $5, $6, $7)`,
+        [partition, offset, action, season, season ? 1_000 : null, season ? 9_000 : null, at],
+      );
+    await insert(1, 10, 'season', 'x1', 500);
+    await insert(1, 11, 'reset', null, 2_000);
+    await insert(0, 40, 'season', 'x1', 500);
+
+    // then the schedule holds the season and the reset once each (the reset ended the season)
+    expect((await store.readSchedules()).get('r')).toEqual({
+      seasons: [{ seasonId: 'x1', startsAt: 1_000, endsAt: 2_000 }],
+      resets: [2_000],
+    });
   });
 });

@@ -4,6 +4,12 @@ import type { Logger, Pool } from '@rankstream/schemas/runtime';
 /** Each board's seasons and resets, as reads need them to name the instance they read. */
 export interface BoardSchedules {
   of(board: string): BoardSchedule;
+  /**
+   * The schedule with the changes still being logged too: what the projector may already know.
+   * The keep rule (which seasons Redis holds) reads this one, so that it never trusts Redis with a
+   * season that a newer one, not yet logged, made the projector drop.
+   */
+  forKeeping(board: string): BoardSchedule;
   /** Every board that has a schedule. */
   all(): ReadonlyMap<string, BoardSchedule>;
   /** Changes whenever a read finds the schedules changed: for the variants of answers that depend on them. */
@@ -24,6 +30,7 @@ const FRESH_MS = 50;
  */
 export function createBoardSchedules(pool: Pick<Pool, 'query'>, options: { refreshMs: number; logger: Logger }) {
   let schedules = new Map<string, BoardSchedule>();
+  let withPending = new Map<string, BoardSchedule>();
   let timer: NodeJS.Timeout | undefined;
   let failing = false;
   let readAt = Number.NEGATIVE_INFINITY;
@@ -41,10 +48,11 @@ export function createBoardSchedules(pool: Pick<Pool, 'query'>, options: { refre
   async function read(): Promise<void> {
     const started = Date.now();
     try {
-      const { rows } = await pool.query<BoardChangeRecord>(
-        'SELECT board, action, season_id, starts_at, ends_at, occurred_at FROM board_changes WHERE logged ORDER BY seq',
+      const { rows } = await pool.query<BoardChangeRecord & { logged: boolean }>(
+        'SELECT board, action, season_id, starts_at, ends_at, occurred_at, logged FROM board_changes ORDER BY seq',
       );
-      const next = foldBoardChanges(rows);
+      const next = foldBoardChanges(rows.filter((r) => r.logged));
+      withPending = rows.every((r) => r.logged) ? next : foldBoardChanges(rows);
       const text = JSON.stringify([...next]);
       if (text !== seen) version++;
       seen = text;
@@ -62,6 +70,9 @@ export function createBoardSchedules(pool: Pick<Pool, 'query'>, options: { refre
   return {
     of(board: string): BoardSchedule {
       return schedules.get(board) ?? EMPTY_SCHEDULE;
+    },
+    forKeeping(board: string): BoardSchedule {
+      return withPending.get(board) ?? EMPTY_SCHEDULE;
     },
     all: () => schedules,
     version: () => version,

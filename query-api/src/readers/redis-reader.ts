@@ -4,7 +4,6 @@ import {
   fromRankScore,
   fromRedisMember,
   fromTieKey,
-  EMPTY_SCHEDULE,
   isKeptInstance,
   keptPeriodsOf,
   redisKeys,
@@ -123,9 +122,9 @@ export interface RedisReader extends RankingReader {
 export function createRedisReader(
   redis: Redis,
   prefix: string,
-  states?: ProjectionStateCache,
+  states: ProjectionStateCache | undefined,
   /** The boards' seasons, which say which season instances Redis keeps (REDIS_KEEP_PERIODS). */
-  schedules?: Pick<BoardSchedules, 'of'>,
+  schedules: Pick<BoardSchedules, 'forKeeping'>,
 ): RedisReader {
   const run = scriptRunner(redis);
   const keys = redisKeys(prefix);
@@ -238,8 +237,7 @@ export function createRedisReader(
     const def = snap.boards.get(board);
     if (!def) return { served: false, reason: 'board_missing' };
     // Instances past the newest few (REDIS_KEEP_PERIODS) are in PostgreSQL only.
-    const schedule = schedules?.of(board) ?? EMPTY_SCHEDULE;
-    if (!isKeptInstance(periodKey, Date.now(), def, schedule, snap.keepPeriods))
+    if (!isKeptInstance(periodKey, Date.now(), def, schedules.forKeeping(board), snap.keepPeriods))
       return { served: false, reason: 'not_kept' };
     try {
       const { total, fields } = await instanceRead(script, snap, board, periodKey, extra, details);

@@ -1,11 +1,11 @@
 import {
   ALL_TIME,
+  type BoardSchedule,
   EARLIER_LAYOUT_KEYS,
+  EMPTY_SCHEDULE,
   ERASED_PROFILE_VERSION,
   epochMarkers,
   globalKeyOf,
-  type BoardSchedule,
-  EMPTY_SCHEDULE,
   isKeptInstance,
   LUA_MEMBER_INDEX,
   LUA_MEMBER_USER,
@@ -238,9 +238,14 @@ export function createRedisStore(redis: Redis, prefix: string, options: RedisSto
   const mark = layoutMark(topK, keepPeriods);
   /** The calendars of the boards written, which name their instances' periods. */
   const calendars = new Map<string, PeriodCalendar>();
-  /** The boards' seasons, which name their season instances (setSchedules). */
+  /**
+   * The boards' seasons for the keep rule (setSchedules), each counted as started no earlier than
+   * this process first saw it: the query API learns of a season through another table, later, and
+   * must never believe Redis keeps an older season that a newer one made this process drop.
+   */
   let schedules: ReadonlyMap<string, BoardSchedule> = new Map();
   let schedulesText = '[]';
+  const firstSeen = new Map<string, number>();
   /**
    * Whether Redis keeps a board instance: one of the newest keepPeriods of its period an hour ago (a
    * superset of what readers ask of it). A board whose calendar is not known yet keeps everything.
@@ -364,8 +369,7 @@ export function createRedisStore(redis: Redis, prefix: string, options: RedisSto
       for (const [i, reply] of replies.entries()) {
         const [late, held, players, filling] = (reply as number[]).map(Number) as [number, number, number, number];
         refused += late;
-        if (!filling && held * 2 < topK && players > held)
-          markShrunk(cappedInstances[i]!);
+        if (!filling && held * 2 < topK && players > held) markShrunk(cappedInstances[i]!);
       }
       if (refused > 0) throw new LateWriteError(`a late batch named ${refused} users Redis no longer holds`);
       if (write.watermarks.size + write.profiles.length + write.boards.length + (write.erasedUsers?.length ?? 0) > 0) {
@@ -387,8 +391,18 @@ export function createRedisStore(redis: Redis, prefix: string, options: RedisSto
     setSchedules(next: ReadonlyMap<string, BoardSchedule>): boolean {
       const text = JSON.stringify([...next]);
       if (text === schedulesText) return false;
-      schedules = next;
       schedulesText = text;
+      const seenAt = now();
+      schedules = new Map(
+        [...next].map(([board, schedule]) => {
+          const seasons = schedule.seasons.map((s) => {
+            const key = `${board}\n${s.seasonId}`;
+            if (!firstSeen.has(key)) firstSeen.set(key, seenAt);
+            return { ...s, startsAt: Math.max(s.startsAt, firstSeen.get(key) ?? seenAt) };
+          });
+          return [board, { ...schedule, seasons }];
+        }),
+      );
       return true;
     },
 
