@@ -583,7 +583,8 @@ export function createRedisStore(redis: Redis, prefix: string, options: RedisSto
       const finished = await redis.eval(TOP_K_SCRIPTS.finishFill, 3, ...ids, token, topK, ...bound, ...covered);
       if (!Array.isArray(finished)) return false;
       const [held, players] = finished.slice(1).map(Number) as [number, number];
-      if (held * 2 < topK && players > held) markShrunk(instance);
+      // Only when live writes pushed out rows this fill wrote: stale counts alone must not loop refills.
+      if (held * 2 < topK && players > held && held < top.length) markShrunk(instance);
       return true;
     },
 
