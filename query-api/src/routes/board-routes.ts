@@ -222,14 +222,15 @@ export function boardRoutes(deps: AppDeps) {
       if (q.cursor !== undefined && !cursor) {
         throw invalidRequest([{ path: 'cursor', message: 'is not a cursor from this API' }]);
       }
-      const otherPeriod = invalidRequest([{ path: 'cursor', message: 'belongs to another period' }]);
+      // Built only when thrown: an Error captures a stack, which cost ~5 % of a cached top page.
+      const otherPeriod = () => invalidRequest([{ path: 'cursor', message: 'belongs to another period' }]);
       if (cursor) {
         if (queryValuesOf(c, 'offset').length > 0) {
           throw invalidRequest([{ path: 'offset', message: 'cannot be combined with cursor' }]);
         }
-        if (periodOfKey(cursor.periodKey) !== q.period) throw otherPeriod;
-        if (q.season !== undefined && globalKeyOf(cursor.periodKey) !== seasonKey(q.season)) throw otherPeriod;
-        if (regionOfKey(cursor.periodKey) !== (q.region ?? null)) throw otherPeriod;
+        if (periodOfKey(cursor.periodKey) !== q.period) throw otherPeriod();
+        if (q.season !== undefined && globalKeyOf(cursor.periodKey) !== seasonKey(q.season)) throw otherPeriod();
+        if (regionOfKey(cursor.periodKey) !== (q.region ?? null)) throw otherPeriod();
         page = { after: cursor.after, limit: q.limit };
       }
       // The cursor's own period key: a daily page keeps paging the same day across midnight.
@@ -252,7 +253,7 @@ export function boardRoutes(deps: AppDeps) {
             q.period !== SEASON_PERIOD &&
             globalKeyOf(cursor.periodKey) !== selectPeriodKey(q.period, at, 0, value.def, deps.schedules?.of(board))
           ) {
-            throw otherPeriod;
+            throw otherPeriod();
           }
           return shapeTop(scope, value);
         },
