@@ -35,7 +35,9 @@ describe('the local stack with LOCAL_KAFKA_BROKERS=3', () => {
     const admin = testKafka(brokers).admin();
     await admin.connect();
     try {
-      expect((await admin.describeCluster()).brokers.map((b) => b.nodeId).sort()).toEqual([1, 2, 3]);
+      // Each broker's view of the cluster catches up on its own; the client asks one at random.
+      const nodes = async () => (await admin.describeCluster()).brokers.map((b) => b.nodeId).sort();
+      await expect.poll(nodes, { timeout: 20_000 }).toEqual([1, 2, 3]);
       const topic = `cluster-check-${Date.now()}`;
       await ensureTopics(admin, { eventsTopic: topic, dlqTopic: `${topic}-dlq`, partitions: 3 });
       // A broker may not have heard of the new topic yet: each question is asked until one answers.
