@@ -123,48 +123,38 @@ async function projectionSection(): Promise<void> {
   out(`### Projection and replay (${fmt(events)} events, ${fmt(users)} users, 6 partitions, 3 boards)`);
   out();
   out(
-    "Seeded through the registry into a fresh topic (boards `global`, `speedrun` asc/min with daily+weekly, `weekly-kills` add/weekly: ~1.75 totals per event), then the real projector process (`startService('score-projector')`) projects the backlog into empty PostgreSQL + Redis; then `replay --from-start` empties the projections, rewinds the group, and the projector projects everything again. Times run from the projector's start (group join included) until both stores reached the log end.",
+    "Boards `global`, `speedrun` (asc/min, daily+weekly) and `weekly-kills` (add/weekly): ~1.75 totals per event. The real projector projects the seeded backlog into empty stores, then `replay --from-start` does it again; times run from the projector's start to both stores at the log end. Baselines: Kafka's ConsumerPerformance and ProducerPerformance (acks=all); a bulk upsert into a totals-shaped table (unnest, 20,000-row statements); the PostgreSQL floor, the least SQL an event needs (a ledger row and one total, 3 sessions, nothing else running); `redis-benchmark` -P 16 over 1M members.",
   );
   out();
-  out('| Measure | Rankstream | Raw baseline (same run) | Ratio |');
+  out('| Measure | Rankstream | Baseline | Ratio |');
   out('| --- | --- | --- | --- |');
   out(
-    `| Projection of the backlog, overall | ${fmt(p.eventsPerSecond)} events/s (${p.seconds.toFixed(1)} s) | Kafka ConsumerPerformance ${fmt(consumer.recordsPerSecond)} records/s | projector = ${ratio(p.eventsPerSecond, consumer.recordsPerSecond)} Kafka consumer |`,
+    `| Projection, overall | ${fmt(p.eventsPerSecond)} events/s (${p.seconds.toFixed(1)} s) | consumer ${fmt(consumer.recordsPerSecond)}/s | ${ratio(p.eventsPerSecond, consumer.recordsPerSecond)} |`,
   );
   out(
-    `| Projection, sustained (10 %→90 % of the backlog in PostgreSQL) | ${fmt(p.sustainedEventsPerSecond)} events/s | PostgreSQL bulk upsert, totals-shaped table with the same indexes (unnest, ON CONFLICT DO UPDATE, 20,000-row statements) ${fmt(upsert.rowsPerSecond)} rows/s | ${ratio(p.sustainedEventsPerSecond, upsert.rowsPerSecond)} of the upsert rate (events vs rows) |`,
+    `| Projection, sustained (10→90 %) | ${fmt(p.sustainedEventsPerSecond)} events/s | upsert ${fmt(upsert.rowsPerSecond)} rows/s | ${ratio(p.sustainedEventsPerSecond, upsert.rowsPerSecond)} |`,
   );
   out(
-    `| PostgreSQL floor: the least SQL an event needs (one eventId ledger row + one all-time total, 20,000-event transactions, 3 sessions on disjoint users, nothing else running) | ${fmt(p.sustainedEventsPerSecond)} events/s sustained | ${fmt(floor.eventsPerSecond)} events/s | projector = ${ratio(p.sustainedEventsPerSecond, floor.eventsPerSecond)} of the floor |`,
+    `| PostgreSQL floor | ${fmt(p.sustainedEventsPerSecond)} events/s | floor ${fmt(floor.eventsPerSecond)} events/s | ${ratio(p.sustainedEventsPerSecond, floor.eventsPerSecond)} |`,
   );
   out(
-    `| Redis share of the work | — | redis-benchmark, 16 clients, -P 16, -r 1M: ZADD ${fmt(raw.ZADD?.requestsPerSecond ?? Number.NaN)}, ZRANK ${fmt(raw.ZRANK?.requestsPerSecond ?? Number.NaN)}, ZRANGE 0 9 ${fmt(raw['ZRANGE 0 9']?.requestsPerSecond ?? Number.NaN)} req/s | projector = ${ratio(p.eventsPerSecond, raw.ZADD?.requestsPerSecond ?? Number.NaN)} ZADD rate |`,
+    `| Replay | ${fmt(r.eventsPerSecond)} events/s (${r.seconds.toFixed(1)} s) | consumer ${fmt(consumer.recordsPerSecond)}/s | ${ratio(r.eventsPerSecond, consumer.recordsPerSecond)} |`,
   );
   out(
-    `| The eventId ledger on disk (\`event_ledger\`) | ${fmt(p.ledgerBytes.entries / events, 1)} B per event of entries; ${fmt(p.ledgerBytes.table / events, 1)} B per event with TOAST and index | the per-event B-tree ledger it replaced: ~145 B per event | ${ratio(p.ledgerBytes.table / events, 145)} |`,
+    `| Redis | — | ZADD ${fmt(raw.ZADD?.requestsPerSecond ?? Number.NaN)}/s | ${ratio(p.eventsPerSecond, raw.ZADD?.requestsPerSecond ?? Number.NaN)} |`,
   );
+  out(
+    `| Seeding via the registry | ${fmt(m.seedEventsPerSecond)} events/s | producer ${fmt(producer.recordsPerSecond)}/s | ${ratio(m.seedEventsPerSecond, producer.recordsPerSecond)} |`,
+  );
+  out();
   const walText = (run: typeof p) =>
-    `${fmt(run.wal.bytes / events / 1024, 1)} KB per event, ${fmt(run.wal.fullPageImages / events, 2)} full-page images per event`;
-  out(
-    `| PostgreSQL's write-ahead log (\`pg_stat_wal\`; settings: ${m.walSettings}) | projection ${walText(p)}; replay ${walText(r)} | — | — |`,
-  );
-  out(
-    `| Projection lag while projecting the backlog (max) | ${fmt(p.maxLagEvents)} events behind; X-Projection-Lag-Ms up to ${fmt(p.maxProjectionLagMs)} ms (partitions that never caught up since the start excluded) | — | — |`,
-  );
-  out(
-    `| Replay (reset + re-project ${fmt(events)} events) | ${fmt(r.eventsPerSecond)} events/s, ${r.seconds.toFixed(1)} s (sustained ${fmt(r.sustainedEventsPerSecond)}/s; PostgreSQL complete after ${r.postgresSeconds.toFixed(1)} s) | Kafka ConsumerPerformance ${fmt(consumer.recordsPerSecond)} records/s | ${ratio(r.eventsPerSecond, consumer.recordsPerSecond)} |`,
-  );
+    `${fmt(run.wal.bytes / events / 1024, 1)} KB and ${fmt(run.wal.fullPageImages / events, 2)} full-page images per event`;
   const filled = (name: string) => {
     const x = m.justFilled[name];
-    return x
-      ? `${name} ${fmt(x.requestsPerSecond)} req/s, p50 ${fmt(x.latencyMs.p50, 2)} ms, p99 ${fmt(x.latencyMs.p99, 2)} ms`
-      : `${name} —`;
+    return x ? `${name} ${fmt(x.requestsPerSecond)} req/s, p99 ${fmt(x.latencyMs.p99, 2)} ms` : `${name} —`;
   };
   out(
-    `| PostgreSQL alone (Redis unreachable) right after the projection caught up, the projector still running (board \`global\`, 16 connections, 5 s per call) | ${filled('rank')}; ${filled('around-me (radius 5)')} | the query table's state built in one statement: see Queries | — |`,
-  );
-  out(
-    `| Seeding through the registry (tools/src/seed) | ${fmt(m.seedEventsPerSecond)} events/s | Kafka ProducerPerformance (acks=all, idempotent, 100 B) ${fmt(producer.recordsPerSecond)} records/s | ${ratio(m.seedEventsPerSecond, producer.recordsPerSecond)} |`,
+    `Replay sustained ${fmt(r.sustainedEventsPerSecond)}/s, PostgreSQL complete after ${r.postgresSeconds.toFixed(1)} s. Lag while projecting the backlog: up to ${fmt(p.maxLagEvents)} events, X-Projection-Lag-Ms up to ${fmt(p.maxProjectionLagMs)} ms. Ledger (\`event_ledger\`): ${fmt(p.ledgerBytes.table / events, 1)} B per event with TOAST and index. Write-ahead log (${m.walSettings}): projection ${walText(p)}, replay ${walText(r)}. PostgreSQL alone right after the projection, the projector still running (16 connections, 5 s per call): ${filled('rank')}; ${filled('around-me (radius 5)')}. Redis-benchmark: ZRANK ${fmt(raw.ZRANK?.requestsPerSecond ?? Number.NaN)}/s, ZRANGE 0 9 ${fmt(raw['ZRANGE 0 9']?.requestsPerSecond ?? Number.NaN)}/s.`,
   );
   out();
   const fiveM = 5_000_000 / r.eventsPerSecond;
@@ -187,7 +177,7 @@ async function projectionSection(): Promise<void> {
   const labels = [...new Set([...p.cpu, ...r.cpu].filter((c) => c.cores >= 0.01).map((c) => c.label))];
   for (const label of labels) out(`| ${label} | ${perEvent(p, label)} | ${perEvent(r, label)} |`);
   out(
-    `| **machine total** (${totalCores(p.cpu).toFixed(2)} / ${totalCores(r.cpu).toFixed(2)} cores busy) | **${perEvent(p)}** | **${perEvent(r)}** |`,
+    `| **machine** (${totalCores(p.cpu).toFixed(2)} / ${totalCores(r.cpu).toFixed(2)} cores) | **${perEvent(p)}** | **${perEvent(r)}** |`,
   );
   out();
 }
@@ -212,7 +202,7 @@ async function querySection(): Promise<void> {
     const cells = (x: LoadResult | undefined) =>
       x ? `${fmt(x.requestsPerSecond)} | ${fmt(x.latencyMs.p50, 2)} | ${fmt(x.latencyMs.p99, 2)}` : '— | — | —';
     out(
-      '| Call | From Redis, 1 process: req/s | p50 ms | p99 ms | `QUERY_WORKERS=2`: req/s | p50 ms | p99 ms | Floor server: req/s | p50 ms | p99 ms | Best ÷ floor | redis-benchmark of the raw command (16 clients) |',
+      '| Call | Redis req/s | p50 | p99 | 2 workers | p50 | p99 | floor | p50 | p99 | best ÷ floor | raw command (best ÷ raw) |',
     );
     out('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const name of Object.keys(r.redis)) {
@@ -222,25 +212,21 @@ async function querySection(): Promise<void> {
       const best = Math.max(a.requestsPerSecond, w?.requestsPerSecond ?? 0);
       const rawName = rawFor[name];
       const raw = rawName ? r.raw[rawName] : undefined;
-      const rawCell = raw
-        ? `${rawName}: ${fmt(raw.requestsPerSecond)} req/s, p99 ${raw.p99} ms (best ÷ raw ${ratio(best, raw.requestsPerSecond)})`
-        : '—';
+      const rawCell = raw ? `${fmt(raw.requestsPerSecond)} (${ratio(best, raw.requestsPerSecond)})` : '—';
       out(
         `| ${name} | ${cells(a)} | ${cells(w)} | ${cells(floor)} | ${floor ? ratio(best, floor.requestsPerSecond) : '—'} | ${rawCell} |`,
       );
     }
     out();
     out(
-      "The floor server (`tools/src/bench/query-floor-server.ts`) is the least a server can do for these calls as the query API reads them: plain node:http, the query API's own Lua scripts (the board instance's, then the page's profiles), the projection's epoch read once at start as the query API keeps its state in memory, the replies passed through. No framework, validation, shaping, headers, metrics, CORS, rate limit or breaker; it serves top-10, rank and around-me only.",
+      `Latencies in ms. "2 workers": \`QUERY_WORKERS=2\`. The floor (\`tools/src/bench/query-floor-server.ts\`): plain node:http running the query API's own Lua scripts, no framework or shaping. Raw commands by \`redis-benchmark\`, 16 clients: ${Object.values(rawFor).join(', ')}.`,
     );
     out();
     out(
-      "**CPU µs per request**, over each call's own load (warm-up excluded): the serving process(es), the Redis process (networking included), what Redis itself counts for the read scripts (`INFO commandstats`, eval + evalsha), and the load generator.",
+      "CPU µs per request over each call's load: the serving process(es), Redis, the read scripts within it (`INFO commandstats`), the load generator.",
     );
     out();
-    out(
-      '| Call | query API, 1 process | its Redis | of which scripts | load generator | query API, 2 workers | their Redis | floor server | its Redis | of which scripts |',
-    );
+    out('| Call | query API | Redis | scripts | load gen. | 2 workers | Redis | floor | Redis | scripts |');
     out('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     const us = (c: CallCost | undefined, k: keyof CallCost) => (c ? fmt(c[k], k === 'redisScriptUs' ? 1 : 0) : '—');
     for (const name of Object.keys(r.redis)) {
@@ -259,9 +245,9 @@ async function querySection(): Promise<void> {
       `Redis memory after the rebuild: **${fmt(r.redisBytesPerPlayer.total)} B per player** (\`used_memory\` growth ÷ players); by key family (\`MEMORY USAGE\`): ${families}.`,
     );
     out();
-    out(
-      '| Call | From PostgreSQL alone (Redis unreachable): req/s | p50 ms | p99 ms | CPU µs/req: query API | PostgreSQL | load generator |',
-    );
+    out('From PostgreSQL alone (Redis unreachable); CPU in µs per request:');
+    out();
+    out('| Call | req/s | p50 | p99 | query API | PostgreSQL | load gen. |');
     out('| --- | --- | --- | --- | --- | --- | --- |');
     for (const name of Object.keys(r.postgres)) {
       const c = r.costs.postgres?.[name];
@@ -273,8 +259,8 @@ async function querySection(): Promise<void> {
     out(
       `CPU (cores of 2) during the Redis-path load: ${formatShares(r.cpu.redis ?? [])}; with two workers: ${formatShares(r.cpu['redis-2-workers'] ?? [])}; the floor server: ${formatShares(r.cpu.floor ?? [])}. During the PostgreSQL-path load: ${formatShares(r.cpu.postgres ?? [])}. ${
         r.loadGenerator === 'wrk'
-          ? `The load generator is wrk (C, one thread, 16 keep-alive connections, a Lua script drawing a random player per request; \`tools/src/bench/wrk-load.ts\`), counted as \`${WRK_LABEL}\`; which store answered is read from the query API's own request counters.`
-          : 'The load generator is a Node closed loop over http keep-alive agents (`tools/src/bench/http-load.ts`) in the bench process (wrk was not available).'
+          ? `Load from wrk (one thread, a random player per request), counted as \`${WRK_LABEL}\`.`
+          : 'Load from a Node closed loop in the bench process (wrk was not available).'
       }`,
     );
     out();
@@ -322,9 +308,9 @@ async function ingestSection(): Promise<void> {
       `### Ingest alone: ${clients} keep-alive clients posting ${fmt(batchSize)}-event batches back to back, ${values.seconds} s`,
     );
     out();
-    out(
-      '| `INGEST_WORKERS` | Accepted (202, acks=all) | POST → 202 p50 / p99 | CPU µs per event: ingest-api | kafka broker | load generator | machine total (cores busy) |',
-    );
+    out('CPU in µs per accepted event; p50 / p99 of POST → 202 (acks=all):');
+    out();
+    out('| Workers | Accepted | p50 / p99 | ingest-api | Kafka | load gen. | machine (cores) |');
     out('| --- | --- | --- | --- | --- | --- | --- |');
     for (const r of runs) {
       const accepted = r.acceptedEventsPerSecond * r.seconds;
@@ -333,7 +319,7 @@ async function ingestSection(): Promise<void> {
         return accepted > 0 ? ((cores * r.seconds * 1e6) / accepted).toFixed(1) : '—';
       };
       out(
-        `| ${r.workers} | **${fmt(r.acceptedEventsPerSecond)} events/s** (${r.rejectedRequests} refused) | ${fmt(r.latencyMs.p50, 1)} / ${fmt(r.latencyMs.p99, 1)} ms | ${perEvent('ingest-api')} | ${perEvent('kafka broker')} | ${perEvent(BENCH_LABEL)} | ${perEvent()} (${totalCores(r.cpu).toFixed(2)}) |`,
+        `| ${r.workers} | **${fmt(r.acceptedEventsPerSecond)}/s** (${r.rejectedRequests} refused) | ${fmt(r.latencyMs.p50, 1)} / ${fmt(r.latencyMs.p99, 1)} ms | ${perEvent('ingest-api')} | ${perEvent('kafka broker')} | ${perEvent(BENCH_LABEL)} | ${perEvent()} (${totalCores(r.cpu).toFixed(2)}) |`,
       );
     }
     out();
@@ -367,10 +353,10 @@ async function e2eSection(): Promise<void> {
     out('| Measure | p50 | p99 | max | samples |');
     out('| --- | --- | --- | --- | --- |');
     out(
-      `| POST /v1/events → 202 (acks=all) | ${fmt(r.ingestLatencyMs.p50, 1)} ms | ${fmt(r.ingestLatencyMs.p99, 1)} ms | ${fmt(r.ingestLatencyMs.max, 1)} ms | ${r.ingestLatencyMs.count} |`,
+      `| POST → 202 | ${fmt(r.ingestLatencyMs.p50, 1)} ms | ${fmt(r.ingestLatencyMs.p99, 1)} ms | ${fmt(r.ingestLatencyMs.max, 1)} ms | ${r.ingestLatencyMs.count} |`,
     );
     out(
-      `| 202 → visible at the query API (\`?after=<token>\`) | ${fmt(r.visibleLatencyMs.p50, 1)} ms | ${fmt(r.visibleLatencyMs.p99, 1)} ms | ${fmt(r.visibleLatencyMs.max, 1)} ms | ${r.visibleLatencyMs.count} |`,
+      `| 202 → visible (\`after=\`) | ${fmt(r.visibleLatencyMs.p50, 1)} ms | ${fmt(r.visibleLatencyMs.p99, 1)} ms | ${fmt(r.visibleLatencyMs.max, 1)} ms | ${r.visibleLatencyMs.count} |`,
     );
     out();
     out(
@@ -397,23 +383,12 @@ async function liveSection(): Promise<void> {
     out(`### Live feeds: ${fmt(subscribers)} WebSocket subscribers of one board's top 10`);
     out();
     out(
-      `Clients in the bench process (\`ws\`), one query API process, the whole pipeline behind it. ${r.changes} events posted ${500} ms apart, each putting a new player on top; a change is timed from its 202 at the ingest API to its arrival at each subscriber, so it includes the projection.`,
+      `${r.changes} events posted ${500} ms apart, each putting a new player on top, timed from the 202 to each subscriber (\`ws\` clients in the bench process, one query API).`,
     );
     out();
-    out('| Measure | Value |');
-    out('| --- | --- |');
     out(
-      `| Subscribers held (got every change) | ${fmt(r.held)} of ${fmt(r.subscribers)} (opened in ${fmt(r.connectSeconds, 1)} s) |`,
+      `Subscribers that got every change: ${fmt(r.held)} of ${fmt(r.subscribers)} (opened in ${fmt(r.connectSeconds, 1)} s); ${fmt(r.rssPerConnectionKb, 1)} kB of query API memory per socket. 202 → delivered: p50 ${fmt(r.deliveryMs.p50, 1)} ms, p99 ${fmt(r.deliveryMs.p99, 1)} ms, max ${fmt(r.deliveryMs.max, 1)} ms (${fmt(r.deliveryMs.count)} deliveries); first to last subscriber p50 ${fmt(r.spreadMs.p50, 1)} ms, p99 ${fmt(r.spreadMs.p99, 1)} ms. ${fmt(r.readsPerChange, 2)} answers read per change; ${fmt(r.queryMicrosPerMessage, 1)} µs of query API CPU per message.`,
     );
-    out(`| Query API memory per open socket (RSS growth ÷ sockets) | ${fmt(r.rssPerConnectionKb, 1)} kB |`);
-    out(
-      `| 202 → delivered, over every subscriber and change | p50 ${fmt(r.deliveryMs.p50, 1)} ms, p99 ${fmt(r.deliveryMs.p99, 1)} ms, max ${fmt(r.deliveryMs.max, 1)} ms (${fmt(r.deliveryMs.count)} deliveries) |`,
-    );
-    out(
-      `| Fan-out: first to last subscriber, per change | p50 ${fmt(r.spreadMs.p50, 1)} ms, p99 ${fmt(r.spreadMs.p99, 1)} ms |`,
-    );
-    out(`| Answers read per change (all subscribers together) | ${fmt(r.readsPerChange, 2)} |`);
-    out(`| Query API CPU per delivered message | ${fmt(r.queryMicrosPerMessage, 1)} µs |`);
     out();
     out(`CPU (cores of 2) during the changes: ${formatShares(r.cpu)}.`);
     out();
