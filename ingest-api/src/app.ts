@@ -19,6 +19,16 @@ import { usersRoutes } from './routes/users.js';
 
 export type { AppDeps };
 
+/** What holds across the routes, for the reference's front page (Markdown). */
+const INGEST_API_NOTES = `The write side: score events, boards, seasons, profiles and moderation, published to Kafka. A 2xx to a request that publishes events comes only once Kafka acknowledged every one with acks=all; a 503 (with Retry-After) means not known to be published: retry with the same eventIds. Board definitions (PUT) are stored in PostgreSQL.
+
+- **Keys:** \`Authorization: Bearer <key>\` (401 with \`WWW-Authenticate: Bearer\`). Scopes are separate: \`ingest\` posts events and writes users, \`admin\` writes boards, seasons and resets and moderates; either reads boards. \`GET /v1/status\` needs none.
+- **Idempotency:** an eventId already accepted for the same user is a retry: 202 again, counted once (the first in log order wins) within \`DEDUP_WINDOW\` of log time. A server-assigned eventId is new each time, so send your own if you may retry.
+- **Validation** is strict and all or nothing: a bad item refuses the whole request and nothing is published. The shape is checked first (a 400 naming every problem, \`events.3.value\`), then bans (403) and rates (429), then the board's rules (tie-break values, seasons; a 400 naming each item). No coercion; unknown fields are refused; \`occurredAt\` must be after 2000-01-01 and at most \`MAX_CLOCK_SKEW\` ahead.
+- **Stamping:** each event carries the board's op, periods, calendar, limits and tie-break ops as defined when it is accepted, so a replay folds it as live did. An event for an undefined board creates it (\`desc\`, \`add\`, no periods) unless \`STRICT_BOARDS\`.
+- **Limits:** 413 past \`MAX_BODY_BYTES\`; 429 with Retry-After past the key's rate (a user write costs one event, two with \`initialScore\`) or a board's per-player rate (\`player_rate_limited\`); 403 \`user_banned\` / \`user_erased\` naming each userId.
+- **Users:** \`POST /v1/users\` assigns a UUIDv7 userId when none is given; 409 \`user_exists\` covers profiles this API published. \`PUT\` merges (null clears \`imageUrl\` or \`region\`; \`username\` is required for a new profile and cannot be cleared). A refused user write leaves nothing behind.`;
+
 /** The whole HTTP surface; it does not listen (main.ts does, tests call app.request()). */
 export function createApp(deps: AppDeps) {
   const app = new OpenAPIHono();
@@ -61,7 +71,7 @@ export function createApp(deps: AppDeps) {
     info: {
       title: 'Rankstream ingest API',
       version: '1',
-      description: 'The write side: score events, boards and profiles, published to Kafka with acks=all.',
+      description: INGEST_API_NOTES,
     },
   });
   mountApiDocs(app, 'Rankstream ingest API');

@@ -24,7 +24,7 @@ const duration = z
   });
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
-/** Every variable the ingest API reads; README.md documents each one. */
+/** Every variable the ingest API reads; the root README's configuration table documents each one. */
 export const ingestEnv = {
   ...logEnv,
   ...kafkaEnv,

@@ -68,10 +68,7 @@ export function createApp(deps: AppDeps) {
     info: {
       title: 'Rankstream query API',
       version: '1.0.0',
-      description:
-        'Read-only leaderboards. Every /v1 answer that read a store carries X-Served-By (redis|postgres) and ' +
-        'X-Projection-Lag-Ms; errors answered before any read (400 for a parameter, 404 route, 405, 429) do not; ' +
-        'pass consistency tokens as ?after= or X-Consistency-Token to read your own writes.',
+      description: QUERY_API_NOTES,
     },
   });
   mountApiDocs(app, 'Rankstream query API');
@@ -80,6 +77,18 @@ export function createApp(deps: AppDeps) {
   mountMetrics(app, deps.registry, deps.metricsText);
   return app;
 }
+
+/** What holds across the routes, for the reference's front page (Markdown). */
+const QUERY_API_NOTES = `Read-only leaderboards; no key, a rate limit per client address (429 with Retry-After).
+
+- **Which store:** every /v1 board and user answer carries \`X-Served-By\` (\`redis\` or \`postgres\`, the same JSON either way) and \`X-Projection-Lag-Ms\`; errors answered before any read (400, 404 route, 405, 429) do not. PostgreSQL answers when Redis is down, slow, not ready, rebuilding, behind, or lacks the instance (\`not_kept\`) or the entries (\`beyond_top_k\`); \`/v1/status\` and the metrics count each reason.
+- **Read your writes:** pass consistency tokens from the ingest API as \`?after=\` (repeatable) or \`X-Consistency-Token\` (comma-separated). The answer waits until the projection covers them, or answers with \`X-Consistency: stale\` and \`Cache-Control: no-store\`. A token for another topic, or not a token, is a 400.
+- **Caching** of board and user answers: \`ETag\` from the projection's watermark and the instance read; \`If-None-Match\` gives a 304; \`Cache-Control: public, max-age=1\`.
+- **Errors:** one shape, \`{"error": {"code", "message", "details": [{"path", "message"}]}}\`; codes \`invalid_request\` (details name the parameter), \`board_not_found\`, \`user_not_found\`, \`season_not_found\`, \`not_found\` (no such route), \`method_not_allowed\` (with \`Allow\`), \`upgrade_required\` (426), \`rate_limited\`, \`internal\` (500).
+- **Pages:** \`cursor\` and \`offset\` together are a 400; a cursor continues after the last entry it gave, even if ranks above moved, and keeps its period instance (a daily cursor keeps its day past midnight); \`nextCursor\` is null on the last page. \`percentile\` = 100 × (total − rank + 1) / total, two decimals.
+- **Periods:** keys name the instance read (\`daily:2026-11-23\`, \`weekly:2026-W48\` in ISO week-numbering years, \`monthly:2026-11\`, \`season:<id>\`, \`@<REGION>\` for a regional view) on the board's calendar, so a day is 23 or 25 hours across a daylight-saving change.
+- **Live feeds** (SSE and WebSocket): the current answer first, then one on each change (at least \`STREAM_MIN_INTERVAL_MS\` apart) and heartbeats, also while no store can be read; an \`error\` event (\`board_not_found\`, \`invalid_request\`) ends a feed. A client that falls 64 events (SSE) or 1 MB (WebSocket, close 1013) behind is dropped. WebSocket closes: 1000 when a feed ends, 1011 after an internal error, 1001 at shutdown.
+- **CORS:** GET, HEAD and OPTIONS from \`CORS_ORIGINS\`, exposing \`X-Served-By\`, \`X-Projection-Lag-Ms\`, \`ETag\`, \`X-Consistency\` and \`Retry-After\`.`;
 
 /** The live feeds' publishers, as the app's config and reader define them. */
 export function feedHubOf(deps: AppDeps): FeedHub {

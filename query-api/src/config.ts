@@ -3,7 +3,7 @@ import { z } from 'zod';
 
 const ms = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
 
-/** Every variable the query API reads; documented in query-api/README.md. */
+/** Every variable the query API reads; the root README's configuration table documents each one. */
 export const queryEnv = {
   ...logEnv,
   ...postgresEnv,

@@ -29,7 +29,7 @@ const dedupWindow = z
     return seconds;
   });
 
-/** Every variable the projector reads; README.md documents each one. */
+/** Every variable the projector reads; the root README's configuration table documents each one. */
 export const projectorEnv = {
   ...logEnv,
   ...kafkaEnv,

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from '@rankstream/schemas/runtime';
 
-/** The projector's Prometheus metrics (README.md lists them). */
+/** The projector's Prometheus metrics; each one's HELP text at /metrics says what it counts. */
 export function createProjectorMetrics(registry: Registry) {
   return {
     eventsApplied: new Counter({

@@ -29,7 +29,7 @@ function seasonFields(s: Season) {
   return { seasonId: s.seasonId, startsAt: iso(s.startsAt), endsAt: iso(s.endsAt) };
 }
 
-/** The 400 for a season that does not fit (bad input, as an interval that ends before it starts); `overlapPath` names the request's field an overlap is about. */
+/** The 400 for a season that does not fit the board's schedule; `overlapPath` names the request's field an overlap is about. */
 function conflictBody(board: string, conflict: ScheduleConflict, overlapPath: string) {
   const other = seasonFields(conflict.season);
   if (conflict.reason === 'season_exists') {

@@ -18,7 +18,7 @@ export interface ProjectionMeasurement {
 /**
  * Measures the projector on this machine: seeds a backlog into an isolated world (its own topic,
  * database and Redis prefix on the running services), starts the built projector process, and times
- * how long it takes to project all of it. For `npm run bench` and the README's figures.
+ * how long it takes to project all of it. For `npm run bench` and BENCHMARKS.md.
  */
 export async function measureProjection(options: {
   events: number;

@@ -8,7 +8,7 @@ import { setGlobalCompatibility } from './schema-registry.js';
  * the images match the local stack's versions.
  */
 export const IMAGES = {
-  // Confluent Platform 7.9 ships Apache Kafka 3.9, the line the local stack uses (see README).
+  // Confluent Platform 7.9 ships Apache Kafka 3.9, the line the local stack uses (tools/README.md).
   kafka: 'confluentinc/cp-kafka:7.9.1',
   registry: 'apicurio/apicurio-registry:3.0.9',
   postgres: 'postgres:15',
