@@ -61,7 +61,7 @@ describe('CPU shares between two /proc snapshots', () => {
     expect(processLabel('java', 'java -jar apicurio-registry-app.jar')).toBe('schema registry');
     expect(processLabel('node', 'node /w/score-projector/dist/main.js')).toBe('score-projector');
     expect(processLabel('postgres', 'postgres: 15/main: walwriter')).toBe('postgres');
-    expect(processLabel('node', 'node tools/dist/bench/run.js')).toBe('bench (seeder/load generator)');
+    expect(processLabel('node', 'node tools/dist/bench/run.js')).toBe('bench process');
   });
 
   it('formats the shares worth mentioning', () => {

@@ -34,7 +34,7 @@ export function cpuShares(
     .sort((a, b) => b.cores - a.cores || a.label.localeCompare(b.label));
 }
 
-export const UNATTRIBUTED_LABEL = 'unattributed (exited processes, kernel)';
+export const UNATTRIBUTED_LABEL = 'unattributed (kernel, exited)';
 
 /** Adds what the machine spent beyond the processes' own time, so that the shares sum to `machineCores`. */
 export function withUnattributed(shares: readonly CpuShare[], machineCores: number): CpuShare[] {
@@ -48,7 +48,7 @@ export function totalCores(shares: readonly CpuShare[]): number {
   return shares.reduce((sum, s) => sum + s.cores, 0);
 }
 
-export const BENCH_LABEL = 'bench (seeder/load generator)';
+export const BENCH_LABEL = 'bench process';
 export const FLOOR_LABEL = 'floor server';
 
 /** A process's group from its command name and command line: the parts of the stack we want to tell apart. */

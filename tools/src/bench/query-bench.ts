@@ -45,7 +45,7 @@ export interface CallCost {
 }
 
 const BOARD = 'bench';
-export const WRK_LABEL = 'load generator (wrk, child of the bench)';
+export const WRK_LABEL = 'wrk';
 
 /**
  * 1M players on one board: rows generated in PostgreSQL (scores drawn from 0..users/4 so ties are

@@ -20,7 +20,7 @@ import type { LoadResult } from './http-load.js';
 import { benchIngest, type IngestResult } from './ingest-bench.js';
 import { benchLiveFeeds } from './live-bench.js';
 import { benchProjection } from './projection-bench.js';
-import { benchQueries, type CallCost, WRK_LABEL } from './query-bench.js';
+import { benchQueries, type CallCost } from './query-bench.js';
 import { fmt, ratio } from './stats.js';
 
 /**
@@ -123,7 +123,7 @@ async function projectionSection(): Promise<void> {
   out(`### Projection and replay (${fmt(events)} events, ${fmt(users)} users, 6 partitions, 3 boards)`);
   out();
   out(
-    "Boards `global`, `speedrun` (asc/min, daily+weekly) and `weekly-kills` (add/weekly): ~1.75 totals per event. The real projector projects the seeded backlog into empty stores, then `replay --from-start` does it again; times run from the projector's start to both stores at the log end. Baselines: Kafka's ConsumerPerformance and ProducerPerformance (acks=all); a bulk upsert into a totals-shaped table (unnest, 20,000-row statements); the PostgreSQL floor, the least SQL an event needs (a ledger row and one total, 3 sessions, nothing else running); `redis-benchmark` -P 16 over 1M members.",
+    "Boards `global`, `speedrun` (asc/min, daily+weekly), `weekly-kills` (add/weekly): ~1.75 totals per event, projected from a seeded backlog into empty stores, then again by `replay --from-start`. Baselines: Kafka's perf tools, a bulk upsert (unnest, 20,000 rows), the PostgreSQL floor (a ledger row and a total per event, alone), `redis-benchmark` -P 16.",
   );
   out();
   out('| Measure | Rankstream | Baseline | Ratio |');
@@ -162,11 +162,9 @@ async function projectionSection(): Promise<void> {
     `Targets: ≥ 50,000 events/s sustained: **${p.sustainedEventsPerSecond >= 50_000 ? 'met' : 'missed'}** (PostgreSQL alone, doing the least an event needs with the machine to itself, reached ${fmt(floor.eventsPerSecond)} events/s in this run); replay 5M events in < 120 s (≥ 41,667 events/s): **${r.eventsPerSecond >= 41_667 ? 'met' : 'missed'}** (at this rate 5M take ~${Math.round(fiveM)} s).`,
   );
   out();
-  out(
-    `CPU (cores of 2) while projecting: ${formatShares(p.cpu)}. While replaying: ${formatShares(r.cpu)}. During the PostgreSQL floor: ${formatShares(floor.cpu)}.`,
-  );
+  out(`The PostgreSQL floor kept ${totalCores(floor.cpu).toFixed(2)} cores busy.`);
   out();
-  out('CPU µs per event (cores × seconds ÷ events, each process over the whole run; the rows add up to the machine):');
+  out('CPU µs per event (cores × seconds ÷ events; the rows add up to the machine):');
   out();
   out('| Process | Projection | Replay |');
   out('| --- | --- | --- |');
@@ -219,11 +217,11 @@ async function querySection(): Promise<void> {
     }
     out();
     out(
-      `Latencies in ms. "2 workers": \`QUERY_WORKERS=2\`. The floor (\`tools/src/bench/query-floor-server.ts\`): plain node:http running the query API's own Lua scripts, no framework or shaping. Raw commands by \`redis-benchmark\`, 16 clients: ${Object.values(rawFor).join(', ')}.`,
+      `Latencies in ms; "2 workers": \`QUERY_WORKERS=2\`; the floor: node:http running the same Lua scripts; raw commands by \`redis-benchmark\`: ${Object.values(rawFor).join(', ')}.`,
     );
     out();
     out(
-      "CPU µs per request over each call's load: the serving process(es), Redis, the read scripts within it (`INFO commandstats`), the load generator.",
+      'CPU µs per request: the serving process(es), Redis, its read scripts (`INFO commandstats`), the load generator.',
     );
     out();
     out('| Call | query API | Redis | scripts | load gen. | 2 workers | Redis | floor | Redis | scripts |');
@@ -256,13 +254,7 @@ async function querySection(): Promise<void> {
       );
     }
     out();
-    out(
-      `CPU (cores of 2) during the Redis-path load: ${formatShares(r.cpu.redis ?? [])}; with two workers: ${formatShares(r.cpu['redis-2-workers'] ?? [])}; the floor server: ${formatShares(r.cpu.floor ?? [])}. During the PostgreSQL-path load: ${formatShares(r.cpu.postgres ?? [])}. ${
-        r.loadGenerator === 'wrk'
-          ? `Load from wrk (one thread, a random player per request), counted as \`${WRK_LABEL}\`.`
-          : 'Load from a Node closed loop in the bench process (wrk was not available).'
-      }`,
-    );
+    if (r.loadGenerator !== 'wrk') out('Load from a Node closed loop in the bench process (wrk was not available).');
     out();
     const errors = [
       ...Object.values(r.redis),
@@ -324,9 +316,7 @@ async function ingestSection(): Promise<void> {
     }
     out();
     const best = Math.max(...runs.map((r) => r.acceptedEventsPerSecond));
-    out(
-      `Target: ≥ 50,000 events/s accepted: **${best >= 50_000 ? 'met' : 'missed'}** (best ${fmt(best)}). CPU (cores of 2) with one worker: ${formatShares(runs[0]?.cpu ?? [])}; with two: ${formatShares(runs[1]?.cpu ?? [])}.`,
-    );
+    out(`Target: ≥ 50,000 events/s accepted: **${best >= 50_000 ? 'met' : 'missed'}** (best ${fmt(best)}).`);
     out();
   } finally {
     await env.cleanup();
@@ -360,7 +350,7 @@ async function e2eSection(): Promise<void> {
     );
     out();
     out(
-      `During the warm-up at the same rate, left out above (services started cold): 202 → visible p50 ${fmt(r.warmupVisibleLatencyMs.p50, 1)} ms, p99 ${fmt(r.warmupVisibleLatencyMs.p99, 1)} ms, max ${fmt(r.warmupVisibleLatencyMs.max, 1)} ms (${r.warmupVisibleLatencyMs.count} samples).`,
+      `During the warm-up, left out above: 202 → visible p50 ${fmt(r.warmupVisibleLatencyMs.p50, 1)} ms, p99 ${fmt(r.warmupVisibleLatencyMs.p99, 1)} ms, max ${fmt(r.warmupVisibleLatencyMs.max, 1)} ms (${r.warmupVisibleLatencyMs.count} samples).`,
     );
     out();
     out(`CPU (cores of 2) during the load: ${formatShares(r.cpu)}.`);
