@@ -13,7 +13,7 @@ import type { ProjectionState, TotalFixture } from './fixtures/projection-writer
 import { createQueryWorld, type QueryWorld } from './fixtures/query-world.js';
 
 /**
- * For random states (ties on score and reachedAt, both orders, three periods, three calendars),
+ * For random states (ties on score and reachedAt, both orders, three periods, three calendars, regional views),
  * every endpoint gives byte-identical JSON from the Redis reader and the PostgreSQL reader, equal to
  * an oracle that sorts an array with compareEntries. The board's calendar changes between runs, so
  * the readers' remembered calendars are wrong again and again: every answer must still name the
@@ -27,6 +27,8 @@ const CALENDARS: PeriodCalendar[] = [
   { timeZone: 'Asia/Kathmandu', weekStartsOn: 'wednesday' },
 ];
 const USERS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'A', 'B', 'a.1', 'z_9'];
+/** The board's season, in progress for the whole run (recorded in board_changes before it). */
+const SEASON = 'season:s1';
 
 const userArb = fc.record({
   userId: fc.constantFrom(...USERS),
@@ -43,12 +45,16 @@ const userArb = fc.record({
   dailyScore: fc.integer({ min: -2, max: 2 }),
   inWeekly: fc.boolean(),
   weeklyScore: fc.integer({ min: -2, max: 2 }),
+  inSeason: fc.boolean(),
+  seasonScore: fc.integer({ min: -2, max: 2 }),
   hasProfile: fc.boolean(),
   // Details with bars and quotes, which the Redis member index must keep apart from the member.
   details: fc.option(
     fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.stringify({ v, note: 'a|b"c' })),
     { nil: null },
   ),
+  /** The player's region: a regional view holds a copy of each of their totals. */
+  region: fc.constantFrom(null, 'EU', 'ASIA'),
   // Few distinct values, so that equal scores are often told apart, or not, by the columns.
   tiebreaks: fc.tuple(
     fc.integer({ min: -2, max: 2 }),
@@ -73,12 +79,14 @@ const stateArb = fc.record({
   radius: fc.integer({ min: 0, max: 4 }),
   probe: fc.constantFrom(...USERS, 'nobody'),
   friends: fc.subarray([...USERS, 'nobody', 'ghost'], { minLength: 1 }),
-  period: fc.constantFrom('all', 'daily', 'weekly'),
+  period: fc.constantFrom('all', 'daily', 'weekly', 'season'),
   calendar: fc.constantFrom(...CALENDARS),
-  /** Name the period with `at` (a day of the board's calendar), or leave it to the current one. */
+  /** Name the period with `at` (a day of the board's calendar) or `season`, or leave it to the current one. */
   withAt: fc.boolean(),
   withDetails: fc.boolean(),
   columns: fc.constantFrom(...COLUMN_SETS),
+  /** Read the EU view (?region=EU) instead of the global one. */
+  region: fc.constantFrom(undefined, 'EU'),
 });
 
 type Sample = fc.Arbitrary<typeof stateArb extends fc.Arbitrary<infer S> ? S : never>;
@@ -92,7 +100,7 @@ function periodKeysOf(c: Pick<Case, 'calendar'>) {
     DAY,
     WEEK,
     AT: DAY.slice('daily:'.length),
-    KEYS: { all: 'all', daily: DAY, weekly: WEEK } as Record<string, string>,
+    KEYS: { all: 'all', daily: DAY, weekly: WEEK, season: SEASON } as Record<string, string>,
   };
 }
 
@@ -112,6 +120,12 @@ function toState(c: Case): ProjectionState {
     const { tiebreaks, reachedAt, userId } = u;
     if (u.inDaily) totals.push({ board: 'b', periodKey: DAY, userId, score: u.dailyScore, reachedAt, tiebreaks });
     if (u.inWeekly) totals.push({ board: 'b', periodKey: WEEK, userId, score: u.weeklyScore, reachedAt, tiebreaks });
+    if (u.inSeason) totals.push({ board: 'b', periodKey: SEASON, userId, score: u.seasonScore, reachedAt, tiebreaks });
+  }
+  // Each player's regional copies, as the projector writes them.
+  for (const t of [...totals]) {
+    const region = c.users.find((u) => u.userId === t.userId)?.region;
+    if (region) totals.push({ ...t, periodKey: `${t.periodKey}@${region}` });
   }
   return {
     boards: [{ board: 'b', order: c.order, periods: ['weekly', 'daily'], calendar: c.calendar, tiebreaks: c.columns }],
@@ -123,14 +137,15 @@ function toState(c: Case): ProjectionState {
   };
 }
 
-/** The oracle: the period's rows sorted with compareEntries, ranks by position. */
-function ranking(c: Case, key: string, withDetails = false) {
+/** The oracle: the period's rows (of a region's players, when given) sorted with compareEntries, ranks by position. */
+function ranking(c: Case, key: string, withDetails = false, region?: string) {
   const { DAY } = periodKeysOf(c);
   const rows = c.users
-    .filter((u) => key === 'all' || (key === DAY ? u.inDaily : u.inWeekly))
+    .filter((u) => key === 'all' || (key === DAY ? u.inDaily : key === SEASON ? u.inSeason : u.inWeekly))
+    .filter((u) => region === undefined || u.region === region)
     .map((u) => ({
       userId: u.userId,
-      score: key === 'all' ? u.score : key === DAY ? u.dailyScore : u.weeklyScore,
+      score: key === 'all' ? u.score : key === DAY ? u.dailyScore : key === SEASON ? u.seasonScore : u.weeklyScore,
       reachedAt: u.reachedAt,
       username: u.hasProfile ? `n-${u.userId}` : null,
       imageUrl: u.hasProfile ? `https://img.example/${u.userId}.png` : null,
@@ -158,6 +173,12 @@ function ranking(c: Case, key: string, withDetails = false) {
 let w: QueryWorld;
 beforeAll(async () => {
   w = await createQueryWorld('property');
+  await w.pool.query(
+    `INSERT INTO board_changes (board, event_id, action, season_id, starts_at, ends_at, occurred_at, actor, logged)
+     VALUES ('b', 'season-s1', 'season', 's1', $1, $2, $1, 'test', true)`,
+    [NOW - 3_600_000, NOW + 3_600_000],
+  );
+  await w.schedules.refresh();
 });
 afterAll(async () => w?.close());
 
@@ -175,11 +196,15 @@ it('gives byte-identical answers from Redis and PostgreSQL, equal to the oracle'
       await w.writer.writeState(toState(c));
       const { DAY, WEEK, AT, KEYS } = periodKeysOf(c);
       const key = KEYS[c.period]!;
+      const named = c.period === 'season' ? 'period=season&season=s1' : `period=${c.period}&at=${AT}`;
       const q =
-        (c.period === 'all' || !c.withAt ? `period=${c.period}` : `period=${c.period}&at=${AT}`) +
-        (c.withDetails ? '&details=true' : '');
-      const scope = { board: 'b', period: c.period, periodKey: key };
-      const oracle = ranking(c, key, c.withDetails);
+        (c.period === 'all' || !c.withAt ? `period=${c.period}` : named) +
+        (c.withDetails ? '&details=true' : '') +
+        (c.region ? `&region=${c.region}` : '');
+      const scope = c.region
+        ? { board: 'b', period: c.period, periodKey: `${key}@${c.region}`, region: c.region }
+        : { board: 'b', period: c.period, periodKey: key };
+      const oracle = ranking(c, key, c.withDetails, c.region);
 
       const top = await both(`/v1/boards/b/top?${q}&limit=${c.limit}&offset=${c.offset}`);
       expect(top.body.entries).toEqual(oracle.slice(c.offset, c.offset + c.limit));
@@ -238,7 +263,9 @@ it('gives byte-identical answers from Redis and PostgreSQL, equal to the oracle'
             periods: ['daily', 'weekly'],
             ...c.calendar,
             players: ranking(c, 'all').length,
-            regions: [],
+            regions: ['ASIA', 'EU']
+              .map((region) => ({ region, players: ranking(c, 'all', false, region).length }))
+              .filter((r) => r.players > 0),
           },
         ],
       });
@@ -249,12 +276,12 @@ it('gives byte-identical answers from Redis and PostgreSQL, equal to the oracle'
         expect(userBoards.status).toBe(404);
       } else {
         const standings = [];
-        for (const k of ['all', DAY, WEEK]) {
+        for (const k of ['all', DAY, WEEK, SEASON]) {
           const own = ranking(c, k).find((e) => e.userId === c.probe);
           if (own) {
             standings.push({
               board: 'b',
-              period: k === 'all' ? 'all' : k === DAY ? 'daily' : 'weekly',
+              period: k === 'all' ? 'all' : k === DAY ? 'daily' : k === SEASON ? 'season' : 'weekly',
               periodKey: k,
               rank: own.rank,
               score: own.score,
