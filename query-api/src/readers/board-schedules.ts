@@ -19,6 +19,8 @@ export interface BoardSchedules {
    * read): for reads that must see a change just made (consistency tokens, a season not known yet).
    */
   refreshNow(): Promise<void>;
+  /** Reads the table again now. */
+  refresh(): Promise<void>;
 }
 
 const FRESH_MS = 50;
