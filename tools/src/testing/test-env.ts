@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { redisKeys } from '@rankstream/schemas';
 import {
   Cluster,
   createLogger,
@@ -6,7 +7,7 @@ import {
   migrate,
   parseRedisUrl,
   type Redis,
-  unlinkMatching,
+  scanKeys,
 } from '@rankstream/schemas/runtime';
 import { Redis as Server } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
@@ -142,9 +143,21 @@ export function connectTestRedis(redisUrl = baseServiceUrls().redisUrl): Redis {
   return redis;
 }
 
-/** Deletes every key under a prefix, one key per command so that it works on a cluster too. */
+/**
+ * Deletes every key under a prefix, one key per command so that it works on a cluster too. The keys
+ * that say a projection is there (ready, layout, the slots' epoch markers) go last, as a flush drops
+ * everything at once: a projector that saw them gone first would rebuild instances this deletion
+ * then tears in half (a sorted set deleted after the rebuild filled it, its member index not).
+ */
 export async function deletePrefixedKeys(redis: Redis, prefix: string): Promise<void> {
-  await unlinkMatching(redis, `${prefix}*`);
+  const keys = redisKeys(prefix);
+  const isMark = (key: string) => key === keys.ready || key === keys.layout || key.endsWith('}epoch');
+  const marks: string[] = [];
+  for await (const page of scanKeys(redis, `${prefix}*`)) {
+    marks.push(...page.filter(isMark));
+    await Promise.all(page.filter((key) => !isMark(key)).map((key) => redis.unlink(key)));
+  }
+  await Promise.all(marks.map((key) => redis.unlink(key)));
 }
 
 export async function deleteRedisPrefix(redisUrl: string, prefix: string): Promise<void> {
