@@ -63,8 +63,10 @@ describe('board instances capped at their best K entries in Redis (REDIS_TOP_K)'
       if (length === 'full') expect(list.length).toBe(Math.min(K, all.length));
       else expect(list.length * 2 >= K || list.length === all.length, `${instance}: ${list.length}`).toBe(true);
       expect(list).toEqual(all.slice(0, list.length));
-      // the member index holds exactly the members held
-      expect(Object.keys(versions.get(instance) ?? {}).sort()).toEqual(list.map((e) => e.userId).sort());
+      // the member index holds exactly the members held, besides the tombstones (`version|`) that a
+      // removal during a fill leaves to keep the fill's older rows out (redis-top-k.ts, apply_rows)
+      const indexed = Object.entries(versions.get(instance) ?? {}).filter(([, v]) => !/^\d+\|$/.test(v));
+      expect(indexed.map(([user]) => user).sort()).toEqual(list.map((e) => e.userId).sort());
       const [board = '', periodKey = ''] = [
         instance.slice(0, instance.indexOf(':')),
         instance.slice(instance.indexOf(':') + 1),
