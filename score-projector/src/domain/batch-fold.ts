@@ -472,14 +472,10 @@ function moveRegion(
 ): void {
   if (from !== null) removeEntries(userId, null, null, offset, current, working, from);
   if (to === null) return;
-  const suffix = `\u0000${userId}`;
-  const globals = new Set<string>();
-  for (const map of [current, working]) {
-    for (const key of map.keys()) {
-      // userIds may hold an @ too: the instance key is the middle part.
-      if (key.endsWith(suffix) && regionOfKey(key.split('\u0000')[1] ?? '') === null) globals.add(key);
-    }
-  }
+  // userIds may hold an @ too: the instance key is the middle part.
+  const globals = [...playerKeys(userId, current, working)].filter(
+    (key) => regionOfKey(key.split('\u0000')[1] ?? '') === null,
+  );
   for (const key of globals) {
     const inBatch = working.get(key);
     if (inBatch !== undefined) {
@@ -511,6 +507,18 @@ function moveRegion(
   }
 }
 
+/** The keys of every total of the player at this point of the batch: stored, or written by an earlier event. */
+function playerKeys(
+  userId: string,
+  current: ReadonlyMap<string, StoredTotal>,
+  working: ReadonlyMap<string, FoldedTotal | RemovedTotal>,
+): Set<string> {
+  const suffix = `\u0000${userId}`;
+  const keys = new Set<string>();
+  for (const map of [current, working]) for (const key of map.keys()) if (key.endsWith(suffix)) keys.add(key);
+  return keys;
+}
+
 /**
  * Marks removed every total of the user on `board` (every board when null), or the one of
  * `onlyPeriodKey`, that exists at this point of the batch: stored (the caller loaded them all) or
@@ -525,9 +533,7 @@ function removeEntries(
   working: Map<string, FoldedTotal | RemovedTotal>,
   onlyRegion?: string,
 ): number {
-  const suffix = `\u0000${userId}`;
-  const keys = new Set<string>();
-  for (const map of [current, working]) for (const key of map.keys()) if (key.endsWith(suffix)) keys.add(key);
+  const keys = playerKeys(userId, current, working);
   let removed = 0;
   for (const key of keys) {
     const [board = '', periodKey = '', owner] = key.split('\u0000');
