@@ -10,6 +10,6 @@ declare module 'hono' {
     /** Set by an answer that carries corsHeaders already. */
     corsApplied: true;
     /** The query string's values by name, parsed once per request (documented-get.ts). */
-    parsedQuery: Record<string, string[]>;
+    parsedQuery: Readonly<Record<string, readonly string[]>>;
   }
 }

@@ -28,21 +28,62 @@ export function documentedGet<P extends Schema = undefined, Q extends Schema = u
 ): void {
   app.openAPIRegistry.registerPath(route);
   const { query, params } = route.request ?? {};
+  const queries = query ? parsedQueries(query) : undefined;
   app.get(route.path.replace(/\{([^}]+)\}/g, ':$1'), (c) => {
     // Query first, then params: the order app.openapi() checks them in, so a request wrong in both
     // is refused for the same field as before.
     const input = {
-      query: (query ? parsed(query, validatorQuery(c)) : {}) as Parsed<Q>,
+      query: (queries ? queries(c) : {}) as Parsed<Q>,
       params: (params ? parsed(params, c.req.param()) : {}) as Parsed<P>,
     };
     return handler(c, input);
   });
 }
 
+/** Distinct query strings a route keeps the parse of; past this the memo starts again. */
+const QUERY_MEMO_ENTRIES = 256;
+/** Longer query strings (a list of users, consistency tokens) are rarely repeated: not kept. */
+const QUERY_MEMO_MAX_LENGTH = 128;
+
+/**
+ * A route's query parser, memoised by the raw query string: clients repeat the same few (a hot page's
+ * `?limit=10`, a rank's empty query), and the parse is a pure function of that string, so a repeat
+ * skips both the query string's parse and zod's. Values are frozen, being shared between requests;
+ * a query that fails validation, or a long one, is not kept.
+ */
+function parsedQueries(schema: z.ZodType): (c: Context) => unknown {
+  const memo = new Map<string, { values: Readonly<Record<string, readonly string[]>>; parsed: unknown }>();
+  return (c) => {
+    const url = c.req.url;
+    const mark = url.indexOf('?');
+    const raw = mark < 0 ? '' : url.slice(mark + 1);
+    const known = memo.get(raw);
+    if (known !== undefined) {
+      c.set('parsedQuery', known.values);
+      return known.parsed;
+    }
+    const values = parsedQuery(c);
+    const result = parsed(schema, validatorQuery(values));
+    if (raw.length > QUERY_MEMO_MAX_LENGTH) return result;
+    deepFreeze(result);
+    if (memo.size >= QUERY_MEMO_ENTRIES) memo.clear();
+    memo.set(raw, { values: deepFreeze(values), parsed: result });
+    return result;
+  };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
+
 /** The query as Hono's validator shapes it: a repeated parameter becomes an array. */
-function validatorQuery(c: Context): Record<string, string | string[]> {
-  const values: Record<string, string | string[]> = {};
-  for (const [name, all] of Object.entries(parsedQuery(c))) values[name] = all.length === 1 ? all[0]! : all;
+function validatorQuery(all: Readonly<Record<string, readonly string[]>>): Record<string, string | readonly string[]> {
+  const values: Record<string, string | readonly string[]> = {};
+  for (const [name, each] of Object.entries(all)) values[name] = each.length === 1 ? each[0]! : each;
   return values;
 }
 
@@ -50,11 +91,11 @@ function validatorQuery(c: Context): Record<string, string | string[]> {
  * Every value of one query parameter, in order. Hono parses the whole query string again on each
  * `c.req.queries()` call; this parses it once per request.
  */
-export function queryValuesOf(c: Context, name: string): string[] {
+export function queryValuesOf(c: Context, name: string): readonly string[] {
   return parsedQuery(c)[name] ?? [];
 }
 
-function parsedQuery(c: Context): Record<string, string[]> {
+function parsedQuery(c: Context): Readonly<Record<string, readonly string[]>> {
   let values = c.get('parsedQuery');
   if (values === undefined) {
     values = c.req.queries();
