@@ -1,4 +1,4 @@
-import { rankBucketStart } from '@rankstream/schemas';
+import { rankBucketStart, rankGroupStart } from '@rankstream/schemas';
 import { createTestEnv, type TestEnv } from '@rankstream/tools/testing';
 import fc from 'fast-check';
 import pg from 'pg';
@@ -59,6 +59,8 @@ describe('rank_bucket_start(), rank_bucket_end() and rank_group_start() in Postg
     );
     const buckets = rows.map((r) => Number(r.bucket));
     const groups = rows.map((r) => Number(r.group));
+    // The projector names groups in TypeScript: the same function.
+    expect(values.map(rankGroupStart)).toEqual(groups);
     // Each group is where its buckets are, starts at or before each of them, and groups keep the order.
     expect(rows.map((r) => Number(r.group_of_bucket))).toEqual(groups);
     for (let i = 0; i < values.length; i++) {
