@@ -55,6 +55,13 @@ describe('documentedGet', () => {
     expect(parses()).toBe(2);
   });
 
+  it('keeps no parse for a URL with a fragment, whose query Hono does not read', async () => {
+    const { app } = countingApp();
+    expect(await (await app.request('/items#?limit=1000&tag=x')).json()).toMatchObject({ query: {}, tags: [] });
+    const res = await app.request('/items?limit=1000&tag=x');
+    expect(await res.json()).toMatchObject({ query: { limit: 1000, tag: 'x' }, tags: ['x'] });
+  });
+
   it('refuses an invalid query every time, naming the field', async () => {
     const { app } = countingApp();
     for (let i = 0; i < 2; i++) {

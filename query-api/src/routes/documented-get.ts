@@ -49,22 +49,25 @@ const QUERY_MEMO_MAX_LENGTH = 128;
  * A route's query parser, memoised by the raw query string: clients repeat the same few (a hot page's
  * `?limit=10`, a rank's empty query), and the parse is a pure function of that string, so a repeat
  * skips both the query string's parse and zod's. Values are frozen, being shared between requests;
- * a query that fails validation, or a long one, is not kept.
+ * a query that fails validation, a long one, or one after a '#', is not kept.
  */
 function parsedQueries(schema: z.ZodType): (c: Context) => unknown {
   const memo = new Map<string, { values: Readonly<Record<string, readonly string[]>>; parsed: unknown }>();
   return (c) => {
     const url = c.req.url;
+    // Hono reads no query past a '#' (Node keeps one in the path it got): such a URL is parsed
+    // afresh, or `/top#?limit=100` would leave the empty query's parse under "limit=100".
+    const fragment = url.includes('#');
     const mark = url.indexOf('?');
     const raw = mark < 0 ? '' : url.slice(mark + 1);
-    const known = memo.get(raw);
+    const known = fragment ? undefined : memo.get(raw);
     if (known !== undefined) {
       c.set('parsedQuery', known.values);
       return known.parsed;
     }
     const values = parsedQuery(c);
     const result = parsed(schema, validatorQuery(values));
-    if (raw.length > QUERY_MEMO_MAX_LENGTH) return result;
+    if (fragment || raw.length > QUERY_MEMO_MAX_LENGTH) return result;
     deepFreeze(result);
     if (memo.size >= QUERY_MEMO_ENTRIES) memo.clear();
     memo.set(raw, { values: deepFreeze(values), parsed: result });
