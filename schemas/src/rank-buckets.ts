@@ -12,7 +12,7 @@
  * on one exact score (ties) make one bucket large, and those still count by (reachedAt, userId) in
  * the index.
  *
- * The same function exists in SQL (`rank_bucket_start(bigint)`, in the rank_buckets migration) for
+ * The same function exists in SQL (`rank_bucket_start(bigint)`, in the migrations) for
  * back-fills and the query API; a test keeps the two equal.
  */
 export const BUCKET_BITS = 8;
@@ -50,9 +50,9 @@ export const GROUP_BUCKETS = 16;
 
 /**
  * The start of the group of buckets holding `rankScore`: rankBucketStart() with GROUP_BUCKETS times
- * the width, so that every bucket lies inside one group. SQL's `rank_group_start(bigint)` (the
- * rank_bucket_groups migration) is the same function; the projector computes it here because the
- * SQL one, not inlinable, cost ~12 µs a call.
+ * the width, so that every bucket lies inside one group. SQL's `rank_group_start(bigint)` is the
+ * same function; the projector names each bucket delta's group with this one, sparing the batch
+ * statement the work.
  */
 export function rankGroupStart(rankScore: number): number {
   if (rankScore >= 0) return magnitudeRange(rankScore, GROUP_BUCKETS)[0];

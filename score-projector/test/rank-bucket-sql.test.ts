@@ -27,6 +27,22 @@ describe('rank_bucket_start(), rank_bucket_end() and rank_group_start() in Postg
     expect(rows.map((r) => Number(r.start))).toEqual(values.map(rankBucketStart));
   });
 
+  it('is inlined by the planner, and gives NULL for NULL', async () => {
+    // A call instead of an inlined expression cost ~8 µs, against ~1 µs: a STRICT flag or a FROM in
+    // a body would bring the call back.
+    const { rows } = await db.query<{ 'QUERY PLAN': string }>(
+      'EXPLAIN VERBOSE SELECT rank_bucket_start(x), rank_bucket_end(x), rank_group_start(x) FROM unnest($1::bigint[]) x',
+      [[1, 300]],
+    );
+    const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+    expect(plan).toContain('POSITION');
+    expect(plan).not.toMatch(/rank_(bucket|group)_(start|end|width)\(/);
+    const nulls = await db.query(
+      'SELECT rank_bucket_start(NULL) AS s, rank_bucket_end(NULL) AS e, rank_group_start(NULL) AS g',
+    );
+    expect(nulls.rows[0]).toEqual({ s: null, e: null, g: null });
+  });
+
   it('ends each bucket right before the next one starts', async () => {
     // One below the largest, so that every end is still a safe integer.
     const MAX = Number.MAX_SAFE_INTEGER - 1;

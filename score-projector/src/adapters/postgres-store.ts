@@ -215,8 +215,8 @@ function writeBatchParams(topic: string, partition: number, b: BatchWrite): unkn
     totals.some((r) => r.tiebreaks !== undefined)
       ? totals.map((r) => (r.tiebreaks === undefined ? null : `{${r.tiebreaks.join(',')}}`))
       : [],
-    // Each delta's group, computed here: SQL's rank_group_start() is not inlinable and cost ~12 µs a
-    // call, a third of the batch statement's time in rank aids.
+    // Each delta's group, named here: a batch has thousands of deltas, and this spares the statement
+    // rank_group_start() on each (~9 µs a call before it was inlined, ~1 µs after).
     numberArray(rankBuckets.map((d) => rankGroupStart(d.bucketStart))),
   ];
 }
