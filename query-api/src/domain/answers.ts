@@ -96,17 +96,17 @@ export function shapeBoards(boards: readonly BoardSummary[]) {
   };
 }
 
-/** What every board answer says of what it read: the board, period and instance, and the region if one. */
-function scopeFields(scope: Scope): ScopeFields {
-  const { board, period, periodKey, region } = scope;
-  return region === undefined ? { board, period, periodKey } : { board, period, periodKey, region };
-}
-
 type ScopeFields = { board: string; period: ReadPeriod; periodKey: string; region?: string };
 
-/** The scope's fields followed by `rest`'s, in that order, without a spread (see the top of the file). */
+/**
+ * What every board answer says of what it read (the board, period and instance, and the region if
+ * one), followed by `rest`'s fields, in that order, without a spread (see the top of the file).
+ */
 function scoped<T extends object>(scope: Scope, rest: T): ScopeFields & T {
-  return Object.assign(scopeFields(scope), rest);
+  const { board, period, periodKey, region } = scope;
+  const fields: ScopeFields =
+    region === undefined ? { board, period, periodKey } : { board, period, periodKey, region };
+  return Object.assign(fields, rest);
 }
 
 export function shapeTop(scope: Scope, read: TopRead) {
