@@ -30,10 +30,16 @@ function bitLength(a: number): number {
  * The lowest and highest magnitude of the range holding magnitude `a` (a ≥ 0), for ranges `scale`
  * buckets wide: 1 for a bucket, GROUP_BUCKETS for a group.
  */
-function magnitudeRange(a: number, scale = 1): [number, number] {
+function magnitudeRange(a: number, scale: number): [number, number] {
   const width = scale * (a < EXACT_BELOW ? 1 : 2 ** (bitLength(a) - BUCKET_BITS));
   const low = Math.floor(a / width) * width;
   return [low, low + width - 1];
+}
+
+/** The smallest rank score of the range, `scale` buckets wide, holding `rankScore`; negatives mirror positives. */
+function rangeStart(rankScore: number, scale: number): number {
+  if (rankScore >= 0) return magnitudeRange(rankScore, scale)[0];
+  return -magnitudeRange(-rankScore, scale)[1];
 }
 
 /**
@@ -41,8 +47,7 @@ function magnitudeRange(a: number, scale = 1): [number, number] {
  * start(a) ≤ start(b), and start(start(x)) = start(x). Negative rank scores mirror positive ones.
  */
 export function rankBucketStart(rankScore: number): number {
-  if (rankScore >= 0) return magnitudeRange(rankScore)[0];
-  return -magnitudeRange(-rankScore)[1];
+  return rangeStart(rankScore, 1);
 }
 
 /** Buckets per group: a rank from PostgreSQL sums whole groups before the user's, then buckets. */
@@ -55,6 +60,5 @@ export const GROUP_BUCKETS = 16;
  * statement the work.
  */
 export function rankGroupStart(rankScore: number): number {
-  if (rankScore >= 0) return magnitudeRange(rankScore, GROUP_BUCKETS)[0];
-  return -magnitudeRange(-rankScore, GROUP_BUCKETS)[1];
+  return rangeStart(rankScore, GROUP_BUCKETS);
 }
