@@ -32,12 +32,13 @@ const SEASON = 'season:s1';
 
 const userArb = fc.record({
   userId: fc.constantFrom(...USERS),
-  // 1000–1011 and −1011…−1000 share rank buckets four wide (schemas/src/rank-buckets.ts): ranks then
-  // come from bucket sums plus rows ahead inside a bucket, with distinct scores in one bucket.
+  // 4090–4105 and −4105…−4090 fall in rank buckets four and eight wide, on both sides of a group
+  // boundary (schemas/src/rank-buckets.ts): ranks then come from group and bucket sums plus rows
+  // ahead inside a bucket, with distinct scores in one bucket.
   score: fc.oneof(
     fc.integer({ min: -3, max: 3 }),
-    fc.integer({ min: 1000, max: 1011 }),
-    fc.integer({ min: -1011, max: -1000 }),
+    fc.integer({ min: 4090, max: 4105 }),
+    fc.integer({ min: -4105, max: -4090 }),
     fc.constantFrom(MAX_ABS_VALUE, -MAX_ABS_VALUE, 0),
   ),
   reachedAt: fc.constantFrom(T, T + 1, T + 2, 9_999_999_999_999),

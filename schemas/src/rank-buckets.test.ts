@@ -12,24 +12,26 @@ const rankScore = fc.oneof(
 );
 
 describe('rankBucketStart', () => {
-  it('gives every magnitude below 256 its own bucket', () => {
-    for (let x = -255; x <= 255; x++) expect(rankBucketStart(x)).toBe(x);
+  it('gives every magnitude below 1024 its own bucket', () => {
+    for (let x = -1023; x <= 1023; x++) expect(rankBucketStart(x)).toBe(x);
   });
 
-  it('cuts each power of two above 256 into 128 buckets', () => {
-    expect(rankBucketStart(256)).toBe(256);
-    expect(rankBucketStart(257)).toBe(256);
-    expect(rankBucketStart(258)).toBe(258);
-    expect(rankBucketStart(511)).toBe(510);
-    expect(rankBucketStart(512)).toBe(512);
+  it('cuts each power of two above 1024 into 512 buckets', () => {
+    expect(rankBucketStart(1024)).toBe(1024);
+    expect(rankBucketStart(1025)).toBe(1024);
+    expect(rankBucketStart(1026)).toBe(1026);
+    expect(rankBucketStart(2047)).toBe(2046);
+    expect(rankBucketStart(2048)).toBe(2048);
+    expect(rankBucketStart(2051)).toBe(2048);
     expect(rankBucketStart(1_000_000)).toBe(999_424);
-    expect(rankBucketStart(MAX)).toBe(MAX - (2 ** 45 - 1));
+    expect(rankBucketStart(1_001_000)).toBe(1_000_448);
+    expect(rankBucketStart(MAX)).toBe(MAX - (2 ** 43 - 1));
   });
 
   it('mirrors negative rank scores: a bucket starts at its most negative value', () => {
-    expect(rankBucketStart(-256)).toBe(-257);
-    expect(rankBucketStart(-257)).toBe(-257);
-    expect(rankBucketStart(-1_000_000)).toBe(-(999_424 + 4095));
+    expect(rankBucketStart(-1024)).toBe(-1025);
+    expect(rankBucketStart(-1025)).toBe(-1025);
+    expect(rankBucketStart(-1_000_000)).toBe(-(999_424 + 1023));
     expect(rankBucketStart(-MAX)).toBe(-MAX);
   });
 
@@ -45,11 +47,11 @@ describe('rankBucketStart', () => {
     );
   });
 
-  it('keeps a bucket narrower than 1/128 of its magnitude', () => {
+  it('keeps a bucket narrower than 1/512 of its magnitude', () => {
     fc.assert(
       fc.property(rankScore, (a) => {
         const spread = Math.abs(a - rankBucketStart(a));
-        expect(spread).toBeLessThanOrEqual(Math.max(0, Math.abs(a) / 128));
+        expect(spread).toBeLessThanOrEqual(Math.max(0, Math.abs(a) / 512));
       }),
       { numRuns: 5000 },
     );

@@ -8,14 +8,16 @@
  *
  * Buckets are log-linear, like an HDR histogram: magnitudes below 2^BUCKET_BITS get a bucket each;
  * above, each power of two is cut into 2^(BUCKET_BITS−1) equal buckets, so a bucket spans under
- * 1/128 of its magnitude. That adapts to any score scale without configuration; only many players
+ * 1/512 of its magnitude. That adapts to any score scale without configuration; only many players
  * on one exact score (ties) make one bucket large, and those still count by (reachedAt, userId) in
  * the index.
  *
  * The same function exists in SQL (`rank_bucket_start(bigint)`, in the migrations) for
- * back-fills and the query API; a test keeps the two equal.
+ * back-fills and the query API; a test keeps the two equal. The rank aid tables carry BUCKET_BITS in
+ * a column checked against the layout they were counted in, so that a writer of another layout (an
+ * old projector during a rolling upgrade) fails its batch instead of corrupting the counts.
  */
-export const BUCKET_BITS = 8;
+export const BUCKET_BITS = 10;
 const EXACT_BELOW = 2 ** BUCKET_BITS;
 
 /** Bits needed for a positive safe integer, exactly (no floating-point log near powers of two). */
@@ -51,7 +53,7 @@ export function rankBucketStart(rankScore: number): number {
 }
 
 /** Buckets per group: a rank from PostgreSQL sums whole groups before the user's, then buckets. */
-export const GROUP_BUCKETS = 16;
+export const GROUP_BUCKETS = 32;
 
 /**
  * The start of the group of buckets holding `rankScore`: rankBucketStart() with GROUP_BUCKETS times

@@ -32,17 +32,17 @@ function stored(score: number): StoredTotal {
 
 describe('rankBucketDeltas', () => {
   it('adds a new row to its bucket', () => {
-    expect(rankBucketDeltas([row('kills', 'u1', 1000)], new Map(), orders)).toEqual([
-      { board: 'kills', periodKey: 'all', bucketStart: -1003, delta: 1 },
+    expect(rankBucketDeltas([row('kills', 'u1', 4000)], new Map(), orders)).toEqual([
+      { board: 'kills', periodKey: 'all', bucketStart: -4003, delta: 1 },
     ]);
   });
 
   it('moves a row whose rank score crossed into another bucket, and ignores one that stayed', () => {
     const before = new Map([
       ['speedrun\u0000all\u0000u1', stored(10)],
-      ['speedrun\u0000all\u0000u2', stored(300)],
+      ['speedrun\u0000all\u0000u2', stored(3000)],
     ]);
-    const written = [row('speedrun', 'u1', 12), row('speedrun', 'u2', 301)];
+    const written = [row('speedrun', 'u1', 12), row('speedrun', 'u2', 3001)];
     expect(rankBucketDeltas(written, before, orders)).toEqual([
       { board: 'speedrun', periodKey: 'all', bucketStart: 10, delta: -1 },
       { board: 'speedrun', periodKey: 'all', bucketStart: 12, delta: 1 },

@@ -1,3 +1,4 @@
+import { BUCKET_BITS } from '@rankstream/schemas';
 import pg from 'pg';
 
 /**
@@ -17,13 +18,13 @@ export async function recountRankAids(pool: pg.Pool | pg.Client): Promise<void> 
        SELECT board, period_key, abs(hashtext(user_id)) % 3, count(*) FROM totals GROUP BY 1, 2, 3`,
     );
     await db.query(
-      `INSERT INTO rank_buckets (board, period_key, bucket_start, partition, players)
-       SELECT board, period_key, rank_bucket_start(rank_score), abs(hashtext(user_id)) % 3, count(*)
+      `INSERT INTO rank_buckets (board, period_key, bucket_start, partition, players, bucket_bits)
+       SELECT board, period_key, rank_bucket_start(rank_score), abs(hashtext(user_id)) % 3, count(*), ${BUCKET_BITS}
        FROM totals GROUP BY 1, 2, 3, 4`,
     );
     await db.query(
-      `INSERT INTO rank_bucket_groups (board, period_key, group_start, partition, players)
-       SELECT board, period_key, rank_group_start(bucket_start), partition, sum(players)
+      `INSERT INTO rank_bucket_groups (board, period_key, group_start, partition, players, bucket_bits)
+       SELECT board, period_key, rank_group_start(bucket_start), partition, sum(players), ${BUCKET_BITS}
        FROM rank_buckets GROUP BY 1, 2, 3, 4`,
     );
     await db.query('COMMIT');
