@@ -10,7 +10,7 @@ import type { BoardDef, RankedRow, RankingReader, StoreRead, StoreState } from '
  * transaction) without the round trips of an explicit transaction.
  *
  * A rank is 1 + the rows ahead in (rank_score, tie_key, reached_at, user_id) order, counted in three parts:
- * the players of the groups of 16 rank buckets before the user's group (rank_bucket_groups), those of
+ * the players of the groups of 32 rank buckets before the user's group (rank_bucket_groups), those of
  * the buckets of that group before the user's bucket (rank_buckets; both kept by the projector in the
  * batch transaction; see schemas/src/rank-buckets.ts), and the rows ahead inside the user's bucket, a
  * short range of the composite index totals_rank_order. Pages and neighbours are index range scans.
@@ -41,7 +41,7 @@ const ORDER_DESC = ORDER.replaceAll('ASC', 'DESC');
  * The rows of a position's rank bucket [s, e) ahead of it (strictly, or with `<=` up to and
  * including it), counted from the bucket's nearer end: from its start, or, for a position in its
  * second half, the bucket's players (`bucketPlayers`, from rank_buckets) less the rows from the
- * position to its end. A bucket holds ~4,000 players at 1M, so this halves the rows an average rank
+ * position to its end. A bucket holds ~1,000 players at 1M, so this halves the rows an average rank
  * reads. `s` and `e` are SQL expressions for rank_bucket_start() and rank_bucket_end() of the position.
  */
 const AHEAD_IN_BUCKET = (o: {
@@ -61,19 +61,35 @@ const AHEAD_IN_BUCKET = (o: {
     ELSE (${o.bucketPlayers})::bigint - ${rows(`a.rank_score < ${o.e}`, o.cmp === '<' ? '>=' : '>')} END`;
 };
 
+const inBoard = (alias: string, board: string, periodKey: string) =>
+  `${alias}.board = ${board} AND ${alias}.period_key = ${periodKey}`;
+/** SQL for the players of the groups before a group, and of the group itself, given its start. */
+interface GroupSums {
+  before: (groupStart: string) => string;
+  players: (groupStart: string) => string;
+}
+const groupSums = (board: string, periodKey: string): GroupSums => ({
+  before: (g) =>
+    `(SELECT coalesce(sum(x.players), 0) FROM rank_bucket_groups x WHERE ${inBoard('x', board, periodKey)} AND x.group_start < ${g})`,
+  players: (g) =>
+    `(SELECT coalesce(sum(x.players), 0) FROM rank_bucket_groups x WHERE ${inBoard('x', board, periodKey)} AND x.group_start = ${g})`,
+});
 /**
  * Rows strictly before (or, with `<=`, up to and including) a position in the ranking order: the
- * groups of buckets before its group, the buckets of its group before its bucket, and the rows ahead
- * in its bucket (AHEAD_IN_BUCKET).
+ * groups of buckets before its group (`groups`; by default summed from rank_bucket_groups), the
+ * buckets of its group before its bucket, counted from the group's nearer end as AHEAD_IN_BUCKET
+ * counts rows, and the rows ahead in its bucket (AHEAD_IN_BUCKET).
  */
 const COUNT_BEFORE = (
   board: string,
   periodKey: string,
   position: [string, string, string, string],
   cmp: '<' | '<=',
+  groups: GroupSums = groupSums(board, periodKey),
 ) => {
   const rankScore = position[0];
-  const inBoard = (alias: string) => `${alias}.board = ${board} AND ${alias}.period_key = ${periodKey}`;
+  const buckets = (range: string) =>
+    `(SELECT coalesce(sum(b.players), 0) FROM rank_buckets b WHERE ${inBoard('b', board, periodKey)} AND ${range})::bigint`;
   const ahead = AHEAD_IN_BUCKET({
     board,
     periodKey,
@@ -81,13 +97,14 @@ const COUNT_BEFORE = (
     cmp,
     s: 'k.s',
     e: 'k.e',
-    bucketPlayers: `SELECT coalesce(sum(b.players), 0) FROM rank_buckets b WHERE ${inBoard('b')} AND b.bucket_start = k.s`,
+    bucketPlayers: buckets('b.bucket_start = k.s'),
   });
-  return `((SELECT coalesce(sum(g.players), 0) FROM rank_bucket_groups g WHERE ${inBoard('g')}
-    AND g.group_start < rank_group_start(${rankScore}))::bigint
-  + (SELECT coalesce(sum(b.players), 0) FROM rank_buckets b WHERE ${inBoard('b')}
-    AND b.bucket_start >= rank_group_start(${rankScore}) AND b.bucket_start < rank_bucket_start(${rankScore}))::bigint
-  + (SELECT ${ahead} FROM (SELECT rank_bucket_start(${rankScore}) AS s, rank_bucket_end(${rankScore}) AS e) k))`;
+  return `(SELECT ${groups.before('k.g')}::bigint
+  + CASE WHEN 2 * (k.s - k.g) < k.ge - k.g THEN ${buckets('b.bucket_start >= k.g AND b.bucket_start < k.s')}
+    ELSE ${groups.players('k.g')}::bigint - ${buckets('b.bucket_start >= k.s AND b.bucket_start < k.ge')} END
+  + ${ahead}
+  FROM (SELECT rank_group_start(${rankScore}) AS g, rank_group_end(${rankScore}) AS ge,
+    rank_bucket_start(${rankScore}) AS s, rank_bucket_end(${rankScore}) AS e) k)`;
 };
 const RANK_AHEAD = (of: string) =>
   COUNT_BEFORE(
@@ -152,29 +169,23 @@ SELECT (SELECT o FROM off) AS off, (SELECT d FROM def) AS def, ${TOTAL} AS total
   (SELECT coalesce(${AGG_DESC}, '[]'::json) FROM above) AS above,
   (SELECT coalesce(${AGG_ASC}, '[]'::json) FROM below) AS below`;
 
-// Many users at once: the players of the buckets before each user's bucket come from one pass of
-// running sums over the board's buckets (up to the last user's bucket), not one sum per user.
+// Many users at once: the players of the groups before each user's group come from one pass of
+// running sums over the board's groups (up to the last user's group), not one sum per user.
 const RANKS = `WITH ${OFFSETS}, ${DEF},
-me AS (SELECT t.*, p.username, p.image_url, rank_bucket_start(t.rank_score) AS bs, rank_bucket_end(t.rank_score) AS be
+me AS (SELECT t.*, p.username, p.image_url, rank_group_start(t.rank_score) AS gs
   FROM totals t LEFT JOIN profiles p ON p.user_id = t.user_id
   WHERE t.board = $2 AND t.period_key = $3 AND t.user_id = ANY($4::text[])),
-b AS (SELECT bucket_start, sum(players) AS players FROM rank_buckets WHERE board = $2 AND period_key = $3
-  AND bucket_start <= (SELECT max(bs) FROM me) GROUP BY bucket_start),
-before AS (SELECT bucket_start, (sum(players) OVER (ORDER BY bucket_start) - players)::bigint AS n FROM b)
+g AS (SELECT group_start, sum(players) AS players FROM rank_bucket_groups WHERE board = $2 AND period_key = $3
+  AND group_start <= (SELECT max(gs) FROM me) GROUP BY group_start),
+before AS (SELECT group_start, players, (sum(players) OVER (ORDER BY group_start) - players)::bigint AS n FROM g)
 SELECT (SELECT o FROM off) AS off, (SELECT d FROM def) AS def, ${TOTAL} AS total,
   (SELECT coalesce(json_agg(json_build_array(
-    coalesce(c.n, (SELECT coalesce(sum(x.players), 0) FROM b x WHERE x.bucket_start < t.bs))::bigint
-    + ${AHEAD_IN_BUCKET({
-      board: 't.board',
-      periodKey: 't.period_key',
-      position: ['t.rank_score', 't.tie_key', 't.reached_at', 't.user_id'],
-      cmp: '<',
-      s: 't.bs',
-      e: 't.be',
-      bucketPlayers: 'SELECT x.players FROM b x WHERE x.bucket_start = t.bs',
+    ${COUNT_BEFORE('t.board', 't.period_key', ['t.rank_score', 't.tie_key', 't.reached_at', 't.user_id'], '<', {
+      before: (gs) => `coalesce(c.n, (SELECT coalesce(sum(x.players), 0) FROM g x WHERE x.group_start < ${gs}))`,
+      players: (gs) => `coalesce(c.players, (SELECT coalesce(sum(x.players), 0) FROM g x WHERE x.group_start = ${gs}))`,
     })} + 1,
     t.user_id, t.score, t.reached_at, t.username, t.image_url, t.details, t.tiebreaks)), '[]'::json)
-   FROM me t LEFT JOIN before c ON c.bucket_start = t.bs) AS rows`;
+   FROM me t LEFT JOIN before c ON c.group_start = t.gs) AS rows`;
 
 const BOARDS = `WITH ${OFFSETS}
 SELECT (SELECT o FROM off) AS off,
