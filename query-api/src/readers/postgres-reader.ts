@@ -120,13 +120,22 @@ page AS (SELECT ${ROW} FROM totals t LEFT JOIN profiles p ON p.user_id = t.user_
 SELECT (SELECT o FROM off) AS off, (SELECT d FROM def) AS def, ${TOTAL} AS total, $4::bigint AS start,
   (SELECT coalesce(${AGG_ASC}, '[]'::json) FROM page) AS rows`;
 
-// A deep page starts in the last rank bucket with no more than `offset` players before it: the rows
-// before that bucket are skipped by the bucket counts, and OFFSET walks only the remainder.
+// A deep page starts in the last rank bucket with no more than `offset` players before it, found in
+// two steps: the last such group of buckets, from the running sums of the board's groups, then the
+// last such bucket inside it. The rows before that bucket are skipped by the counts, and OFFSET walks
+// only the remainder.
 const TOP_BY_BUCKETED_OFFSET = `WITH ${OFFSETS}, ${DEF},
+groups AS (SELECT group_start, sum(players) AS players FROM rank_bucket_groups
+  WHERE board = $2 AND period_key = $3 GROUP BY group_start),
+group_skip AS (SELECT group_start, before FROM (
+    SELECT group_start, (sum(players) OVER (ORDER BY group_start) - players)::bigint AS before FROM groups) c
+  WHERE before <= $4 ORDER BY group_start DESC LIMIT 1),
 buckets AS (SELECT bucket_start, sum(players) AS players FROM rank_buckets
-  WHERE board = $2 AND period_key = $3 GROUP BY bucket_start),
+  WHERE board = $2 AND period_key = $3 AND bucket_start >= (SELECT group_start FROM group_skip)
+    AND bucket_start < rank_group_end((SELECT group_start FROM group_skip)) GROUP BY bucket_start),
 skip AS (SELECT bucket_start, before FROM (
-    SELECT bucket_start, (sum(players) OVER (ORDER BY bucket_start) - players)::bigint AS before FROM buckets) c
+    SELECT bucket_start, (SELECT before FROM group_skip) + (sum(players) OVER (ORDER BY bucket_start) - players)::bigint
+      AS before FROM buckets) c
   WHERE before <= $4 ORDER BY bucket_start DESC LIMIT 1),
 page AS (SELECT ${ROW} FROM totals t LEFT JOIN profiles p ON p.user_id = t.user_id
   WHERE t.board = $2 AND t.period_key = $3
