@@ -2,9 +2,10 @@
  * Rank buckets: the order-statistic aid that keeps "rank from PostgreSQL" fast at millions of
  * players. Every rank_score falls in one bucket, a contiguous range of rank scores named by its
  * smallest value (its start). The projector keeps the number of players per bucket
- * (`rank_buckets`); a rank is then the players of the buckets before the user's bucket (a sum over
- * at most a few thousand small rows) plus the rows ahead of the user inside their own bucket (an
- * index range scan over one bucket), instead of walking every row ahead.
+ * (`rank_bucket_counts`) and per group of GROUP_BUCKETS buckets (`rank_group_counts`); a rank is
+ * then the players of the groups and buckets before the user's bucket (a few hundred small rows) plus
+ * the rows ahead of the user inside their own bucket (an index range scan over one bucket), instead
+ * of walking every row ahead.
  *
  * Buckets are log-linear, like an HDR histogram: magnitudes below 2^BUCKET_BITS get a bucket each;
  * above, each power of two is cut into 2^(BUCKET_BITS−1) equal buckets, so a bucket spans under
@@ -13,9 +14,9 @@
  * the index.
  *
  * The same function exists in SQL (`rank_bucket_start(bigint)`, in the migrations) for
- * back-fills and the query API; a test keeps the two equal. The rank aid tables carry BUCKET_BITS in
- * a column checked against the layout they were counted in, so that a writer of another layout (an
- * old projector during a rolling upgrade) fails its batch instead of corrupting the counts.
+ * back-fills and the query API; a test keeps the two equal. A layout change recounts
+ * the counts under new table names (see the migration to BUCKET_BITS 10), so that a projector of the
+ * old layout cannot write into them.
  */
 export const BUCKET_BITS = 10;
 const EXACT_BELOW = 2 ** BUCKET_BITS;

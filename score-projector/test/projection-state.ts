@@ -42,14 +42,14 @@ export async function postgresPeriodCounts(db: pg.Pool): Promise<Map<string, num
 }
 
 /**
- * rank_buckets and rank_bucket_groups summed over partitions, as bucket|group/board/periodKey/start
+ * rank_bucket_counts and rank_group_counts summed over partitions, as bucket|group/board/periodKey/start
  * → players (empty ones left out).
  */
 export async function postgresRankBuckets(db: pg.Pool): Promise<Map<string, number>> {
   const { rows } = await db.query(
-    `SELECT 'bucket' AS kind, board, period_key, bucket_start AS start, sum(players) AS players FROM rank_buckets
+    `SELECT 'bucket' AS kind, board, period_key, bucket_start AS start, sum(players) AS players FROM rank_bucket_counts
      GROUP BY 1, 2, 3, 4
-     UNION ALL SELECT 'group', board, period_key, group_start, sum(players) FROM rank_bucket_groups GROUP BY 1, 2, 3, 4`,
+     UNION ALL SELECT 'group', board, period_key, group_start, sum(players) FROM rank_group_counts GROUP BY 1, 2, 3, 4`,
   );
   return new Map(
     rows

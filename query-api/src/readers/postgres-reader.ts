@@ -10,8 +10,8 @@ import type { BoardDef, RankedRow, RankingReader, StoreRead, StoreState } from '
  * transaction) without the round trips of an explicit transaction.
  *
  * A rank is 1 + the rows ahead in (rank_score, tie_key, reached_at, user_id) order, counted in three parts:
- * the players of the groups of 32 rank buckets before the user's group (rank_bucket_groups), those of
- * the buckets of that group before the user's bucket (rank_buckets; both kept by the projector in the
+ * the players of the groups of 32 rank buckets before the user's group (rank_group_counts), those of
+ * the buckets of that group before the user's bucket (rank_bucket_counts; both kept by the projector in the
  * batch transaction; see schemas/src/rank-buckets.ts), and the rows ahead inside the user's bucket, a
  * short range of the composite index totals_rank_order. Pages and neighbours are index range scans.
  */
@@ -40,7 +40,7 @@ const ORDER_DESC = ORDER.replaceAll('ASC', 'DESC');
 /**
  * The rows of a position's rank bucket [s, e) ahead of it (strictly, or with `<=` up to and
  * including it), counted from the bucket's nearer end: from its start, or, for a position in its
- * second half, the bucket's players (`bucketPlayers`, from rank_buckets) less the rows from the
+ * second half, the bucket's players (`bucketPlayers`, from rank_bucket_counts) less the rows from the
  * position to its end. A bucket holds ~1,000 players at 1M, so this halves the rows an average rank
  * reads. `s` and `e` are SQL expressions for rank_bucket_start() and rank_bucket_end() of the position.
  */
@@ -70,13 +70,13 @@ interface GroupSums {
 }
 const groupSums = (board: string, periodKey: string): GroupSums => ({
   before: (g) =>
-    `(SELECT coalesce(sum(x.players), 0) FROM rank_bucket_groups x WHERE ${inBoard('x', board, periodKey)} AND x.group_start < ${g})`,
+    `(SELECT coalesce(sum(x.players), 0) FROM rank_group_counts x WHERE ${inBoard('x', board, periodKey)} AND x.group_start < ${g})`,
   players: (g) =>
-    `(SELECT coalesce(sum(x.players), 0) FROM rank_bucket_groups x WHERE ${inBoard('x', board, periodKey)} AND x.group_start = ${g})`,
+    `(SELECT coalesce(sum(x.players), 0) FROM rank_group_counts x WHERE ${inBoard('x', board, periodKey)} AND x.group_start = ${g})`,
 });
 /**
  * Rows strictly before (or, with `<=`, up to and including) a position in the ranking order: the
- * groups of buckets before its group (`groups`; by default summed from rank_bucket_groups), the
+ * groups of buckets before its group (`groups`; by default summed from rank_group_counts), the
  * buckets of its group before its bucket, counted from the group's nearer end as AHEAD_IN_BUCKET
  * counts rows, and the rows ahead in its bucket (AHEAD_IN_BUCKET).
  */
@@ -89,7 +89,7 @@ const COUNT_BEFORE = (
 ) => {
   const rankScore = position[0];
   const buckets = (range: string) =>
-    `(SELECT coalesce(sum(b.players), 0) FROM rank_buckets b WHERE ${inBoard('b', board, periodKey)} AND ${range})::bigint`;
+    `(SELECT coalesce(sum(b.players), 0) FROM rank_bucket_counts b WHERE ${inBoard('b', board, periodKey)} AND ${range})::bigint`;
   const ahead = AHEAD_IN_BUCKET({
     board,
     periodKey,
@@ -125,12 +125,12 @@ SELECT (SELECT o FROM off) AS off, (SELECT d FROM def) AS def, ${TOTAL} AS total
 // last such bucket inside it. The rows before that bucket are skipped by the counts, and OFFSET walks
 // only the remainder.
 const TOP_BY_BUCKETED_OFFSET = `WITH ${OFFSETS}, ${DEF},
-groups AS (SELECT group_start, sum(players) AS players FROM rank_bucket_groups
+groups AS (SELECT group_start, sum(players) AS players FROM rank_group_counts
   WHERE board = $2 AND period_key = $3 GROUP BY group_start),
 group_skip AS (SELECT group_start, before FROM (
     SELECT group_start, (sum(players) OVER (ORDER BY group_start) - players)::bigint AS before FROM groups) c
   WHERE before <= $4 ORDER BY group_start DESC LIMIT 1),
-buckets AS (SELECT bucket_start, sum(players) AS players FROM rank_buckets
+buckets AS (SELECT bucket_start, sum(players) AS players FROM rank_bucket_counts
   WHERE board = $2 AND period_key = $3 AND bucket_start >= (SELECT group_start FROM group_skip)
     AND bucket_start < rank_group_end((SELECT group_start FROM group_skip)) GROUP BY bucket_start),
 skip AS (SELECT bucket_start, before FROM (
@@ -184,7 +184,7 @@ const RANKS = `WITH ${OFFSETS}, ${DEF},
 me AS (SELECT t.*, p.username, p.image_url, rank_group_start(t.rank_score) AS gs
   FROM totals t LEFT JOIN profiles p ON p.user_id = t.user_id
   WHERE t.board = $2 AND t.period_key = $3 AND t.user_id = ANY($4::text[])),
-g AS (SELECT group_start, sum(players) AS players FROM rank_bucket_groups WHERE board = $2 AND period_key = $3
+g AS (SELECT group_start, sum(players) AS players FROM rank_group_counts WHERE board = $2 AND period_key = $3
   AND group_start <= (SELECT max(gs) FROM me) GROUP BY group_start),
 before AS (SELECT group_start, players, (sum(players) OVER (ORDER BY group_start) - players)::bigint AS n FROM g)
 SELECT (SELECT o FROM off) AS off, (SELECT d FROM def) AS def, ${TOTAL} AS total,

@@ -1,6 +1,5 @@
 import {
   type BoardChangeRecord,
-  BUCKET_BITS,
   boardChangeRecord,
   foldBoardChanges,
   RANK_ORDER_SQL,
@@ -78,9 +77,8 @@ function identifierArray(values: readonly string[]): string | readonly string[] 
  * never overwritten. (INSERT … ON CONFLICT DO NOTHING would report that case by the count too, but its
  * speculative insertion made inserting new totals ~1.5× dearer, and a replay inserts nearly every
  * row.) The rows inserted are added to this partition's period_counts rows; rank buckets (and their
- * groups, summed here from the same deltas, each named with its group by the projector; rows stamped
- * with the bucket layout, which the tables check), profiles, ledger rows and the checkpoint go in the
- * same statement. Per-partition count rows: batches of
+ * groups, summed here from the same deltas, each named with its group by the projector), profiles,
+ * ledger rows and the checkpoint go in the same statement. Per-partition count rows: batches of
  * other partitions never wait on these locks.
  *
  * A batch's totals name a few (board, period key) pairs thousands of times: each pair is sent once
@@ -118,18 +116,18 @@ const WRITE_BATCH = `WITH input AS (
     ON CONFLICT (board, period_key, partition) DO UPDATE SET players = period_counts.players + excluded.players
     RETURNING board, period_key, players),
   buckets AS (
-    INSERT INTO rank_buckets (board, period_key, bucket_start, partition, players, bucket_bits)
-    SELECT board, period_key, bucket_start, $10, players, ${BUCKET_BITS}
+    INSERT INTO rank_bucket_counts (board, period_key, bucket_start, partition, players)
+    SELECT board, period_key, bucket_start, $10, players
     FROM unnest($11::text[], $12::text[], $13::bigint[], $14::bigint[]) AS d(board, period_key, bucket_start, players)
     ON CONFLICT (board, period_key, bucket_start, partition)
-    DO UPDATE SET players = rank_buckets.players + excluded.players),
+    DO UPDATE SET players = rank_bucket_counts.players + excluded.players),
   grouped AS (
-    INSERT INTO rank_bucket_groups (board, period_key, group_start, partition, players, bucket_bits)
-    SELECT board, period_key, group_start, $10, sum(players), ${BUCKET_BITS}
+    INSERT INTO rank_group_counts (board, period_key, group_start, partition, players)
+    SELECT board, period_key, group_start, $10, sum(players)
     FROM unnest($11::text[], $12::text[], $36::bigint[], $14::bigint[]) AS d(board, period_key, group_start, players)
     GROUP BY 1, 2, 3 HAVING sum(players) <> 0 ORDER BY 1, 2, 3
     ON CONFLICT (board, period_key, group_start, partition)
-    DO UPDATE SET players = rank_bucket_groups.players + excluded.players),
+    DO UPDATE SET players = rank_group_counts.players + excluded.players),
   profiled AS (
     INSERT INTO profiles (user_id, username, image_url, region, occurred_at, version)
     SELECT * FROM unnest($15::text[], $16::text[], $17::text[], $18::text[], $19::bigint[], $20::bigint[])

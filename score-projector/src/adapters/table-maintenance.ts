@@ -1,7 +1,7 @@
 import type { Pool } from '@rankstream/schemas/runtime';
 import type pg from 'pg';
 
-const TABLES = 'totals, rank_buckets, rank_bucket_groups, period_counts';
+const TABLES = 'totals, rank_bucket_counts, rank_group_counts, period_counts';
 /** Events behind the log end that make a backlog, and how close to the end it ends. */
 const BACKLOG_EVENTS = 100_000;
 const CAUGHT_UP_EVENTS = 1_000;

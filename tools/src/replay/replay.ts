@@ -71,7 +71,7 @@ async function main(): Promise<void> {
       // projector_offsets first: TRUNCATE locks in list order, and a running batch (--force) holds its
       // checkpoint rows before it touches totals, so locking totals first could deadlock with it.
       await db.query(
-        'TRUNCATE projector_offsets, event_ledger, totals, period_counts, rank_buckets, rank_bucket_groups, ' +
+        'TRUNCATE projector_offsets, event_ledger, totals, period_counts, rank_bucket_counts, rank_group_counts, ' +
           'partition_board_changes, player_regions, ' +
           'processed_events, profiles, user_bans, admin_audit, player_minute_counts, player_minute_marks, removed_totals',
       );
