@@ -228,8 +228,13 @@ export async function createProjectorWorld(
       await projector.stop('SIGTERM');
     },
 
-    async close(): Promise<void> {
+    /** Kills every projector still running, so that a failed test leaves none to the next. */
+    async stopProjectors(): Promise<void> {
       await Promise.all([...running].map((p) => p.stop('SIGKILL')));
+    },
+
+    async close(): Promise<void> {
+      await this.stopProjectors();
       await producer.disconnect();
       await admin.disconnect();
       redis.disconnect();
