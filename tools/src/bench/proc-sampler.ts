@@ -3,7 +3,10 @@ import {
   BENCH_LABEL,
   type CpuShare,
   cpuShares,
+  isPostgresLabel,
+  POSTGRES_EXITED_LABEL,
   type ProcessSample,
+  postgresReapedInto,
   processLabel,
   withUnattributed,
 } from './cpu-share.js';
@@ -12,6 +15,7 @@ import {
  * Reads utime + stime of every process from /proc (Linux), labelled by what it is. With
  * `reapedChildren`, the bench's children that have exited (their time is then in the bench's
  * cutime + cstime) count under that label: wrk, run to completion inside a window, is otherwise lost.
+ * The postmaster's reaped children (autovacuum workers, closed sessions) count the same way.
  */
 export async function sampleProcesses(reapedChildren?: string): Promise<ProcessSample[]> {
   const samples: ProcessSample[] = [];
@@ -27,8 +31,13 @@ export async function sampleProcesses(reapedChildren?: string): Promise<ProcessS
       const cmdline = (await readFile(`/proc/${entry}/cmdline`, 'utf8')).replaceAll('\0', ' ');
       const label = processLabel(comm, cmdline);
       samples.push({ pid: Number(entry), label, ticks });
+      const reaped = Number(fields[13]) + Number(fields[14]);
+      // The postmaster: its children carry a title (`postgres: 15/main: …`) in place of its command.
+      if (isPostgresLabel(label) && !cmdline.startsWith('postgres: ')) {
+        samples.push({ pid: Number(entry), label: POSTGRES_EXITED_LABEL, ticks: reaped });
+      }
       if (reapedChildren !== undefined && label === BENCH_LABEL) {
-        samples.push({ pid: Number(entry), label: reapedChildren, ticks: Number(fields[13]) + Number(fields[14]) });
+        samples.push({ pid: Number(entry), label: reapedChildren, ticks: reaped });
       }
     } catch {
       // the process exited between readdir and read
@@ -48,8 +57,8 @@ export async function machineBusyTicks(): Promise<number> {
 
 /**
  * Starts a CPU window; `stop()` returns the cores used per process group since, plus what the
- * machine spent that no sampled process accounts for (processes that exited inside the window, such
- * as autovacuum workers, and the kernel's own work), so that the shares add up to the machine's
+ * machine spent that no sampled process accounts for (processes other than PostgreSQL's that exited
+ * inside the window, and interrupts taken while a CPU was idle), so that the shares add up to the machine's
  * busy time. Only a window in which nothing but a load tool of the bench's exits should name
  * `reapedChildren`.
  */
@@ -62,7 +71,7 @@ export async function cpuWindow(reapedChildren?: string): Promise<{ stop(): Prom
       const after = await sampleProcesses(reapedChildren);
       const busy = (await machineBusyTicks()) - busyBefore;
       const seconds = (performance.now() - t0) / 1000;
-      return withUnattributed(cpuShares(before, after, seconds), busy / 100 / seconds);
+      return withUnattributed(cpuShares(before, after, seconds, postgresReapedInto), busy / 100 / seconds);
     },
   };
 }

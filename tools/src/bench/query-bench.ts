@@ -5,7 +5,7 @@ import pg from 'pg';
 import { REPO_ROOT } from '../stack/stack-config.js';
 import { freePort, recountRankAids, startNodeProcess, startService, type TestEnv } from '../testing/index.js';
 import { redisBenchmark } from './baselines.js';
-import { BENCH_LABEL, type CpuShare, FLOOR_LABEL } from './cpu-share.js';
+import { BENCH_LABEL, type CpuShare, FLOOR_LABEL, isPostgresLabel } from './cpu-share.js';
 import { type LoadResult, runLoad } from './http-load.js';
 import { cpuWindow } from './proc-sampler.js';
 import { ensureWrk, expandPath, type LoadPath, runWrkLoad } from './wrk-load.js';
@@ -161,13 +161,17 @@ export async function benchQueries(o: {
         results[name] = await load(server, path, o.seconds);
         const shares = await callWindow.stop();
         const r = results[name];
-        const us = (labels: string[]) =>
-          (shares.filter((x) => labels.includes(x.label)).reduce((a, x) => a + x.cores, 0) * 1e6) / r.requestsPerSecond;
+        const us = (labels: string[] | ((label: string) => boolean)) =>
+          (shares
+            .filter((x) => (Array.isArray(labels) ? labels.includes(x.label) : labels(x.label)))
+            .reduce((a, x) => a + x.cores, 0) *
+            1e6) /
+          r.requestsPerSecond;
         costs[label][name] = {
           serverUs: us(['query-api', FLOOR_LABEL]),
           redisUs: us(['redis']),
           redisScriptUs: (await scriptMicros(redis)) / r.requests,
-          postgresUs: us(['postgres']),
+          postgresUs: us(isPostgresLabel),
           loadGeneratorUs: us([WRK_LABEL, BENCH_LABEL]),
         };
         const c = costs[label][name];
