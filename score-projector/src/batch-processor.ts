@@ -6,6 +6,7 @@ import {
   globalKeyOf,
   PoisonMessageError,
   type RankOrder,
+  type ScoreEvent,
 } from '@rankstream/schemas';
 import type { Logger } from '@rankstream/schemas/runtime';
 import type { DeadLetterPublisher } from './adapters/kafka-dead-letters.js';
@@ -17,16 +18,25 @@ import {
   foldBatch,
   MINUTE_MS,
   minuteCountKey,
+  type PeriodKeysOf,
   type ProfileRow,
   type Standing,
+  type StoredTotal,
   type TotalId,
   totalKeyOf,
   touchedTotals,
 } from './domain/batch-fold.js';
-import { type Candidate, type DeadLetter, type DecodedMessage, planBatch } from './domain/batch-plan.js';
-import { scheduleBatch } from './domain/board-schedules.js';
+import {
+  type BatchPlan,
+  type Candidate,
+  type DeadLetter,
+  type DecodedMessage,
+  planBatch,
+} from './domain/batch-plan.js';
+import { type ScheduledBatch, type SeasonRefusal, scheduleBatch } from './domain/board-schedules.js';
 import { type PlayerRegion, regionalKeys, regionsAhead } from './domain/player-regions.js';
 import {
+  type BatchWrite,
   type BoardDefinition,
   type InstanceCount,
   type PartitionTransaction,
@@ -35,7 +45,7 @@ import {
 } from './domain/ports.js';
 import { rankBucketDeltas } from './domain/rank-bucket-deltas.js';
 import { openSealedEvents, sealedEventUsers } from './domain/sealed-events.js';
-import type { EventLedger } from './event-ledger.js';
+import type { EventLedger, LedgerDecision } from './event-ledger.js';
 import type { LogEnds } from './log-ends.js';
 import type { ProjectorMetrics } from './projector-metrics.js';
 import type { TotalsCache } from './totals-cache.js';
@@ -131,6 +141,61 @@ interface Committed {
   regions: { checkpoint: number; users: ReadonlyMap<string, PlayerRegion> };
   /** Profile events whose sealed fields could not be opened (their user's key is gone). */
   unreadable: number;
+}
+
+/** A batch's events that may apply, and what deciding that found (see admit()). */
+interface Admitted {
+  plan: BatchPlan;
+  seen: LedgerDecision;
+  /** Profile events whose sealed fields could not be opened (their user's key is gone). */
+  unreadable: number;
+  events: Candidate[];
+  keysOf: PeriodKeysOf;
+  /** Events the boards' schedules refused. */
+  refused: SeasonRefusal[];
+  boardChanges: ScheduledBatch['changes'];
+  schedules: ReadonlyMap<string, BoardSchedule>;
+  scoreEvents: ScoreEvent[];
+  adminEvents: AdminEvent[];
+}
+
+/** What the fold starts from (see loadFoldState()). */
+interface FoldState {
+  boards: BatchBoards;
+  current: Map<string, StoredTotal>;
+  /** How many of `current` came from the totals cache. */
+  cachedTotals: number;
+  standings: ReadonlyMap<string, Standing>;
+  regions: ReadonlyMap<string, PlayerRegion>;
+  minutes: { counts: ReadonlyMap<string, number>; mark: number } | undefined;
+}
+
+/** The boards' orders a transaction knows (see batchBoards()). */
+interface BatchBoards {
+  orders: Map<string, RankOrder>;
+  tieOrders: Map<string, RankOrder[]>;
+  /** Definitions read by this transaction: cached and mirrored to Redis after COMMIT. */
+  created: BoardDefinition[];
+  ensure(names: Iterable<string>): Promise<void>;
+}
+
+/** The batch's dead letters, in offset order: messages refused by the plan, the schedules or the fold. */
+function refusalLetters(planned: readonly DeadLetter[], refused: readonly SeasonRefusal[], fold: BatchFold) {
+  return [
+    ...planned,
+    ...fold.overflowed.map((c) => ({
+      offset: c.offset,
+      reason: 'overflow',
+      message: 'a total would leave ±(2^53−1); the event was applied to none of its totals',
+      details: [{ path: 'value', message: 'the result is out of range' }],
+    })),
+    ...[...refused, ...fold.refused].map((r) => ({
+      offset: r.candidate.offset,
+      reason: r.reason,
+      message: r.message,
+      details: [{ path: r.path, message: r.message }],
+    })),
+  ].sort((a, b) => a.offset - b.offset);
 }
 
 /**
@@ -245,6 +310,11 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
     return { kind: 'start', checkpoint, logRestarted };
   }
 
+  /**
+   * One PostgreSQL transaction under the partition's checkpoint lock, in named steps: admit the
+   * batch's new events, load what the fold starts from, fold, dead-letter what the fold refused, and
+   * write it all with the checkpoint.
+   */
   async function transaction(
     tx: PartitionTransaction,
     batch: IncomingBatch,
@@ -255,6 +325,71 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
     if (start.kind === 'gap') return start;
     const { checkpoint, logRestarted } = start;
 
+    const admitted = await admit(tx, partition, decoded, checkpoint);
+    const state = await loadFoldState(tx, partition, checkpoint, admitted);
+    const { boards } = state;
+    const fold = foldBatch({
+      events: admitted.events,
+      current: state.current,
+      orders: boards.orders,
+      tieOrders: boards.tieOrders,
+      keysOf: admitted.keysOf,
+      standings: state.standings,
+      regions: state.regions,
+      ...(state.minutes ? { minuteCounts: state.minutes.counts, minuteMark: state.minutes.mark } : {}),
+    });
+    // A removed total's board may be one no score event of this process named yet: its order is
+    // needed for the rank bucket the total leaves.
+    await boards.ensure(fold.removed.map((r) => r.board));
+
+    const letters = refusalLetters(admitted.plan.deadLetters, admitted.refused, fold);
+    // Acknowledged before COMMIT: a crash between the two re-sends, it never loses (at-least-once).
+    if (letters.length > 0) {
+      const byOffset = new Map(batch.messages.map((m) => [m.offset, m]));
+      await deadLetters.publish({ topic: batch.topic, partition, messages: byOffset }, letters);
+    }
+
+    const nextOffset = Math.max(checkpoint, batch.lastOffset + 1);
+    if (logRestarted) logEnds.restart(partition);
+    const logEnd = logEnds.latest(partition, batch.highWatermark);
+    const { profiles, counts } = await writeFold(tx, admitted, state, fold, boards.orders, {
+      nextOffset,
+      logEndOffset: logEnd,
+      caughtUp: nextOffset >= logEnd,
+      logRestarted,
+    });
+
+    return {
+      kind: 'committed',
+      logRestarted,
+      checkpoint,
+      nextOffset,
+      fold,
+      profiles,
+      counts,
+      newBoards: boards.created,
+      letters,
+      redelivered: batch.messages.filter((m) => m.offset < checkpoint).length,
+      duplicates: admitted.plan.candidates.length - admitted.seen.fresh.length,
+      cachedTotals: state.cachedTotals,
+      ledgerCommitted: admitted.seen.committed,
+      standings: { checkpoint: nextOffset, users: fold.standings },
+      schedules: { checkpoint: nextOffset, boards: admitted.schedules },
+      regions: { checkpoint: nextOffset, users: fold.regions },
+      unreadable: admitted.unreadable,
+    };
+  }
+
+  /**
+   * The batch's events that may apply: those past the checkpoint, correctly keyed, not seen by the
+   * ledger, with their sealed fields opened, and let through by their boards' schedules.
+   */
+  async function admit(
+    tx: PartitionTransaction,
+    partition: number,
+    decoded: readonly DecodedMessage[],
+    checkpoint: number,
+  ): Promise<Admitted> {
     const plan = planBatch(decoded, checkpoint);
     await ledger.sync(tx);
     const legacy = await tx.legacyProcessed(plan.candidates.map((c) => c.decoded.event.eventId));
@@ -271,25 +406,65 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
     }
     // One period-key memo for the schedule walk, the load and the fold.
     const scheduled = scheduleBatch(opened.events, partitionSchedules.boards, createPeriodKeyCache());
-    const { events, keysOf } = scheduled;
-    const scoreEvents = events.flatMap((c) => (c.decoded.kind === 'score' ? [c.decoded.event] : []));
-    const adminEvents = events.flatMap((c) => (c.decoded.kind === 'admin' ? [c.decoded.event] : []));
-    let barred = standings.get(partition);
-    if (barred?.checkpoint !== tx.nextOffset) barred = { checkpoint: tx.nextOffset, users: await tx.standings() };
+    const { events } = scheduled;
+    return {
+      plan,
+      seen,
+      unreadable: opened.unreadable,
+      events,
+      keysOf: scheduled.keysOf,
+      refused: scheduled.refused,
+      boardChanges: scheduled.changes,
+      schedules: scheduled.schedules,
+      scoreEvents: events.flatMap((c) => (c.decoded.kind === 'score' ? [c.decoded.event] : [])),
+      adminEvents: events.flatMap((c) => (c.decoded.kind === 'admin' ? [c.decoded.event] : [])),
+    };
+  }
 
-    const unknownBoards = [...new Set(scoreEvents.map((e) => e.board))].filter((b) => !orders.has(b));
-    // Cached only after COMMIT: a rolled-back transaction may not have created the board.
+  /**
+   * The boards' orders as this transaction knows them: the process's, plus the boards it creates,
+   * which are cached only after COMMIT (a rolled-back transaction may not have created them).
+   */
+  function batchBoards(tx: PartitionTransaction): BatchBoards {
     const batchOrders = new Map(orders);
     const batchTieOrders = new Map(tieOrders);
-    const newBoards = await tx.ensureBoards(unknownBoards);
-    for (const board of newBoards) {
-      batchOrders.set(board.board, board.order);
-      if (board.tiebreaks.length > 0)
-        batchTieOrders.set(
-          board.board,
-          board.tiebreaks.map((c) => c.order),
-        );
-    }
+    const created: BoardDefinition[] = [];
+    return {
+      orders: batchOrders,
+      tieOrders: batchTieOrders,
+      created,
+      /** Creates the boards not known yet and learns their orders. */
+      async ensure(names: Iterable<string>): Promise<void> {
+        const unknown = [...new Set(names)].filter((b) => !batchOrders.has(b));
+        for (const board of await tx.ensureBoards(unknown)) {
+          batchOrders.set(board.board, board.order);
+          if (board.tiebreaks.length > 0)
+            batchTieOrders.set(
+              board.board,
+              board.tiebreaks.map((c) => c.order),
+            );
+          created.push(board);
+        }
+      },
+    };
+  }
+
+  /**
+   * What the fold starts from: the boards' orders, every stored total the events touch (from the
+   * totals cache, or read), the partition's banned users, players' regions and minute counts.
+   */
+  async function loadFoldState(
+    tx: PartitionTransaction,
+    partition: number,
+    checkpoint: number,
+    admitted: Admitted,
+  ): Promise<FoldState> {
+    const { events, keysOf, scoreEvents, adminEvents } = admitted;
+    let barred = standings.get(partition);
+    if (barred?.checkpoint !== tx.nextOffset) barred = { checkpoint: tx.nextOffset, users: await tx.standings() };
+    // Taken after that read: another partition's COMMIT meanwhile may have taught this process boards.
+    const boards = batchBoards(tx);
+    await boards.ensure(scoreEvents.map((e) => e.board));
 
     let partitionRegions = regions.get(partition);
     if (partitionRegions?.checkpoint !== tx.nextOffset) {
@@ -297,91 +472,47 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
     }
     const ahead = regionsAhead(events, partitionRegions.users);
     const touched = touchedTotals(scoreEvents, keysOf);
+    const touch = (id: TotalId) => touched.set(totalKeyOf(id.board, id.periodKey, id.userId), id);
     for (const [event, region] of ahead.regionOf) {
       for (const periodKey of regionalKeys(keysOf(event), region)) {
-        touched.set(totalKeyOf(event.board, periodKey, event.userId), {
-          board: event.board,
-          periodKey,
-          userId: event.userId,
-        });
+        touch({ board: event.board, periodKey, userId: event.userId });
       }
     }
-    for (const id of await removalTargets(tx, adminEvents)) {
-      touched.set(totalKeyOf(id.board, id.periodKey, id.userId), id);
-    }
+    for (const id of await removalTargets(tx, adminEvents)) touch(id);
     // A player whose region changes takes every entry of theirs, details included, to the new views.
     const moverIds = ahead.movers.size === 0 ? [] : await everyTotalOf(tx, ahead.movers);
-    for (const id of moverIds) touched.set(totalKeyOf(id.board, id.periodKey, id.userId), id);
+    for (const id of moverIds) touch(id);
     const { known: current, missing } = totalsCache.lookup(partition, checkpoint, touched, tx.nextOffset === 0);
     if (moverIds.length > 0) {
       // Read again with their details, which a move copies along.
       for (const id of moverIds) {
-        const key = totalKeyOf(id.board, id.periodKey, id.userId);
-        if (current.delete(key)) missing.push(id);
+        if (current.delete(totalKeyOf(id.board, id.periodKey, id.userId))) missing.push(id);
       }
-      const moverBoards = [...new Set(moverIds.map((id) => id.board))].filter((b) => !batchOrders.has(b));
-      for (const board of await tx.ensureBoards(moverBoards)) {
-        batchOrders.set(board.board, board.order);
-        if (board.tiebreaks.length > 0)
-          batchTieOrders.set(
-            board.board,
-            board.tiebreaks.map((c) => c.order),
-          );
-        newBoards.push(board);
-      }
+      await boards.ensure(moverIds.map((id) => id.board));
     }
     const cachedTotals = current.size;
     for (const [key, total] of await tx.loadTotals(missing, moverIds.length > 0)) current.set(key, total);
     const limited = scoreEvents.some((e) => e.limits?.maxEventsPerMinute != null);
     const minutes = limited ? await tx.minuteCounts(minuteKeys(events)) : undefined;
-    const fold = foldBatch({
-      events,
-      current,
-      orders: batchOrders,
-      tieOrders: batchTieOrders,
-      keysOf,
-      standings: barred.users,
-      regions: partitionRegions.users,
-      ...(minutes ? { minuteCounts: minutes.counts, minuteMark: minutes.mark } : {}),
-    });
-    // A removed total's board may be one no score event of this process named yet: its order is
-    // needed for the rank bucket the total leaves.
-    const removalBoards = [...new Set(fold.removed.map((r) => r.board))].filter((b) => !batchOrders.has(b));
-    for (const board of await tx.ensureBoards(removalBoards)) {
-      batchOrders.set(board.board, board.order);
-      newBoards.push(board);
-    }
+    return { boards, current, cachedTotals, standings: barred.users, regions: partitionRegions.users, minutes };
+  }
 
-    const letters: DeadLetter[] = [
-      ...plan.deadLetters,
-      ...fold.overflowed.map((c) => ({
-        offset: c.offset,
-        reason: 'overflow',
-        message: 'a total would leave ±(2^53−1); the event was applied to none of its totals',
-        details: [{ path: 'value', message: 'the result is out of range' }],
-      })),
-      ...[...scheduled.refused, ...fold.refused].map((r) => ({
-        offset: r.candidate.offset,
-        reason: r.reason,
-        message: r.message,
-        details: [{ path: r.path, message: r.message }],
-      })),
-    ].sort((a, b) => a.offset - b.offset);
-    // Acknowledged before COMMIT: a crash between the two re-sends, it never loses (at-least-once).
-    if (letters.length > 0) {
-      const byOffset = new Map(batch.messages.map((m) => [m.offset, m]));
-      await deadLetters.publish({ topic: batch.topic, partition, messages: byOffset }, letters);
-    }
-
-    const nextOffset = Math.max(checkpoint, batch.lastOffset + 1);
-    if (logRestarted) logEnds.restart(partition);
-    const logEnd = logEnds.latest(partition, batch.highWatermark);
+  /** Writes the fold, the admin events' effects and the checkpoint; returns what Redis mirrors. */
+  async function writeFold(
+    tx: PartitionTransaction,
+    admitted: Admitted,
+    state: FoldState,
+    fold: BatchFold,
+    batchOrders: ReadonlyMap<string, RankOrder>,
+    checkpoint: BatchWrite['checkpoint'],
+  ): Promise<{ profiles: ProfileRow[]; counts: InstanceCount[] }> {
+    const { minutes } = state;
     if (fold.minuteCounts.length > 0 || (minutes !== undefined && fold.minuteMark !== minutes.mark)) {
       await tx.writeMinuteCounts(fold.minuteCounts, fold.minuteMark);
     }
     if (fold.regionChanges.length > 0) await tx.writeRegions(fold.regionChanges);
     const moderated =
-      adminEvents.length > 0 || fold.removed.length > 0
+      admitted.adminEvents.length > 0 || fold.removed.length > 0
         ? await tx.writeModeration({
             removed: fold.removed,
             bans: fold.bans,
@@ -389,41 +520,21 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
             erased: fold.erasedUsers,
           })
         : [];
-    if (scheduled.changes.length > 0) await tx.writeBoardChanges(scheduled.changes);
+    if (admitted.boardChanges.length > 0) await tx.writeBoardChanges(admitted.boardChanges);
     const written = await tx.write({
       totals: fold.totals,
-      rankBuckets: rankBucketDeltas(fold.totals, current, batchOrders, fold.removed),
+      rankBuckets: rankBucketDeltas(fold.totals, state.current, batchOrders, fold.removed),
       profiles: fold.profiles,
-      ledger: seen.ledger,
-      prune: seen.prune,
-      checkpoint: { nextOffset, logEndOffset: logEnd, caughtUp: nextOffset >= logEnd, logRestarted },
+      ledger: admitted.seen.ledger,
+      prune: admitted.seen.prune,
+      checkpoint,
     });
-    const { profiles } = written;
     // The batch statement's counts are the later ones where both name an instance.
     const counts = [
       ...moderated.filter((m) => !written.counts.some((c) => c.board === m.board && c.periodKey === m.periodKey)),
       ...written.counts,
     ];
-
-    return {
-      kind: 'committed',
-      logRestarted,
-      checkpoint,
-      nextOffset,
-      fold,
-      profiles,
-      counts,
-      newBoards,
-      letters,
-      redelivered: batch.messages.filter((m) => m.offset < checkpoint).length,
-      duplicates: plan.candidates.length - seen.fresh.length,
-      cachedTotals,
-      ledgerCommitted: seen.committed,
-      standings: { checkpoint: nextOffset, users: fold.standings },
-      schedules: { checkpoint: nextOffset, boards: scheduled.schedules },
-      regions: { checkpoint: nextOffset, users: fold.regions },
-      unreadable: opened.unreadable,
-    };
+    return { profiles: written.profiles, counts };
   }
 
   /** Every total the players may have, on every board and instance (what an erasure loads too). */
