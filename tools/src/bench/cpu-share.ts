@@ -34,9 +34,9 @@ export function cpuShares(
     const used = s.ticks - (start.get(key(s)) ?? 0);
     if (used > 0) add(s.label, used);
   }
-  const ended = new Set(after.map(key));
+  const alive = new Set(after.map(key));
   for (const s of before) {
-    const into = ended.has(key(s)) ? undefined : reapedInto(s.label);
+    const into = alive.has(key(s)) ? undefined : reapedInto(s.label);
     if (into !== undefined) add(into, -s.ticks);
   }
   return [...byLabel]

@@ -161,18 +161,18 @@ export async function benchQueries(o: {
         results[name] = await load(server, path, o.seconds);
         const shares = await callWindow.stop();
         const r = results[name];
-        const us = (labels: string[] | ((label: string) => boolean)) =>
-          (shares
-            .filter((x) => (Array.isArray(labels) ? labels.includes(x.label) : labels(x.label)))
-            .reduce((a, x) => a + x.cores, 0) *
-            1e6) /
-          r.requestsPerSecond;
+        const us = (counted: (label: string) => boolean) =>
+          (shares.filter((x) => counted(x.label)).reduce((a, x) => a + x.cores, 0) * 1e6) / r.requestsPerSecond;
+        const among =
+          (...labels: string[]) =>
+          (label: string) =>
+            labels.includes(label);
         costs[label][name] = {
-          serverUs: us(['query-api', FLOOR_LABEL]),
-          redisUs: us(['redis']),
+          serverUs: us(among('query-api', FLOOR_LABEL)),
+          redisUs: us(among('redis')),
           redisScriptUs: (await scriptMicros(redis)) / r.requests,
           postgresUs: us(isPostgresLabel),
-          loadGeneratorUs: us([WRK_LABEL, BENCH_LABEL]),
+          loadGeneratorUs: us(among(WRK_LABEL, BENCH_LABEL)),
         };
         const c = costs[label][name];
         log(
